@@ -1,0 +1,69 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// budget is the running account of one message's Limits. The walk owns it
+// and hands it to every extractor, so a zip inside a forwarded mail inside a
+// multipart draws on the same account as the top-level body.
+type budget struct {
+	ctx      context.Context
+	lim      Limits
+	deadline time.Time
+	decoded  int64
+	parts    int
+}
+
+func newBudget(ctx context.Context, lim Limits) *budget {
+	b := &budget{ctx: ctx, lim: lim}
+	if lim.MaxTime > 0 {
+		b.deadline = time.Now().Add(lim.MaxTime)
+	}
+	return b
+}
+
+// take reserves n decoded bytes; past the budget the part is unscannable.
+func (b *budget) take(n int64) error {
+	b.decoded += n
+	if b.lim.MaxDecodedBytes > 0 && b.decoded > b.lim.MaxDecodedBytes {
+		return unscannable(ReasonTooLarge, fmt.Sprintf("more than %d decoded bytes", b.lim.MaxDecodedBytes))
+	}
+	return nil
+}
+
+// remaining is how many more decoded bytes may be taken; extractors use it
+// to cap a reader before they read, so memory never grows past the budget.
+func (b *budget) remaining() int64 {
+	if b.lim.MaxDecodedBytes <= 0 {
+		return 1 << 62
+	}
+	if r := b.lim.MaxDecodedBytes - b.decoded; r > 0 {
+		return r
+	}
+	return 0
+}
+
+// part counts one more MIME part or archive entry.
+func (b *budget) part() error {
+	b.parts++
+	if b.lim.MaxParts > 0 && b.parts > b.lim.MaxParts {
+		return unscannable(ReasonTooManyParts, fmt.Sprintf("more than %d parts", b.lim.MaxParts))
+	}
+	return nil
+}
+
+// check is called between units of work; it is cheap enough for a loop.
+func (b *budget) check() error {
+	if b.ctx != nil {
+		if err := b.ctx.Err(); err != nil {
+			return unscannable(ReasonTimeout, "cancelled")
+		}
+	}
+	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
+		return unscannable(ReasonTimeout, "time budget spent")
+	}
+	return nil
+}
