@@ -1,0 +1,83 @@
+package tickets
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// DedupKey identifies one delivery of a message to a queue, so that a
+// retry (the first 250 lost, the sender trying again minutes later, or via
+// another node) files nothing new. With a Message-ID it is the ID and the
+// queue; without one it is a hash of the canonical content (see
+// CanonicalHash). Only a hash is kept: a Message-ID could hold a number.
+func DedupKey(queue, messageID string, raw []byte) string {
+	h := sha256.New()
+	h.Write([]byte("intake-dedup-v1\x00"))
+	h.Write([]byte(queue))
+	h.Write([]byte{0})
+	if id := normMessageID(messageID); id != "" {
+		h.Write([]byte("mid\x00"))
+		h.Write([]byte(id))
+	} else {
+		h.Write([]byte("body\x00"))
+		h.Write(CanonicalHash(raw))
+	}
+	return "v1:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// traceHeaders change from one delivery attempt to the next (each hop adds
+// its own) and so are left out of the canonical form.
+var traceHeaders = []string{"received:", "return-path:", "delivered-to:", "x-intake-", "authentication-results:", "arc-", "x-original-to:"}
+
+// CanonicalHash hashes a raw message with trace headers removed and line
+// endings and trailing white space normalised, so two deliveries of the
+// same message hash alike.
+func CanonicalHash(raw []byte) []byte {
+	h := sha256.New()
+	inHeader, skipping := true, false
+	for len(raw) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			line, raw = raw, nil
+		}
+		line = bytes.TrimRight(line, " \t\r")
+		if inHeader {
+			if len(line) == 0 {
+				inHeader = false
+			} else if line[0] == ' ' || line[0] == '\t' {
+				if skipping {
+					continue
+				}
+			} else {
+				skipping = false
+				lower := strings.ToLower(string(line[:min(len(line), 32)]))
+				for _, p := range traceHeaders {
+					if strings.HasPrefix(lower, p) {
+						skipping = true
+						break
+					}
+				}
+				if skipping {
+					continue
+				}
+			}
+		}
+		h.Write(line)
+		h.Write([]byte("\r\n"))
+	}
+	return h.Sum(nil)
+}
+
+// normMessageID strips white space and angle brackets; the local part is
+// case-sensitive in principle, but MTAs that rewrite case do not exist in
+// practice and a mismatch only costs a duplicate, so it is kept as is.
+func normMessageID(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "<")
+	s = strings.TrimSuffix(s, ">")
+	return strings.TrimSpace(s)
+}

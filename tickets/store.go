@@ -1,0 +1,305 @@
+// Package tickets is intake's domain (tickets, messages, clean attachments,
+// sealed quarantine items, the audit chain, the outbox) and the store behind
+// one interface, with two backends of one behaviour: SQLite embedded by
+// default (one writer, group commit) and PostgreSQL for several nodes.
+//
+// The store keeps only masked text and age ciphertext. Callers hand it what
+// the scanner produced; it never sees, and so never writes, a full number.
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Inbound is one member message ready to be filed, as the gateway built it
+// from the envelope, the scan result and the sealed original. Every text
+// field is already masked.
+type Inbound struct {
+	Queue    string
+	Envelope Envelope
+
+	// Message-ID, In-Reply-To and References as in the header (without
+	// angle brackets or with; the store normalises). Masked by the gateway
+	// like any header: masking is deterministic, so threading still matches.
+	MessageID  string
+	InReplyTo  string
+	References []string
+
+	Subject     string // masked, decoded
+	From        string // address of the From header (or envelope sender)
+	FromName    string // masked display name
+	Headers     []Header
+	AuthResults string // the Authentication-Results header value we wrote
+	Auth        AuthVerdicts
+
+	Parts       []Part
+	Attachments []Attachment // clean ones only, with Content
+	Findings    []Finding
+	Unscannable []Unscannable
+	// Causes for the quarantine item; derived from Findings and
+	// Unscannable when empty.
+	Causes []Cause
+
+	// Sealed is the age ciphertext of the raw original (see Sealer); nil
+	// for a clean message, which keeps no original.
+	Sealed []byte
+	Size   int64 // raw size in bytes
+
+	// DedupKey identifies a delivery (see DedupKey); a second Accept with
+	// the same key returns the first one's ticket and writes nothing.
+	DedupKey string
+
+	// Outbox jobs queued in the same transaction. TicketID is filled in.
+	Outbox []OutboxJob
+	// OutboxFor, when set, is called inside the transaction once the ticket
+	// is known (not for duplicates) and its jobs are queued too; a reply
+	// needs the ref and the threading Message-ID. It must be quick and do
+	// no I/O: on SQLite it runs on the single writer.
+	OutboxFor func(Accepted) ([]OutboxJob, error)
+
+	// ReceivedAt defaults to the store's clock.
+	ReceivedAt time.Time
+}
+
+// ThreadedBy says how a message found its ticket.
+type ThreadedBy string
+
+const (
+	ThreadNew     ThreadedBy = ""        // a new ticket
+	ThreadToken   ThreadedBy = "token"   // our signed Message-ID token
+	ThreadHeaders ThreadedBy = "headers" // In-Reply-To/References
+	ThreadSubject ThreadedBy = "subject" // [T-XXXXXX] from a known sender
+)
+
+// Accepted is the outcome of Accept.
+type Accepted struct {
+	TicketID     uuid.UUID
+	Ref          string
+	MessageID    uuid.UUID // our id of the stored message
+	QuarantineID uuid.UUID // uuid.Nil when nothing was sealed
+	Duplicate    bool      // a redelivery: the first delivery's ticket, nothing written
+	Threaded     bool
+	ThreadedBy   ThreadedBy
+	Jobs         []uuid.UUID // outbox jobs queued
+	JobsLimited  int         // jobs dropped because a Limit was spent
+}
+
+// TicketFilter selects tickets; zero values mean "any". Limit 0 means all.
+type TicketFilter struct {
+	Status Status
+	Queue  string
+	Limit  int
+}
+
+// QuarantineFilter selects quarantine items; zero values mean "any".
+type QuarantineFilter struct {
+	State QuarantineState
+	Limit int
+}
+
+// OutboxFilter selects outbox jobs; zero values mean "any".
+type OutboxFilter struct {
+	State OutboxState
+	Limit int
+}
+
+// RetentionPolicy says what PurgeExpired removes. Quarantine items carry
+// their own deadline (set at accept from Options.RetentionDays).
+type RetentionPolicy struct {
+	Now time.Time // zero: the store's clock
+	// ClosedTicketsAfter deletes closed tickets (and their messages) that
+	// have not changed for this long; 0 keeps them forever.
+	ClosedTicketsAfter time.Duration
+}
+
+// PurgeReport counts what PurgeExpired removed.
+type PurgeReport struct {
+	QuarantineItems int
+	Tickets         int
+}
+
+// VerifyReport is the outcome of an audit chain check.
+type VerifyReport struct {
+	Events   int64
+	OK       bool
+	Problems []string // "seq 12: hash mismatch (edited)", "seq 13 missing (deleted)"
+}
+
+// Store is everything intake keeps. Both backends implement it with one
+// behaviour, proven by the conformance suite.
+type Store interface {
+	// Accept files one inbound message in ONE transaction: ticket (new or
+	// threaded), message, clean attachments, quarantine item, audit event,
+	// outbox jobs, dedup key. On return without error it is durable. Any
+	// error means nothing was written; see IsInvalid for the one kind that is
+	// the sender's doing, every other error is ours (SMTP 451).
+	Accept(ctx context.Context, in *Inbound) (Accepted, error)
+
+	// Ping tells whether the store can serve (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+
+	Tickets
+	Quarantine
+	Audit
+	Outbox
+	RateLimits
+	Users
+}
+
+// Tickets reads and updates tickets.
+type Tickets interface {
+	// ListTickets returns every ticket matching f, newest first.
+	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
+	// GetTicket returns a ticket by ref (any case, with or without "T-")
+	// with its messages, parts, attachment metadata and findings.
+	GetTicket(ctx context.Context, ref string) (*TicketDetail, error)
+	GetTicketByID(ctx context.Context, id uuid.UUID) (*TicketDetail, error)
+	// GetAttachment returns a clean attachment with its content.
+	GetAttachment(ctx context.Context, id uuid.UUID) (*Attachment, error)
+	SetStatus(ctx context.Context, ref string, s Status, actor string) error
+}
+
+// Quarantine manages sealed originals. Every read of ciphertext is audited.
+type Quarantine interface {
+	ListQuarantine(ctx context.Context, f QuarantineFilter) ([]QuarantineItem, error)
+	// GetQuarantine returns an item's metadata, without ciphertext.
+	GetQuarantine(ctx context.Context, id uuid.UUID) (*QuarantineItem, error)
+	// OpenQuarantine records a quarantine.open audit event for actor and
+	// then returns the item with its ciphertext. Decrypting is the caller's
+	// (see OpenSealed); the store never holds an identity.
+	OpenQuarantine(ctx context.Context, id uuid.UUID, actor string) (*QuarantineItem, error)
+	ReleaseQuarantine(ctx context.Context, id uuid.UUID, actor string) error
+	// PurgeQuarantine deletes the ciphertext now (secure_delete on SQLite).
+	PurgeQuarantine(ctx context.Context, id uuid.UUID, actor string) error
+	// PurgeExpired applies retention; each purge is an audit event.
+	PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport, error)
+}
+
+// Audit is the hash-chained event log.
+type Audit interface {
+	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
+	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
+	// VerifyAudit walks the whole chain and reports edited or deleted events.
+	VerifyAudit(ctx context.Context) (VerifyReport, error)
+}
+
+// Outbox is the durable queue of outbound work, claimed under leases so two
+// workers (or two nodes) never hold the same job.
+type Outbox interface {
+	Enqueue(ctx context.Context, jobs ...OutboxJob) ([]uuid.UUID, error)
+	// Claim leases up to max due jobs (pending, NextAttempt reached, no live
+	// lease) to owner until now+lease, counting an attempt on each.
+	Claim(ctx context.Context, owner string, lease time.Duration, max int) ([]OutboxJob, error)
+	// Ack marks a job done; ErrLeaseLost if owner no longer holds it.
+	Ack(ctx context.Context, id uuid.UUID, owner string) error
+	// Retry releases the lease and schedules the next attempt.
+	Retry(ctx context.Context, id uuid.UUID, owner string, next time.Time, lastErr string) error
+	// Fail ends the job as failed (and audits it).
+	Fail(ctx context.Context, id uuid.UUID, owner string, lastErr string) error
+	ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxJob, error)
+	GetOutbox(ctx context.Context, id uuid.UUID) (*OutboxJob, error)
+	// Reschedule makes a pending or failed job due now (operator's retry).
+	Reschedule(ctx context.Context, id uuid.UUID, actor string) error
+	// Drop deletes a job that is not under a live lease.
+	Drop(ctx context.Context, id uuid.UUID, actor string) error
+	// Wake is signalled after a commit that queued jobs, so a worker in this
+	// process need not wait for its next poll. Never closed.
+	Wake() <-chan struct{}
+}
+
+// RateLimits are counters shared through the store (and so across nodes).
+type RateLimits interface {
+	// Allow records one event under l.Key and returns true if fewer than
+	// l.Max were recorded within l.Window before it; otherwise it records
+	// nothing and returns false. Atomic across nodes.
+	Allow(ctx context.Context, l Limit) (bool, error)
+	// CountEvents counts events under key since the given time.
+	CountEvents(ctx context.Context, key string, since time.Time) (int, error)
+}
+
+// Users is the minimal staff account store (the web issue fills it out).
+type Users interface {
+	CreateUser(ctx context.Context, u User) (User, error)
+	GetUser(ctx context.Context, name string) (*User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	CreateSession(ctx context.Context, s Session) error
+	GetSession(ctx context.Context, tokenHash string) (*Session, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+	CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error)
+	GetAPIToken(ctx context.Context, tokenHash string) (*APIToken, error)
+}
+
+// Options open a store.
+type Options struct {
+	Driver  string // "sqlite" (default) or "postgres"
+	DSN     string // postgres DSN; for sqlite an optional file path
+	DataDir string // sqlite: the database lives at DataDir/intake.db
+
+	// Secret keys the threading token (see LoadOrCreateSecret). Required.
+	Secret []byte
+	// RetentionDays sets each quarantine item's deadline; 0 means 30.
+	RetentionDays int
+	// NoGroupCommit makes the SQLite writer commit each write alone (for
+	// benchmarks and comparison only).
+	NoGroupCommit bool
+	// MaxBatch bounds a group commit; 0 means 128.
+	MaxBatch int
+	// Limits bound stored text; zero fields take DefaultLimits.
+	Limits Limits
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Schema is the PostgreSQL schema to use (tests make one per test);
+	// "" means the connection's default search_path.
+	Schema string
+}
+
+// Errors callers can tell apart with errors.Is.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrInvalid      = errors.New("invalid input") // sender's doing: refuse, do not retry
+	ErrLeaseLost    = errors.New("outbox lease not held")
+	ErrClosed       = errors.New("store closed")
+	ErrSchemaTooNew = errors.New("database schema is newer than this intake")
+	ErrConflict     = errors.New("conflict")
+)
+
+// IsInvalid reports whether err is the caller's input being refused (an
+// oversize or malformed field). Every other error from Accept is the
+// store's fault, transient from the sender's view: answer 451 4.3.0.
+func IsInvalid(err error) bool { return errors.Is(err, ErrInvalid) }
+
+// Unavailable reports whether err is our fault (store down, disk full,
+// locked, corrupt): anything from Accept that is not IsInvalid.
+func Unavailable(err error) bool { return err != nil && !IsInvalid(err) }
+
+// Open opens (creating if needed) the store named by o and applies the
+// migrations this binary knows; a database migrated by a newer binary is
+// refused with ErrSchemaTooNew.
+func Open(ctx context.Context, o Options) (Store, error) {
+	if len(o.Secret) < 16 {
+		return nil, fmt.Errorf("open store: threading secret missing or shorter than 16 bytes")
+	}
+	if o.RetentionDays <= 0 {
+		o.RetentionDays = 30
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 128
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.Limits = o.Limits.withDefaults()
+	switch o.Driver {
+	case "", "sqlite":
+		return openSQLite(ctx, o)
+	case "postgres", "postgresql", "pgx":
+		return openPostgres(ctx, o)
+	}
+	return nil, fmt.Errorf("open store: unknown driver %q (want sqlite or postgres)", o.Driver)
+}
