@@ -1,0 +1,9 @@
+// Package reply answers members: it decides whether a message deserves an
+// automatic reply (RFC 3834 loop and backscatter rules, sender
+// authentication, rate limits), renders the answer from templates that never
+// quote the member, checks every outbound message with the scanner, signs it
+// with DKIM and delivers it from the store's outbox with retries.
+//
+// The policy (policy.go) is a pure function so that every rule can be shown
+// in a table test; the store's history reaches it as counts passed in.
+package reply

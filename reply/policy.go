@@ -1,0 +1,232 @@
+package reply
+
+import (
+	"mime"
+	"strings"
+
+	"github.com/intake-mail/intake/scan"
+)
+
+// Policy is the configuration the reply rules read. Its zero value never
+// replies; DefaultPolicy is what the embedded configuration runs on.
+type Policy struct {
+	Enabled           bool
+	RequireSenderAuth bool     // RFC 3834 §2: do not answer forged senders (backscatter)
+	AcknowledgeClean  bool     // also answer mail in which nothing was found
+	OwnAddresses      []string // our From and every address we accept mail for
+	OwnDomains        []string // domains we accept mail for: any sender there is us or forged
+	LoopToken         string   // the value we put in X-Loop
+	SensitivePerDay   int      // sensitive-data replies per address per 24 h
+	RepliesPerHour    int      // replies of any kind per address per hour
+}
+
+// DefaultPolicy: replies on, senders must authenticate, no acknowledgements,
+// one sensitive-data reply per address a day and three replies an hour.
+func DefaultPolicy() Policy {
+	return Policy{
+		Enabled:           true,
+		RequireSenderAuth: true,
+		SensitivePerDay:   1,
+		RepliesPerHour:    3,
+	}
+}
+
+// Inbound is everything the policy knows about one accepted message.
+type Inbound struct {
+	EnvelopeFrom string              // MAIL FROM reverse-path without brackets; "" is the null sender
+	Header       map[string][]string // the message header as received; keys in any case
+	Auth         Auth
+	Scan         ScanFacts
+	History      History
+}
+
+// Auth holds the gateway's sender authentication verdicts, as the result
+// words of RFC 8601 ("pass", "fail", "softfail", "none", ...).
+type Auth struct {
+	SPF         string // for the envelope sender's domain (RFC 7208 MAIL FROM identity)
+	DMARC       string // for the RFC5322.From domain
+	DMARCDomain string // the From domain DMARC evaluated; "" means take it from the header
+}
+
+// ScanFacts is what the scanner found, without any number.
+type ScanFacts struct {
+	Kinds    []scan.Kind // kinds of full numbers found; empty when none
+	Withheld bool        // some part could not be scanned and was withheld
+}
+
+// History comes from the store, so every node counts the same replies.
+type History struct {
+	SensitiveLast24h int // sensitive-data replies queued to this address in the last 24 h
+	RepliesLastHour  int // replies of any kind queued to this address in the last hour
+}
+
+// Decision is the policy's answer. When Reply is set, To is the address to
+// answer: always the envelope sender, never a Reply-To (RFC 3834 §4).
+type Decision struct {
+	Reply    bool
+	Template string
+	Reason   string
+	To       string
+}
+
+func no(reason string) Decision { return Decision{Reason: reason} }
+
+// Decide applies the rules in a fixed order; the first that forbids a reply
+// gives the reason. Loop and backscatter rules come before the choice of
+// template so that a bounce is counted as a bounce whatever it carries.
+func (p Policy) Decide(in Inbound) Decision {
+	if !p.Enabled {
+		return no(ReasonDisabled)
+	}
+	// RFC 3834 §2: never answer the null reverse-path.
+	if strings.TrimSpace(strings.Trim(in.EnvelopeFrom, "<>")) == "" {
+		return no(ReasonNullSender)
+	}
+	to, ok := parseEnvelopeSender(in.EnvelopeFrom)
+	if !ok {
+		return no(ReasonInvalidSender)
+	}
+	h := header(in.Header)
+
+	// Who sent it: the envelope sender and the From and Sender fields.
+	senders := []string{to}
+	senders = append(senders, headerAddresses(h.all("From"))...)
+	senders = append(senders, headerAddresses(h.all("Sender"))...)
+	for _, s := range senders {
+		if p.isOwn(s) {
+			return no(ReasonOwnAddress)
+		}
+	}
+	for _, s := range senders {
+		if r := classifySender(s); r != "" {
+			return no(r)
+		}
+	}
+
+	if r := p.automatedHeaders(h); r != "" {
+		return no(r)
+	}
+
+	var d Decision
+	switch {
+	case len(in.Scan.Kinds) > 0:
+		d = Decision{Reply: true, Template: TemplateSensitive, Reason: ReasonSensitive}
+	case in.Scan.Withheld:
+		d = Decision{Reply: true, Template: TemplateWithheld, Reason: ReasonWithheld}
+	case p.AcknowledgeClean:
+		d = Decision{Reply: true, Template: TemplateAcknowledge, Reason: ReasonAcknowledge}
+	default:
+		return no(ReasonNothingToSay)
+	}
+
+	if p.RequireSenderAuth && !authenticated(to, h, in.Auth) {
+		return no(ReasonNotAuthenticated)
+	}
+	if d.Template == TemplateSensitive && in.History.SensitiveLast24h >= max(p.SensitivePerDay, 0) {
+		return no(ReasonRateSensitive)
+	}
+	if in.History.RepliesLastHour >= max(p.RepliesPerHour, 0) {
+		return no(ReasonRateHourly)
+	}
+	d.To = to
+	return d
+}
+
+// automatedHeaders finds the marks that automated and bulk mail carries.
+func (p Policy) automatedHeaders(h header) string {
+	if p.LoopToken != "" {
+		for _, v := range h.all("X-Loop") {
+			if strings.Contains(strings.ToLower(v), strings.ToLower(p.LoopToken)) {
+				return ReasonLoop
+			}
+		}
+	}
+	// RFC 3834 §2: anything but "no" (parameters allowed) is automatic.
+	for _, v := range h.all("Auto-Submitted") {
+		kw, _, _ := strings.Cut(v, ";")
+		if !strings.EqualFold(strings.TrimSpace(kw), "no") {
+			return ReasonAutoSubmitted
+		}
+	}
+	for _, v := range h.all("Content-Type") {
+		mt, _, err := mime.ParseMediaType(v)
+		if err != nil {
+			mt, _, _ = strings.Cut(strings.ToLower(v), ";")
+			mt = strings.TrimSpace(mt)
+		}
+		if mt == "multipart/report" || mt == "message/delivery-status" || mt == "message/disposition-notification" {
+			return ReasonDeliveryReport
+		}
+	}
+	for _, v := range h.all("Precedence") {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "bulk", "list", "junk", "auto_reply", "auto-reply":
+			return ReasonPrecedence
+		}
+	}
+	if h.hasPrefix("List-") {
+		return ReasonListHeader
+	}
+	// Microsoft's header: All, OOF and AutoReply each cover us.
+	for _, v := range h.all("X-Auto-Response-Suppress") {
+		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+			switch strings.ToLower(f) {
+			case "all", "oof", "autoreply":
+				return ReasonSuppressed
+			}
+		}
+	}
+	for _, k := range []string{"X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Autogenerated", "X-AutoReply-From", "X-Mail-Autoreply", "X-FC-MachineGenerated"} {
+		if h.has(k) {
+			return ReasonAutoreplyHeader
+		}
+	}
+	return ""
+}
+
+func (p Policy) isOwn(addr string) bool {
+	for _, o := range p.OwnAddresses {
+		if strings.EqualFold(strings.TrimSpace(o), addr) {
+			return true
+		}
+	}
+	_, dom, _ := splitAddress(addr)
+	for _, d := range p.OwnDomains {
+		if strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(d), "."), dom) {
+			return true
+		}
+	}
+	return false
+}
+
+// header looks fields up case-insensitively in a map whose keys may or may
+// not be canonical, as the gateway's parser leaves them.
+type header map[string][]string
+
+func (h header) all(key string) []string {
+	var out []string
+	for k, vs := range h {
+		if strings.EqualFold(k, key) {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+func (h header) has(key string) bool {
+	for k := range h {
+		if strings.EqualFold(k, key) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h header) hasPrefix(prefix string) bool {
+	for k := range h {
+		if len(k) >= len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) {
+			return true
+		}
+	}
+	return false
+}
