@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -22,6 +23,8 @@ type Config struct {
 	Web        Web        `toml:"web"`
 	DNS        DNS        `toml:"dns"`
 	Metrics    Metrics    `toml:"metrics"`
+	Scan       Scan       `toml:"scan"`
+	Log        Log        `toml:"log"`
 }
 
 type SMTP struct {
@@ -33,11 +36,34 @@ type SMTP struct {
 	MaxRecipients   int      `toml:"max_recipients"`
 	TLSCert         string   `toml:"tls_cert"`
 	TLSKey          string   `toml:"tls_key"`
+
+	// Queues maps an accepted address ("billing@support.localhost") or a
+	// whole domain ("support.localhost") to the queue its tickets go to;
+	// the address wins over its domain, and anything else goes to
+	// DefaultQueue.
+	Queues       map[string]string `toml:"queues"`
+	DefaultQueue string            `toml:"default_queue"`
+
+	// Abuse limits. A connection over MaxConnections or
+	// MaxConnectionsPerIP is answered 421 and closed.
+	MaxConnections      int      `toml:"max_connections"`
+	MaxConnectionsPerIP int      `toml:"max_connections_per_ip"`
+	CommandTimeout      Duration `toml:"command_timeout"` // waiting for one command line
+	DataTimeout         Duration `toml:"data_timeout"`    // silence inside DATA
+	SessionTimeout      Duration `toml:"session_timeout"` // a whole connection, whatever it does
+	MaxLineLength       int      `toml:"max_line_length"` // commands and message lines, CRLF included
+	MaxErrors           int      `toml:"max_errors"`      // refused commands before we hang up
+	ShutdownGrace       Duration `toml:"shutdown_grace"`  // how long transactions in flight may finish
+
+	// RejectDMARCFail refuses (550 5.7.1) mail that fails DMARC when the
+	// sender's domain publishes p=reject. Off by default: member mail that
+	// fails DMARC (mailing lists, forwarders) is accepted and flagged.
+	RejectDMARCFail bool `toml:"reject_dmarc_fail"`
 }
 
 type Store struct {
-	Driver string `toml:"driver"` // "sqlite" or "postgres"
-	DSN    string `toml:"dsn"`
+	Driver string `toml:"driver"`           // "sqlite" or "postgres"
+	DSN    string `toml:"dsn" secret:"dsn"` // postgres DSN; its password is never printed
 }
 
 type Quarantine struct {
@@ -53,6 +79,17 @@ type Reply struct {
 	PostalAddress     string `toml:"postal_address"`
 	Phone             string `toml:"phone"`
 	RequireSenderAuth bool   `toml:"require_sender_auth"`
+
+	// Keys the reply/ issue names but this file cannot know the use of
+	// beyond their meaning; they are read and shown by check-config.
+	Hours             string `toml:"hours"`              // telephone hours, as shown to members
+	TemplatesDir      string `toml:"templates_dir"`      // overrides for the embedded templates
+	AcknowledgeClean  bool   `toml:"acknowledge_clean"`  // also answer mail with nothing found
+	SmarthostUsername string `toml:"smarthost_username"` // AUTH to the smarthost, when set
+	SmarthostPassword string `toml:"smarthost_password" secret:"true"`
+	DKIMKey           string `toml:"dkim_key"` // PEM private key file; "" sends unsigned
+	DKIMSelector      string `toml:"dkim_selector"`
+	DKIMDomain        string `toml:"dkim_domain"` // "" means the domain of From
 }
 
 type Web struct {
@@ -64,7 +101,18 @@ type DNS struct {
 }
 
 type Metrics struct {
-	Listen string `toml:"listen"`
+	Listen string `toml:"listen"` // "" turns the metrics listener off
+}
+
+// Scan bounds the scanner's work on one message (see scan.Limits).
+type Scan struct {
+	MaxTime Duration `toml:"max_time"` // past it, what is left is withheld, never passed
+	OCR     bool     `toml:"ocr"`      // read images with tesseract when installed
+}
+
+// Log chooses how much is logged; lines are JSON on standard error.
+type Log struct {
+	Level string `toml:"level"` // debug, info, warn, error
 }
 
 // Default is the embedded configuration `intake serve` runs on without a file.
@@ -77,6 +125,20 @@ func Default() Config {
 			Domains:         []string{"support.localhost"},
 			MaxMessageBytes: 25 << 20,
 			MaxRecipients:   100,
+			DefaultQueue:    "support",
+			// Postfix's defaults are 100 clients and 50 per client; an MX
+			// for one organisation's support needs fewer.
+			MaxConnections:      200,
+			MaxConnectionsPerIP: 20,
+			// RFC 5321 4.5.3.2 asks a server to wait 5 minutes for a
+			// command and 10 minutes for the end of DATA; a slow link may
+			// take that, a slowloris may not take more.
+			CommandTimeout: Duration(5 * time.Minute),
+			DataTimeout:    Duration(3 * time.Minute),
+			SessionTimeout: Duration(30 * time.Minute),
+			MaxLineLength:  4096,
+			MaxErrors:      10,
+			ShutdownGrace:  Duration(30 * time.Second),
 		},
 		Store:      Store{Driver: "sqlite"},
 		Quarantine: Quarantine{RetentionDays: 30},
@@ -87,6 +149,8 @@ func Default() Config {
 		},
 		Web:     Web{Listen: "127.0.0.1:8080"},
 		Metrics: Metrics{Listen: "127.0.0.1:9180"},
+		Scan:    Scan{MaxTime: Duration(20 * time.Second)},
+		Log:     Log{Level: "info"},
 	}
 }
 
@@ -117,8 +181,12 @@ func Load(path string) (Config, error) {
 	}
 	// Relative data directories are relative to the config file, so a
 	// service started from / finds the same data as an admin in its folder.
-	if !filepath.IsAbs(cfg.DataDir) {
-		cfg.DataDir = filepath.Join(filepath.Dir(path), cfg.DataDir)
+	// The same holds for every other file the config names.
+	dir := filepath.Dir(path)
+	for _, p := range []*string{&cfg.DataDir, &cfg.SMTP.TLSCert, &cfg.SMTP.TLSKey, &cfg.Reply.TemplatesDir, &cfg.Reply.DKIMKey} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
 	}
 	return cfg, nil
 }

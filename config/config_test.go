@@ -1,0 +1,174 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "intake.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsValidate(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("embedded defaults do not validate: %v", err)
+	}
+	if c.SMTP.Listen[0] != "127.0.0.1:2525" || c.Web.Listen != "127.0.0.1:8080" ||
+		c.DataDir != "./intake-data" || c.SMTP.Domains[0] != "support.localhost" || c.Store.Driver != "sqlite" {
+		t.Fatalf("defaults drifted from the DESIGN.md contract: %+v", c)
+	}
+}
+
+func TestLoadContractKeys(t *testing.T) {
+	p := write(t, `
+data_dir = "data"
+[smtp]
+listen = ["127.0.0.1:0"]
+hostname = "mx.example.org"
+domains = ["example.org"]
+addresses = ["help@other.example"]
+max_message_bytes = 1048576
+max_recipients = 5
+queues = { "billing@example.org" = "billing", "other.example" = "partners" }
+default_queue = "general"
+command_timeout = "10s"
+session_timeout = "1m"
+reject_dmarc_fail = true
+[store]
+driver = "postgres"
+dsn = "postgres://u:pw@127.0.0.1/db"
+[quarantine]
+retention_days = 7
+[reply]
+smarthost = "127.0.0.1:1025"
+[dns]
+resolver = "127.0.0.1:5353"
+[metrics]
+listen = ""
+`)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if c.DataDir != filepath.Join(filepath.Dir(p), "data") {
+		t.Errorf("data_dir not made relative to the config file: %q", c.DataDir)
+	}
+	if c.SMTP.Queues["billing@example.org"] != "billing" || c.SMTP.DefaultQueue != "general" {
+		t.Errorf("queues: %v default %q", c.SMTP.Queues, c.SMTP.DefaultQueue)
+	}
+	if c.SMTP.CommandTimeout.D() != 10*time.Second || c.SMTP.SessionTimeout.D() != time.Minute {
+		t.Errorf("timeouts: %v %v", c.SMTP.CommandTimeout, c.SMTP.SessionTimeout)
+	}
+	if c.SMTP.DataTimeout.D() != 3*time.Minute {
+		t.Errorf("unset key lost its default: data_timeout %v", c.SMTP.DataTimeout)
+	}
+	if !c.SMTP.RejectDMARCFail || c.Store.DSN == "" {
+		t.Errorf("booleans or strings not read: %+v", c.SMTP)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	cases := []struct {
+		name, body, want string
+	}{
+		{"unknown key names its line", "[smtp]\nlisten = [\"127.0.0.1:1\"]\nrelay_all = true\n", "line 3: unknown key \"smtp.relay_all\""},
+		{"unknown section", "[smpt]\nlisten = []\n", "unknown key \"smpt\""},
+		{"bad duration", "[smtp]\ncommand_timeout = \"soon\"\n", "duration"},
+		{"wrong type", "[smtp]\nmax_recipients = \"ten\"\n", "config"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(write(t, tc.body))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.toml")); err == nil {
+		t.Fatal("a missing file loaded")
+	}
+}
+
+func TestValidateFindsEachProblem(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"nothing accepted", func(c *Config) { c.SMTP.Domains = nil }, "smtp.domains"},
+		{"bad domain", func(c *Config) { c.SMTP.Domains = []string{"not a domain"} }, "smtp.domains"},
+		{"bad address", func(c *Config) { c.SMTP.Addresses = []string{"nobody"} }, "smtp.addresses"},
+		{"queue for a foreign address", func(c *Config) { c.SMTP.Queues = map[string]string{"x@elsewhere.example": "q"} }, "smtp.queues"},
+		{"queue name", func(c *Config) { c.SMTP.Queues = map[string]string{"support.localhost": "Bad Name"} }, "smtp.queues"},
+		{"listen", func(c *Config) { c.SMTP.Listen = []string{"2525"} }, "smtp.listen"},
+		{"tls half", func(c *Config) { c.SMTP.TLSCert = "/x.pem" }, "smtp.tls_cert"},
+		{"tls missing file", func(c *Config) { c.SMTP.TLSCert, c.SMTP.TLSKey = "/nonexistent/c.pem", "/nonexistent/k.pem" }, "load certificate"},
+		{"line length below RFC", func(c *Config) { c.SMTP.MaxLineLength = 512 }, "smtp.max_line_length"},
+		{"per ip above total", func(c *Config) { c.SMTP.MaxConnectionsPerIP = 1000 }, "smtp.max_connections_per_ip"},
+		{"zero timeout", func(c *Config) { c.SMTP.SessionTimeout = 0 }, "smtp.session_timeout"},
+		{"driver", func(c *Config) { c.Store.Driver = "mysql" }, "store.driver"},
+		{"postgres without dsn", func(c *Config) { c.Store.Driver = "postgres" }, "store.dsn"},
+		{"age key", func(c *Config) { c.Quarantine.Recipients = []string{"ssh-rsa AAAA"} }, "quarantine.recipients"},
+		{"retention", func(c *Config) { c.Quarantine.RetentionDays = 0 }, "quarantine.retention_days"},
+		{"reply from", func(c *Config) { c.Reply.From = "support" }, "reply.from"},
+		{"resolver", func(c *Config) { c.DNS.Resolver = "8.8.8.8" }, "dns.resolver"},
+		{"log level", func(c *Config) { c.Log.Level = "loud" }, "log.level"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.edit(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate = %v, want a problem naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	c := Default()
+	c.Store.DSN = "postgres://intake:s3cret-pw@db.internal:5432/intake?sslmode=verify-full"
+	c.Reply.SmarthostUsername = "relay"
+	c.Reply.SmarthostPassword = "hunter2-pw"
+	out, err := c.Redacted().TOML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"s3cret-pw", "hunter2-pw"} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("printed config shows a secret:\n%s", out)
+		}
+	}
+	if !strings.Contains(string(out), "db.internal") || !strings.Contains(string(out), "relay") {
+		t.Errorf("redaction hid more than secrets:\n%s", out)
+	}
+	if c.Store.DSN == "" || !strings.Contains(c.Store.DSN, "s3cret-pw") {
+		t.Error("Redacted changed the original")
+	}
+	if got := RedactDSN("host=db user=intake password='a b' dbname=x"); strings.Contains(got, "a b") {
+		t.Errorf("key=value DSN kept its password: %s", got)
+	}
+
+	// What check-config prints reads back as the same configuration.
+	p := write(t, string(out))
+	back, err := Load(p)
+	if err != nil {
+		t.Fatalf("printed config does not load: %v\n%s", err, out)
+	}
+	if back.SMTP.MaxMessageBytes != c.SMTP.MaxMessageBytes || back.SMTP.CommandTimeout != c.SMTP.CommandTimeout {
+		t.Errorf("round trip changed values")
+	}
+}

@@ -1,0 +1,224 @@
+package config
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"filippo.io/age"
+)
+
+// minLineLength is the longest text line a server must accept: RFC 5321
+// 4.5.3.1.6 sets it at 1000 octets, CRLF included.
+const minLineLength = 1000
+
+var (
+	domainRe = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+	queueRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+)
+
+// Validate checks every value and every file the configuration names, and
+// returns all problems at once (errors.Join), each naming its key, so an
+// admin fixes a file in one pass.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+
+	s := &c.SMTP
+	if len(s.Listen) == 0 {
+		bad("smtp.listen", "needs at least one address")
+	}
+	for _, l := range s.Listen {
+		if err := checkHostPort(l); err != nil {
+			bad("smtp.listen", "%q: %v", l, err)
+		}
+	}
+	if !domainRe.MatchString(s.Hostname) {
+		bad("smtp.hostname", "%q is not a host name", s.Hostname)
+	}
+	if len(s.Domains) == 0 && len(s.Addresses) == 0 {
+		// An MX that accepts nothing is a mistake; one that accepts
+		// everything would be an open relay, so there is no "all".
+		bad("smtp.domains", "domains and addresses are both empty: no mail would be accepted")
+	}
+	for _, d := range s.Domains {
+		if !domainRe.MatchString(d) {
+			bad("smtp.domains", "%q is not a domain", d)
+		}
+	}
+	for _, a := range s.Addresses {
+		if _, _, ok := splitAddress(a); !ok {
+			bad("smtp.addresses", "%q is not an address local@domain", a)
+		}
+	}
+	for k, q := range s.Queues {
+		if !c.accepts(k) {
+			bad("smtp.queues", "%q is neither an accepted address nor a domain in smtp.domains", k)
+		}
+		if !queueRe.MatchString(q) {
+			bad("smtp.queues", "queue %q for %q: use lower-case letters, digits, '.', '_' or '-'", q, k)
+		}
+	}
+	if !queueRe.MatchString(s.DefaultQueue) {
+		bad("smtp.default_queue", "%q: use lower-case letters, digits, '.', '_' or '-'", s.DefaultQueue)
+	}
+	if s.MaxMessageBytes < 1024 || s.MaxMessageBytes > 1<<30 {
+		bad("smtp.max_message_bytes", "%d is outside 1024..1073741824", s.MaxMessageBytes)
+	}
+	if s.MaxRecipients < 1 {
+		bad("smtp.max_recipients", "must be at least 1")
+	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		bad("smtp.tls_cert", "tls_cert and tls_key go together")
+	} else if s.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(s.TLSCert, s.TLSKey); err != nil {
+			bad("smtp.tls_cert", "load certificate: %v", err)
+		}
+	}
+	if s.MaxConnections < 1 {
+		bad("smtp.max_connections", "must be at least 1")
+	}
+	if s.MaxConnectionsPerIP < 1 || s.MaxConnectionsPerIP > s.MaxConnections {
+		bad("smtp.max_connections_per_ip", "must be between 1 and max_connections")
+	}
+	for key, d := range map[string]Duration{
+		"smtp.command_timeout": s.CommandTimeout,
+		"smtp.data_timeout":    s.DataTimeout,
+		"smtp.session_timeout": s.SessionTimeout,
+		"scan.max_time":        c.Scan.MaxTime,
+	} {
+		if d <= 0 {
+			bad(key, "must be more than zero")
+		}
+	}
+	if s.ShutdownGrace < 0 {
+		bad("smtp.shutdown_grace", "must not be negative")
+	}
+	if s.MaxLineLength < minLineLength {
+		bad("smtp.max_line_length", "%d is below the %d octets RFC 5321 4.5.3.1.6 requires", s.MaxLineLength, minLineLength)
+	}
+	if s.MaxErrors < 1 {
+		bad("smtp.max_errors", "must be at least 1")
+	}
+
+	switch c.Store.Driver {
+	case "sqlite":
+	case "postgres":
+		if c.Store.DSN == "" {
+			bad("store.dsn", "the postgres driver needs a DSN")
+		}
+	default:
+		bad("store.driver", "%q: want \"sqlite\" or \"postgres\"", c.Store.Driver)
+	}
+
+	for _, r := range c.Quarantine.Recipients {
+		if _, err := age.ParseX25519Recipient(r); err != nil {
+			bad("quarantine.recipients", "%q is not an age public key (age1...)", r)
+		}
+	}
+	if c.Quarantine.RetentionDays < 1 {
+		bad("quarantine.retention_days", "must be at least 1")
+	}
+
+	if c.Reply.Enabled {
+		if _, _, ok := splitAddress(c.Reply.From); !ok {
+			bad("reply.from", "%q is not an address local@domain", c.Reply.From)
+		}
+	}
+	if c.Reply.Smarthost != "" {
+		if err := checkHostPort(c.Reply.Smarthost); err != nil {
+			bad("reply.smarthost", "%q: %v", c.Reply.Smarthost, err)
+		}
+	}
+	if (c.Reply.SmarthostUsername == "") != (c.Reply.SmarthostPassword == "") {
+		bad("reply.smarthost_username", "smarthost_username and smarthost_password go together")
+	}
+	if c.Reply.TemplatesDir != "" {
+		if fi, err := os.Stat(c.Reply.TemplatesDir); err != nil || !fi.IsDir() {
+			bad("reply.templates_dir", "%q is not a readable directory", c.Reply.TemplatesDir)
+		}
+	}
+	if c.Reply.DKIMKey != "" {
+		if _, err := os.Stat(c.Reply.DKIMKey); err != nil {
+			bad("reply.dkim_key", "%v", err)
+		}
+		if c.Reply.DKIMSelector == "" {
+			bad("reply.dkim_selector", "a DKIM key needs a selector")
+		}
+	}
+
+	for key, v := range map[string]string{"web.listen": c.Web.Listen, "dns.resolver": c.DNS.Resolver, "metrics.listen": c.Metrics.Listen} {
+		if v == "" {
+			continue
+		}
+		if err := checkHostPort(v); err != nil {
+			bad(key, "%q: %v", v, err)
+		}
+	}
+
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q: want debug, info, warn or error", c.Log.Level)
+	}
+	return errors.Join(errs...)
+}
+
+// accepts reports whether key (an address or a domain) is something the
+// SMTP policy accepts mail for.
+func (c *Config) accepts(key string) bool {
+	_, domain, isAddr := splitAddress(key)
+	if !isAddr {
+		domain = key
+	}
+	for _, d := range c.SMTP.Domains {
+		if strings.EqualFold(d, domain) {
+			return true
+		}
+	}
+	for _, a := range c.SMTP.Addresses {
+		if isAddr && strings.EqualFold(a, key) {
+			return true
+		}
+		// A domain key routes the listed addresses of that domain.
+		if _, d, _ := splitAddress(a); !isAddr && strings.EqualFold(d, domain) {
+			return true
+		}
+	}
+	return false
+}
+
+func splitAddress(a string) (local, domain string, ok bool) {
+	i := strings.LastIndexByte(a, '@')
+	if i <= 0 || i == len(a)-1 {
+		return "", "", false
+	}
+	local, domain = a[:i], a[i+1:]
+	if strings.ContainsAny(local, " <>\t\r\n") || !domainRe.MatchString(domain) {
+		return "", "", false
+	}
+	return local, domain, true
+}
+
+func checkHostPort(hp string) error {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return fmt.Errorf("want host:port")
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	_ = host
+	return nil
+}
