@@ -1,0 +1,121 @@
+package scan
+
+import (
+	"sort"
+	"sync"
+)
+
+// Match is one sensitive number in a text. It keeps the last four digits
+// and the masked form, never the number itself.
+type Match struct {
+	Kind   Kind
+	Start  int    // byte offset of the first digit
+	End    int    // byte offset just past the last digit
+	Last4  string // ASCII
+	Masked string // "***-**-6789" or the card with its separators, "**** **** **** 1111"
+}
+
+// detector holds the buffers one detection pass reuses.
+type detector struct {
+	r       run
+	cands   []panCandidate
+	anchors []bool
+	kw      keywordIndex
+}
+
+var detectors = sync.Pool{New: func() any { return new(detector) }}
+
+// Detect returns every SSN/ITIN and payment card number in text, in order.
+// text is UTF-8 (invalid bytes are passed over); digits of any script count.
+func Detect(text []byte) []Match {
+	d := detectors.Get().(*detector)
+	defer detectors.Put(d)
+	return d.detect(text, nil)
+}
+
+func (d *detector) detect(text []byte, out []Match) []Match {
+	d.kw.reset()
+	first := len(out)
+	for i := 0; ; {
+		i = nextCandidate(text, i)
+		if i < 0 {
+			break
+		}
+		if _, size, ok := digitAt(text, i); !ok {
+			i += size
+			continue
+		}
+		next := d.r.parse(text, i)
+		if len(d.r.digits) >= 9 {
+			n := len(out)
+			out = d.findPANs(text, &d.r, out)
+			out = d.dropOverlaps(d.findSSNs(text, &d.r, out), n)
+		}
+		i = next
+	}
+	found := out[first:]
+	sort.Slice(found, func(a, b int) bool { return found[a].Start < found[b].Start })
+	return out
+}
+
+// dropOverlaps removes SSN matches (appended after the cards from index
+// cards on) that overlap a card found in the same run: the card wins.
+func (d *detector) dropOverlaps(out []Match, from int) []Match {
+	keep := out[:from]
+	for _, m := range out[from:] {
+		overlap := false
+		if m.Kind == KindSSN {
+			for _, c := range out[from:] {
+				if c.Kind == KindPAN && c.Start < m.End && m.Start < c.End {
+					overlap = true
+					break
+				}
+			}
+		}
+		if !overlap {
+			keep = append(keep, m)
+		}
+	}
+	return keep
+}
+
+// newMatch builds the Match for groups [i, j) of r.
+func (d *detector) newMatch(kind Kind, text []byte, r *run, i, j int) Match {
+	last := r.groups[j-1]
+	dg := r.digits[r.groups[i].d0 : last.d0+last.n]
+	m := Match{
+		Kind:  kind,
+		Start: r.groups[i].start,
+		End:   last.end,
+		Last4: string(dg[len(dg)-4:]),
+	}
+	if kind == KindSSN {
+		m.Masked = "***-**-" + m.Last4
+		return m
+	}
+	// The masked card keeps its grouping with plain separators, so staff
+	// can tell "**** **** **** 1111" from "***** 1111".
+	b := make([]byte, 0, len(dg)+j-i)
+	left := len(dg)
+	for g := i; g < j; g++ {
+		if g > i {
+			switch r.gaps[g-1] {
+			case gapDash, gapSpacedDash:
+				b = append(b, '-')
+			case gapInvisible:
+			default:
+				b = append(b, ' ')
+			}
+		}
+		for k := 0; k < r.groups[g].n; k++ {
+			if left <= 4 {
+				b = append(b, dg[len(dg)-left])
+			} else {
+				b = append(b, '*')
+			}
+			left--
+		}
+	}
+	m.Masked = string(b)
+	return m
+}

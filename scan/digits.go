@@ -1,0 +1,119 @@
+package scan
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode"
+	"unicode/utf8"
+)
+
+// nextCandidate returns the index of the first byte at or after i that is an
+// ASCII digit or starts a non-ASCII character (which may be a digit in
+// another script), or -1. Prose is mostly neither, so this is the loop the
+// detector spends its time in: it looks at eight bytes per step.
+func nextCandidate(text []byte, i int) int {
+	const (
+		high = 0x8080808080808080
+		// Adding 0x50 to a byte below 0x80 sets its high bit iff it is >= '0';
+		// adding 0x46 iff it is > '9'. No byte carries into the next.
+		addGE0 = 0x5050505050505050
+		addGT9 = 0x4646464646464646
+	)
+	for ; i+8 <= len(text); i += 8 {
+		x := binary.LittleEndian.Uint64(text[i:])
+		y := x &^ high
+		m := x&high | ((y+addGE0)&^(y+addGT9))&high
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(text); i++ {
+		if c := text[i]; c >= 0x80 || (c >= '0' && c <= '9') {
+			return i
+		}
+	}
+	return -1
+}
+
+// digitAt decodes the character at text[i] and reports its decimal value if
+// it is a digit in any script (ASCII, full-width, Arabic-Indic, Devanagari,
+// mathematical...), and its length in bytes.
+func digitAt(text []byte, i int) (val int, size int, ok bool) {
+	c := text[i]
+	if c < 0x80 {
+		if c >= '0' && c <= '9' {
+			return int(c - '0'), 1, true
+		}
+		return 0, 1, false
+	}
+	r, size := utf8.DecodeRune(text[i:])
+	v, ok := unicodeDigit(r)
+	return v, size, ok
+}
+
+// unicodeDigit maps a non-ASCII decimal digit to its value. Every range of
+// the Unicode Nd category is a whole number of ten-digit blocks starting at
+// a zero (checked by a test), so the value is the offset modulo ten. NFKC
+// would give the same answer for full-width and mathematical digits, and we
+// also accept native digits of other scripts: a member typing their number
+// on an Arabic keyboard is still sending it.
+func unicodeDigit(r rune) (int, bool) {
+	if r < 0x660 || r == utf8.RuneError {
+		return 0, false
+	}
+	if r >= 0x3000 && r < 0xA620 { // CJK and Hangul: no digits, skip the search
+		return 0, false
+	}
+	if r >= 0xFF10 && r <= 0xFF19 { // full-width, the common case
+		return int(r - 0xFF10), true
+	}
+	if !unicode.Is(unicode.Nd, r) {
+		return 0, false
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10, true
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10, true
+		}
+	}
+	return 0, false
+}
+
+// runeBefore returns the character ending just before i, or 0 at the start.
+func runeBefore(text []byte, i int) rune {
+	if i <= 0 {
+		return 0
+	}
+	r, _ := utf8.DecodeLastRune(text[:i])
+	return r
+}
+
+// runeAt returns the character starting at i, or 0 at the end.
+func runeAt(text []byte, i int) rune {
+	if i >= len(text) {
+		return 0
+	}
+	if c := text[i]; c < 0x80 {
+		return rune(c)
+	}
+	r, _ := utf8.DecodeRune(text[i:])
+	return r
+}
+
+func isLetter(r rune) bool {
+	if r < 0x80 {
+		return (r|0x20) >= 'a' && (r|0x20) <= 'z'
+	}
+	return unicode.IsLetter(r)
+}
+
+func isAlnum(r rune) bool {
+	if r < 0x80 {
+		return (r >= '0' && r <= '9') || (r|0x20) >= 'a' && (r|0x20) <= 'z'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}

@@ -1,0 +1,82 @@
+package scan
+
+// SSN keywords, as in Microsoft Purview's Keyword_ssn list and Presidio's
+// context words. Nine bare digits are an SSN only with one of these within
+// keywordWindow bytes; a formatted 3-2-4 number needs none.
+var ssnKeywords = [...]string{
+	"ssn", "ssns", "ssn#", "ss#", "ss #", "ss no", "ss number", "ssa", "ssid",
+	"social security", "social sec", "soc sec", "soc. sec", "social",
+	"itin", "tin", "taxpayer", "tax payer", "tax id", "tax identification",
+}
+
+const keywordWindow = 300
+
+// keywordIndex finds SSN keywords near candidates. Candidates arrive in
+// text order, so it searches each byte of the text at most once and keeps
+// the hits it found.
+type keywordIndex struct {
+	searched int   // text[:searched] has been searched
+	hits     []int // start offsets of keywords found, ascending
+}
+
+func (k *keywordIndex) reset() {
+	k.searched = 0
+	k.hits = k.hits[:0]
+}
+
+// near reports whether a keyword starts within keywordWindow bytes of the
+// span [start, end).
+func (k *keywordIndex) near(text []byte, start, end int) bool {
+	lo, hi := start-keywordWindow, end+keywordWindow
+	if lo < 0 {
+		lo = 0
+	}
+	if hi > len(text) {
+		hi = len(text)
+	}
+	from := lo
+	if k.searched > from {
+		from = k.searched
+	}
+	for p := from; p < hi; p++ {
+		if keywordAt(text, p) {
+			k.hits = append(k.hits, p)
+		}
+	}
+	if hi > k.searched {
+		k.searched = hi
+	}
+	for i := len(k.hits) - 1; i >= 0; i-- {
+		h := k.hits[i]
+		if h < lo {
+			break
+		}
+		if h < hi {
+			return true
+		}
+	}
+	return false
+}
+
+// keywordAt reports whether a keyword starts at p on a word boundary.
+func keywordAt(text []byte, p int) bool {
+	c := text[p] | 0x20
+	if c != 's' && c != 'i' && c != 't' {
+		return false
+	}
+	if p > 0 && isLetter(rune(text[p-1])) {
+		return false
+	}
+	for _, kw := range ssnKeywords {
+		if kw[0] != c || p+len(kw) > len(text) || !equalFoldASCII(text[p:p+len(kw)], kw) {
+			continue
+		}
+		// "ssn" may be followed by anything but another letter ("ssns",
+		// "ssn#" are their own entries); "ssid" likewise.
+		if e := p + len(kw); e < len(text) && isLetter(rune(text[e])) {
+			continue
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,97 @@
+package scan
+
+import "strings"
+
+// Mask returns text with every match replaced by its masked form: an SSN
+// becomes "***-**-6789"; a card keeps its separators (line breaks and quote
+// prefixes included, so the text keeps its shape) and shows at most its
+// last four digits. matches must come from Detect on the same text.
+func Mask(text []byte, matches []Match) []byte {
+	if len(matches) == 0 {
+		return text
+	}
+	out := make([]byte, 0, len(text))
+	at := 0
+	for _, m := range matches {
+		if m.Start < at {
+			continue // overlapping input: already masked
+		}
+		out = append(out, text[at:m.Start]...)
+		if m.Kind == KindSSN {
+			out = append(out, m.Masked...)
+		} else {
+			out = maskDigits(out, text[m.Start:m.End], m.Last4)
+		}
+		at = m.End
+	}
+	return append(out, text[at:]...)
+}
+
+// maskDigits copies span with every digit but the last four replaced.
+func maskDigits(out, span []byte, last4 string) []byte {
+	total := 0
+	for i := 0; i < len(span); {
+		_, size, ok := digitAt(span, i)
+		if ok {
+			total++
+		}
+		i += size
+	}
+	seen := 0
+	for i := 0; i < len(span); {
+		_, size, ok := digitAt(span, i)
+		switch {
+		case !ok:
+			out = append(out, span[i:i+size]...)
+		case total-seen <= 4:
+			out = append(out, last4[4-(total-seen)])
+			seen++
+		default:
+			out = append(out, '*')
+			seen++
+		}
+		i += size
+	}
+	return out
+}
+
+// MaskString masks every sensitive number in s. Use it on anything shown or
+// logged that came from a member: subjects, display names, file names.
+func MaskString(s string) string {
+	text := []byte(s)
+	ms := Detect(text)
+	if len(ms) == 0 {
+		return s
+	}
+	return string(Mask(text, ms))
+}
+
+// MaskedText scans s and returns it masked with its findings, each located
+// at where. It is the outbound check too: staff replies pass through it.
+func MaskedText(s, where string) (string, []Finding) {
+	text := []byte(s)
+	ms := Detect(text)
+	if len(ms) == 0 {
+		return s, nil
+	}
+	fs := make([]Finding, len(ms))
+	for i, m := range ms {
+		fs[i] = Finding{Type: m.Kind, Last4: m.Last4, Masked: m.Masked, Where: where, Start: m.Start, End: m.End}
+	}
+	return string(Mask(text, ms)), fs
+}
+
+// hasDigitRun is a cheap test used before the full detector on short
+// strings such as header values.
+func hasDigit(s string) bool {
+	return strings.IndexAny(s, "0123456789") >= 0 || !isASCII(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

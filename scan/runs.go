@@ -1,0 +1,203 @@
+package scan
+
+// A run is a maximal sequence of digit groups joined by short separators:
+// "4111 1111 1111 1111", "489-36-8350", "0.53091360". The detectors only
+// ever test whole groups of a run, never arbitrary sub-windows of digits, so
+// a card number cannot be "found" inside a 22-digit confirmation number.
+
+// gapKind is what joins two digit groups.
+type gapKind uint8
+
+const (
+	gapSpace      gapKind = iota + 1 // one space, no-break space (also &nbsp;), thin space...
+	gapDash                          // '-' or a Unicode dash or minus
+	gapDot                           // '.' (SSNs only; for cards it means a decimal)
+	gapSpacedDash                    // " - ", as some people type an SSN
+	gapStar                          // one to five '*' ("line noise" between groups)
+	gapBreak                         // a line break, with indentation and "> " quote prefixes
+	gapInvisible                     // zero-width characters and QP soft breaks: digits touch
+	maxGapBytes   = 24               // longest separator we follow
+	maxStars      = 5
+	maxRunGroups  = 4096 // beyond this a run is data, not a number; it is cut
+)
+
+// group is one maximal sequence of digits.
+type group struct {
+	start, end int // byte offsets in the text
+	d0, n      int // its digits are run.digits[d0 : d0+n], ASCII
+}
+
+// run holds one run; its slices are reused from run to run.
+type run struct {
+	groups []group
+	gaps   []gapKind // gaps[i] joins groups[i] and groups[i+1]
+	digits []byte
+}
+
+func (r *run) reset() {
+	r.groups = r.groups[:0]
+	r.gaps = r.gaps[:0]
+	r.digits = r.digits[:0]
+}
+
+func (r *run) start() int { return r.groups[0].start }
+func (r *run) end() int   { return r.groups[len(r.groups)-1].end }
+
+// parseRun reads the run whose first digit is at i and returns the offset
+// just past it.
+func (r *run) parse(text []byte, i int) int {
+	r.reset()
+	for {
+		g := group{start: i, d0: len(r.digits)}
+		for i < len(text) {
+			v, size, ok := digitAt(text, i)
+			if !ok {
+				break
+			}
+			r.digits = append(r.digits, byte('0'+v))
+			i += size
+		}
+		g.end, g.n = i, len(r.digits)-g.d0
+		r.groups = append(r.groups, g)
+		if len(r.groups) >= maxRunGroups {
+			return i
+		}
+		kind, size := gapAt(text, i)
+		if kind == 0 {
+			return i
+		}
+		if i+size >= len(text) {
+			return i
+		}
+		if _, _, ok := digitAt(text, i+size); !ok {
+			return i
+		}
+		r.gaps = append(r.gaps, kind)
+		i += size
+	}
+}
+
+// gapAt recognises the separator starting at i, if a digit could follow it.
+func gapAt(text []byte, i int) (gapKind, int) {
+	if i >= len(text) {
+		return 0, 0
+	}
+	switch c := text[i]; c {
+	case ' ':
+		if k, n := spacedDash(text, i); k != 0 {
+			return k, n
+		}
+		if i+1 < len(text) && (text[i+1] == '\n' || text[i+1] == '\r' || text[i+1] == ' ') {
+			return lineBreak(text, i)
+		}
+		return gapSpace, 1
+	case '-':
+		return gapDash, 1
+	case '.':
+		return gapDot, 1
+	case '*':
+		n := 1
+		for i+n < len(text) && text[i+n] == '*' {
+			n++
+		}
+		if n > maxStars {
+			return 0, 0
+		}
+		return gapStar, n
+	case '\r', '\n', '\t':
+		if c == '\t' {
+			return 0, 0 // table columns are separate values
+		}
+		return lineBreak(text, i)
+	case '=':
+		// A quoted-printable soft line break left in text that was never
+		// decoded (a pasted raw message): the digits on both sides touch.
+		if i+1 < len(text) && text[i+1] == '\n' {
+			return gapInvisible, 2
+		}
+		if i+2 < len(text) && text[i+1] == '\r' && text[i+2] == '\n' {
+			return gapInvisible, 3
+		}
+		return 0, 0
+	case '&':
+		return entityGap(text, i)
+	}
+	if text[i] < 0x80 {
+		return 0, 0
+	}
+	r := runeAt(text, i)
+	size := len(string(r))
+	switch {
+	case r == 0xA0 || r == 0x2007 || r == 0x202F || (r >= 0x2000 && r <= 0x200A) || r == 0x3000:
+		return gapSpace, size
+	case (r >= 0x2010 && r <= 0x2015) || r == 0x2212 || r == 0xFE58 || r == 0xFE63 || r == 0xFF0D:
+		return gapDash, size
+	case r == 0xFF0E:
+		return gapDot, size
+	case r == 0x200B || r == 0x200C || r == 0x200D || r == 0x2060 || r == 0xFEFF || r == 0xAD:
+		return gapInvisible, size
+	}
+	return 0, 0
+}
+
+// spacedDash matches " - " with any dash.
+func spacedDash(text []byte, i int) (gapKind, int) {
+	j := i + 1
+	if j >= len(text) {
+		return 0, 0
+	}
+	if text[j] == '-' {
+		j++
+	} else if r := runeAt(text, j); (r >= 0x2010 && r <= 0x2015) || r == 0x2212 {
+		j += len(string(r))
+	} else {
+		return 0, 0
+	}
+	if j < len(text) && text[j] == ' ' {
+		return gapSpacedDash, j + 1 - i
+	}
+	return 0, 0
+}
+
+// lineBreak matches trailing blanks, one line break, indentation and any
+// number of "> " quote prefixes: a mail client wrapped or quoted the number.
+func lineBreak(text []byte, i int) (gapKind, int) {
+	j := i
+	for j < len(text) && text[j] == ' ' && j-i < maxGapBytes {
+		j++
+	}
+	switch {
+	case j < len(text) && text[j] == '\n':
+		j++
+	case j+1 < len(text) && text[j] == '\r' && text[j+1] == '\n':
+		j += 2
+	default:
+		return 0, 0
+	}
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t' || text[j] == '>') && j-i < maxGapBytes {
+		j++
+	}
+	return gapBreak, j - i
+}
+
+// entityGap matches an HTML no-break space entity left in plain text.
+func entityGap(text []byte, i int) (gapKind, int) {
+	for _, e := range [...]string{"&nbsp;", "&#160;", "&#xa0;"} {
+		if i+len(e) <= len(text) && equalFoldASCII(text[i:i+len(e)], e) {
+			return gapSpace, len(e)
+		}
+	}
+	return 0, 0
+}
+
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		if b[i]|0x20 != s[i]|0x20 {
+			return false
+		}
+	}
+	return true
+}
