@@ -1,0 +1,17 @@
+// Package gateway is intake's SMTP listener: an MX that files every message
+// it accepts as a ticket, and says "250" only once the ticket and the sealed
+// original are durably committed.
+//
+// It is a go-smtp backend and session (session.go) with the recipient
+// policy (policy.go), the DATA reader that refuses bare LF and CR and
+// bounds the size (data.go), the trace and authentication headers
+// (header.go, received.go), SPF, DKIM and DMARC through a configurable
+// resolver (auth.go, dmarc.go), the hand-off to scan and tickets
+// (deliver.go, inbound.go), and the limits go-smtp does not have:
+// connections in total and per client, a whole-session deadline, errors
+// before disconnect, and a graceful drain (listener.go, conn.go).
+//
+// Handlers decide a Reply (code, enhanced code, text) and only then is it
+// turned into an *smtp.SMTPError, the one error type go-smtp passes to a
+// client as given: an internal error never reaches the wire.
+package gateway
