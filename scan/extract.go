@@ -1,7 +1,8 @@
 package scan
 
-// This file is the contract between the MIME walk and the format extractors.
-// The stubs below are replaced by the real extractors.
+// This file is the contract between the MIME walk and the format extractors:
+// the format a part is read as, and the entries an archive yields. The
+// extractors themselves live in extract_*.go, one format each.
 
 // format is what a part's bytes are, decided from its bytes first and its
 // declared type and file name second (a sender's label is a hint, not a law).
@@ -25,6 +26,41 @@ const (
 	formatUnsupported                   // legacy .doc/.xls, rar, 7z, tar...: we know it and cannot read it
 )
 
+// String names a format for logs and test failures.
+func (f format) String() string {
+	switch f {
+	case formatText:
+		return "text"
+	case formatHTML:
+		return "html"
+	case formatCalendar:
+		return "calendar"
+	case formatMessage:
+		return "message"
+	case formatPDF:
+		return "pdf"
+	case formatDOCX:
+		return "docx"
+	case formatXLSX:
+		return "xlsx"
+	case formatPPTX:
+		return "pptx"
+	case formatODF:
+		return "odf"
+	case formatZip:
+		return "zip"
+	case formatGzip:
+		return "gzip"
+	case formatImage:
+		return "image"
+	case formatEncryptedOffice:
+		return "encrypted_office"
+	case formatUnsupported:
+		return "unsupported"
+	}
+	return "unknown"
+}
+
 // archiveEntry is one file out of a zip or gzip; Err set means this entry
 // alone is unscannable (an encrypted entry does not spoil its neighbours).
 type archiveEntry struct {
@@ -32,33 +68,3 @@ type archiveEntry struct {
 	Data []byte
 	Err  error
 }
-
-// classify decides the format of a part.
-func classify(contentType, filename string, data []byte) format { return formatUnknown }
-
-// pdfText returns the text layer of a PDF.
-func pdfText(b *budget, data []byte) (string, error) {
-	return "", unscannable(ReasonUnsupported, "pdf")
-}
-
-// officeText returns the text of a DOCX, XLSX, PPTX or ODF document.
-func officeText(b *budget, f format, data []byte) (string, error) {
-	return "", unscannable(ReasonUnsupported, "office")
-}
-
-// zipEntries expands a zip archive within the budget.
-func zipEntries(b *budget, data []byte) ([]archiveEntry, error) {
-	return nil, unscannable(ReasonUnsupported, "zip")
-}
-
-// gzipEntry expands a gzip stream within the budget.
-func gzipEntry(b *budget, name string, data []byte) (archiveEntry, error) {
-	return archiveEntry{}, unscannable(ReasonUnsupported, "gzip")
-}
-
-// unfoldCalendar undoes RFC 5545/6350 line folding and text escapes so a
-// number folded across lines is whole again.
-func unfoldCalendar(text string) string { return text }
-
-// ocrText runs tesseract on an image when Limits.OCR is set and it is installed.
-func ocrText(b *budget, data []byte) (string, error) { return "", unscannable(ReasonNoText, "image") }

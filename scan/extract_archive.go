@@ -1,0 +1,210 @@
+package scan
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// zipFlagEncrypted is bit 0 of a zip entry's general purpose flags
+// (APPNOTE 4.4.4): the entry is encrypted, traditional or AES.
+const zipFlagEncrypted = 0x1
+
+// archiveSlack is expansion every entry is allowed on top of the ratio, so
+// a tiny, highly compressible file (a page of spaces) is not called a bomb.
+const archiveSlack = 1 << 20
+
+// zipEntries expands a zip archive within the budget. Entries are returned
+// as bytes for the walk to classify and recurse into; nested archives are
+// not opened here, so depth is counted in one place. An entry that cannot be
+// read carries its own Err and does not spoil its neighbours. When a budget
+// shared with the whole message runs out (parts, time), the entries read so
+// far are returned with the error, so they can still be scanned while the
+// archive as a whole is reported.
+func zipEntries(b *budget, data []byte) ([]archiveEntry, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, zipOpenError(err)
+	}
+	if max := b.lim.MaxArchiveFiles; max > 0 && len(zr.File) > max {
+		return nil, unscannable(ReasonTooManyParts, fmt.Sprintf("zip holds %d entries, limit %d", len(zr.File), max))
+	}
+	var entries []archiveEntry
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() || strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		if err := b.check(); err != nil {
+			return entries, err
+		}
+		if err := b.part(); err != nil {
+			return entries, err
+		}
+		e := archiveEntry{Name: f.Name}
+		e.Data, e.Err = readZipFile(b, f, int64(len(data)))
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// zipOpenError names why archive/zip refused an archive.
+func zipOpenError(err error) error {
+	if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
+		// No end of central directory: most often a truncated archive.
+		return unscannable(ReasonTruncated, "zip: no central directory")
+	}
+	if errors.Is(err, zip.ErrInsecurePath) {
+		return unscannable(ReasonParseError, "zip: insecure entry path")
+	}
+	return unscannable(ReasonParseError, "zip: unreadable")
+}
+
+// readZipFile reads one entry, charging its bytes to the budget. Declared
+// sizes are never trusted: the reader is cut at whichever comes first of the
+// budget and the ratio to the bytes actually stored, and the cut is noticed
+// while reading, before memory is spent on a bomb.
+func readZipFile(b *budget, f *zip.File, archiveLen int64) ([]byte, error) {
+	if f.Flags&zipFlagEncrypted != 0 {
+		return nil, unscannable(ReasonEncrypted, "zip entry is encrypted")
+	}
+	stored := min(int64(f.CompressedSize64), archiveLen)
+	rc, err := f.Open()
+	if err != nil {
+		if errors.Is(err, zip.ErrAlgorithm) {
+			return nil, unscannable(ReasonUnsupported, fmt.Sprintf("zip compression method %d", f.Method))
+		}
+		return nil, unscannable(ReasonParseError, "zip entry: unreadable header")
+	}
+	defer rc.Close()
+	data, err := readCapped(b, rc, ratioLimit(b, stored), int64(f.UncompressedSize64))
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// ratioLimit is how many bytes stored compressed bytes may expand to.
+func ratioLimit(b *budget, stored int64) int64 {
+	const unlimited = int64(1) << 62
+	if b.lim.MaxArchiveRatio <= 0 || stored >= unlimited/(b.lim.MaxArchiveRatio+1) {
+		return unlimited
+	}
+	return b.lim.MaxArchiveRatio*stored + archiveSlack
+}
+
+// readCapped reads a decompressing reader to its end within the budget and
+// ratioCap (see ratioLimit), and charges what it read. sizeHint (a declared
+// size, never trusted) only presizes the buffer.
+func readCapped(b *budget, r io.Reader, ratioCap, sizeHint int64) ([]byte, error) {
+	remaining := b.remaining()
+	ratioCap = max(ratioCap, 0)
+	limit := min(remaining, ratioCap)
+	var buf bytes.Buffer
+	if sizeHint > 0 {
+		buf.Grow(int(min(sizeHint, limit, 64<<20)))
+	}
+	n, err := io.Copy(&buf, io.LimitReader(r, limit+1))
+	if n > limit {
+		if limit == ratioCap && ratioCap < remaining {
+			return nil, unscannable(ReasonArchiveBomb, fmt.Sprintf("expands more than %d times", b.lim.MaxArchiveRatio))
+		}
+		return nil, unscannable(ReasonTooLarge, fmt.Sprintf("more than %d decoded bytes", b.lim.MaxDecodedBytes))
+	}
+	if err != nil {
+		return nil, decompressError(err)
+	}
+	if err := b.take(n); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decompressError maps a decompressor's complaint to a reason.
+func decompressError(err error) error {
+	var corrupt flate.CorruptInputError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return unscannable(ReasonTruncated, "compressed data ends early")
+	case errors.Is(err, zip.ErrChecksum), errors.Is(err, gzip.ErrChecksum):
+		return unscannable(ReasonParseError, "checksum mismatch")
+	case errors.As(err, &corrupt):
+		return unscannable(ReasonParseError, "corrupt compressed data")
+	case errors.Is(err, gzip.ErrHeader):
+		return unscannable(ReasonParseError, "bad gzip header")
+	}
+	return unscannable(ReasonParseError, "unreadable compressed data")
+}
+
+// gzipEntry expands a gzip stream within the budget. The name is the one in
+// the gzip header, else the part's name without .gz (.tgz becomes .tar). A
+// file of several gzip members (RFC 1952 2.2) is read whole; zero padding
+// after the last member is accepted, anything else after it is not.
+func gzipEntry(b *budget, name string, data []byte) (archiveEntry, error) {
+	e := archiveEntry{Name: gzipInnerName(name)}
+	if err := b.part(); err != nil {
+		return e, err
+	}
+	br := bytes.NewReader(data)
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return e, unscannable(ReasonTruncated, "gzip header ends early")
+		}
+		return e, unscannable(ReasonParseError, "bad gzip header")
+	}
+	if zr.Name != "" {
+		e.Name = path.Base(strings.ReplaceAll(zr.Name, "\\", "/"))
+	}
+	zr.Multistream(false)
+	var out []byte
+	for {
+		if err := b.check(); err != nil {
+			return e, err
+		}
+		member, err := readCapped(b, zr, ratioLimit(b, int64(len(data)))-int64(len(out)), 0)
+		if err != nil {
+			return e, err
+		}
+		out = append(out, member...)
+		if br.Len() == 0 || allZeroBytes(data[len(data)-br.Len():]) {
+			break
+		}
+		if err := zr.Reset(br); err != nil {
+			return e, unscannable(ReasonParseError, "garbage after gzip member")
+		}
+		zr.Multistream(false)
+	}
+	e.Data = out
+	return e, nil
+}
+
+func gzipInnerName(name string) string {
+	base := path.Base(strings.ReplaceAll(name, "\\", "/"))
+	lower := strings.ToLower(base)
+	switch {
+	case base == "." || base == "/":
+		return ""
+	case strings.HasSuffix(lower, ".tgz"):
+		return base[:len(base)-len(".tgz")] + ".tar"
+	case strings.HasSuffix(lower, ".gz"):
+		return base[:len(base)-len(".gz")]
+	case strings.HasSuffix(lower, ".gzip"):
+		return base[:len(base)-len(".gzip")]
+	}
+	return base
+}
+
+func allZeroBytes(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,274 @@
+package scan
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// maxEmbeddedDepth bounds Office documents embedded in Office documents (a
+// spreadsheet behind a chart in a letter): deep enough for real files.
+const maxEmbeddedDepth = 3
+
+// officeText returns the text of a DOCX, XLSX, PPTX or ODF document: every
+// XML part a person can type into (body, headers and footers, notes,
+// comments, text boxes, charts, properties), and the text of Office
+// documents embedded in it. Runs inside a paragraph are joined with no
+// separator so a number split across formatting runs is whole again. When a
+// part cannot be read the text read so far is returned with the error: the
+// document is unscannable, but what was read can still raise a finding.
+func officeText(b *budget, f format, data []byte) (string, error) {
+	var out strings.Builder
+	err := officeTextTo(b, f, data, &out, 0)
+	return out.String(), err
+}
+
+func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth int) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return zipOpenError(err)
+	}
+	if max := b.lim.MaxArchiveFiles; max > 0 && len(zr.File) > max {
+		return unscannable(ReasonTooManyParts, fmt.Sprintf("document holds %d files, limit %d", len(zr.File), max))
+	}
+	doc := &officeDoc{b: b, archiveLen: int64(len(data)), files: map[string]*zip.File{}}
+	for _, zf := range zr.File {
+		if _, dup := doc.files[zf.Name]; !dup {
+			doc.files[zf.Name] = zf
+		}
+		doc.names = append(doc.names, zf.Name)
+	}
+	sort.Slice(doc.names, func(i, j int) bool { return naturalLess(doc.names[i], doc.names[j]) })
+
+	start := out.Len()
+	switch f {
+	case formatDOCX:
+		err = doc.parts(out, ooxmlRules, []string{"word/document.xml"}, "word/")
+	case formatPPTX:
+		err = doc.parts(out, ooxmlRules, doc.matching("ppt/slides/"), "ppt/")
+	case formatXLSX:
+		err = doc.xlsx(out)
+	case formatODF:
+		err = doc.parts(out, odfRules, []string{"content.xml", "styles.xml"}, "")
+	default:
+		return unscannable(ReasonUnsupported, "not an office format")
+	}
+	if err != nil {
+		return err
+	}
+	if err := doc.properties(out, f); err != nil {
+		return err
+	}
+	if err := doc.embedded(out, depth); err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(out.String()[start:])) == 0 && doc.hasMedia() {
+		// A pasted photo of a card is the whole document: with OCR on, read
+		// the pictures; without it there is nothing to vouch for.
+		if text, err := doc.ocrMedia(); err == nil && strings.TrimSpace(text) != "" {
+			out.WriteString(text)
+			return nil
+		}
+		return unscannable(ReasonNoText, "document holds only images")
+	}
+	return nil
+}
+
+// officeDoc is one opened package.
+type officeDoc struct {
+	b          *budget
+	archiveLen int64
+	files      map[string]*zip.File
+	names      []string // in natural order: slide2 before slide10
+	done       map[string]bool
+}
+
+// read returns one entry's bytes within the budget and ratio, once.
+func (d *officeDoc) read(name string) ([]byte, bool, error) {
+	zf, ok := d.files[name]
+	if !ok || d.done[name] {
+		return nil, false, nil
+	}
+	if d.done == nil {
+		d.done = map[string]bool{}
+	}
+	d.done[name] = true
+	if err := d.b.check(); err != nil {
+		return nil, false, err
+	}
+	data, err := readZipFile(d.b, zf, d.archiveLen)
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", path.Base(name), err)
+	}
+	return data, true, nil
+}
+
+func (d *officeDoc) matching(prefix string) []string {
+	var names []string
+	for _, n := range d.names {
+		if strings.HasPrefix(n, prefix) && strings.HasSuffix(n, ".xml") && !strings.Contains(n, "/_rels/") {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// parts extracts the named main parts first, then every other XML part
+// under dir, so text in a part we did not list (a producer's own naming, a
+// glossary, a diagram) is still read.
+func (d *officeDoc) parts(out *strings.Builder, rules xmlRules, first []string, dir string) error {
+	names := append([]string(nil), first...)
+	for _, n := range d.names {
+		if dir == "" {
+			// OpenDocument: content.xml and styles.xml of embedded objects.
+			base := path.Base(n)
+			if (base == "content.xml" || base == "styles.xml") && n != base {
+				names = append(names, n)
+			}
+			continue
+		}
+		if strings.HasPrefix(n, dir) && strings.HasSuffix(n, ".xml") && !strings.Contains(n, "_rels/") {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
+		data, ok, err := d.read(n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := xmlText(d.b, out, data, rules); err != nil {
+			return fmt.Errorf("%s: %w", path.Base(n), err)
+		}
+		out.WriteByte('\n')
+	}
+	return nil
+}
+
+// properties reads the document's title, subject, keywords, comments and
+// custom properties, which members fill in too.
+func (d *officeDoc) properties(out *strings.Builder, f format) error {
+	names := []string{"docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"}
+	if f == formatODF {
+		names = []string{"meta.xml"}
+	}
+	for _, n := range names {
+		data, ok, err := d.read(n)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := xmlText(d.b, out, data, propsRules); err != nil {
+				return fmt.Errorf("%s: %w", path.Base(n), err)
+			}
+			out.WriteByte('\n')
+		}
+	}
+	return nil
+}
+
+// embedded reads Office documents embedded as OLE package parts (a
+// workbook behind a chart), as deep as maxEmbeddedDepth.
+func (d *officeDoc) embedded(out *strings.Builder, depth int) error {
+	for _, n := range d.names {
+		if !strings.Contains(n, "embeddings/") && !strings.HasPrefix(n, "Object ") {
+			continue
+		}
+		switch strings.ToLower(path.Ext(n)) {
+		case ".docx", ".docm", ".xlsx", ".xlsm", ".pptx", ".pptm", ".odt", ".ods", ".odp":
+		default:
+			continue // pictures and legacy OLE objects: see the package notes
+		}
+		data, ok, err := d.read(n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		f := classify("", n, data)
+		if f != formatDOCX && f != formatXLSX && f != formatPPTX && f != formatODF {
+			continue
+		}
+		if depth >= maxEmbeddedDepth {
+			return unscannable(ReasonTooDeep, "office documents embedded too deep")
+		}
+		if err := officeTextTo(d.b, f, data, out, depth+1); err != nil {
+			return fmt.Errorf("embedded %s: %w", path.Base(n), err)
+		}
+	}
+	return nil
+}
+
+// hasMedia reports pictures in the package.
+func (d *officeDoc) hasMedia() bool {
+	for _, n := range d.names {
+		if strings.Contains(n, "/media/") || strings.HasPrefix(n, "Pictures/") {
+			return true
+		}
+	}
+	return false
+}
+
+// ocrMedia runs OCR over the package's pictures when it is enabled.
+func (d *officeDoc) ocrMedia() (string, error) {
+	if !d.b.lim.OCR {
+		return "", unscannable(ReasonNoText, "OCR off")
+	}
+	var out strings.Builder
+	for _, n := range d.names {
+		if !strings.Contains(n, "/media/") && !strings.HasPrefix(n, "Pictures/") {
+			continue
+		}
+		data, ok, err := d.read(n)
+		if err != nil || !ok || !sniffImage(data) {
+			continue
+		}
+		text, err := ocrText(d.b, data)
+		if err != nil {
+			return "", err
+		}
+		out.WriteString(text)
+		out.WriteByte('\n')
+	}
+	return out.String(), nil
+}
+
+// naturalLess orders names with embedded numbers by value: slide2.xml
+// before slide10.xml, so text comes out in the order it was written.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		if isDecDigit(a[0]) && isDecDigit(b[0]) {
+			i, j := decDigitRun(a), decDigitRun(b)
+			na, nb := strings.TrimLeft(a[:i], "0"), strings.TrimLeft(b[:j], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[i:], b[j:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func isDecDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func decDigitRun(s string) int {
+	i := 0
+	for i < len(s) && isDecDigit(s[i]) {
+		i++
+	}
+	return i
+}
