@@ -1,7 +1,5 @@
 package scan
 
-import "strings"
-
 // Mask returns text with every match replaced by its masked form: an SSN
 // becomes "***-**-6789"; a card keeps its separators (line breaks and quote
 // prefixes included, so the text keeps its shape) and shows at most its
@@ -79,19 +77,4 @@ func MaskedText(s, where string) (string, []Finding) {
 		fs[i] = Finding{Type: m.Kind, Last4: m.Last4, Masked: m.Masked, Where: where, Start: m.Start, End: m.End}
 	}
 	return string(Mask(text, ms)), fs
-}
-
-// hasDigitRun is a cheap test used before the full detector on short
-// strings such as header values.
-func hasDigit(s string) bool {
-	return strings.IndexAny(s, "0123456789") >= 0 || !isASCII(s)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

@@ -1,0 +1,122 @@
+package scan
+
+import (
+	"encoding/base64"
+	"strings"
+)
+
+// decodeTransfer undoes a Content-Transfer-Encoding. It is lenient, as
+// readers of real mail must be, but says when it had to guess: problem is
+// "" or an Unscannable reason. Identity encodings return body itself, so a
+// large plain message is never copied.
+func decodeTransfer(cte string, body []byte) (data []byte, problem string) {
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "", "7bit", "8bit", "binary", "7-bit", "8-bit":
+		return body, ""
+	case "quoted-printable":
+		return decodeQP(body), ""
+	case "base64":
+		return decodeBase64(body)
+	}
+	return body, ReasonBadEncoding
+}
+
+// decodeQP decodes quoted-printable (RFC 2045 section 6.7). A soft line
+// break may fall inside a number ("4111 1111 11=\r\n11 1111"): it is
+// removed, so the number is whole again. An '=' that starts no valid escape
+// is kept as it is, as most readers do.
+func decodeQP(body []byte) []byte {
+	out := make([]byte, 0, len(body))
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c != '=' {
+			out = append(out, c)
+			continue
+		}
+		// Soft line break, allowing blanks the sender's MTA left before it.
+		j := i + 1
+		for j < len(body) && (body[j] == ' ' || body[j] == '\t') {
+			j++
+		}
+		if j < len(body) && body[j] == '\n' {
+			i = j
+			continue
+		}
+		if j+1 < len(body) && body[j] == '\r' && body[j+1] == '\n' {
+			i = j + 1
+			continue
+		}
+		if j == len(body) {
+			break // "=" at the very end: a soft break before EOF
+		}
+		if i+2 < len(body) {
+			if h, ok := unhex(body[i+1], body[i+2]); ok {
+				out = append(out, h)
+				i += 2
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func unhex(a, b byte) (byte, bool) {
+	x, ok1 := hexVal(a)
+	y, ok2 := hexVal(b)
+	return x<<4 | y, ok1 && ok2
+}
+
+func hexVal(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// decodeBase64 skips white space and reports characters outside the
+// alphabet or a cut-off final quantum. Some mailers encode each line on its
+// own, padding included: a chunk after padding is decoded as a new one.
+func decodeBase64(body []byte) ([]byte, string) {
+	out := make([]byte, 0, len(body)/4*3+3)
+	chunk := make([]byte, 0, len(body))
+	problem := ""
+	padded := false
+	flush := func() {
+		if len(chunk)%4 == 1 {
+			chunk = chunk[:len(chunk)-1]
+			problem = ReasonTruncated
+		}
+		if need := len(out) + base64.RawStdEncoding.DecodedLen(len(chunk)); need > cap(out) {
+			out = append(make([]byte, 0, need), out...)
+		}
+		n, err := base64.RawStdEncoding.Decode(out[len(out):cap(out)], chunk)
+		if err != nil && problem == "" {
+			problem = ReasonBadEncoding
+		}
+		out = out[:len(out)+n]
+		chunk = chunk[:0]
+	}
+	for _, c := range body {
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c == '=':
+			padded = true
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+			if padded {
+				flush()
+				padded = false
+			}
+			chunk = append(chunk, c)
+		default:
+			problem = ReasonBadEncoding
+		}
+	}
+	flush()
+	return out, problem
+}

@@ -1,0 +1,564 @@
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// Scanner scans whole messages within its Limits. It is safe for
+// concurrent use.
+type Scanner struct {
+	lim      Limits
+	keepText bool
+}
+
+// New returns a Scanner that keeps the masked text of every part.
+func New(lim Limits) *Scanner { return &Scanner{lim: lim, keepText: true} }
+
+// WithoutText returns a Scanner that reports findings and unscannable parts
+// but keeps no masked text or attachment content: what `intake scan` needs,
+// at a fraction of the memory.
+func (s *Scanner) WithoutText() *Scanner {
+	c := *s
+	c.keepText = false
+	return &c
+}
+
+// headers a person sees, besides the subject. Trace and identity headers
+// (Received, Message-ID, References...) are never scanned: they are full
+// of long numbers that are not anybody's card.
+var personHeaders = []string{"From", "To", "Cc", "Reply-To", "Sender", "Comments", "Keywords", "Organization", "Thread-Topic"}
+
+// Scan reads one RFC 5322 message. Malformed input is never an error: what
+// cannot be read is reported in Result.Unscannable. The error is only for a
+// message that cannot be scanned at all (never, today), kept so callers
+// treat a future failure as a fault of theirs to answer with 4xx.
+func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error) {
+	w := &walker{s: s, b: newBudget(ctx, s.lim), res: &Result{}}
+	defer func() {
+		// A bug in a parser must cost a false alarm, never a leak or a
+		// crash: the whole message becomes unscannable.
+		if p := recover(); p != nil {
+			w.res.Unscannable = append(w.res.Unscannable, Unscannable{Where: "body", Reason: ReasonParseError})
+			res, err = w.res, nil
+		}
+	}()
+	w.message(raw, "", 0)
+	w.res.dedupUnscannable()
+	return w.res, nil
+}
+
+type walker struct {
+	s   *Scanner
+	b   *budget
+	res *Result
+	d   detector
+}
+
+// message walks one message; where is "" for the top level, else the
+// location of the attachment that holds it (forwarded mail).
+func (w *walker) message(raw []byte, where string, depth int) {
+	h, body, err := readHeader(raw)
+	if err != nil || !looksLikeHeader(h) {
+		// Not a message we can read as one (or a plain text file given
+		// to `intake scan`): scan all of it as text.
+		loc := orDefault(where, "body")
+		if err != nil && looksLikeHeader(h) {
+			w.unscannable(loc, ReasonParseError)
+		}
+		w.textPart(raw, formatText, "text/plain", "", loc, "")
+		return
+	}
+	subject := decodeHeaderText(h.Get("Subject"))
+	masked := w.scanString(subject, orDefault(where, "subject"))
+	if where == "" {
+		w.res.Subject = masked
+	}
+	for _, k := range personHeaders {
+		for _, v := range h.Values(k) {
+			w.scanString(decodeHeaderText(v), orDefault(where, "header:"+strings.ToLower(k)))
+		}
+	}
+	w.entity(h, body, where, depth)
+}
+
+func orDefault(where, d string) string {
+	if where != "" {
+		return where
+	}
+	return d
+}
+
+// readHeader parses the header of raw and returns the body as a sub-slice,
+// so a large single-part message is never copied.
+func readHeader(raw []byte) (textproto.Header, []byte, error) {
+	br := bytes.NewReader(raw)
+	r := bufio.NewReaderSize(br, 64<<10)
+	h, err := textproto.ReadHeader(r)
+	consumed := len(raw) - br.Len() - r.Buffered()
+	if consumed > len(raw) || consumed < 0 {
+		consumed = len(raw)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return h, raw[consumed:], err
+	}
+	return h, raw[consumed:], nil
+}
+
+// looksLikeHeader is false when the "header" holds none of the fields every
+// message has: then the input was text, not a message.
+func looksLikeHeader(h textproto.Header) bool {
+	for _, k := range []string{"From", "To", "Subject", "Date", "Message-Id", "Mime-Version", "Content-Type", "Received", "Return-Path", "Sender", "Cc"} {
+		if h.Has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// entity walks one MIME entity (the message itself or a part of it).
+// where is "" while we are still in the message's own bodies.
+func (w *walker) entity(h textproto.Header, body []byte, where string, depth int) {
+	if err := w.b.check(); err != nil {
+		w.unscannable(orDefault(where, "body"), reasonOf(err))
+		return
+	}
+	if err := w.b.part(); err != nil {
+		w.unscannable(orDefault(where, "body"), reasonOf(err))
+		return
+	}
+	if w.s.lim.MaxDepth > 0 && depth > w.s.lim.MaxDepth {
+		w.unscannable(orDefault(where, "body"), ReasonTooDeep)
+		return
+	}
+	ctype, params := mediaType(h.Get("Content-Type"))
+	disp, dparams := mediaType(h.Get("Content-Disposition"))
+	name := decodeHeaderText(firstNonEmpty(dparams["filename"], params["name"]))
+	attached := disp == "attachment" || name != ""
+
+	if strings.HasPrefix(ctype, "multipart/") {
+		w.multipart(ctype, params["boundary"], body, where, depth)
+		return
+	}
+	// The part's own location: bodies of the top-level message are
+	// "body"; anything attached is "attachment:NAME".
+	loc := where
+	if loc == "" {
+		if attached || !(strings.HasPrefix(ctype, "text/") || ctype == "") {
+			loc = "attachment:" + w.maskName(name, ctype)
+		} else {
+			loc = "body"
+		}
+	}
+	if name != "" {
+		w.scanString(name, loc) // a number in a file name is a finding there
+	}
+	data, problem := decodeTransfer(h.Get("Content-Transfer-Encoding"), body)
+	if problem != "" {
+		w.unscannable(loc, problem)
+		// Also look at what we could not decode: digits in a broken
+		// quoted-printable part are still digits.
+		w.findRaw(body, loc)
+	}
+	if err := w.b.take(int64(len(data))); err != nil {
+		w.unscannable(loc, reasonOf(err))
+		w.addPart(Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: loc != "body", Withheld: true, Reason: reasonOf(err)})
+		return
+	}
+	w.content(ctype, params["charset"], name, data, loc, depth)
+}
+
+// content dispatches decoded bytes on their format.
+func (w *walker) content(ctype, cs, name string, data []byte, loc string, depth int) {
+	switch ctype {
+	case "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature":
+		return // a signature over the other parts, not content
+	case "application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted":
+		w.withhold(loc, ctype, name, ReasonEncrypted)
+		return
+	}
+	switch f := classify(ctype, name, data); f {
+	case formatText, formatHTML, formatCalendar:
+		w.textPart(data, f, ctype, cs, loc, name)
+	case formatMessage:
+		if depth+1 > w.s.lim.MaxDepth && w.s.lim.MaxDepth > 0 {
+			w.withhold(loc, ctype, name, ReasonTooDeep)
+			return
+		}
+		inner := loc
+		if loc == "body" {
+			inner = "attachment:" + w.maskName(name, "message/rfc822")
+		}
+		w.message(data, inner, depth+1)
+	case formatPDF, formatDOCX, formatXLSX, formatPPTX, formatODF:
+		var text string
+		var err error
+		if f == formatPDF {
+			text, err = pdfText(w.b, data)
+		} else {
+			text, err = officeText(w.b, f, data)
+		}
+		w.document(data, text, err, ctype, name, loc)
+	case formatZip, formatGzip:
+		w.archive(f, data, ctype, name, loc, depth)
+	case formatImage:
+		text, err := ocrText(w.b, data)
+		w.document(data, text, err, ctype, name, loc)
+	case formatEncryptedOffice:
+		w.withhold(loc, ctype, name, ReasonEncrypted)
+	case formatUnsupported:
+		w.withhold(loc, ctype, name, ReasonUnsupported)
+	default:
+		w.withhold(loc, ctype, name, ReasonNoText)
+	}
+}
+
+// document records a binary attachment whose text an extractor produced.
+// The file itself is kept for staff only when it is clean; with a finding
+// it is withheld (we cannot mask inside a PDF) and its masked text shown.
+func (w *walker) document(data []byte, text string, err error, ctype, name, loc string) {
+	p := Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: true}
+	if err != nil {
+		p.Withheld, p.Reason = true, reasonOf(err)
+		w.unscannable(loc, p.Reason)
+	}
+	if text != "" {
+		masked, fs := w.find([]byte(text), loc)
+		p.Findings = fs
+		if w.s.keepText {
+			p.Text = masked
+		}
+	}
+	if len(p.Findings) > 0 && !p.Withheld {
+		p.Withheld, p.Reason = true, "sensitive"
+	}
+	if !p.Withheld && w.s.keepText {
+		p.Content = data
+	}
+	w.addPart(p)
+}
+
+func (w *walker) withhold(loc, ctype, name, reason string) {
+	w.unscannable(loc, reason)
+	w.addPart(Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: loc != "body", Withheld: true, Reason: reason})
+}
+
+// textPart decodes the charset of a text part, turns HTML into text, and
+// scans it.
+func (w *walker) textPart(data []byte, f format, ctype, cs, loc, name string) {
+	text, problem := decodeCharset(data, cs)
+	if problem != "" {
+		w.unscannable(loc, problem)
+		w.findRaw(data, loc)
+	}
+	p := Part{Where: loc, ContentType: orDefault(ctype, "text/plain"), Filename: w.maskName(name, ""), Attachment: loc != "body"}
+	var hidden []byte
+	switch {
+	case f == formatHTML || (ctype != "text/plain" && sniffHTML(text)):
+		p.HTML = true
+		text, hidden = htmlText(text)
+	case f == formatCalendar:
+		text = []byte(unfoldCalendar(string(text)))
+	}
+	masked, fs := w.find(text, loc)
+	if len(hidden) > 0 {
+		_, hfs := w.find(hidden, loc)
+		for i := range hfs {
+			hfs[i].Start, hfs[i].End = -1, -1 // not in the text staff see
+		}
+		fs = append(fs, hfs...)
+	}
+	p.Findings = fs
+	if problem != "" {
+		p.Withheld, p.Reason = true, problem
+	}
+	if w.s.keepText {
+		p.Text = masked
+		if p.Attachment && len(fs) == 0 && problem == "" {
+			p.Content = data
+		}
+	}
+	if p.Attachment && len(fs) > 0 && !p.Withheld {
+		// The file as sent holds the number; staff get its masked text.
+		p.Withheld, p.Reason = true, "sensitive"
+	}
+	w.addPart(p)
+}
+
+func sniffHTML(text []byte) bool {
+	head := text
+	if len(head) > 512 {
+		head = head[:512]
+	}
+	head = bytes.ToLower(bytes.TrimSpace(head))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
+}
+
+// multipart walks the parts of a multipart entity.
+func (w *walker) multipart(ctype, boundary string, body []byte, where string, depth int) {
+	loc := orDefault(where, "body")
+	if ctype == "multipart/encrypted" {
+		w.withhold(loc, ctype, "", ReasonEncrypted)
+		return
+	}
+	if boundary == "" {
+		// A multipart without a boundary cannot be split: scan it whole.
+		w.unscannable(loc, ReasonParseError)
+		w.textPart(body, formatText, "text/plain", "", loc, "")
+		return
+	}
+	mr := textproto.NewMultipartReader(bytes.NewReader(body), boundary)
+	n := 0
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if n == 0 {
+				// Nothing could be split out: fail closed on the whole.
+				w.unscannable(loc, ReasonParseError)
+				w.textPart(body, formatText, "text/plain", "", loc, "")
+			} else {
+				w.unscannable(loc, ReasonTruncated)
+			}
+			return
+		}
+		n++
+		limit := w.b.remaining() + 1
+		data, rerr := io.ReadAll(io.LimitReader(p, limit))
+		if int64(len(data)) >= limit {
+			w.unscannable(loc, ReasonTooLarge)
+			return
+		}
+		w.entity(p.Header, data, where, depth+1)
+		if rerr != nil {
+			// The part ended early (no closing boundary): what we read was
+			// scanned, but the member's message may hold more.
+			w.unscannable(loc, ReasonTruncated)
+			return
+		}
+	}
+}
+
+// archive walks the entries of a zip or gzip attachment.
+func (w *walker) archive(f format, data []byte, ctype, name, loc string, depth int) {
+	if w.s.lim.MaxDepth > 0 && depth+1 > w.s.lim.MaxDepth {
+		w.withhold(loc, ctype, name, ReasonTooDeep)
+		return
+	}
+	var entries []archiveEntry
+	var err error
+	if f == formatZip {
+		entries, err = zipEntries(w.b, data)
+	} else {
+		var e archiveEntry
+		e, err = gzipEntry(w.b, name, data)
+		if err == nil {
+			entries = []archiveEntry{e}
+		}
+	}
+	archive := Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: true}
+	if err != nil {
+		archive.Withheld, archive.Reason = true, reasonOf(err)
+		w.unscannable(loc, archive.Reason)
+	}
+	before := len(w.res.Findings)
+	for _, e := range entries {
+		eloc := loc + "/" + w.maskName(e.Name, "")
+		if e.Err != nil {
+			w.withhold(eloc, "", e.Name, reasonOf(e.Err))
+			archive.Withheld, archive.Reason = true, reasonOf(e.Err)
+			continue
+		}
+		nparts := len(w.res.Parts)
+		w.scanString(e.Name, eloc)
+		w.content("", "", e.Name, e.Data, eloc, depth+1)
+		for _, p := range w.res.Parts[nparts:] {
+			if p.Withheld && !archive.Withheld {
+				archive.Withheld, archive.Reason = true, p.Reason
+			}
+		}
+	}
+	if len(w.res.Findings) > before && !archive.Withheld {
+		archive.Withheld, archive.Reason = true, "sensitive"
+	}
+	if !archive.Withheld && w.s.keepText {
+		archive.Content = data
+	}
+	w.addPart(archive)
+}
+
+// find detects and masks text located at loc, recording its findings.
+func (w *walker) find(text []byte, loc string) (string, []Finding) {
+	ms := w.d.detect(text, nil)
+	if len(ms) == 0 {
+		if !w.s.keepText {
+			return "", nil
+		}
+		return string(text), nil
+	}
+	fs := make([]Finding, len(ms))
+	for i, m := range ms {
+		fs[i] = Finding{Type: m.Kind, Last4: m.Last4, Masked: m.Masked, Where: loc, Start: m.Start, End: m.End}
+	}
+	w.res.Findings = append(w.res.Findings, fs...)
+	if !w.s.keepText {
+		return "", fs
+	}
+	return string(Mask(text, ms)), fs
+}
+
+// findRaw scans bytes we could not decode, for findings only; it adds a
+// finding only where the decoded text had none of the same number.
+func (w *walker) findRaw(raw []byte, loc string) {
+	for _, m := range w.d.detect(raw, nil) {
+		dup := false
+		for _, f := range w.res.Findings {
+			if f.Where == loc && f.Last4 == m.Last4 && f.Type == m.Kind {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			w.res.Findings = append(w.res.Findings, Finding{Type: m.Kind, Last4: m.Last4, Masked: m.Masked, Where: loc, Start: -1, End: -1})
+		}
+	}
+}
+
+func (w *walker) scanString(s, loc string) string {
+	masked, _ := w.find([]byte(s), loc)
+	if !w.s.keepText {
+		return ""
+	}
+	return masked
+}
+
+// maskName masks a file name for use in a location (a name can hold a
+// number, and the location is shown and logged). Names are also scanned.
+func (w *walker) maskName(name, ctype string) string {
+	if name == "" {
+		switch {
+		case ctype == "message/rfc822":
+			return "message.eml"
+		case ctype != "":
+			return "unnamed." + strings.ReplaceAll(ctype, "/", "-")
+		}
+		return ""
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	return MaskString(name)
+}
+
+func (w *walker) unscannable(loc, reason string) {
+	w.res.Unscannable = append(w.res.Unscannable, Unscannable{Where: loc, Reason: reason})
+}
+
+func (w *walker) addPart(p Part) {
+	w.res.Parts = append(w.res.Parts, p)
+}
+
+// dedupUnscannable keeps one entry per location and reason.
+func (r *Result) dedupUnscannable() {
+	seen := map[Unscannable]bool{}
+	out := r.Unscannable[:0]
+	for _, u := range r.Unscannable {
+		if !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	r.Unscannable = out
+}
+
+// mediaType parses a Content-Type or Content-Disposition leniently: a broken
+// parameter list still yields the type.
+func mediaType(v string) (string, map[string]string) {
+	if v == "" {
+		return "", map[string]string{}
+	}
+	t, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		t = strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
+		params = looseParams(v)
+	}
+	return t, params
+}
+
+// looseParams pulls name=value pairs out of a header that mime rejects
+// (unquoted spaces, duplicate parameters): senders get this wrong often.
+func looseParams(v string) map[string]string {
+	params := map[string]string{}
+	for _, kv := range strings.Split(v, ";")[1:] {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		k = strings.TrimSuffix(k, "*")
+		val = strings.Trim(strings.TrimSpace(val), `"`)
+		if _, dup := params[k]; !dup {
+			params[k] = val
+		}
+	}
+	return params
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+var wordDecoder = mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) (io.Reader, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	text, problem := decodeCharset(data, cs)
+	if problem == ReasonUnknownCharset {
+		return nil, fmt.Errorf("unknown charset")
+	}
+	return bytes.NewReader(text), nil
+}}
+
+// decodeHeaderText decodes RFC 2047 words; raw 8-bit (SMTPUTF8) is read as
+// UTF-8 or Windows-1252. A word that cannot be decoded is left as it was,
+// and its digits are still seen.
+func decodeHeaderText(v string) string {
+	if v == "" {
+		return ""
+	}
+	d, err := wordDecoder.DecodeHeader(v)
+	if err != nil {
+		d = v
+	}
+	if !isASCII(d) {
+		b, _ := validUTF8([]byte(d))
+		d = string(b)
+	}
+	return d
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
