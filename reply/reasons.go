@@ -27,6 +27,7 @@ const (
 	ReasonNotAuthenticated = "not_authenticated" // neither SPF nor aligned DMARC passed
 	ReasonRateSensitive    = "rate_sensitive"    // already told this address today
 	ReasonRateHourly       = "rate_hourly"       // hourly cap for this address reached
+	ReasonComposeFailed    = "compose_failed"    // the reply could not be built or failed outbound DLP
 )
 
 // Templates a reply can be rendered from.

@@ -1,0 +1,255 @@
+package reply
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/intake-mail/intake/scan"
+	"github.com/intake-mail/intake/tickets"
+)
+
+// Outbox job kinds this package queues and delivers.
+const (
+	KindAutoPrefix = "reply."      // + template name: an automatic reply
+	KindStaff      = "reply.staff" // a reply written by staff
+)
+
+// Default give-up times: a late warning helps nobody, a staff answer is
+// worth trying for as long as a mail server would.
+const (
+	DefaultAutoGiveUp  = 24 * time.Hour
+	DefaultStaffGiveUp = 5 * 24 * time.Hour
+)
+
+// ResponderOptions configure the auto-reply side of the gateway.
+type ResponderOptions struct {
+	Policy        Policy
+	From          string // our address, also the default loop token
+	OrgName       string
+	PostalAddress string
+	Phone         string
+	Hours         string
+	TemplatesDir  string // "" means the embedded templates
+	Scanner       Scanner
+	// MessageID builds our Message-ID for a ticket: (*tickets.Threader).MessageID.
+	MessageID func(ticketID uuid.UUID, domain string) string
+	Now       func() time.Time
+	GiveUp    time.Duration // for auto-replies; 0 means DefaultAutoGiveUp
+	Logger    *slog.Logger
+}
+
+// Responder decides on and composes auto-replies for the gateway. It is
+// safe for concurrent use.
+type Responder struct {
+	o         ResponderOptions
+	templates *Templates
+	domain    string
+}
+
+// NewResponder loads the templates and renders each once with sample data
+// through outbound DLP, so that a template or a configuration value that
+// would leak a number stops the start rather than a reply.
+func NewResponder(o ResponderOptions) (*Responder, error) {
+	if o.MessageID == nil {
+		return nil, fmt.Errorf("reply: no Message-ID builder (tickets.Threader) given")
+	}
+	from, ok := parseEnvelopeSender(o.From)
+	if !ok {
+		return nil, fmt.Errorf("reply: from %q is not an address", o.From)
+	}
+	o.From = from
+	if o.Policy.LoopToken == "" {
+		o.Policy.LoopToken = from
+	}
+	if !containsFold(o.Policy.OwnAddresses, from) {
+		o.Policy.OwnAddresses = append(append([]string(nil), o.Policy.OwnAddresses...), from)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.GiveUp <= 0 {
+		o.GiveUp = DefaultAutoGiveUp
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	t, err := LoadTemplates(o.TemplatesDir)
+	if err != nil {
+		return nil, err
+	}
+	_, dom, _ := splitAddress(from)
+	r := &Responder{o: o, templates: t, domain: dom}
+	for _, name := range templateNames {
+		sample := Decision{Reply: true, Template: name, To: "member@example.com"}
+		if _, err := r.compose(context.Background(), sample, ScanFacts{Kinds: []scan.Kind{scan.KindSSN, scan.KindPAN}, Withheld: true}, "", "T-SAMPLE", uuid.New()); err != nil {
+			return nil, fmt.Errorf("reply: template %s: %w", name, err)
+		}
+	}
+	return r, nil
+}
+
+// Policy returns the rules in force (with our own address and loop token).
+func (r *Responder) Policy() Policy { return r.o.Policy }
+
+// EventCounter is the part of the store that counts replies already queued.
+type EventCounter interface {
+	CountEvents(ctx context.Context, key string, since time.Time) (int, error)
+}
+
+// History reads how many replies addr has had, from the counters the
+// queued jobs' Limits keep.
+func (r *Responder) History(ctx context.Context, c EventCounter, addr string) (History, error) {
+	now := r.o.Now()
+	day, err := c.CountEvents(ctx, sensitiveKey(addr), now.Add(-24*time.Hour))
+	if err != nil {
+		return History{}, fmt.Errorf("count sensitive replies: %w", err)
+	}
+	hour, err := c.CountEvents(ctx, anyKey(addr), now.Add(-time.Hour))
+	if err != nil {
+		return History{}, fmt.Errorf("count replies: %w", err)
+	}
+	return History{SensitiveLast24h: day, RepliesLastHour: hour}, nil
+}
+
+// Prepare decides whether in deserves a reply and, when it does, returns
+// the hook for tickets.Inbound.OutboxFor that queues it in the accept's own
+// transaction. History is read from c (nil: the store's Limits alone
+// decide); the Limits on the job make the count exact across nodes. The
+// hook never fails the accept: a reply that cannot be composed safely is
+// logged and dropped, since member mail matters more than our answer.
+func (r *Responder) Prepare(ctx context.Context, c EventCounter, in Inbound) (Decision, func(tickets.Accepted) ([]tickets.OutboxJob, error)) {
+	if c != nil && in.EnvelopeFrom != "" {
+		if to, ok := parseEnvelopeSender(in.EnvelopeFrom); ok {
+			h, err := r.History(ctx, c, to)
+			if err != nil {
+				// The store's Limits still hold; go on with what we know.
+				r.o.Logger.Warn("reply history unavailable", "err", err)
+			} else {
+				in.History = h
+			}
+		}
+	}
+	d := r.o.Policy.Decide(in)
+	countDecision(d)
+	if !d.Reply {
+		return d, nil
+	}
+	inReplyTo := firstValue(in.Header, "Message-ID")
+	facts := in.Scan
+	return d, func(a tickets.Accepted) ([]tickets.OutboxJob, error) {
+		if a.Duplicate {
+			return nil, nil
+		}
+		job, err := r.Job(ctx, d, facts, inReplyTo, a)
+		if err != nil {
+			countDecision(Decision{Reason: ReasonComposeFailed})
+			r.o.Logger.Error("auto-reply dropped", "ticket", a.Ref, "template", d.Template, "err", err)
+			return nil, nil
+		}
+		return []tickets.OutboxJob{job}, nil
+	}
+}
+
+// Job composes the reply d for the accepted ticket a and wraps it as an
+// outbox job with the rate Limits the store enforces atomically.
+func (r *Responder) Job(ctx context.Context, d Decision, facts ScanFacts, inReplyTo string, a tickets.Accepted) (tickets.OutboxJob, error) {
+	raw, err := r.compose(ctx, d, facts, inReplyTo, a.Ref, a.TicketID)
+	if err != nil {
+		return tickets.OutboxJob{}, err
+	}
+	now := r.o.Now()
+	limits := []tickets.Limit{{Key: anyKey(d.To), Max: max(r.o.Policy.RepliesPerHour, 0), Window: time.Hour}}
+	if d.Template == TemplateSensitive {
+		limits = append(limits, tickets.Limit{Key: sensitiveKey(d.To), Max: max(r.o.Policy.SensitivePerDay, 0), Window: 24 * time.Hour})
+	}
+	return tickets.OutboxJob{
+		Kind:        KindAutoPrefix + d.Template,
+		TicketID:    a.TicketID,
+		Recipient:   d.To,
+		Payload:     raw,
+		NextAttempt: now,
+		GiveUpAt:    now.Add(r.o.GiveUp),
+		Limits:      limits,
+	}, nil
+}
+
+// compose renders, builds and checks one auto-reply.
+func (r *Responder) compose(ctx context.Context, d Decision, facts ScanFacts, inReplyTo, ref string, ticketID uuid.UUID) ([]byte, error) {
+	subject, body, err := r.templates.Render(d.Template, TemplateData{
+		OrgName:       r.o.OrgName,
+		PostalAddress: r.o.PostalAddress,
+		Phone:         r.o.Phone,
+		Hours:         r.o.Hours,
+		Ref:           ref,
+		Found:         foundPhrase(facts.Kinds),
+		Withheld:      facts.Withheld,
+	})
+	if err != nil {
+		return nil, err
+	}
+	inReplyTo = safeInReplyTo(inReplyTo)
+	out := Outgoing{
+		From:      r.o.From,
+		FromName:  r.o.OrgName,
+		To:        d.To,
+		Subject:   subject,
+		MessageID: r.o.MessageID(ticketID, r.domain),
+		InReplyTo: inReplyTo,
+		LoopToken: r.o.Policy.LoopToken,
+		Auto:      true,
+		Date:      r.o.Now(),
+		Body:      body,
+	}
+	raw, err := out.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckOutbound(ctx, r.o.Scanner, raw, body); err != nil {
+		return nil, fmt.Errorf("outbound check: %w", err)
+	}
+	return raw, nil
+}
+
+// safeInReplyTo keeps the member's Message-ID for threading only when it is
+// well formed and holds nothing the scanner would call a number: echoing
+// it would send the number back out.
+func safeInReplyTo(id string) string {
+	id = strings.TrimSpace(id)
+	if id == "" || !validMsgID(id) || len(scan.Detect([]byte(id))) > 0 {
+		return ""
+	}
+	return id
+}
+
+// sensitiveKey and anyKey name the store's rate counters. The address is
+// hashed: counters need no readable address, and keys stay short.
+func sensitiveKey(addr string) string { return "reply.sensitive:" + addrHash(addr) }
+func anyKey(addr string) string       { return "reply.any:" + addrHash(addr) }
+
+func addrHash(addr string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(addr))))
+	return hex.EncodeToString(sum[:16])
+}
+
+func firstValue(h map[string][]string, key string) string {
+	if v := header(h).all(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
