@@ -37,7 +37,7 @@ type ResponderOptions struct {
 	Phone         string
 	Hours         string
 	TemplatesDir  string // "" means the embedded templates
-	Scanner       Scanner
+	Scanner       Scanner // nil means scan.New(scan.DefaultLimits())
 	// MessageID builds our Message-ID for a ticket: (*tickets.Threader).MessageID.
 	MessageID func(ticketID uuid.UUID, domain string) string
 	Now       func() time.Time
@@ -79,6 +79,9 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Scanner == nil {
+		o.Scanner = scan.New(scan.DefaultLimits())
 	}
 	t, err := LoadTemplates(o.TemplatesDir)
 	if err != nil {
