@@ -36,7 +36,7 @@ type ResponderOptions struct {
 	PostalAddress string
 	Phone         string
 	Hours         string
-	TemplatesDir  string // "" means the embedded templates
+	TemplatesDir  string  // "" means the embedded templates
 	Scanner       Scanner // nil means scan.New(scan.DefaultLimits())
 	// MessageID builds our Message-ID for a ticket: (*tickets.Threader).MessageID.
 	MessageID func(ticketID uuid.UUID, domain string) string
