@@ -1,0 +1,369 @@
+package tickets
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// errDuplicate ends an accept's transaction early: the dedup key was taken
+// by an earlier delivery, so nothing of this one may stay.
+var errDuplicate = errors.New("duplicate delivery")
+
+// prepared is an Inbound with everything computed that needs no database:
+// ids, hashes, JSON. On SQLite this keeps the single writer's work short.
+type prepared struct {
+	in          *Inbound
+	now         time.Time
+	msgID       uuid.UUID
+	qID         uuid.UUID
+	messageID   string
+	inReplyTo   string
+	refs        string
+	envelope    string
+	headers     string
+	findings    string
+	unscannable string
+	causes      []Cause
+	attIDs      []uuid.UUID
+	attSums     []string
+	sender      string
+}
+
+func (c *core) prepare(in *Inbound) (*prepared, error) {
+	if err := c.o.Limits.validate(in); err != nil {
+		return nil, fmt.Errorf("accept: %w", err)
+	}
+	p := &prepared{in: in, now: c.now()}
+	if !in.ReceivedAt.IsZero() {
+		p.now = in.ReceivedAt.UTC().Truncate(time.Microsecond)
+	}
+	var err error
+	if p.msgID, err = uuid.NewV7(); err != nil {
+		return nil, fmt.Errorf("accept: new message id: %w", err)
+	}
+	if in.Sealed != nil {
+		if p.qID, err = uuid.NewV7(); err != nil {
+			return nil, fmt.Errorf("accept: new quarantine id: %w", err)
+		}
+	}
+	p.messageID = normMessageID(in.MessageID)
+	p.inReplyTo = normMessageID(in.InReplyTo)
+	refs := make([]string, 0, len(in.References))
+	for _, r := range in.References {
+		if r = normMessageID(r); r != "" {
+			refs = append(refs, r)
+		}
+	}
+	p.refs = jsonText(refs)
+	p.envelope = jsonText(in.Envelope)
+	p.headers = jsonText(orEmpty(in.Headers))
+	p.findings = jsonText(orEmpty(in.Findings))
+	p.unscannable = jsonText(orEmpty(in.Unscannable))
+	p.causes = in.Causes
+	if len(p.causes) == 0 {
+		p.causes = deriveCauses(in)
+	}
+	for _, a := range in.Attachments {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, fmt.Errorf("accept: new attachment id: %w", err)
+		}
+		sum := sha256.Sum256(a.Content)
+		p.attIDs = append(p.attIDs, id)
+		p.attSums = append(p.attSums, hex.EncodeToString(sum[:]))
+	}
+	p.sender = normAddr(in.From)
+	if p.sender == "" {
+		p.sender = normAddr(in.Envelope.MailFrom)
+	}
+	return p, nil
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// deriveCauses lists the reasons for quarantine: each finding type once,
+// then each unscannable reason once.
+func deriveCauses(in *Inbound) []Cause {
+	seen := map[Cause]bool{}
+	var out []Cause
+	add := func(c Cause) {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, f := range in.Findings {
+		add(Cause(f.Type))
+	}
+	for _, u := range in.Unscannable {
+		add(CauseUnscannable(u.Reason))
+	}
+	for _, p := range in.Parts {
+		if p.Withheld && p.Reason != "" && p.Reason != "sensitive" {
+			add(CauseUnscannable(p.Reason))
+		}
+	}
+	return out
+}
+
+func (c *core) Accept(ctx context.Context, in *Inbound) (Accepted, error) {
+	p, err := c.prepare(in)
+	if err != nil {
+		return Accepted{}, err
+	}
+	var acc Accepted
+	err = c.write(ctx, func(q dbtx) error {
+		var err error
+		acc, err = c.accept(ctx, q, p)
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		// The key was taken between our look and our insert (another node,
+		// or an earlier member of the same batch); its ticket is committed
+		// or about to be: read it outside the rolled-back transaction.
+		return c.duplicateOf(ctx, in.DedupKey)
+	}
+	if err != nil {
+		return Accepted{}, fmt.Errorf("accept: %w", err)
+	}
+	if len(acc.Jobs) > 0 {
+		c.signal()
+	}
+	return acc, nil
+}
+
+func (c *core) duplicateOf(ctx context.Context, key string) (Accepted, error) {
+	var err error
+	for i := 0; i < 3; i++ {
+		var acc Accepted
+		acc, err = c.lookupDedup(ctx, c.read, key)
+		if err == nil {
+			return acc, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			break
+		}
+		// The other delivery rolled back after all: let the sender retry.
+	}
+	return Accepted{}, fmt.Errorf("accept: concurrent delivery of the same message: %w", err)
+}
+
+func (c *core) lookupDedup(ctx context.Context, q dbtx, key string) (Accepted, error) {
+	var tid, mid, ref string
+	err := one(q.QueryRow(ctx, `SELECT d.ticket_id, d.message_id, t.ref FROM dedup d JOIN tickets t ON t.id = d.ticket_id WHERE d.key = ?`, key), &tid, &mid, &ref)
+	if err != nil {
+		return Accepted{}, err
+	}
+	return Accepted{TicketID: parseID(tid), Ref: ref, MessageID: parseID(mid), Duplicate: true}, nil
+}
+
+// accept is the transaction body. Order matters: reads first, then the
+// dedup key (which on PostgreSQL waits for a concurrent delivery of the
+// same message to finish), then the rows, and the audit chain last since
+// appending to it locks its head.
+func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error) {
+	in := p.in
+	if dup, err := c.lookupDedup(ctx, q, in.DedupKey); err == nil {
+		return dup, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return Accepted{}, fmt.Errorf("look up dedup key: %w", err)
+	}
+
+	target, err := c.findThread(ctx, q, in)
+	if err != nil {
+		return Accepted{}, err
+	}
+	acc := Accepted{MessageID: p.msgID, QuarantineID: p.qID, ThreadedBy: target.by}
+	if target.id != uuid.Nil {
+		acc.TicketID, acc.Ref, acc.Threaded = target.id, target.ref, true
+	} else {
+		if acc.TicketID, err = uuid.NewV7(); err != nil {
+			return acc, fmt.Errorf("new ticket id: %w", err)
+		}
+		if acc.Ref, err = c.freeRef(ctx, q); err != nil {
+			return acc, err
+		}
+	}
+
+	n, err := q.Exec(ctx, "INSERT INTO dedup (key, ticket_id, message_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		in.DedupKey, acc.TicketID.String(), p.msgID.String(), micros(p.now))
+	if err != nil {
+		return acc, fmt.Errorf("insert dedup key: %w", err)
+	}
+	if n == 0 {
+		return acc, errDuplicate
+	}
+
+	sensitive, withheld := len(in.Findings) > 0, hasWithheld(in)
+	tid := acc.TicketID.String()
+	if acc.Threaded {
+		// A reply reopens a ticket staff thought done; spam stays spam.
+		if _, err := q.Exec(ctx, `UPDATE tickets SET
+			status = CASE WHEN status IN ('solved', 'pending') THEN 'open' ELSE status END,
+			sensitive = CASE WHEN ? = 1 THEN 1 ELSE sensitive END,
+			withheld = CASE WHEN ? = 1 THEN 1 ELSE withheld END,
+			messages = messages + 1, updated_at = ? WHERE id = ?`,
+			b2i(sensitive), b2i(withheld), micros(p.now), tid); err != nil {
+			return acc, fmt.Errorf("update ticket: %w", err)
+		}
+	} else {
+		if _, err := q.Exec(ctx, `INSERT INTO tickets (id, ref, status, queue, requester, requester_name, assignee, subject,
+			sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+			tid, acc.Ref, string(StatusNew), in.Queue, p.sender, in.FromName, in.Subject,
+			b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now)); err != nil {
+			return acc, fmt.Errorf("insert ticket: %w", err)
+		}
+	}
+	// Only the requester, or someone who reached the ticket by token or
+	// headers, becomes a participant allowed to thread by subject tag.
+	if p.sender != "" && target.by != ThreadSubject {
+		if _, err := q.Exec(ctx, "INSERT INTO participants (ticket_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING", tid, p.sender); err != nil {
+			return acc, fmt.Errorf("insert participant: %w", err)
+		}
+	}
+
+	if _, err := q.Exec(ctx, `INSERT INTO messages (id, ticket_id, kind, message_id, in_reply_to, refs, from_addr, from_name,
+		subject, envelope, headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.msgID.String(), tid, string(KindInbound), p.messageID, p.inReplyTo, p.refs, p.sender, in.FromName,
+		in.Subject, p.envelope, p.headers, in.AuthResults, in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC,
+		p.findings, p.unscannable, idText(p.qID), in.Size, micros(p.now)); err != nil {
+		return acc, fmt.Errorf("insert message: %w", err)
+	}
+	for i, part := range in.Parts {
+		if _, err := q.Exec(ctx, `INSERT INTO parts (message_id, idx, location, content_type, filename, html, body, withheld, reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.msgID.String(), i, part.Where, part.ContentType, part.Filename, b2i(part.HTML), withheldText(part), b2i(part.Withheld), part.Reason); err != nil {
+			return acc, fmt.Errorf("insert part %d: %w", i, err)
+		}
+	}
+	for i, a := range in.Attachments {
+		if _, err := q.Exec(ctx, `INSERT INTO attachments (id, message_id, idx, name, content_type, size, sha256, content)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.attIDs[i].String(), p.msgID.String(), i, a.Name, a.ContentType, len(a.Content), p.attSums[i], orEmpty(a.Content)); err != nil {
+			return acc, fmt.Errorf("insert attachment %d: %w", i, err)
+		}
+	}
+	if in.Sealed != nil {
+		retain := p.now.Add(time.Duration(c.o.RetentionDays) * 24 * time.Hour)
+		if _, err := q.Exec(ctx, `INSERT INTO quarantine (id, ticket_id, message_id, state, causes, findings, unscannable,
+			sealed, sealed_size, created_at, retain_until, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.qID.String(), tid, p.msgID.String(), string(QuarantineHeld), jsonText(orEmpty(p.causes)), p.findings, p.unscannable,
+			in.Sealed, len(in.Sealed), micros(p.now), micros(retain), micros(p.now)); err != nil {
+			return acc, fmt.Errorf("insert quarantine item: %w", err)
+		}
+	}
+
+	jobs := in.Outbox
+	if in.OutboxFor != nil {
+		more, err := in.OutboxFor(acc)
+		if err != nil {
+			return acc, fmt.Errorf("build outbox jobs: %w", err)
+		}
+		for _, j := range more {
+			if err := c.o.Limits.validateJob(j); err != nil {
+				return acc, fmt.Errorf("outbox job from OutboxFor: %w", err)
+			}
+		}
+		jobs = append(append([]OutboxJob(nil), jobs...), more...)
+	}
+	for _, j := range jobs {
+		if j.TicketID == uuid.Nil {
+			j.TicketID = acc.TicketID
+		}
+		allowed, err := c.allowAll(ctx, q, j.Limits, p.now)
+		if err != nil {
+			return acc, err
+		}
+		if !allowed {
+			acc.JobsLimited++
+			continue
+		}
+		id, err := c.insertJob(ctx, q, j, p.now)
+		if err != nil {
+			return acc, err
+		}
+		acc.Jobs = append(acc.Jobs, id)
+	}
+
+	action := ActionTicketCreate
+	if acc.Threaded {
+		action = ActionMessageAppend
+	}
+	detail := map[string]string{"ref": acc.Ref, "message": p.msgID.String(), "queue": in.Queue}
+	if acc.Threaded {
+		detail["threaded_by"] = string(acc.ThreadedBy)
+	}
+	if _, err := c.appendAudit(ctx, q, AuditEvent{At: p.now, Actor: "gateway", Action: action, TicketID: tid, Detail: detail}); err != nil {
+		return acc, err
+	}
+	if in.Sealed != nil {
+		d := map[string]string{"ref": acc.Ref, "causes": causesText(p.causes), "findings": strconv.Itoa(len(in.Findings))}
+		if _, err := c.appendAudit(ctx, q, AuditEvent{At: p.now, Actor: "gateway", Action: ActionQuarantineSeal, TicketID: tid, ItemID: p.qID.String(), Detail: d}); err != nil {
+			return acc, err
+		}
+	}
+	return acc, nil
+}
+
+// withheldText makes sure a withheld part keeps no text, whatever the
+// caller put there.
+func withheldText(p Part) string {
+	if p.Withheld {
+		return ""
+	}
+	return p.Text
+}
+
+func hasWithheld(in *Inbound) bool {
+	if len(in.Unscannable) > 0 {
+		return true
+	}
+	for _, p := range in.Parts {
+		if p.Withheld {
+			return true
+		}
+	}
+	return false
+}
+
+func causesText(cs []Cause) string {
+	s := ""
+	for i, c := range cs {
+		if i > 0 {
+			s += ","
+		}
+		s += string(c)
+	}
+	return s
+}
+
+// freeRef picks a ref not yet used. Collisions are rare (32^6 refs); on
+// PostgreSQL two nodes picking the same one at the same instant is caught by
+// the unique constraint and costs that sender a retry.
+func (c *core) freeRef(ctx context.Context, q dbtx) (string, error) {
+	for i := 0; i < 10; i++ {
+		ref := NewRef()
+		var n int64
+		if err := one(q.QueryRow(ctx, "SELECT COUNT(*) FROM tickets WHERE ref = ?", ref), &n); err != nil {
+			return "", fmt.Errorf("check ticket ref: %w", err)
+		}
+		if n == 0 {
+			return ref, nil
+		}
+	}
+	return "", errors.New("no free ticket ref after 10 tries")
+}

@@ -1,0 +1,69 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// core is the behaviour both backends share; each backend supplies how to
+// run a write transaction and how to read.
+type core struct {
+	o  Options
+	d  dialect
+	th *Threader
+
+	// write runs fn in a write transaction: fn's changes commit together,
+	// durably, before write returns nil; if fn fails nothing of it stays.
+	write func(ctx context.Context, fn func(q dbtx) error) error
+	// read is a pool for queries outside any write.
+	read dbtx
+	// checkpoint makes deleted pages really gone from the WAL (SQLite);
+	// nil where there is nothing to do.
+	checkpoint func(ctx context.Context) error
+	ping       func(ctx context.Context) error
+	close      func() error
+
+	wake      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func newCore(o Options, d dialect) *core {
+	return &core{o: o, d: d, th: NewThreader(o.Secret), wake: make(chan struct{}, 1)}
+}
+
+func (c *core) now() time.Time { return c.o.Now().UTC().Truncate(time.Microsecond) }
+
+func (c *core) Ping(ctx context.Context) error {
+	if err := c.ping(ctx); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	return nil
+}
+
+func (c *core) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.close() })
+	return c.closeErr
+}
+
+func (c *core) Wake() <-chan struct{} { return c.wake }
+
+// signal wakes a local outbox worker without blocking.
+func (c *core) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// one reads a single row, mapping "no row" to ErrNotFound.
+func one(r row, dest ...any) error {
+	err := r.Scan(dest...)
+	if errors.Is(err, ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,168 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The PostgreSQL backend, for several gateway nodes sharing one database.
+// Each write is its own transaction (PostgreSQL does its own group commit);
+// the dedup key's unique constraint stops a redelivery to another node,
+// outbox claims skip rows another node is locking, rate-limit checks take
+// an advisory lock on their key, and audit appends lock the chain's head.
+
+type pgStore struct {
+	*core
+	pool *pgxpool.Pool
+}
+
+// migrationLock is an arbitrary constant naming intake's migration lock.
+const migrationLock = "SELECT pg_advisory_xact_lock(7234501)"
+
+func openPostgres(ctx context.Context, o Options) (Store, error) {
+	if o.DSN == "" {
+		return nil, fmt.Errorf("open postgres store: dsn missing ([store] dsn)")
+	}
+	cfg, err := pgxpool.ParseConfig(o.DSN)
+	if err != nil {
+		// The parse error may quote the DSN, password and all: say less.
+		return nil, fmt.Errorf("open postgres store: dsn is not valid")
+	}
+	if o.Schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = o.Schema
+		// Create the schema with a connection that does not need it yet.
+		conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
+		if err != nil {
+			return nil, fmt.Errorf("open postgres store: connect: %w", err)
+		}
+		_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{o.Schema}.Sanitize())
+		conn.Close(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres store: create schema: %w", err)
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: connect: %w", err)
+	}
+	d := dialect{
+		name:       "postgres",
+		forUpdate:  " FOR UPDATE",
+		skipLocked: " FOR UPDATE SKIP LOCKED",
+		lockKey:    "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+		isUnique:   pgUnique,
+	}
+	s := &pgStore{core: newCore(o, d), pool: pool}
+	s.core.read = pgDB{pool}
+	s.core.write = s.write
+	s.core.ping = func(ctx context.Context) error { return pool.Ping(ctx) }
+	s.core.close = func() error { pool.Close(); return nil }
+	translate := func(sql string) string { return strings.ReplaceAll(sql, "BLOB", "BYTEA") }
+	if err := migrate(ctx, s.write, migrationLock, translate); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	return s, nil
+}
+
+func pgUnique(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// retryable tells a serialisation failure or deadlock, after which the
+// transaction can simply run again.
+func retryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
+}
+
+func (s *pgStore) write(ctx context.Context, fn func(q dbtx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.writeOnce(ctx, fn)
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (s *pgStore) writeOnce(ctx context.Context, fn func(q dbtx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := runGuarded(fn, pgDB{tx}); err != nil {
+		// If the server went away the rollback fails too; the transaction
+		// is gone with the connection either way.
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// pgDB adapts a pool or a transaction to dbtx.
+type pgQuerier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+type pgDB struct{ q pgQuerier }
+
+func (d pgDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := d.q.Exec(ctx, rebind(q), args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (d pgDB) Query(ctx context.Context, q string, args ...any) (rows, error) {
+	r, err := d.q.Query(ctx, rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgRows{r}, nil
+}
+
+func (d pgDB) QueryRow(ctx context.Context, q string, args ...any) row {
+	return pgRow{d.q.QueryRow(ctx, rebind(q), args...)}
+}
+
+type pgRows struct{ r pgx.Rows }
+
+func (r pgRows) Next() bool             { return r.r.Next() }
+func (r pgRows) Scan(dest ...any) error { return r.r.Scan(dest...) }
+func (r pgRows) Err() error             { return r.r.Err() }
+func (r pgRows) Close()                 { r.r.Close() }
+
+type pgRow struct{ r pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
