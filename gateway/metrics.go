@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the gateway's Prometheus series (documented in
+// docs/operations.md). Labels are fixed words, never addresses or content.
+type metrics struct {
+	connections *prometheus.CounterVec // result: accepted, refused_total_limit, refused_ip_limit
+	open        prometheus.Gauge
+	accepted    *prometheus.CounterVec // verdict: clean, sensitive, unscannable
+	rejected    *prometheus.CounterVec // stage, reason, code
+	findings    *prometheus.CounterVec // type: ssn, pan
+	unscannable *prometheus.CounterVec // reason
+	auth        *prometheus.CounterVec // method, result
+	scanSecs    prometheus.Histogram
+	commitSecs  prometheus.Histogram
+	authSecs    prometheus.Histogram
+	sizeBytes   prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		connections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intake_smtp_connections_total",
+			Help: "SMTP connections, by whether they were accepted or refused by a connection limit.",
+		}, []string{"result"}),
+		open: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "intake_smtp_connections_open",
+			Help: "SMTP connections open now.",
+		}),
+		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intake_smtp_messages_accepted_total",
+			Help: "Messages committed and answered 250, by scan verdict.",
+		}, []string{"verdict"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intake_smtp_rejected_total",
+			Help: "Commands and messages refused, by stage (mail, rcpt, data), reason and reply code.",
+		}, []string{"stage", "reason", "code"}),
+		findings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intake_findings_total",
+			Help: "Sensitive numbers found in accepted mail, by type.",
+		}, []string{"type"}),
+		unscannable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intake_unscannable_parts_total",
+			Help: "Parts withheld because they could not be scanned, by reason.",
+		}, []string{"reason"}),
+		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intake_sender_auth_total",
+			Help: "Sender authentication results of accepted mail, by method (spf, dkim, dmarc) and result.",
+		}, []string{"method", "result"}),
+		scanSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "intake_scan_seconds",
+			Help:    "Time to scan one message.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14),
+		}),
+		commitSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "intake_commit_seconds",
+			Help:    "Time to commit one message to the store (sealing included), until durable.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14),
+		}),
+		authSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "intake_sender_auth_seconds",
+			Help:    "Time spent on SPF, DKIM and DMARC for one message, after DATA.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14),
+		}),
+		sizeBytes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "intake_smtp_message_bytes",
+			Help:    "Size of messages received in DATA.",
+			Buckets: prometheus.ExponentialBuckets(1024, 4, 10),
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.connections, m.open, m.accepted, m.rejected, m.findings,
+			m.unscannable, m.auth, m.scanSecs, m.commitSecs, m.authSecs, m.sizeBytes)
+	}
+	return m
+}

@@ -1,0 +1,204 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/intake-mail/intake/scan"
+)
+
+// RFC 5321 4.5.3.1.3 and 4.5.3.1.2: the longest path and domain.
+const (
+	maxPathLen   = 256
+	maxDomainLen = 255
+	// RFC 5321 6.3: a message that has passed more hops than this is in a
+	// loop; Postfix's hopcount_limit is the same.
+	maxReceived = 50
+)
+
+// backend makes a session per EHLO (go-smtp calls NewSession then, and
+// again after STARTTLS).
+type backend struct{ s *Server }
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	nc := c.Conn()
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	cn, ok := nc.(*conn)
+	if !ok {
+		// Every connection comes through our listener; if not, refuse
+		// rather than serve without limits.
+		return nil, replyNoSession.err()
+	}
+	return &session{s: b.s, c: c, conn: cn}, nil
+}
+
+// session is one SMTP conversation after EHLO. go-smtp calls its methods
+// from the connection's goroutine only, one at a time.
+type session struct {
+	s    *Server
+	c    *smtp.Conn
+	conn *conn
+
+	errors int // refused commands so far (max_errors)
+	txn    int // transactions, for the Received id
+
+	// The transaction in progress.
+	from    string
+	hasFrom bool
+	utf8    bool
+	rcpts   []string
+	queues  []string // per rcpt
+	spf     chan spfOutcome
+}
+
+type spfOutcome struct{ result, domain string }
+
+func (se *session) Reset() {
+	se.from, se.hasFrom, se.utf8 = "", false, false
+	se.rcpts, se.queues = nil, nil
+	se.spf = nil
+}
+
+func (se *session) Logout() error { return nil }
+
+func (se *session) Mail(from string, opts *smtp.MailOptions) error {
+	se.Reset()
+	if len(se.c.Hostname()) > maxDomainLen {
+		return se.refuse("mail", replyBadHelo)
+	}
+	if len(from) > maxPathLen {
+		return se.refuse("mail", replyBadSenderSyn)
+	}
+	if from != "" {
+		if _, _, ok := splitAddr(from); !ok {
+			return se.refuse("mail", replyBadSenderSyn)
+		}
+	}
+	se.from, se.hasFrom = from, true
+	se.utf8 = opts != nil && opts.UTF8
+	// SPF needs only the envelope and the client: start it now, so its
+	// lookups overlap with RCPT and the DATA transfer.
+	ch := make(chan spfOutcome, 1)
+	se.spf = ch
+	ip := net.ParseIP(se.conn.ip)
+	helo := se.c.Hostname()
+	go func() {
+		r, d := se.s.auth.checkSPF(se.s.hard, ip, helo, from)
+		ch <- spfOutcome{r, d}
+	}()
+	return nil
+}
+
+func (se *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if len(to) > maxPathLen {
+		return se.refuse("rcpt", replyBadRcptSyn)
+	}
+	queue, r, ok := se.s.policy.check(to)
+	if !ok {
+		return se.refuse("rcpt", r)
+	}
+	for _, have := range se.rcpts {
+		if have == to {
+			return nil // RFC 5321 allows a repeat; it is one recipient
+		}
+	}
+	se.rcpts = append(se.rcpts, to)
+	se.queues = append(se.queues, queue)
+	return nil
+}
+
+func (se *session) Data(r io.Reader) error {
+	se.conn.beginData()
+	defer se.conn.endData()
+	se.s.inflight.add()
+	defer se.s.inflight.done()
+	se.txn++
+	start := time.Now()
+
+	var buf bytes.Buffer
+	if rep := readMessage(r, &buf, se.s.opts.SMTP.MaxMessageBytes); rep.Code != 0 {
+		return se.refuse("data", rep)
+	}
+	se.s.metrics.sizeBytes.Observe(float64(buf.Len()))
+	if se.conn.isDraining() {
+		// The whole message arrived while we shut down: still ours to
+		// file. Only a failure below makes it a 4xx.
+		se.s.log.Info("finishing transaction during shutdown", "session", se.conn.id)
+	}
+	rep := se.s.deliver(se.s.hard, se.transaction(), buf.Bytes(), start)
+	if !rep.OK() {
+		return se.refuse("data", rep)
+	}
+	return rep.err()
+}
+
+// transaction is the envelope and connection facts deliver needs.
+func (se *session) transaction() *transaction {
+	t := &transaction{
+		sessionID: se.conn.id + "." + strconv.Itoa(se.txn),
+		clientIP:  se.conn.ip,
+		helo:      se.c.Hostname(),
+		from:      se.from,
+		utf8:      se.utf8,
+		rcpts:     append([]string(nil), se.rcpts...),
+		queues:    append([]string(nil), se.queues...),
+		spf:       se.spf,
+	}
+	if st, ok := se.c.TLSConnectionState(); ok {
+		t.tls = &st
+	}
+	return t
+}
+
+// refuse counts a refusal, logs and meters it, and turns it into the error
+// go-smtp sends. Past max_errors the reply becomes 421 and the connection
+// is closed once it is written.
+func (se *session) refuse(stage string, r Reply) error {
+	if r.Code/100 == 5 || r.Reason == "unknown_user" || r.Reason == "relay" {
+		se.errors++
+	}
+	se.s.metrics.rejected.WithLabelValues(stage, r.Reason, strconv.Itoa(r.Code)).Inc()
+	se.s.log.Info("refused", "session", se.conn.id, "ip", se.conn.ip, "stage", stage,
+		"reason", r.Reason, "code", r.Code,
+		"from", scan.MaskString(se.from), "rcpts", maskAll(se.rcpts))
+	if max := se.s.opts.SMTP.MaxErrors; max > 0 && se.errors >= max {
+		se.s.metrics.rejected.WithLabelValues(stage, replyTooManyErrors.Reason, strconv.Itoa(replyTooManyErrors.Code)).Inc()
+		se.conn.closeAfterReply()
+		return replyTooManyErrors.err()
+	}
+	if r.Code == codeServiceNotAvail {
+		// RFC 5321 3.8: a 421 closes the channel.
+		se.conn.closeAfterReply()
+	}
+	return r.err()
+}
+
+func maskAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = scan.MaskString(s)
+	}
+	return out
+}
+
+// waitSPF returns the SPF outcome started at MAIL FROM.
+func (t *transaction) waitSPF(ctx context.Context) spfOutcome {
+	if t.spf == nil {
+		return spfOutcome{verdictNone, ""}
+	}
+	select {
+	case o := <-t.spf:
+		return o
+	case <-ctx.Done():
+		return spfOutcome{verdictTempError, ""}
+	}
+}
