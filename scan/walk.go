@@ -46,6 +46,9 @@ func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error)
 	defer func() {
 		// A bug in a parser must cost a false alarm, never a leak or a
 		// crash: the whole message becomes unscannable.
+		if !recoverPanics {
+			return
+		}
 		if p := recover(); p != nil {
 			w.res.Unscannable = append(w.res.Unscannable, Unscannable{Where: "body", Reason: ReasonParseError})
 			res, err = w.res, nil
@@ -55,6 +58,9 @@ func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error)
 	w.res.dedupUnscannable()
 	return w.res, nil
 }
+
+// recoverPanics is turned off by the fuzz tests, which want to see them.
+var recoverPanics = true
 
 type walker struct {
 	s   *Scanner

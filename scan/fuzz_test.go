@@ -1,0 +1,103 @@
+package scan
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzDetect: no panic, matches in order, in bounds, not overlapping, and
+// what masking shows of each holds at most four digits.
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{
+		"4111 1111 1111 1111", "SSN 489368350", "489-36-8350", "4111\n> 1111 1111 1111",
+		"４１１１ １１１１ １１１１ １１１１", "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9", "4111=\r\n1111111111111111",
+		"0.4111111111111111", "http://x.example/4111111111111111", "4111&nbsp;1111&nbsp;1111&nbsp;1111",
+		"\xff\xfe4\x001\x00", "ssn ٤٨٩٣٦٨٣٥٠",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		ms := Detect(text)
+		prev := 0
+		for _, m := range ms {
+			if m.Start < prev || m.End <= m.Start || m.End > len(text) {
+				t.Fatalf("match [%d,%d) out of order or bounds (prev end %d, len %d)", m.Start, m.End, prev, len(text))
+			}
+			prev = m.End
+			if len(m.Last4) != 4 || countDigits(m.Masked) > 4 {
+				t.Fatalf("match shows more than four digits: %q", m.Masked)
+			}
+			if m.Kind != KindSSN && m.Kind != KindPAN {
+				t.Fatalf("bad kind %q", m.Kind)
+			}
+		}
+		if masked := Mask(text, ms); len(ms) > 0 && len(masked) == 0 {
+			t.Fatal("masking lost the text")
+		}
+	})
+}
+
+func countDigits(s string) int {
+	n := 0
+	b := []byte(s)
+	for i := 0; i < len(b); {
+		_, size, ok := digitAt(b, i)
+		if ok {
+			n++
+		}
+		i += size
+	}
+	return n
+}
+
+// FuzzScan: the whole walk never panics, never hangs past its budget, and
+// every finding is located and shows at most four digits.
+func FuzzScan(f *testing.F) {
+	seeds, _ := filepath.Glob("../testdata/*.eml")
+	for _, p := range seeds {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{
+		"Subject: =?utf-8?q?card_4111_1111_1111_1111?=\r\n\r\nhello\r\n",
+		"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\nNDExMSAxMTExIDExMTEgMTExMQ==\r\n--x--\r\n",
+		"Content-Type: text/html\r\n\r\n<p>4111<b>1111</b>1111&nbsp;1111</p>",
+		"Content-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\n489-36-8350\r\n",
+		"Content-Type: text/plain; charset=utf-16\r\n\r\n\xfe\xff\x004\x001",
+		"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\ntruncated",
+	} {
+		f.Add([]byte(s))
+	}
+	recoverPanics = false
+	lim := DefaultLimits()
+	lim.MaxTime = 2 * time.Second
+	lim.MaxDecodedBytes = 8 << 20
+	sc := New(lim)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		start := time.Now()
+		// A hang must crash the worker, so the fuzzer keeps the input.
+		watchdog := time.AfterFunc(20*time.Second, func() { panic("Scan hung past its time budget") })
+		defer watchdog.Stop()
+		res, err := sc.Scan(context.Background(), raw)
+		if err != nil {
+			t.Fatalf("Scan error: %v", err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("Scan took %v, budget 2s", d)
+		}
+		for _, fd := range res.Findings {
+			if fd.Where == "" || countDigits(fd.Masked) > 4 {
+				t.Fatalf("bad finding %+v", fd)
+			}
+		}
+		for _, u := range res.Unscannable {
+			if u.Where == "" || u.Reason == "" {
+				t.Fatalf("bad unscannable %+v", u)
+			}
+		}
+	})
+}
