@@ -80,11 +80,13 @@ func (c *core) OpenQuarantine(ctx context.Context, id uuid.UUID, actor string) (
 	}
 	var it QuarantineItem
 	err := c.write(ctx, func(q dbtx) error {
+		var sealed []byte
 		var err error
-		it, err = scanQuarantine(q.QueryRow(ctx, "SELECT "+quarantineCols+", q.sealed FROM quarantine q JOIN tickets t ON t.id = q.ticket_id WHERE q.id = ?", id.String()), &it.Sealed)
+		it, err = scanQuarantine(q.QueryRow(ctx, "SELECT "+quarantineCols+", q.sealed FROM quarantine q JOIN tickets t ON t.id = q.ticket_id WHERE q.id = ?", id.String()), &sealed)
 		if err != nil {
 			return err
 		}
+		it.Sealed = sealed
 		if it.State == QuarantinePurged || it.Sealed == nil {
 			return fmt.Errorf("%w: item was purged", ErrNotFound)
 		}
