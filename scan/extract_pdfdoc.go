@@ -1,0 +1,512 @@
+package scan
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/zlib"
+	"encoding/ascii85"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"unicode/utf16"
+)
+
+// This file holds a PDF's objects. They are found by scanning the file for
+// "N G obj" rather than by trusting the cross-reference table, as a repairing
+// viewer does: a truncated file or a broken table still yields its objects,
+// and an object left behind by an incremental update is still scanned.
+
+// maxPDFObjects bounds the objects one PDF may hold; real documents of a
+// few hundred pages have tens of thousands.
+const maxPDFObjects = 500_000
+
+// pdfStreamSlack is decoded size every stream may reach whatever its ratio.
+const pdfStreamSlack = 8 << 20
+
+var errPDFImageStream = errors.New("image data")
+
+type pdfDoc struct {
+	b       *budget
+	data    []byte
+	objs    map[int]pdfObj // the latest definition of each object number
+	order   map[int]int    // where that definition sits in the file
+	gens    map[int]int    // generation of file-level objects, for decryption
+	trailer pdfDict
+	crypt   *pdfCrypt
+	encrypt pdfRef // the /Encrypt dictionary, never decrypted
+	objStms []int
+	streams []*pdfStream // every file-level stream, in file order
+	decoded map[*pdfStream][]byte
+	sawEOF  bool
+	cutOff  bool // a stream or object runs past the end of the file
+}
+
+// scan finds every object in the file.
+func (d *pdfDoc) scan() error {
+	d.objs = map[int]pdfObj{}
+	d.order = map[int]int{}
+	d.gens = map[int]int{}
+	d.decoded = map[*pdfStream][]byte{}
+	data := d.data
+	type trailerAt struct {
+		pos  int
+		dict pdfDict
+	}
+	var trailers []trailerAt
+	pos := 0
+	for n := 0; pos < len(data); n++ {
+		if n%1024 == 0 {
+			if err := d.b.check(); err != nil {
+				return err
+			}
+		}
+		i := bytes.Index(data[pos:], []byte("obj"))
+		if i < 0 {
+			break
+		}
+		p := pos + i
+		pos = p + 3
+		num, gen, ok := objHeader(data, p)
+		if !ok || (pos < len(data) && !isPDFSpace(data[pos]) && !isPDFDelim(data[pos])) {
+			continue
+		}
+		if len(d.objs) >= maxPDFObjects {
+			return unscannable(ReasonTooLarge, fmt.Sprintf("pdf: more than %d objects", maxPDFObjects))
+		}
+		lx := pdfLexer{data: data, pos: pos}
+		obj := lx.object(0)
+		after := lx.pos
+		if t := lx.next(); t.kind == tokKeyword && string(t.str) == "stream" {
+			dict, _ := obj.(pdfDict)
+			s := &pdfStream{dict: dict, ref: pdfRef{num, gen}, src: data, fromFile: true}
+			s.start, s.end, pos = d.streamBounds(dict, lx.pos)
+			obj = s
+			d.streams = append(d.streams, s)
+			if name, _ := dict["Type"].(pdfName); name == "XRef" {
+				trailers = append(trailers, trailerAt{p, dict})
+			} else if name == "ObjStm" {
+				d.objStms = append(d.objStms, num)
+			}
+		} else {
+			pos = after
+		}
+		d.objs[num] = obj
+		d.order[num] = p
+		d.gens[num] = gen
+	}
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("trailer"))
+		if j < 0 {
+			break
+		}
+		i += j + len("trailer")
+		lx := pdfLexer{data: data, pos: i}
+		if t := lx.next(); t.kind == tokDictOpen {
+			if dict, ok := lx.objectFrom(t, 0).(pdfDict); ok {
+				trailers = append(trailers, trailerAt{i, dict})
+			}
+		}
+	}
+	sort.SliceStable(trailers, func(i, j int) bool { return trailers[i].pos < trailers[j].pos })
+	d.trailer = pdfDict{}
+	for _, t := range trailers {
+		for k, v := range t.dict {
+			d.trailer[k] = v
+		}
+	}
+	d.sawEOF = bytes.Contains(data[max(0, len(data)-2048):], []byte("%%EOF"))
+	if len(d.objs) == 0 {
+		return unscannable(ReasonParseError, "pdf: no objects")
+	}
+	return nil
+}
+
+// objHeader reads "num gen" before the "obj" at p.
+func objHeader(data []byte, p int) (num, gen int, ok bool) {
+	i := p
+	skipSpace := func() bool {
+		j := i
+		for i > 0 && isPDFSpace(data[i-1]) {
+			i--
+		}
+		return i < j
+	}
+	readInt := func() (int, bool) {
+		end := i
+		for i > 0 && isDecDigit(data[i-1]) && end-i < 10 {
+			i--
+		}
+		if i == end {
+			return 0, false
+		}
+		v := 0
+		for _, c := range data[i:end] {
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	if !skipSpace() {
+		return 0, 0, false
+	}
+	if gen, ok = readInt(); !ok || !skipSpace() {
+		return 0, 0, false
+	}
+	if num, ok = readInt(); !ok {
+		return 0, 0, false
+	}
+	if i > 0 && !isPDFSpace(data[i-1]) && !isPDFDelim(data[i-1]) {
+		return 0, 0, false
+	}
+	return num, gen, true
+}
+
+// streamBounds finds a stream's data after the "stream" keyword at kw. The
+// declared /Length is used when "endstream" is where it says; otherwise the
+// data runs to the next "endstream", as repairing readers do.
+func (d *pdfDoc) streamBounds(dict pdfDict, kw int) (start, end, next int) {
+	data := d.data
+	start = kw
+	if start < len(data) && data[start] == '\r' {
+		start++
+	}
+	if start < len(data) && data[start] == '\n' {
+		start++
+	}
+	if n, ok := dict["Length"].(pdfInt); ok && n >= 0 && int64(n) <= int64(len(data)-start) {
+		e := start + int(n)
+		k := e
+		for k < len(data) && isPDFSpace(data[k]) && k-e < 4 {
+			k++
+		}
+		if bytes.HasPrefix(data[k:], []byte("endstream")) {
+			return start, e, k + len("endstream")
+		}
+	}
+	i := bytes.Index(data[start:], []byte("endstream"))
+	if i < 0 {
+		d.cutOff = true
+		return start, len(data), len(data)
+	}
+	end = start + i
+	if end > start && data[end-1] == '\n' {
+		end--
+	}
+	if end > start && data[end-1] == '\r' {
+		end--
+	}
+	return start, end, start + i + len("endstream")
+}
+
+// loadObjectStreams reads the objects compressed into object streams
+// (7.5.7). A definition later in the file wins, as an update would.
+func (d *pdfDoc) loadObjectStreams() error {
+	for _, num := range d.objStms {
+		s, ok := d.objs[num].(*pdfStream)
+		if !ok {
+			continue
+		}
+		data, err := d.decode(s)
+		if err != nil {
+			continue // its objects are missing; what uses them reports it
+		}
+		n, _ := d.resolve(s.dict["N"]).(pdfInt)
+		first, _ := d.resolve(s.dict["First"]).(pdfInt)
+		if n <= 0 || first < 0 || int(first) > len(data) {
+			continue
+		}
+		lx := pdfLexer{data: data[:first]}
+		type entry struct{ num, off int }
+		var entries []entry
+		for i := 0; i < int(n); i++ {
+			a, b := lx.next(), lx.next()
+			if a.kind != tokNumber || b.kind != tokNumber {
+				break
+			}
+			entries = append(entries, entry{int(a.num), int(b.num)})
+		}
+		at := d.order[num]
+		for _, e := range entries {
+			if err := d.b.check(); err != nil {
+				return err
+			}
+			if prev, ok := d.order[e.num]; ok && prev > at {
+				continue
+			}
+			off := int(first) + e.off
+			if e.off < 0 || off >= len(data) {
+				continue
+			}
+			if len(d.objs) >= maxPDFObjects {
+				return unscannable(ReasonTooLarge, fmt.Sprintf("pdf: more than %d objects", maxPDFObjects))
+			}
+			olx := pdfLexer{data: data, pos: off}
+			d.objs[e.num] = olx.object(0)
+			d.order[e.num] = at
+		}
+	}
+	return nil
+}
+
+// resolve follows a reference (one level; a reference to a reference is
+// followed too, a bounded number of times).
+func (d *pdfDoc) resolve(o pdfObj) pdfObj {
+	for i := 0; i < 8; i++ {
+		r, ok := o.(pdfRef)
+		if !ok {
+			return o
+		}
+		o = d.objs[r.num]
+	}
+	return nil
+}
+
+func (d *pdfDoc) dict(o pdfObj) pdfDict {
+	switch v := d.resolve(o).(type) {
+	case pdfDict:
+		return v
+	case *pdfStream:
+		return v.dict
+	}
+	return nil
+}
+
+func (d *pdfDoc) stream(o pdfObj) *pdfStream {
+	s, _ := d.resolve(o).(*pdfStream)
+	return s
+}
+
+func (d *pdfDoc) array(o pdfObj) pdfArray {
+	a, _ := d.resolve(o).(pdfArray)
+	return a
+}
+
+func (d *pdfDoc) name(o pdfObj) pdfName {
+	n, _ := d.resolve(o).(pdfName)
+	return n
+}
+
+// decode returns a stream's data with its filters undone, once; the bytes
+// are charged to the budget the first time.
+func (d *pdfDoc) decode(s *pdfStream) ([]byte, error) {
+	if out, ok := d.decoded[s]; ok {
+		return out, nil
+	}
+	if err := d.b.check(); err != nil {
+		return nil, err
+	}
+	data := s.src[s.start:s.end]
+	if s.fromFile && d.crypt != nil && s.ref != d.encrypt && d.name(s.dict["Type"]) != "XRef" {
+		var err error
+		if data, err = d.crypt.decryptStream(s.ref, data); err != nil {
+			return nil, err
+		}
+	}
+	filters, parms := d.filters(s.dict)
+	for i, f := range filters {
+		var err error
+		data, err = d.applyFilter(f, d.dict(parms[i]), data)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := d.b.take(int64(len(data))); err != nil {
+		return nil, err
+	}
+	d.decoded[s] = data
+	return data, nil
+}
+
+func (d *pdfDoc) filters(dict pdfDict) ([]pdfName, pdfArray) {
+	switch f := d.resolve(dict["Filter"]).(type) {
+	case pdfName:
+		return []pdfName{f}, pdfArray{dict["DecodeParms"]}
+	case pdfArray:
+		var names []pdfName
+		for _, x := range f {
+			names = append(names, d.name(x))
+		}
+		parms := d.array(dict["DecodeParms"])
+		for len(parms) < len(names) {
+			parms = append(parms, nil)
+		}
+		return names, parms
+	}
+	return nil, nil
+}
+
+// applyFilter undoes one filter (7.4) within the budget.
+func (d *pdfDoc) applyFilter(f pdfName, parms pdfDict, in []byte) ([]byte, error) {
+	limit := func() int64 {
+		ratio := ratioLimit(d.b, int64(len(in)))
+		if d.b.lim.MaxArchiveRatio > 0 {
+			ratio = max(ratio, 5*d.b.lim.MaxArchiveRatio*int64(len(in))+pdfStreamSlack)
+		}
+		return min(d.b.remaining(), ratio)
+	}
+	switch f {
+	case "FlateDecode", "Fl":
+		var r io.Reader
+		if zr, err := zlib.NewReader(bytes.NewReader(in)); err == nil {
+			r = zr
+		} else {
+			r = flate.NewReader(bytes.NewReader(in)) // raw deflate, no zlib header
+		}
+		out, err := readLimited(r, limit())
+		if err != nil {
+			return nil, err
+		}
+		return undoPredictor(d, parms, out)
+	case "ASCIIHexDecode", "AHx":
+		lx := pdfLexer{data: in}
+		return lx.hexString(), nil
+	case "ASCII85Decode", "A85":
+		in = bytes.TrimPrefix(bytes.TrimSpace(in), []byte("<~"))
+		if i := bytes.Index(in, []byte("~>")); i >= 0 {
+			in = in[:i]
+		}
+		return readLimited(ascii85.NewDecoder(bytes.NewReader(in)), limit())
+	case "RunLengthDecode", "RL":
+		return runLengthDecode(in, limit())
+	case "Crypt":
+		return in, nil // the identity crypt filter; real ones were undone above
+	case "DCTDecode", "DCT", "JPXDecode", "CCITTFaxDecode", "CCF", "JBIG2Decode":
+		return nil, errPDFImageStream
+	}
+	return nil, unscannable(ReasonUnsupported, "pdf: stream filter "+string(f))
+}
+
+// readLimited reads r to its end, or fails when it would exceed limit.
+// A stream that ends early keeps what was decoded, as viewers show it.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, limit+1))
+	if n > limit {
+		return nil, unscannable(ReasonTooLarge, "pdf: stream decodes past the budget")
+	}
+	if err != nil && buf.Len() == 0 {
+		return nil, unscannable(ReasonParseError, "pdf: corrupt compressed stream")
+	}
+	return buf.Bytes(), nil
+}
+
+func runLengthDecode(in []byte, limit int64) ([]byte, error) {
+	var out []byte
+	for i := 0; i < len(in); {
+		n := int(in[i])
+		i++
+		switch {
+		case n < 128:
+			end := min(i+n+1, len(in))
+			out = append(out, in[i:end]...)
+			i = end
+		case n > 128:
+			if i < len(in) {
+				out = append(out, bytes.Repeat(in[i:i+1], 257-n)...)
+				i++
+			}
+		default:
+			return out, nil // 128: end of data
+		}
+		if int64(len(out)) > limit {
+			return nil, unscannable(ReasonTooLarge, "pdf: stream decodes past the budget")
+		}
+	}
+	return out, nil
+}
+
+// undoPredictor reverses a PNG predictor (7.4.4.4), which object streams
+// may use; the TIFF predictor is left alone (images only).
+func undoPredictor(d *pdfDoc, parms pdfDict, in []byte) ([]byte, error) {
+	pred, _ := d.resolve(parms["Predictor"]).(pdfInt)
+	if pred < 10 {
+		return in, nil
+	}
+	colors, bpc, cols := pdfInt(1), pdfInt(8), pdfInt(1)
+	if v, ok := d.resolve(parms["Colors"]).(pdfInt); ok && v > 0 && v <= 32 {
+		colors = v
+	}
+	if v, ok := d.resolve(parms["BitsPerComponent"]).(pdfInt); ok && v > 0 && v <= 16 {
+		bpc = v
+	}
+	if v, ok := d.resolve(parms["Columns"]).(pdfInt); ok && v > 0 && v <= 1<<20 {
+		cols = v
+	}
+	bpp := max(int(colors*bpc+7)/8, 1)
+	rowLen := int(colors*bpc*cols+7) / 8
+	out := make([]byte, 0, len(in))
+	prev := make([]byte, rowLen)
+	for i := 0; i+1+rowLen <= len(in); i += 1 + rowLen {
+		ft, row := in[i], append([]byte(nil), in[i+1:i+1+rowLen]...)
+		for j := range row {
+			var left, up, upLeft byte
+			if j >= bpp {
+				left, upLeft = row[j-bpp], prev[j-bpp]
+			}
+			up = prev[j]
+			switch ft {
+			case 1:
+				row[j] += left
+			case 2:
+				row[j] += up
+			case 3:
+				row[j] += byte((int(left) + int(up)) / 2)
+			case 4:
+				row[j] += paeth(left, up, upLeft)
+			}
+		}
+		out = append(out, row...)
+		prev = row
+	}
+	return out, nil
+}
+
+func paeth(a, b, c byte) byte {
+	p := int(a) + int(b) - int(c)
+	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
+	switch {
+	case pa <= pb && pa <= pc:
+		return a
+	case pb <= pc:
+		return b
+	}
+	return c
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// textString decodes a PDF text string (7.9.2.2): UTF-16 with a BOM, UTF-8
+// with a BOM (PDF 2.0), else PDFDocEncoding, which agrees with Latin-1 where
+// digits and letters are.
+func textString(s pdfString) string {
+	switch {
+	case len(s) >= 2 && s[0] == 0xfe && s[1] == 0xff:
+		return utf16String(s[2:], true)
+	case len(s) >= 2 && s[0] == 0xff && s[1] == 0xfe:
+		return utf16String(s[2:], false)
+	case len(s) >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf:
+		return string(s[3:])
+	}
+	r := make([]rune, 0, len(s))
+	for _, c := range s {
+		r = append(r, rune(c))
+	}
+	return string(r)
+}
+
+func utf16String(b []byte, bigEndian bool) string {
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		if bigEndian {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		} else {
+			u = append(u, uint16(b[i+1])<<8|uint16(b[i]))
+		}
+	}
+	return string(utf16.Decode(u))
+}
