@@ -51,7 +51,6 @@ type harness struct {
 
 const envPostgres = "INTAKE_TEST_POSTGRES"
 
-
 // forEachBackend runs fn once per backend as a subtest. PostgreSQL is
 // skipped, visibly, when the environment does not name a server.
 func forEachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
