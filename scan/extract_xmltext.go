@@ -75,6 +75,16 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 	d.Strict = true
 	inText, skipping := 0, 0
 	lastSpace := true // collapse whitespace in "all" mode
+	// A paragraph's newline waits until more text comes, so the last
+	// paragraph of a table cell ends with the cell's tab instead.
+	pendingNL := false
+	flush := func() {
+		if pendingNL {
+			out.WriteByte('\n')
+			pendingNL = false
+		}
+	}
+	defer flush()
 	for n := 0; ; n++ {
 		if n%xmlTokenCheckEvery == 0 {
 			if err := b.check(); err != nil {
@@ -100,15 +110,18 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 			}
 			switch {
 			case rules.space[name]:
+				flush()
 				out.WriteByte(' ')
 				lastSpace = true
 			case rules.brk[name]:
+				flush()
 				out.WriteByte('\n')
 				lastSpace = true
 			}
 			if attr, ok := rules.attrs[name]; ok {
 				for _, a := range t.Attr {
 					if a.Name.Local == attr && a.Value != "" {
+						flush()
 						out.WriteString(a.Value)
 						out.WriteByte('\n')
 					}
@@ -125,9 +138,11 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 			}
 			switch {
 			case rules.para[name]:
-				out.WriteByte('\n')
+				flush()
+				pendingNL = true
 				lastSpace = true
 			case rules.cell[name]:
+				pendingNL = false
 				out.WriteByte('\t')
 				lastSpace = true
 			}
@@ -137,6 +152,7 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 			}
 			switch {
 			case inText > 0:
+				flush()
 				out.Write(t)
 				lastSpace = false
 			case rules.all:
@@ -145,11 +161,13 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 					// space (ODF 1.2 6.1.2), which keeps a number whole
 					// for the detector while separating words.
 					if !lastSpace {
+						flush()
 						out.WriteByte(' ')
 						lastSpace = true
 					}
 					continue
 				}
+				flush()
 				out.Write(t)
 				lastSpace = false
 			}

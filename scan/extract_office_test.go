@@ -1,0 +1,138 @@
+package scan
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf16"
+)
+
+const (
+	wNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`
+	aNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
+	xNS = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	oNS = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"`
+)
+
+func contentTypes() zipFile {
+	return zipFile{name: "[Content_Types].xml", data: []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`)}
+}
+
+// wordDoc wraps paragraphs in a WordprocessingML body.
+func wordDoc(body string) []byte {
+	return []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ` + wNS + `><w:body>` + body + `</w:body></w:document>`)
+}
+
+func utf16leBOM(s string) []byte {
+	out := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
+}
+
+func TestOfficeText(t *testing.T) {
+	// The test card split across two formatting runs, as Word writes it
+	// when one half is bold.
+	splitRuns := `<w:p><w:r><w:t xml:space="preserve">Card 4111 11</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>11 1111 1111</w:t></w:r></w:p>`
+	docx := makeZip(t, contentTypes(),
+		zipFile{name: "word/document.xml", data: wordDoc(splitRuns +
+			`<w:p><w:r><w:t>SSN</w:t></w:r><w:r><w:tab/><w:t>` + testSSN + `</w:t><w:br/><w:t>next line</w:t></w:r></w:p>` +
+			`<w:p><w:del><w:r><w:delText>deleted 5555555555554444</w:delText></w:r></w:del></w:p>`)},
+		zipFile{name: "word/header1.xml", data: []byte(`<w:hdr ` + wNS + `><w:p><w:r><w:t>header text</w:t></w:r></w:p></w:hdr>`)},
+		zipFile{name: "word/footnotes.xml", data: []byte(`<w:footnotes ` + wNS + `><w:footnote><w:p><w:r><w:t>footnote 378282246310005</w:t></w:r></w:p></w:footnote></w:footnotes>`)},
+		zipFile{name: "word/comments.xml", data: []byte(`<w:comments ` + wNS + `><w:comment><w:p><w:r><w:t>comment 4012888888881881</w:t></w:r></w:p></w:comment></w:comments>`)},
+		zipFile{name: "word/styles.xml", data: []byte(`<w:styles ` + wNS + `><w:style w:styleId="1234567890123456"/></w:styles>`)},
+		zipFile{name: "docProps/core.xml", data: []byte(`<cp:coreProperties xmlns:cp="x" xmlns:dc="y"><dc:title>Title 489-36-8350</dc:title></cp:coreProperties>`)},
+	)
+	xlsx := makeZip(t, contentTypes(),
+		zipFile{name: "xl/workbook.xml", data: []byte(`<workbook ` + xNS + `><sheets><sheet name="Cards 2024" sheetId="1"/></sheets></workbook>`)},
+		zipFile{name: "xl/sharedStrings.xml", data: []byte(`<sst ` + xNS + `><si><t>Card</t></si><si><r><t>4111 1111 </t></r><r><t>1111 1111</t></r><rPh><t>ignored</t></rPh></si><si><t>orphan 489-36-8350</t></si></sst>`)},
+		zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData>` +
+			`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>` +
+			`<row r="2"><c r="A2" t="inlineStr"><is><t>SSN</t></is></c><c r="B2" t="str"><f>CONCAT("078-05-","1123")</f><v>` + testSSN + `</v></c></row>` +
+			`<row r="3"><c r="A3"><v>5555555555554444</v></c></row>` +
+			`</sheetData><headerFooter><oddHeader>Header 378282246310005</oddHeader></headerFooter></worksheet>`)},
+		zipFile{name: "xl/worksheets/sheet10.xml", data: []byte(`<worksheet ` + xNS + `><sheetData><row><c t="inlineStr"><is><t>tenth</t></is></c></row></sheetData></worksheet>`)},
+		zipFile{name: "xl/worksheets/sheet2.xml", data: []byte(`<worksheet ` + xNS + `><sheetData><row><c t="inlineStr"><is><t>second</t></is></c></row></sheetData></worksheet>`)},
+	)
+	pptx := makeZip(t, contentTypes(),
+		zipFile{name: "ppt/slides/slide1.xml", data: []byte(`<p:sld ` + aNS + `><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>Card 4111 1111</a:t></a:r><a:r><a:t> 1111 1111</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>`)},
+		zipFile{name: "ppt/notesSlides/notesSlide1.xml", data: []byte(`<p:notes ` + aNS + `><a:p><a:r><a:t>SSN ` + testSSN + `</a:t></a:r></a:p></p:notes>`)},
+	)
+	odt := makeZip(t,
+		zipFile{name: "mimetype", data: []byte("application/vnd.oasis.opendocument.text"), store: true},
+		zipFile{name: "content.xml", data: []byte(`<office:document-content ` + oNS + `><office:body><office:text>` +
+			`<text:p>Card 4111<text:s/>1111 <text:span>1111</text:span> 1111</text:p>` +
+			`<text:p>SSN<text:tab/>` + testSSN + `<text:line-break/>x</text:p>` +
+			`<table:table><table:table-row><table:table-cell><text:p>a</text:p></table:table-cell><table:table-cell><text:p>b</text:p></table:table-cell></table:table-row></table:table>` +
+			`</office:text></office:body></office:document-content>`)},
+		zipFile{name: "styles.xml", data: []byte(`<office:document-styles ` + oNS + `><office:master-styles><text:p>footer 378282246310005</text:p></office:master-styles></office:document-styles>`)},
+	)
+	embedded := makeZip(t, contentTypes(),
+		zipFile{name: "word/document.xml", data: wordDoc(`<w:p><w:r><w:t>see chart</w:t></w:r></w:p>`)},
+		zipFile{name: "word/embeddings/Microsoft_Excel_Worksheet.xlsx", data: xlsx},
+	)
+
+	cases := []struct {
+		name   string
+		f      format
+		data   []byte
+		lim    Limits
+		want   []string
+		absent []string
+		reason string
+	}{
+		{name: "docx", f: formatDOCX, data: docx, want: []string{
+			"Card " + testCard + "\n", "SSN " + testSSN + "\nnext line", "5555555555554444", "header text",
+			"378282246310005", "4012888888881881", "489-36-8350",
+		}, absent: []string{"1234567890123456"}},
+		{name: "docx in UTF-16", f: formatDOCX, data: makeZip(t, contentTypes(),
+			zipFile{name: "word/document.xml", data: utf16leBOM(`<?xml version="1.0" encoding="UTF-16"?><w:document ` + wNS + `><w:body>` + splitRuns + `</w:body></w:document>`)},
+		), want: []string{testCard}},
+		{name: "xlsx", f: formatXLSX, data: xlsx, want: []string{
+			"Card\t" + testCard + "\n", "SSN\t" + testSSN + "\n", "5555555555554444\n", "Header 378282246310005",
+			"orphan 489-36-8350", "Cards 2024", "second\ntenth\n",
+		}, absent: []string{"ignored", "CONCAT"}},
+		{name: "pptx", f: formatPPTX, data: pptx, want: []string{"Card " + testCard, "SSN " + testSSN}},
+		{name: "odt", f: formatODF, data: odt, want: []string{"Card " + testCard + "\n", "SSN " + testSSN + "\nx", "a\tb\t\n", "footer 378282246310005"}},
+		{name: "embedded workbook", f: formatDOCX, data: embedded, want: []string{"see chart", "Card\t" + testCard}},
+		{name: "encrypted part", f: formatDOCX, data: makeZip(t, contentTypes(),
+			zipFile{name: "word/document.xml", data: wordDoc(splitRuns), encrypted: true},
+		), reason: ReasonEncrypted},
+		{name: "only a picture", f: formatDOCX, data: makeZip(t, contentTypes(),
+			zipFile{name: "word/document.xml", data: wordDoc(`<w:p><w:r><w:drawing/></w:r></w:p>`)},
+			zipFile{name: "word/media/image1.png", data: []byte("\x89PNG\r\n\x1a\n....")},
+		), reason: ReasonNoText},
+		{name: "malformed xml", f: formatDOCX, data: makeZip(t, contentTypes(),
+			zipFile{name: "word/document.xml", data: []byte(`<w:document ` + wNS + `><w:body><w:p><w:t>Card 4111 1111 1111 1111</w:t>&bogus;</w:p>`)},
+		), want: []string{testCard}, reason: ReasonParseError},
+		{name: "too many files", f: formatDOCX, data: docx, lim: limits(func(l *Limits) { l.MaxArchiveFiles = 2 }), reason: ReasonTooManyParts},
+		{name: "part bomb", f: formatDOCX, data: makeZip(t, contentTypes(),
+			zipFile{name: "word/document.xml", data: wordDoc(`<w:p><w:r><w:t>` + strings.Repeat(" ", 10<<20) + `</w:t></w:r></w:p>`)},
+		), reason: ReasonArchiveBomb},
+		{name: "not a zip", f: formatXLSX, data: []byte("not a zip"), reason: ReasonTruncated},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lim := tc.lim
+			if lim == (Limits{}) {
+				lim = DefaultLimits()
+			}
+			text, err := officeText(newBudget(context.Background(), lim), tc.f, tc.data)
+			if got := reasonOrEmpty(err); got != tc.reason {
+				t.Fatalf("reason %q (%v), want %q; text %d bytes", got, err, tc.reason, len(text))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("text %q lacks a %d-byte value ending %q", maskForTest(text), len(w), last4(w))
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(text, a) {
+					t.Errorf("text holds %d-byte value ending %q that is not document text", len(a), last4(a))
+				}
+			}
+		})
+	}
+}
