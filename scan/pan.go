@@ -79,19 +79,13 @@ var issuers = [...]issuer{
 // issuer prefix at a length that issuer uses.
 func knownIssuer(d []byte) bool {
 	n := len(d)
-	prefix := 0
-	for i := 0; i < 6 && i < n; i++ {
-		prefix = prefix*10 + int(d[i]-'0')
+	var prefix [7]int // prefix[k] is the number the first k digits make
+	for k := 1; k <= 6; k++ {
+		prefix[k] = prefix[k-1]*10 + int(d[k-1]-'0')
 	}
-	for _, is := range issuers {
-		if is.lengths&(1<<n) == 0 {
-			continue
-		}
-		p := prefix
-		for k := 6; k > is.plen; k-- {
-			p /= 10
-		}
-		if p >= is.lo && p <= is.hi {
+	for i := range issuers {
+		is := &issuers[i]
+		if is.lengths&(1<<n) != 0 && prefix[is.plen] >= is.lo && prefix[is.plen] <= is.hi {
 			return true
 		}
 	}

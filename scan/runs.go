@@ -50,6 +50,18 @@ func (r *run) parse(text []byte, i int) int {
 	for {
 		g := group{start: i, d0: len(r.digits)}
 		for i < len(text) {
+			j := i
+			for j < len(text) && text[j]-'0' < 10 {
+				j++
+			}
+			if j > i { // ASCII digits, the common case, copied at once
+				r.digits = append(r.digits, text[i:j]...)
+				i = j
+				continue
+			}
+			if text[i] < 0x80 {
+				break
+			}
 			v, size, ok := digitAt(text, i)
 			if !ok {
 				break
