@@ -360,3 +360,5 @@ func mustQueue(t testing.TB, addr, from string, rcpts []string, msg string) stri
 	code, text := sendMail(t, addr, from, rcpts, msg)
 	return refOf(t, code, text)
 }
+
+func netDial(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, 2*time.Second) }

@@ -1,0 +1,272 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/tickets"
+)
+
+func TestEHLOExtensions(t *testing.T) {
+	e := newEnv(t)
+	r := dialRaw(t, e.addr)
+	r.reply()
+	text := r.expect("EHLO client.member.example", 250)
+	for _, ext := range []string{"PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "SIZE 26214400"} {
+		if !strings.Contains(text, ext) {
+			t.Errorf("EHLO lacks %s:\n%s", ext, text)
+		}
+	}
+	// An MX offers no AUTH, and STARTTLS only with a certificate.
+	for _, ext := range []string{"AUTH", "STARTTLS"} {
+		if strings.Contains(text, ext) {
+			t.Errorf("EHLO offers %s:\n%s", ext, text)
+		}
+	}
+}
+
+func TestRecipientPolicyOverSMTP(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		rcpt string
+		want string
+	}{
+		{"anyone@support.localhost", "250 "},
+		{"help@other.example", "250 "},
+		{"postmaster@other.example", "250 "},
+		// RCPT TO:<postmaster> without a domain (RFC 5321 4.1.1.3) is
+		// refused by go-smtp's parser before our policy sees it.
+		{"nobody@other.example", "550 5.1.1 "},
+		{"victim@gmail.example", "554 5.7.1 "},
+		{"victim@support.localhost.attacker.example", "554 5.7.1 "},
+		// A source route is ignored (RFC 5321 C), the mailbox judged.
+		{"@hop.example:victim@gmail.example", "554 5.7.1 "},
+	}
+	r := dialRaw(t, e.addr)
+	r.hello()
+	r.expect("MAIL FROM:<m@member.example>", 250)
+	for _, tc := range cases {
+		_, text := r.cmd("RCPT TO:<" + tc.rcpt + ">")
+		if !strings.HasPrefix(text, tc.want) {
+			t.Errorf("RCPT %s: %q, want %q...", tc.rcpt, text, tc.want)
+		}
+	}
+	if n := len(e.tickets()); n != 0 {
+		t.Errorf("%d tickets after RCPTs alone", n)
+	}
+}
+
+func TestOversizeRefused(t *testing.T) {
+	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.MaxMessageBytes = 64 << 10 })
+	body := strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\n", 2000) // ~128 KiB
+
+	// Announced in MAIL FROM (RFC 1870): refused at once.
+	r := dialRaw(t, e.addr)
+	r.hello()
+	if _, text := r.cmd("MAIL FROM:<m@member.example> SIZE=131072"); !strings.HasPrefix(text, "552 5.3.4") {
+		t.Errorf("MAIL with SIZE over the limit: %q", text)
+	}
+
+	// Not announced: refused at the end of DATA, nothing kept.
+	code, text := sendMail(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("big", body))
+	if code != 552 || !strings.HasPrefix(text, "552 5.3.4") {
+		t.Errorf("oversize DATA: %d %q", code, text)
+	}
+	if n := len(e.tickets()); n != 0 {
+		t.Errorf("%d tickets after an oversize message", n)
+	}
+	// The same connection limit holds for a message just under it.
+	mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("small", body[:30000]))
+}
+
+// TestSmugglingRefused sends the CVE-2023-51764 family: a second message
+// hidden behind a non-standard end of data. The gateway must neither end
+// the message there nor take the hidden commands, and must file nothing.
+func TestSmugglingRefused(t *testing.T) {
+	e := newEnv(t)
+	hidden := "MAIL FROM:<admin@support.localhost>\r\nRCPT TO:<victim@support.localhost>\r\nDATA\r\nFrom: admin@support.localhost\r\nSubject: smuggled\r\n\r\nsmuggled\r\n"
+	ends := map[string]string{
+		"LF.LF":   "\n.\n",
+		"LF.CRLF": "\n.\r\n",
+		"CRLF.LF": "\r\n.\n",
+		"CR.CR":   "\r.\r",
+		"CR.CRLF": "\r.\r\n",
+		"bare LF": "\nplain bare newline\r\n",
+		"bare CR": "\rplain bare return\r\n",
+		// go-smtp itself drops "." CR at the start of a line (it reads it
+		// as a broken end marker), so this one reaches us as a plain line:
+		// it cannot end the message early, which is what matters; it is
+		// filed as one message or refused, never as two.
+		"CRLF.CR":   "\r\n.\r",
+		"LF in hdr": "",
+	}
+	for name, end := range ends {
+		t.Run(name, func(t *testing.T) {
+			r := dialRaw(t, e.addr)
+			r.hello()
+			r.expect("MAIL FROM:<m@member.example>", 250)
+			r.expect("RCPT TO:<help@support.localhost>", 250)
+			r.expect("DATA", 354)
+			if name == "LF in hdr" {
+				r.send("From: m@member.example\nSubject: x\r\n\r\nbody\r\n")
+			} else {
+				r.send("From: m@member.example\r\nSubject: first\r\n\r\nfirst" + end + hidden)
+			}
+			// The real end of data: exactly one reply, a refusal.
+			code, text := r.cmd(".")
+			if (code != 554 || !strings.Contains(text, "5.6.0")) && !(name == "CRLF.CR" && code == 250) {
+				t.Fatalf("smuggling attempt answered %d %q", code, text)
+			}
+			// The connection is still in step: the next reply is to NOOP.
+			r.expect("NOOP", 250)
+		})
+	}
+	for _, tk := range e.tickets() {
+		if tk.Subject != "first" {
+			t.Errorf("ticket %q filed from a smuggling attempt", tk.Subject)
+		}
+	}
+}
+
+func TestLoopDetected(t *testing.T) {
+	e := newEnv(t)
+	var hdrs []string
+	for i := 0; i < 51; i++ {
+		hdrs = append(hdrs, fmt.Sprintf("Received: from hop%d.example by hop%d.example; Mon, 2 Jan 2006 15:04:05 -0700", i, i+1))
+	}
+	hdrs = append(hdrs, "From: m@member.example", "Subject: loop")
+	code, text := sendMail(t, e.addr, "m@member.example", []string{"help@support.localhost"}, message(hdrs, "x\n"))
+	if code != 554 || !strings.Contains(text, "5.4.6") {
+		t.Errorf("51 Received fields: %d %q", code, text)
+	}
+	// 50 is still a message.
+	mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, message(hdrs[1:], "x\n"))
+}
+
+func TestTooManyRecipients(t *testing.T) {
+	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.MaxRecipients = 2 })
+	r := dialRaw(t, e.addr)
+	r.hello()
+	r.expect("MAIL FROM:<m@member.example>", 250)
+	r.expect("RCPT TO:<a@support.localhost>", 250)
+	r.expect("RCPT TO:<b@support.localhost>", 250)
+	if _, text := r.cmd("RCPT TO:<c@support.localhost>"); !strings.HasPrefix(text, "452 4.5.3") {
+		t.Errorf("third recipient: %q", text)
+	}
+}
+
+func TestTooManyErrorsDisconnects(t *testing.T) {
+	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.MaxErrors = 3 })
+	r := dialRaw(t, e.addr)
+	r.hello()
+	r.expect("MAIL FROM:<m@member.example>", 250)
+	r.expect("RCPT TO:<x1@gmail.example>", 554)
+	r.expect("RCPT TO:<x2@gmail.example>", 554)
+	if _, text := r.cmd("RCPT TO:<x3@gmail.example>"); !strings.HasPrefix(text, "421 4.7.0") {
+		t.Errorf("third error: %q", text)
+	}
+	if !r.closed() {
+		t.Error("connection still open after too many errors")
+	}
+}
+
+func TestConnectionLimits(t *testing.T) {
+	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.MaxConnections = 3; c.MaxConnectionsPerIP = 2 })
+	a := dialRaw(t, e.addr)
+	a.hello()
+	b := dialRaw(t, e.addr)
+	b.hello()
+	c := dialRaw(t, e.addr)
+	if code, text := c.reply(); code != 421 {
+		t.Fatalf("third connection from one IP: %d %q", code, text)
+	}
+	if !c.closed() {
+		t.Error("refused connection left open")
+	}
+	// A slot comes back when a client leaves.
+	a.expect("QUIT", 221)
+	a.closed()
+	var d *rawClient
+	for i := 0; i < 50; i++ { // the server notices the close asynchronously
+		d = dialRaw(t, e.addr)
+		if code, _ := d.reply(); code == 220 {
+			break
+		}
+		d = nil
+		time.Sleep(20 * time.Millisecond)
+	}
+	if d == nil {
+		t.Fatal("no slot after a client quit")
+	}
+	if !strings.Contains(e.metricsText(), `intake_smtp_connections_total{result="refused_ip_limit"} 1`) {
+		t.Error("refusal not counted")
+	}
+}
+
+func TestIdleClientCutOff(t *testing.T) {
+	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.CommandTimeout = config.Duration(300 * time.Millisecond) })
+	r := dialRaw(t, e.addr)
+	r.hello()
+	// Say nothing: the command deadline passes.
+	if code, text := r.reply(); code != 421 {
+		t.Errorf("idle client: %d %q", code, text)
+	}
+	if !r.closed() {
+		t.Error("idle client not disconnected")
+	}
+}
+
+// TestSlowlorisCutOff keeps every single wait short (a NOOP, then a byte
+// of DATA at a time, each well within the command and data timeouts) and
+// still loses the connection at the session deadline, with nothing filed.
+func TestSlowlorisCutOff(t *testing.T) {
+	e := newEnv(t, func(c *config.SMTP, _ *Options) {
+		c.CommandTimeout = config.Duration(2 * time.Second)
+		c.DataTimeout = config.Duration(2 * time.Second)
+		c.SessionTimeout = config.Duration(1500 * time.Millisecond)
+	})
+	r := dialRaw(t, e.addr)
+	r.hello()
+	r.expect("MAIL FROM:<m@member.example>", 250)
+	r.expect("RCPT TO:<help@support.localhost>", 250)
+	r.expect("DATA", 354)
+	msg := simpleMessage("slow", strings.Repeat("drip\n", 200))
+	cut := false
+	for i := 0; i < len(msg) && i < 400; i++ {
+		r.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if _, err := r.c.Write([]byte{msg[i]}); err != nil {
+			cut = true
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	code, text := r.reply()
+	if code == 250 || (!cut && code != 421 && code != 0) {
+		t.Errorf("slow client answered %d %q", code, text)
+	}
+	if !r.closed() {
+		t.Error("slow client not disconnected")
+	}
+	if n := len(e.tickets()); n != 0 {
+		t.Errorf("%d tickets from a cut-off transfer", n)
+	}
+}
+
+func TestInternalErrorsNeverReachTheClient(t *testing.T) {
+	secret := "sqlite: /var/lib/intake/intake.db: disk I/O error near table tickets"
+	e := newEnv(t, func(_ *config.SMTP, o *Options) {
+		o.Hooks = []BeforeAccept{func(context.Context, *Delivery, *tickets.Inbound) error { return errors.New(secret) }}
+	})
+	code, text := sendMail(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("x", "y\n"))
+	if code != 451 || !strings.HasPrefix(text, "451 4.3.0 ") || strings.Contains(text, "sqlite") {
+		t.Errorf("internal fault answered %d %q", code, text)
+	}
+	if n := len(e.tickets()); n != 0 {
+		t.Errorf("%d tickets after a failed hook", n)
+	}
+}
