@@ -1,0 +1,256 @@
+package reply
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/intake-mail/intake/scan"
+	"github.com/intake-mail/intake/tickets"
+)
+
+// OutboxStore is the part of the store the worker uses; tickets.Store
+// satisfies it.
+type OutboxStore interface {
+	Claim(ctx context.Context, owner string, lease time.Duration, max int) ([]tickets.OutboxJob, error)
+	Ack(ctx context.Context, id uuid.UUID, owner string) error
+	Retry(ctx context.Context, id uuid.UUID, owner string, next time.Time, lastErr string) error
+	Fail(ctx context.Context, id uuid.UUID, owner string, lastErr string) error
+	AppendAudit(ctx context.Context, e tickets.AuditEvent) (tickets.AuditEvent, error)
+	Wake() <-chan struct{}
+}
+
+// Deliverer sends one message; *Delivery is the real one.
+type Deliverer interface {
+	Deliver(ctx context.Context, to string, msg []byte) error
+}
+
+// ActionOutboxAttempt is the audit action written for every delivery attempt.
+const ActionOutboxAttempt = "outbox.attempt"
+
+// WorkerOptions configure the outbox worker.
+type WorkerOptions struct {
+	Store   OutboxStore
+	Deliver Deliverer
+	DKIM    *DKIM   // nil sends unsigned (only when no key is configured)
+	Scanner Scanner // outbound DLP again just before sending; nil means scan.New(scan.DefaultLimits())
+	Owner   string  // lease owner; "" means host:pid:random
+
+	Lease       time.Duration // how long a claim holds; 0 means 10 minutes
+	Batch       int           // jobs claimed at once; 0 means 16
+	Concurrency int           // deliveries at once; 0 means 4
+	Poll        time.Duration // poll without a wake-up; 0 means 15 seconds
+	RetryMin    time.Duration // first retry delay; 0 means 1 minute
+	RetryMax    time.Duration // retry delay cap; 0 means 1 hour
+
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Worker delivers outbox jobs: it claims due jobs under a lease, signs,
+// checks and sends each, and settles it (done, retry later, or failed).
+type Worker struct {
+	o WorkerOptions
+}
+
+// NewWorker fills in the defaults.
+func NewWorker(o WorkerOptions) (*Worker, error) {
+	if o.Store == nil || o.Deliver == nil {
+		return nil, errors.New("outbox worker: store and deliverer are required")
+	}
+	if o.Owner == "" {
+		host, _ := os.Hostname()
+		var b [4]byte
+		rand.Read(b[:])
+		o.Owner = host + ":" + strconv.Itoa(os.Getpid()) + ":" + hex.EncodeToString(b[:])
+	}
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Lease, 10*time.Minute)
+	def(&o.Poll, 15*time.Second)
+	def(&o.RetryMin, time.Minute)
+	def(&o.RetryMax, time.Hour)
+	if o.Batch <= 0 {
+		o.Batch = 16
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Scanner == nil {
+		o.Scanner = scan.New(scan.DefaultLimits())
+	}
+	return &Worker{o: o}, nil
+}
+
+// Run delivers until ctx ends. It wakes when the store signals a commit
+// that queued jobs, and polls besides for retries that come due and for
+// jobs queued by other nodes.
+func (w *Worker) Run(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.o.Logger.Error("outbox claim failed", "err", err)
+		}
+		if n == w.o.Batch && err == nil {
+			continue // there may be more due right now
+		}
+		timer.Reset(w.o.Poll)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.o.Store.Wake():
+		case <-timer.C:
+		}
+	}
+}
+
+// RunOnce claims one batch of due jobs and works them; it returns how
+// many it claimed.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	jobs, err := w.o.Store.Claim(ctx, w.o.Owner, w.o.Lease, w.o.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("claim outbox jobs: %w", err)
+	}
+	sem := make(chan struct{}, w.o.Concurrency)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			w.work(ctx, j)
+		}()
+	}
+	wg.Wait()
+	return len(jobs), nil
+}
+
+// outcome of one attempt, as audited and counted.
+const (
+	resultSent    = "sent"
+	resultRetry   = "retry"
+	resultFailed  = "failed"
+	resultGaveUp  = "gave_up"
+	resultBlocked = "blocked" // outbound DLP refused it
+)
+
+func (w *Worker) work(ctx context.Context, j tickets.OutboxJob) {
+	log := w.o.Logger.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
+	if !strings.HasPrefix(j.Kind, KindAutoPrefix) {
+		w.settle(ctx, j, resultFailed, 0, fmt.Errorf("unknown outbox job kind %q", j.Kind), log)
+		return
+	}
+	// DLP once more, on what is really about to leave: the payload was
+	// checked before it was queued, but a fault anywhere between must not
+	// become a leak.
+	if err := CheckOutbound(ctx, w.o.Scanner, j.Payload, ""); err != nil {
+		w.settle(ctx, j, resultBlocked, 0, err, log)
+		return
+	}
+	msg, err := w.o.DKIM.Sign(j.Payload)
+	if err != nil {
+		w.settle(ctx, j, resultRetry, 0, err, log)
+		return
+	}
+	err = w.o.Deliver.Deliver(ctx, j.Recipient, msg)
+	var de *DeliveryError
+	code := 0
+	if errors.As(err, &de) {
+		code = de.Code
+	}
+	switch {
+	case err == nil:
+		w.settle(ctx, j, resultSent, 0, nil, log)
+	case IsPermanent(err):
+		// A 5xx ends the job; we never bounce our own reply (RFC 3834 §3.3).
+		w.settle(ctx, j, resultFailed, code, err, log)
+	default:
+		w.settle(ctx, j, resultRetry, code, err, log)
+	}
+}
+
+// Backoff is the delay before the attempt after the given one (counting
+// from 1): RetryMin doubling up to RetryMax.
+func (w *Worker) Backoff(attempts int) time.Duration {
+	d := w.o.RetryMin
+	for i := 1; i < attempts && d < w.o.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, w.o.RetryMax)
+}
+
+// settle records the attempt and moves the job on. The audit event comes
+// first so that every attempt is in the chain even if settling fails.
+func (w *Worker) settle(ctx context.Context, j tickets.OutboxJob, result string, code int, cause error, log *slog.Logger) {
+	// Settle even when shutting down: the attempt happened.
+	sctx := context.WithoutCancel(ctx)
+	now := w.o.Now()
+	next := now.Add(w.Backoff(j.Attempts))
+	if result == resultRetry && !j.GiveUpAt.IsZero() && next.After(j.GiveUpAt) {
+		result = resultGaveUp
+	}
+	detail := map[string]string{"job": j.ID.String(), "kind": j.Kind, "attempt": strconv.Itoa(j.Attempts), "result": result}
+	if code != 0 {
+		detail["code"] = strconv.Itoa(code)
+	}
+	var de *DeliveryError
+	if errors.As(cause, &de) {
+		detail["stage"] = de.Stage
+	}
+	tid := ""
+	if j.TicketID != uuid.Nil {
+		tid = j.TicketID.String()
+	}
+	if _, err := w.o.Store.AppendAudit(sctx, tickets.AuditEvent{At: now, Actor: "outbox:" + w.o.Owner, Action: ActionOutboxAttempt, TicketID: tid, ItemID: j.ID.String(), Detail: detail}); err != nil {
+		log.Error("audit outbox attempt", "err", err)
+	}
+	attempts.WithLabelValues(result).Inc()
+
+	lastErr := ""
+	if cause != nil {
+		lastErr = safeText(cause.Error())
+	}
+	var err error
+	switch result {
+	case resultSent:
+		err = w.o.Store.Ack(sctx, j.ID, w.o.Owner)
+		log.Info("outbox job sent", "ticket", tid)
+	case resultRetry:
+		err = w.o.Store.Retry(sctx, j.ID, w.o.Owner, next, lastErr)
+		log.Warn("outbox job deferred", "ticket", tid, "code", code, "next", next, "err", lastErr)
+	case resultGaveUp:
+		err = w.o.Store.Fail(sctx, j.ID, w.o.Owner, "gave up after "+strconv.Itoa(j.Attempts)+" attempts: "+lastErr)
+		log.Warn("outbox job given up", "ticket", tid, "code", code, "err", lastErr)
+	default:
+		err = w.o.Store.Fail(sctx, j.ID, w.o.Owner, lastErr)
+		log.Warn("outbox job failed", "ticket", tid, "result", result, "code", code, "err", lastErr)
+	}
+	if errors.Is(err, tickets.ErrLeaseLost) {
+		// Our lease ran out mid-delivery and another worker took the job:
+		// it may go out twice, which a longer Lease prevents.
+		log.Warn("outbox lease lost", "result", result)
+	} else if err != nil {
+		log.Error("settle outbox job", "result", result, "err", err)
+	}
+}
