@@ -28,7 +28,7 @@ type sink struct {
 	// tempFails transactions are answered 451 at RCPT before any is taken.
 	tempFails int
 	// permCode, when set, answers every RCPT with it.
-	permCode int
+	permCode  int
 	rcptTries int
 	user      string // AUTH PLAIN required when set
 	pass      string
