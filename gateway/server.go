@@ -208,10 +208,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	err := s.smtp.Shutdown(ctx)
 	if err != nil {
-		// Grace is over: close every connection. A commit already under
-		// way still finishes (its sender did not see 250 and will retry;
-		// the store's dedup key makes that retry no second ticket).
-		s.smtp.Close()
+		// Grace is over: close every connection (go-smtp's Close does
+		// nothing once Shutdown has begun, so we close our own). A commit
+		// already under way still finishes; its sender saw no 250 and
+		// retries, and the store's dedup key makes that no second ticket.
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Conn.Close()
+		}
+		s.mu.Unlock()
 	}
 	// Commits finish on their own deadline; wait for them, then stop
 	// anything else still running.
