@@ -171,8 +171,8 @@ func (w *walker) entity(h textproto.Header, body []byte, where string, depth int
 	if problem != "" {
 		w.unscannable(loc, problem)
 		// Also look at what we could not decode: digits in a broken
-		// quoted-printable part are still digits.
-		w.findRaw(body, loc)
+		// encoding are still digits.
+		defer w.findRaw(body, loc)
 	}
 	if err := w.b.take(int64(len(data))); err != nil {
 		w.unscannable(loc, reasonOf(err))
@@ -263,7 +263,7 @@ func (w *walker) textPart(data []byte, f format, ctype, cs, loc, name string) {
 	text, problem := decodeCharset(data, cs)
 	if problem != "" {
 		w.unscannable(loc, problem)
-		w.findRaw(data, loc)
+		defer w.findRaw(data, loc)
 	}
 	p := Part{Where: loc, ContentType: orDefault(ctype, "text/plain"), Filename: w.maskName(name, ""), Attachment: loc != "body"}
 	var hidden []byte
