@@ -256,3 +256,26 @@ func containsFold(list []string, s string) bool {
 	}
 	return false
 }
+
+// FactsFromResult is what the policy needs of a scan: the kinds found and
+// whether anything was withheld, never a number.
+func FactsFromResult(res *scan.Result) ScanFacts {
+	var f ScanFacts
+	if res == nil {
+		return f
+	}
+	seen := map[scan.Kind]bool{}
+	for _, fd := range res.Findings {
+		if !seen[fd.Type] {
+			seen[fd.Type] = true
+			f.Kinds = append(f.Kinds, fd.Type)
+		}
+	}
+	f.Withheld = len(res.Unscannable) > 0
+	for _, p := range res.Parts {
+		if p.Withheld && p.Reason != "sensitive" {
+			f.Withheld = true
+		}
+	}
+	return f
+}

@@ -61,6 +61,8 @@ type WorkerOptions struct {
 // checks and sends each, and settles it (done, retry later, or failed).
 type Worker struct {
 	o WorkerOptions
+	// idle, when set (by tests), is called each time Run starts waiting.
+	idle func()
 }
 
 // NewWorker fills in the defaults.
@@ -116,6 +118,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue // there may be more due right now
 		}
 		timer.Reset(w.o.Poll)
+		if w.idle != nil {
+			w.idle()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
