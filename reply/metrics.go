@@ -1,20 +1,21 @@
 package reply
 
-import (
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
-)
+import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics live on the default registry, which the metrics listener serves.
+// Metrics are registered by whoever serves them (see Collectors), so
+// that tests can start several servers in one process.
 var (
-	decisions = promauto.NewCounterVec(prometheus.CounterOpts{
+	decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "intake_reply_decisions_total",
 		Help: "Auto-reply decisions by reason (sensitive, withheld, acknowledge, or why not).",
 	}, []string{"reason"})
-	attempts = promauto.NewCounterVec(prometheus.CounterOpts{
+	attempts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "intake_outbox_attempts_total",
-		Help: "Delivery attempts of outbox jobs by result: sent, retry, failed, gave_up.",
+		Help: "Delivery attempts of outbox jobs by result: sent, retry, failed, gave_up, blocked.",
 	}, []string{"result"})
 )
+
+// Collectors returns this package's metrics for a registry.
+func Collectors() []prometheus.Collector { return []prometheus.Collector{decisions, attempts} }
 
 func countDecision(d Decision) { decisions.WithLabelValues(d.Reason).Inc() }

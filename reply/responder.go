@@ -39,10 +39,11 @@ type ResponderOptions struct {
 	TemplatesDir  string  // "" means the embedded templates
 	Scanner       Scanner // nil means scan.New(scan.DefaultLimits())
 	// MessageID builds our Message-ID for a ticket: (*tickets.Threader).MessageID.
-	MessageID func(ticketID uuid.UUID, domain string) string
-	Now       func() time.Time
-	GiveUp    time.Duration // for auto-replies; 0 means DefaultAutoGiveUp
-	Logger    *slog.Logger
+	MessageID   func(ticketID uuid.UUID, domain string) string
+	Now         func() time.Time
+	GiveUp      time.Duration // for auto-replies; 0 means DefaultAutoGiveUp
+	StaffGiveUp time.Duration // for staff replies; 0 means DefaultStaffGiveUp
+	Logger      *slog.Logger
 }
 
 // Responder decides on and composes auto-replies for the gateway. It is
@@ -76,6 +77,9 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 	}
 	if o.GiveUp <= 0 {
 		o.GiveUp = DefaultAutoGiveUp
+	}
+	if o.StaffGiveUp <= 0 {
+		o.StaffGiveUp = DefaultStaffGiveUp
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -128,18 +132,19 @@ func (r *Responder) History(ctx context.Context, c EventCounter, addr string) (H
 // hook never fails the accept: a reply that cannot be composed safely is
 // logged and dropped, since member mail matters more than our answer.
 func (r *Responder) Prepare(ctx context.Context, c EventCounter, in Inbound) (Decision, func(tickets.Accepted) ([]tickets.OutboxJob, error)) {
-	if c != nil && in.EnvelopeFrom != "" {
-		if to, ok := parseEnvelopeSender(in.EnvelopeFrom); ok {
-			h, err := r.History(ctx, c, to)
-			if err != nil {
-				// The store's Limits still hold; go on with what we know.
-				r.o.Logger.Warn("reply history unavailable", "err", err)
-			} else {
-				in.History = h
-			}
+	d := r.o.Policy.Decide(in)
+	// Only a message that would be answered costs a read of the history:
+	// most mail is clean and is decided without touching the store.
+	if d.Reply && c != nil {
+		h, err := r.History(ctx, c, d.To)
+		if err != nil {
+			// The store's Limits still hold at commit; go on with what we know.
+			r.o.Logger.Warn("reply history unavailable", "err", err)
+		} else {
+			in.History = h
+			d = r.o.Policy.Decide(in)
 		}
 	}
-	d := r.o.Policy.Decide(in)
 	countDecision(d)
 	if !d.Reply {
 		return d, nil
