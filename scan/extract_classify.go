@@ -122,8 +122,8 @@ var (
 
 	// Names of the streams an encrypted OOXML package keeps in its OLE
 	// container (MS-OFFCRYPTO 2.3.4), as UTF-16LE directory entry names.
-	oleEncryptionInfo = utf16le("EncryptionInfo")
-	oleEncryptedPkg   = utf16le("EncryptedPackage")
+	oleEncryptionInfo = asciiUTF16LE("EncryptionInfo")
+	oleEncryptedPkg   = asciiUTF16LE("EncryptedPackage")
 )
 
 // sniff recognises a format from the bytes alone; ok is false when the bytes
@@ -315,7 +315,7 @@ func looksLikeUTF16(sample []byte) bool {
 	return (evenNUL*10 >= pairs*4 || oddNUL*10 >= pairs*4) && other*10 < pairs && (evenNUL == 0 || oddNUL == 0 || evenNUL > 8*oddNUL || oddNUL > 8*evenNUL)
 }
 
-func utf16le(s string) []byte {
+func asciiUTF16LE(s string) []byte {
 	b := make([]byte, 0, 2*len(s))
 	for i := 0; i < len(s); i++ {
 		b = append(b, s[i], 0)

@@ -18,7 +18,7 @@ func TestClassify(t *testing.T) {
 	epub := makeZip(t, zipFile{name: "mimetype", data: []byte("application/epub+zip"), store: true})
 	plainZip := makeZip(t, zipFile{name: "a.txt", data: []byte("a")})
 	ole := append([]byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}, make([]byte, 512)...)
-	encOLE := append(append([]byte(nil), ole...), utf16le("EncryptionInfo")...)
+	encOLE := append(append([]byte(nil), ole...), asciiUTF16LE("EncryptionInfo")...)
 	bmp := append([]byte("BM"), make([]byte, 16)...)
 	bmp[14] = 40
 	tar := make([]byte, 512)

@@ -17,6 +17,10 @@ import (
 // extract_pdf*.go is small, bounded everywhere, and repairs what it can
 // the way viewers do.
 
+// rethrowExtractPanics lets the fuzz tests see the panics pdfText would
+// otherwise turn into parse errors.
+var rethrowExtractPanics = false
+
 // Bounds on the page tree and form nesting of one PDF.
 const (
 	maxPDFFormDepth = 12
@@ -37,6 +41,9 @@ func pdfText(b *budget, data []byte) (text string, err error) {
 	w := &pdfWalker{}
 	defer func() {
 		if r := recover(); r != nil {
+			if rethrowExtractPanics {
+				panic(r)
+			}
 			// A bug of ours must cost a false alarm, never a leak or a
 			// crash; the panic value may quote content, so it is dropped.
 			text, err = w.out.String(), unscannable(ReasonParseError, "pdf: internal error")
@@ -215,7 +222,12 @@ func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 		}
 	}
 	var content []byte
+	inPage := map[*pdfStream]bool{}
 	for _, s := range streams {
+		if inPage[s] {
+			continue // the same stream twice in one array: once is enough
+		}
+		inPage[s] = true
 		w.seen[s] = true
 		data, err := d.decode(s)
 		if err != nil {

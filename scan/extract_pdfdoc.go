@@ -106,6 +106,7 @@ func (d *pdfDoc) scan() error {
 			if dict, ok := lx.objectFrom(t, 0).(pdfDict); ok {
 				trailers = append(trailers, trailerAt{i, dict})
 			}
+			i = lx.pos // what the dictionary spanned is not searched again
 		}
 	}
 	sort.SliceStable(trailers, func(i, j int) bool { return trailers[i].pos < trailers[j].pos })
@@ -434,6 +435,9 @@ func undoPredictor(d *pdfDoc, parms pdfDict, in []byte) ([]byte, error) {
 	}
 	bpp := max(int(colors*bpc+7)/8, 1)
 	rowLen := int(colors*bpc*cols+7) / 8
+	if rowLen > len(in) {
+		return in, nil // not one row: nothing a predictor could undo
+	}
 	out := make([]byte, 0, len(in))
 	prev := make([]byte, rowLen)
 	for i := 0; i+1+rowLen <= len(in); i += 1 + rowLen {

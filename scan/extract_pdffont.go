@@ -19,6 +19,8 @@ const (
 	maxCMapEntries = 1 << 17
 	maxCMapDst     = 32 // runes one code may stand for (ligatures are 2-3)
 	maxCMapBytes   = 4 << 20
+	// codespace ranges are tried for every glyph; fonts declare a handful
+	maxCodespaceRanges = 64
 )
 
 type pdfFont struct {
@@ -326,7 +328,7 @@ func parseCMap(data []byte) *pdfCMap {
 			if len(ops) == 2 {
 				lo, _ := ops[0].(pdfString)
 				hi, _ := ops[1].(pdfString)
-				if n := len(lo); n >= 1 && n <= 4 && len(hi) == n {
+				if n := len(lo); n >= 1 && n <= 4 && len(hi) == n && len(m.space[n]) < maxCodespaceRanges {
 					m.space[n] = append(m.space[n], cmapSpan{lo, hi})
 				}
 				ops = ops[:0]
