@@ -13,6 +13,9 @@ type Match struct {
 	End    int    // byte offset just past the last digit
 	Last4  string // ASCII
 	Masked string // "***-**-6789" or the card with its separators, "**** **** **** 1111"
+	// maskEnd, when past End, is where the short groups that follow a card
+	// on its run end (expiry, CVV): Mask hides them too.
+	maskEnd int
 }
 
 // detector holds the buffers one detection pass reuses.
@@ -20,6 +23,7 @@ type detector struct {
 	r       run
 	cands   []panCandidate
 	anchors []bool
+	reach   []int8
 	kw      keywordIndex
 }
 

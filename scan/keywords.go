@@ -4,7 +4,7 @@ package scan
 // context words. Nine bare digits are an SSN only with one of these within
 // keywordWindow bytes; a formatted 3-2-4 number needs none.
 var ssnKeywords = [...]string{
-	"ssn", "ssns", "ssn#", "ss#", "ss #", "ss no", "ss number", "ssa", "ssid",
+	"ssn", "ssns", "ssn#", "ss#", "ss #", "ss no", "ss number", "ssa", "ssid", "s.s.n", "s.s. no", "s.s. #",
 	"social security", "social sec", "soc sec", "soc. sec", "social",
 	"itin", "tin", "taxpayer", "tax payer", "tax id", "tax identification",
 }

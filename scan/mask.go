@@ -10,7 +10,7 @@ func Mask(text []byte, matches []Match) []byte {
 	}
 	out := make([]byte, 0, len(text))
 	at := 0
-	for _, m := range matches {
+	for i, m := range matches {
 		if m.Start < at {
 			continue // overlapping input: already masked
 		}
@@ -21,6 +21,10 @@ func Mask(text []byte, matches []Match) []byte {
 			out = maskDigits(out, text[m.Start:m.End], m.Last4)
 		}
 		at = m.End
+		if m.maskEnd > at && (i+1 == len(matches) || matches[i+1].Start >= m.maskEnd) {
+			out = maskDigits(out, text[at:m.maskEnd], "")
+			at = m.maskEnd
+		}
 	}
 	return append(out, text[at:]...)
 }
@@ -41,8 +45,8 @@ func maskDigits(out, span []byte, last4 string) []byte {
 		switch {
 		case !ok:
 			out = append(out, span[i:i+size]...)
-		case total-seen <= 4:
-			out = append(out, last4[4-(total-seen)])
+		case total-seen <= len(last4):
+			out = append(out, last4[len(last4)-(total-seen)])
 			seen++
 		default:
 			out = append(out, '*')

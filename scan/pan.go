@@ -10,11 +10,14 @@ import "net/url"
 const (
 	minPAN = 13
 	maxPAN = 19
-	// A card may be followed (or, rarely, preceded) by short groups: an
-	// expiry "12 27", a CVV "123", a quantity. At most this many such groups
-	// of at most four digits are set aside at either end of a run.
-	maxEdgeGroups = 2
-	maxEdgeDigits = 4
+	// A card may be followed by short groups (an expiry "12 27", a CVV
+	// "123") and, rarely, preceded by a short one (a quantity). At most
+	// these many such groups are set aside at each end of a run; they are
+	// masked with the card, since a CVV must never be shown.
+	maxTrailGroups = 2
+	maxTrailDigits = 4
+	maxLeadGroups  = 1
+	maxLeadDigits  = 3
 )
 
 // issuer is one row of the prefix table: a prefix range on the first plen
@@ -54,7 +57,7 @@ var issuers = [...]issuer{
 	{300, 305, 3, len14to19},                  // Diners Club Carte Blanche
 	{3095, 3095, 4, len14to19},                // Diners Club International
 	{36, 36, 2, len14to19},                    // Diners Club International
-	{38, 39, 2, len16to19},                    // Diners Club
+	{38, 39, 2, len14to19},                    // Diners Club
 	{62, 62, 2, len16to19},                    // UnionPay (and Discover 622126-622925)
 	{2200, 2205, 4, len16to19},                // Mir, BORICA
 	{5018, 5018, 4, lens(13, 16, 17, 18, 19)}, // Maestro
@@ -119,23 +122,37 @@ type panCandidate struct {
 // findPANs appends the cards in r to out.
 func (d *detector) findPANs(text []byte, r *run, out []Match) []Match {
 	groups, gaps := r.groups, r.gaps
+	if inIBAN(text, r.start()) {
+		return out
+	}
 	cands := d.cands[:0]
-	// A dot joins the groups of a decimal, a version or an address, never
-	// a card: the groups touching a dot are not candidates.
-	for a := 0; a < len(groups); {
-		b := a + 1
-		for b < len(groups) && gaps[b-1] != gapDot {
-			b++
+	if dottedCard(r) {
+		// "4111.1111.1111.1111": dots between groups of four are how some
+		// people type a card, and no decimal looks like that.
+		cands = d.addWindow(text, r, 0, len(groups), cands)
+		for k := range cands {
+			cands[k].drops = 0
 		}
-		lo, hi := a, b
-		if a > 0 {
-			lo++ // dot on the left
+	} else {
+		// Otherwise a dot joins the groups of a decimal, a version or an
+		// address, never a card: the groups touching a dot are left out.
+		for a := 0; a < len(groups); {
+			b := a + 1
+			for b < len(groups) && gaps[b-1] != gapDot {
+				b++
+			}
+			lo, hi := a, b
+			if a > 0 {
+				lo++ // dot on the left
+			}
+			if b < len(groups) {
+				hi-- // dot on the right
+			}
+			if lo < hi {
+				cands = d.panWindows(text, r, lo, hi, cands)
+			}
+			a = b
 		}
-		if b < len(groups) {
-			hi-- // dot on the right
-		}
-		cands = d.panWindows(text, r, lo, hi, cands)
-		a = b
 	}
 	d.cands = cands
 	if len(cands) == 0 {
@@ -149,8 +166,8 @@ func (d *detector) findPANs(text []byte, r *run, out []Match) []Match {
 			if c.digits < 0 {
 				continue
 			}
-			if best < 0 || c.digits > cands[best].digits ||
-				(c.digits == cands[best].digits && c.drops < cands[best].drops) {
+			if best < 0 || c.score(r) > cands[best].score(r) ||
+				(c.score(r) == cands[best].score(r) && c.drops < cands[best].drops) {
 				best = k
 			}
 		}
@@ -158,7 +175,9 @@ func (d *detector) findPANs(text []byte, r *run, out []Match) []Match {
 			break
 		}
 		c := cands[best]
-		out = append(out, d.newMatch(KindPAN, text, r, c.i, c.j))
+		m := d.newMatch(KindPAN, text, r, c.i, c.j)
+		m.maskEnd = trailEnd(r, c.j)
+		out = append(out, m)
 		for k := range cands {
 			if cands[k].i < c.j && c.i < cands[k].j {
 				cands[k].digits = -1
@@ -168,13 +187,104 @@ func (d *detector) findPANs(text []byte, r *run, out []Match) []Match {
 	return out
 }
 
+// score ranks overlapping candidates: the longer card wins, but a card is
+// printed with one kind of separator, so a window that mixes them ranks
+// below the ones that do not ("4111-1111-1111-1111 123" is a card and its
+// CVV even when the 19 digits happen to pass Luhn, as one in ten do).
+func (c panCandidate) score(r *run) int {
+	var kind gapKind
+	for g := c.i; g < c.j-1; g++ {
+		k := r.gaps[g]
+		if k == gapBreak || k == gapInvisible {
+			continue
+		}
+		if kind != 0 && k != kind {
+			return c.digits - maxPAN
+		}
+		kind = k
+	}
+	return c.digits
+}
+
+// trailEnd returns where the short groups after a card (its expiry or CVV,
+// when they share its run) end, so masking covers them too.
+func trailEnd(r *run, j int) int {
+	end := r.groups[j-1].end
+	for g := j; g < len(r.groups) && g < j+maxTrailGroups; g++ {
+		k := r.gaps[g-1]
+		if r.groups[g].n > maxTrailDigits || (k != gapSpace && k != gapDash && k != gapBreak) {
+			break
+		}
+		end = r.groups[g].end
+	}
+	return end
+}
+
+// dottedCard reports whether r is only groups joined by dots in a card's
+// printed grouping: 4-4-4-4 (to 19 digits), 4-6-5 or 4-6-4.
+func dottedCard(r *run) bool {
+	n := len(r.groups)
+	if n < 3 || n > 5 {
+		return false
+	}
+	for _, g := range r.gaps {
+		if g != gapDot {
+			return false
+		}
+	}
+	if n == 3 {
+		return r.groups[0].n == 4 && r.groups[1].n == 6 && (r.groups[2].n == 5 || r.groups[2].n == 4)
+	}
+	for i, g := range r.groups {
+		if g.n != 4 && !(i == n-1 && g.n >= 1 && g.n <= 3) {
+			return false
+		}
+	}
+	return true
+}
+
+// addWindow adds groups [i, j) of r as a candidate if they are a card.
+func (d *detector) addWindow(text []byte, r *run, i, j int, cands []panCandidate) []panCandidate {
+	groups := r.groups
+	n := 0
+	for g := i; g < j; g++ {
+		n += groups[g].n
+	}
+	if n < minPAN || n > maxPAN {
+		return cands
+	}
+	if j-i > 1 {
+		if groups[i].n == 1 || groups[j-1].n == 1 {
+			return cands // a lone digit at an edge is another number
+		}
+		long := 0
+		for g := i; g < j; g++ {
+			if groups[g].n > 6 {
+				long++
+			}
+		}
+		if long > 1 {
+			return cands // no card is printed in groups of seven or more
+		}
+	}
+	digits := r.digits[groups[i].d0 : groups[j-1].d0+groups[j-1].n]
+	if !knownIssuer(digits) || !luhn(digits) || !plausibleUATP(digits, r, i, j) {
+		return cands
+	}
+	if !panContextOK(text, groups[i].start, groups[j-1].end, i == 0, j == len(groups)) {
+		return cands
+	}
+	return append(cands, panCandidate{i: i, j: j, digits: n, drops: -1})
+}
+
 // panWindows adds the card windows among groups [lo, hi). A window of one
-// unbroken group stands on its own. A window of several groups must sit at
-// an anchor on each side, or at most maxEdgeGroups short groups (an expiry,
-// a CVV, a quantity) away from one: anchors are the ends of the range, line
-// breaks, a change of separator ("4111111111111111 4012-8888-8888-1881"),
-// and the edges of cards already accepted. So a card is found in a list of
-// cards, but never in the middle of a long spaced table of digits.
+// unbroken group stands on its own. A window of several groups must be
+// anchored on each side: at an anchor, or a few short groups (an expiry,
+// a CVV, a quantity) away from one, or next to another card
+// that is. Anchors are the ends of the range, line breaks and a change of
+// separator ("4111111111111111 4012-8888-8888-1881"). So cards are found
+// in a list of cards, but never in the middle of a long spaced table of
+// digits.
 func (d *detector) panWindows(text []byte, r *run, lo, hi int, cands []panCandidate) []panCandidate {
 	groups, gaps := r.groups, r.gaps
 	first := len(cands)
@@ -185,20 +295,9 @@ func (d *detector) panWindows(text []byte, r *run, lo, hi int, cands []panCandid
 			if n > maxPAN {
 				break
 			}
-			if n < minPAN {
-				continue
+			if n >= minPAN {
+				cands = d.addWindow(text, r, i, j, cands)
 			}
-			if j-i > 1 && (groups[i].n == 1 || groups[j-1].n == 1) {
-				continue // a lone digit at an edge is another number
-			}
-			digits := r.digits[groups[i].d0 : groups[j-1].d0+groups[j-1].n]
-			if !knownIssuer(digits) || !luhn(digits) || !plausibleUATP(digits, r, i, j) {
-				continue
-			}
-			if !panContextOK(text, groups[i].start, groups[j-1].end, i == 0, j == len(groups)) {
-				continue
-			}
-			cands = append(cands, panCandidate{i: i, j: j, digits: n, drops: -1})
 		}
 	}
 	if len(cands) == first {
@@ -215,34 +314,43 @@ func (d *detector) panWindows(text []byte, r *run, lo, hi int, cands []panCandid
 	}
 	d.anchors = anchor
 	at := func(p int) bool { return anchor[p-lo] }
-	// Accepting a card anchors its edges, which may anchor its neighbour:
-	// repeat until nothing changes (each pass accepts at least one more).
-	for changed := true; changed; {
-		changed = false
-		for k := first; k < len(cands); k++ {
-			c := &cands[k]
-			if c.drops >= 0 {
-				continue
+	// reach[p]: a card may start at p (anchored, or right after a card that
+	// may start where it starts); coreach[p]: a card may end at p.
+	size := hi - lo + 1
+	d.reach = append(d.reach[:0], make([]int8, 2*size)...)
+	reach, coreach := d.reach[:size], d.reach[size:]
+	own := cands[first:]
+	for p := lo; p <= hi; p++ {
+		if drops, ok := edgeDrops(r, lo, p, -1, at); ok {
+			reach[p-lo] = int8(drops) + 1
+		}
+		for _, c := range own {
+			if c.j == p && reach[c.i-lo] > 0 && reach[p-lo] == 0 {
+				reach[p-lo] = 1
 			}
-			left, lok := edgeDrops(r, lo, c.i, -1, at)
-			right, rok := edgeDrops(r, hi, c.j, +1, at)
-			switch {
-			case lok && rok:
-				c.drops = left + right
-			case c.j-c.i == 1:
-				c.drops = maxEdgeGroups * 2 // standing alone; least preferred
-			default:
-				continue
+		}
+	}
+	for p := hi; p >= lo; p-- {
+		if drops, ok := edgeDrops(r, hi, p, +1, at); ok {
+			coreach[p-lo] = int8(drops) + 1
+		}
+		for _, c := range own {
+			if c.i == p && coreach[c.j-lo] > 0 && coreach[p-lo] == 0 {
+				coreach[p-lo] = 1
 			}
-			anchor[c.i-lo], anchor[c.j-lo] = true, true
-			changed = true
 		}
 	}
 	keep := cands[:first]
-	for _, c := range cands[first:] {
-		if c.drops >= 0 {
-			keep = append(keep, c)
+	for _, c := range own {
+		switch {
+		case reach[c.i-lo] > 0 && coreach[c.j-lo] > 0:
+			c.drops = int(reach[c.i-lo]) + int(coreach[c.j-lo]) - 2
+		case c.j-c.i == 1:
+			c.drops = maxTrailGroups + maxLeadGroups + 1 // standing alone; least preferred
+		default:
+			continue
 		}
+		keep = append(keep, c)
 	}
 	return keep
 }
@@ -251,20 +359,27 @@ func (d *detector) panWindows(text []byte, r *run, lo, hi int, cands []panCandid
 // is -1, an end when +1) is anchored, and how many short groups it sets
 // aside between itself and the anchor.
 func edgeDrops(r *run, limit, e, dir int, anchored func(int) bool) (int, bool) {
+	maxGroups, maxDigits := maxTrailGroups, maxTrailDigits
+	if dir < 0 {
+		maxGroups, maxDigits = maxLeadGroups, maxLeadDigits
+	}
 	drops := 0
 	for p := e; ; p += dir {
 		if anchored(p) {
 			return drops, true
 		}
-		if p == limit || drops == maxEdgeGroups {
+		if p == limit || drops == maxGroups {
 			return 0, false
 		}
 		g := p
 		if dir < 0 {
 			g = p - 1
 		}
-		if r.groups[g].n > maxEdgeDigits {
+		if r.groups[g].n > maxDigits {
 			return 0, false
+		}
+		if dir < 0 && r.gaps[g] != gapSpace {
+			return 0, false // "112-4567890-...": a dash makes one identifier
 		}
 		drops++
 	}
@@ -298,10 +413,128 @@ func panContextOK(text []byte, start, end int, runStart, runEnd bool) bool {
 	if runEnd && after == '-' && isAlnum(runeAt(text, end+1)) {
 		return false
 	}
-	if runStart && runEnd && isAlnum(before) && isAlnum(after) {
+	if runStart && runEnd && isAlnum(before) && isAlnum(after) && inToken(text, start, end) {
 		return false
 	}
 	return true
+}
+
+// inToken reports whether the letters glued to both ends of [start, end)
+// make it part of a token (hex, base64, an id) rather than a card between
+// words ("card4111111111111111exp"): glue holding a digit, mixing cases,
+// or made of hex letters only on both sides.
+func inToken(text []byte, start, end int) bool {
+	l := start
+	for l > 0 && start-l < 64 && isAlnumASCII(text[l-1]) {
+		l--
+	}
+	r := end
+	for r < len(text) && r-end < 64 && isAlnumASCII(text[r]) {
+		r++
+	}
+	left, right := text[l:start], text[end:r]
+	if len(left) == 0 || len(right) == 0 {
+		return true // glued to something that is not ASCII: be careful
+	}
+	return tokenish(left) || tokenish(right) || (hexOnly(left) && hexOnly(right))
+}
+
+func isAlnumASCII(c byte) bool {
+	return c-'0' < 10 || (c|0x20)-'a' < 26
+}
+
+func tokenish(b []byte) bool {
+	upper, lower := false, false
+	for _, c := range b {
+		switch {
+		case c-'0' < 10:
+			return true
+		case c-'A' < 26:
+			upper = true
+		default:
+			lower = true
+		}
+	}
+	return upper && lower && len(b) > 1 && !(b[0]-'A' < 26 && !hasUpper(b[1:]))
+}
+
+func hasUpper(b []byte) bool {
+	for _, c := range b {
+		if c-'A' < 26 {
+			return true
+		}
+	}
+	return false
+}
+
+func hexOnly(b []byte) bool {
+	for _, c := range b {
+		if (c|0x20)-'a' >= 6 {
+			return false
+		}
+	}
+	return true
+}
+
+// inIBAN reports whether the run starting at start is part of an IBAN
+// ("DE89 3704 0044 0532 0130 00", "IT60 X054 2811 1010 0000 0123 456"),
+// whose account digits can pass for a card. An IBAN is recognised by its
+// shape and proven by its ISO 7064 mod-97 check, so a card is not lost to
+// a look-alike.
+func inIBAN(text []byte, start int) bool {
+	// Find the country code and check digits at most a few groups back.
+	p := start
+	for p > 0 && start-p < 40 && (isUpperOrDigit(text[p-1]) || text[p-1] == ' ') {
+		p--
+	}
+	for ; p < start; p++ {
+		if p+4 > len(text) || text[p]-'A' >= 26 || text[p+1]-'A' >= 26 || text[p+2]-'0' >= 10 || text[p+3]-'0' >= 10 {
+			continue
+		}
+		if p > 0 && isAlnumASCII(text[p-1]) {
+			continue
+		}
+		if validIBAN(text, p, start) {
+			return true
+		}
+	}
+	return false
+}
+
+func isUpperOrDigit(c byte) bool { return c-'A' < 26 || c-'0' < 10 }
+
+// validIBAN reads an IBAN from p (single spaces allowed between groups),
+// and reports whether it passes mod 97 and reaches past start.
+func validIBAN(text []byte, p, start int) bool {
+	var chars [34]byte
+	n, i := 0, p
+	for i < len(text) && n < len(chars) {
+		c := text[i]
+		switch {
+		case isUpperOrDigit(c):
+			chars[n] = c
+			n++
+		case c == ' ' && i+1 < len(text) && isUpperOrDigit(text[i+1]) && n > 0:
+		default:
+			goto done
+		}
+		i++
+	}
+done:
+	if n < 15 || i <= start {
+		return false
+	}
+	// Move the first four characters to the end, letters count as 10-35.
+	rem := 0
+	for k := 0; k < n; k++ {
+		c := chars[(k+4)%n]
+		if c-'0' < 10 {
+			rem = (rem*10 + int(c-'0')) % 97
+		} else {
+			rem = (rem*100 + int(c-'A') + 10) % 97
+		}
+	}
+	return rem == 1
 }
 
 // inURL reports whether the token ending at i is a URL (scheme or www.).

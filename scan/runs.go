@@ -100,7 +100,15 @@ func gapAt(text []byte, i int) (gapKind, int) {
 			return k, n
 		}
 		if i+1 < len(text) && (text[i+1] == '\n' || text[i+1] == '\r' || text[i+1] == ' ') {
-			return lineBreak(text, i)
+			if k, n := lineBreak(text, i); k != 0 {
+				return k, n
+			}
+			// Two or three spaces: a sloppy or justified typist.
+			n := 1
+			for i+n < len(text) && text[i+n] == ' ' && n < 3 {
+				n++
+			}
+			return gapSpace, n
 		}
 		return gapSpace, 1
 	case '-':
