@@ -43,6 +43,9 @@ func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth 
 	}
 	sort.Slice(doc.names, func(i, j int) bool { return naturalLess(doc.names[i], doc.names[j]) })
 
+	if err := doc.mainPartPresent(f); err != nil {
+		return err
+	}
 	start := out.Len()
 	switch f {
 	case formatDOCX:
@@ -73,6 +76,30 @@ func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth 
 			return nil
 		}
 		return unscannable(ReasonNoText, "document holds only images")
+	}
+	return nil
+}
+
+// mainPartPresent refuses packages whose text is not in XML we read: a
+// binary workbook (.xlsb) or a document without its main part would
+// otherwise pass as an empty, clean file.
+func (d *officeDoc) mainPartPresent(f format) error {
+	switch f {
+	case formatDOCX:
+		if len(d.matching("word/")) == 0 {
+			return unscannable(ReasonUnsupported, "docx without a document part")
+		}
+	case formatXLSX:
+		for _, n := range d.names {
+			if strings.HasPrefix(n, "xl/") && strings.HasSuffix(strings.ToLower(n), ".bin") &&
+				!strings.Contains(n, "vbaProject") && !strings.Contains(n, "printerSettings") && !strings.Contains(n, "embeddings/") {
+				return unscannable(ReasonUnsupported, "binary workbook (xlsb)")
+			}
+		}
+	case formatODF:
+		if _, ok := d.files["content.xml"]; !ok {
+			return unscannable(ReasonUnsupported, "OpenDocument without content.xml")
+		}
 	}
 	return nil
 }

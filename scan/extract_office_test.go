@@ -111,6 +111,16 @@ func TestOfficeText(t *testing.T) {
 		{name: "part bomb", f: formatDOCX, data: makeZip(t, contentTypes(),
 			zipFile{name: "word/document.xml", data: wordDoc(`<w:p><w:r><w:t>` + strings.Repeat(" ", 10<<20) + `</w:t></w:r></w:p>`)},
 		), reason: ReasonArchiveBomb},
+		{name: "binary workbook", f: formatXLSX, data: makeZip(t, contentTypes(),
+			zipFile{name: "xl/workbook.bin", data: []byte{0x83, 0x01, 0x00}},
+			zipFile{name: "xl/worksheets/sheet1.bin", data: []byte("4111111111111111")},
+		), reason: ReasonUnsupported},
+		{name: "main part under another name", f: formatDOCX, data: makeZip(t, contentTypes(),
+			zipFile{name: "word/document2.xml", data: wordDoc(splitRuns)},
+		), want: []string{testCard}},
+		{name: "docx without a document part", f: formatDOCX, data: makeZip(t, contentTypes(),
+			zipFile{name: "word/document.bin", data: []byte(testCardDigits)},
+		), reason: ReasonUnsupported},
 		{name: "not a zip", f: formatXLSX, data: []byte("not a zip"), reason: ReasonTruncated},
 	}
 	for _, tc := range cases {

@@ -323,3 +323,42 @@ func BenchmarkPDFText(b *testing.B) {
 		}
 	}
 }
+
+// TestPDFHostile feeds structures that would loop, recurse or grow without
+// bound in a naive reader. Each must end with a verdict, within the budget.
+func TestPDFHostile(t *testing.T) {
+	selfForm := []pdfObject{
+		{body: "<< /Type /Catalog /Pages 2 0 R >>"},
+		{body: "<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 1 >>"}, // the tree contains itself
+		{body: "<< /Type /Page /Parent 2 0 R /Resources << /XObject << /Fm 5 0 R >> >> /Contents [4 0 R 4 0 R 4 0 R] >>"},
+		{body: "<< /Length >>", stream: "/Fm Do /Fm Do"},
+		{body: "<< /Type /XObject /Subtype /Form /Resources << /XObject << /Fm 5 0 R >> >> /Length >>", stream: "BT (4111) Tj ET /Fm Do /Fm Do"},
+	}
+	deep := strings.Repeat("[", 100_000) + "(x)" + strings.Repeat("]", 100_000)
+	manyOperands := strings.Repeat("1 ", 500_000) + "BT (ok) Tj ET"
+	cases := []struct {
+		name string
+		pdf  []byte
+	}{
+		{"form draws itself, tree holds itself", buildPDF("%PDF-1.7", selfForm...)},
+		{"deep nesting", onePage("BT "+deep+" TJ ET", helvetica)},
+		{"a million operands", onePage(manyOperands, helvetica)},
+		{"object stream that lies about its count", buildPDF("%PDF-1.5",
+			pdfObject{body: "<< /Type /Catalog /Pages 2 0 R >>"},
+			pdfObject{body: "<< /Type /ObjStm /N 9223372036854775807 /First 4 /Length >>", stream: "2 0 << /Type /Pages >>"})},
+		{"unterminated strings after every trailer", []byte("%PDF-1.4\n" + strings.Repeat("trailer << /A (", 20_000) + "\n%%EOF")},
+		{"codespace flood", onePage("BT /F1 12 Tf <"+strings.Repeat("0014", 20_000)+"> Tj ET", type0Font,
+			pdfObject{body: "<< /Length >>", stream: "begincodespacerange " + strings.Repeat("<00000000> <00000001> ", 50_000) + "endcodespacerange", flate: true})},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lim := fuzzLimits()
+			b := newBudget(context.Background(), lim)
+			text, err := pdfText(b, tc.pdf)
+			if reasonOf(err) == ReasonTimeout {
+				t.Fatalf("ran out of time: %v", err)
+			}
+			checkBudget(t, b, len(text))
+		})
+	}
+}

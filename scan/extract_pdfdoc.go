@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -348,7 +349,8 @@ func (d *pdfDoc) applyFilter(f pdfName, parms pdfDict, in []byte) ([]byte, error
 	switch f {
 	case "FlateDecode", "Fl":
 		var r io.Reader
-		if zr, err := zlib.NewReader(bytes.NewReader(in)); err == nil {
+		if zr, err := newZlibReader(in); err == nil {
+			defer zlibReaders.Put(zr)
 			r = zr
 		} else {
 			r = flate.NewReader(bytes.NewReader(in)) // raw deflate, no zlib header
@@ -375,6 +377,21 @@ func (d *pdfDoc) applyFilter(f pdfName, parms pdfDict, in []byte) ([]byte, error
 		return nil, errPDFImageStream
 	}
 	return nil, unscannable(ReasonUnsupported, "pdf: stream filter "+string(f))
+}
+
+// zlibReaders keeps inflaters (and their 32 KiB windows) between streams:
+// a PDF has many small ones.
+var zlibReaders sync.Pool
+
+func newZlibReader(in []byte) (io.ReadCloser, error) {
+	if zr, ok := zlibReaders.Get().(io.ReadCloser); ok {
+		if err := zr.(zlib.Resetter).Reset(bytes.NewReader(in), nil); err != nil {
+			zlibReaders.Put(zr)
+			return nil, err
+		}
+		return zr, nil
+	}
+	return zlib.NewReader(bytes.NewReader(in))
 }
 
 // readLimited reads r to its end, or fails when it would exceed limit.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 )
@@ -191,6 +192,24 @@ func glyphRune(name string) rune {
 // decode writes the text of one shown string and counts glyphs and the
 // glyphs nothing mapped.
 func (f *pdfFont) decode(s []byte, out *strings.Builder) (glyphs, unmapped int) {
+	if f.cmap == nil && f.simple != nil {
+		// The common case, a simple font without a ToUnicode map: one
+		// table lookup per byte.
+		for _, c := range s {
+			switch r := f.simple[c]; {
+			case r == 0:
+				if c >= 0x20 && c < 0x7f {
+					out.WriteByte(c)
+				}
+				unmapped++
+			case r < utf8.RuneSelf:
+				out.WriteByte(byte(r))
+			default:
+				out.WriteRune(r)
+			}
+		}
+		return len(s), unmapped
+	}
 	for i := 0; i < len(s); {
 		n := f.codeLen(s[i:])
 		code := uint32(0)
