@@ -28,7 +28,7 @@ const archiveSlack = 1 << 20
 // far are returned with the error, so they can still be scanned while the
 // archive as a whole is reported.
 func zipEntries(b *budget, data []byte) ([]archiveEntry, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	zr, err := openZip(data)
 	if err != nil {
 		return nil, zipOpenError(err)
 	}
@@ -51,6 +51,17 @@ func zipEntries(b *budget, data []byte) ([]archiveEntry, error) {
 		entries = append(entries, e)
 	}
 	return entries, nil
+}
+
+// openZip reads a zip's central directory. An entry name that climbs out
+// of its directory ("../x") is no reason to refuse: names are only labels
+// here, nothing is written to disk.
+func openZip(data []byte) (*zip.Reader, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if errors.Is(err, zip.ErrInsecurePath) && zr != nil {
+		return zr, nil
+	}
+	return zr, err
 }
 
 // zipOpenError names why archive/zip refused an archive.

@@ -161,7 +161,7 @@ func sniff(data []byte, mediaType, ext string) (format, bool) {
 // zipFormat looks inside a zip's central directory for the marks of an
 // Office Open XML or OpenDocument package.
 func zipFormat(data []byte) format {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	zr, err := openZip(data)
 	if err != nil {
 		return formatZip // zipEntries reports why it cannot be read
 	}

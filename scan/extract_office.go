@@ -2,7 +2,6 @@ package scan
 
 import (
 	"archive/zip"
-	"bytes"
 	"fmt"
 	"path"
 	"sort"
@@ -27,7 +26,7 @@ func officeText(b *budget, f format, data []byte) (string, error) {
 }
 
 func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth int) error {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	zr, err := openZip(data)
 	if err != nil {
 		return zipOpenError(err)
 	}

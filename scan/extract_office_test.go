@@ -38,7 +38,8 @@ func TestOfficeText(t *testing.T) {
 	docx := makeZip(t, contentTypes(),
 		zipFile{name: "word/document.xml", data: wordDoc(splitRuns +
 			`<w:p><w:r><w:t>SSN</w:t></w:r><w:r><w:tab/><w:t>` + testSSN + `</w:t><w:br/><w:t>next line</w:t></w:r></w:p>` +
-			`<w:p><w:del><w:r><w:delText>deleted 5555555555554444</w:delText></w:r></w:del></w:p>`)},
+			`<w:p><w:del><w:r><w:delText>deleted 5555555555554444</w:delText></w:r></w:del></w:p>` +
+			`<w:p><w:r><w:t>SSN 489</w:t><w:noBreakHyphen/><w:t>36</w:t><w:noBreakHyphen/><w:t>8350</w:t></w:r></w:p>`)},
 		zipFile{name: "word/header1.xml", data: []byte(`<w:hdr ` + wNS + `><w:p><w:r><w:t>header text</w:t></w:r></w:p></w:hdr>`)},
 		zipFile{name: "word/footnotes.xml", data: []byte(`<w:footnotes ` + wNS + `><w:footnote><w:p><w:r><w:t>footnote 378282246310005</w:t></w:r></w:p></w:footnote></w:footnotes>`)},
 		zipFile{name: "word/comments.xml", data: []byte(`<w:comments ` + wNS + `><w:comment><w:p><w:r><w:t>comment 4012888888881881</w:t></w:r></w:p></w:comment></w:comments>`)},
@@ -85,7 +86,7 @@ func TestOfficeText(t *testing.T) {
 	}{
 		{name: "docx", f: formatDOCX, data: docx, want: []string{
 			"Card " + testCard + "\n", "SSN " + testSSN + "\nnext line", "5555555555554444", "header text",
-			"378282246310005", "4012888888881881", "489-36-8350",
+			"378282246310005", "4012888888881881", "Title 489-36-8350", "SSN 489-36-8350\n",
 		}, absent: []string{"1234567890123456"}},
 		{name: "docx in UTF-16", f: formatDOCX, data: makeZip(t, contentTypes(),
 			zipFile{name: "word/document.xml", data: utf16leBOM(`<?xml version="1.0" encoding="UTF-16"?><w:document ` + wNS + `><w:body>` + splitRuns + `</w:body></w:document>`)},

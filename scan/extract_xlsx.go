@@ -15,6 +15,9 @@ import (
 var xlsxOtherRules = func() xmlRules {
 	r := ooxmlRules
 	r.attrs = map[string]string{"sheet": "name", "s": "v", "n": "v"}
+	// Cells of macro and dialog sheets: a row per line, a tab per cell.
+	r.para = nameSet("p", "tr", "pt", "row")
+	r.cell = nameSet("tc", "c")
 	return r
 }()
 

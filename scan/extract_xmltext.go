@@ -22,6 +22,7 @@ type xmlRules struct {
 	cell  map[string]bool   // end tag ends a table cell: tab
 	space map[string]bool   // empty element stands for a space (tab, text:s)
 	brk   map[string]bool   // empty element stands for a line break
+	dash  map[string]bool   // empty element stands for a hyphen (w:noBreakHyphen)
 	skip  map[string]bool   // subtrees with no text (embedded base64, formulas)
 	attrs map[string]string // element -> attribute whose value is text (sheet names)
 }
@@ -40,10 +41,11 @@ var (
 	// a number typed across two runs is whole again.
 	ooxmlRules = xmlRules{
 		text:  nameSet("t", "delText", "instrText", "v", "text"),
-		para:  nameSet("p", "tr"),
+		para:  nameSet("p", "tr", "pt"), // pt: a chart's data point
 		cell:  nameSet("tc"),
 		space: nameSet("tab", "ptab"),
 		brk:   nameSet("br", "cr"),
+		dash:  nameSet("noBreakHyphen"), // 078-05-1123 typed with Ctrl+Shift+-
 		skip:  nameSet("binData", "fldData"),
 		attrs: map[string]string{"sheet": "name"},
 	}
@@ -117,6 +119,10 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 				flush()
 				out.WriteByte('\n')
 				lastSpace = true
+			case rules.dash[name]:
+				flush()
+				out.WriteByte('-')
+				lastSpace = false
 			}
 			if attr, ok := rules.attrs[name]; ok {
 				for _, a := range t.Attr {
