@@ -124,23 +124,28 @@ func TestOCRText(t *testing.T) {
 			t.Fatalf("reason %q, want no_text", reasonOrEmpty(err))
 		}
 	})
-	if runtime.GOOS == "windows" {
-		t.Skip("shell scripts stand in for tesseract")
-	}
-	// tesseract itself is not installed on every machine; a script with its
-	// command line shows the plumbing: the image arrives on stdin (never in
-	// a file), the text is read from stdout.
-	dir := t.TempDir()
-	fake := filepath.Join(dir, "tesseract")
-	script := "#!/bin/sh\n[ \"$1\" = stdin ] && [ \"$2\" = stdout ] || exit 2\nhead -c 4 | grep -q PNG || exit 3\ncat >/dev/null\necho 'Card " + testCard + "'\n"
-	if err := os.WriteFile(fake, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
 	lim := DefaultLimits()
 	lim.OCR = true
-	lim.TesseractPath = fake
+	lim.TesseractPath = fakeTesseract(t, "PNG")
 	text, err := ocrText(newBudget(context.Background(), lim), png)
 	if err != nil || !strings.Contains(text, testCard) {
 		t.Fatalf("ocr: %v, %d bytes", err, len(text))
 	}
+}
+
+// fakeTesseract stands in for tesseract, which is not installed on every
+// machine: a script with its command line shows the plumbing. The image
+// must arrive on stdin (never in a file) and start with magic; the text
+// is read from stdout.
+func fakeTesseract(t *testing.T, magic string) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("shell scripts stand in for tesseract")
+	}
+	fake := filepath.Join(t.TempDir(), "tesseract")
+	script := "#!/bin/sh\n[ \"$1\" = stdin ] && [ \"$2\" = stdout ] || exit 2\nhead -c 4 | grep -q '" + magic + "' || exit 3\ncat >/dev/null\necho 'Card " + testCard + "'\n"
+	if err := os.WriteFile(fake, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return fake
 }

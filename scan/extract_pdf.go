@@ -123,6 +123,7 @@ type pdfWalker struct {
 	glyphs, unmapped int
 	sawImage         bool
 	pageImage        bool
+	pageImages       []*pdfStream // JPEG pictures drawn on this page, for OCR
 	imageOnlyPages   int
 	formRuns         int
 
@@ -209,7 +210,7 @@ func (d *pdfDoc) findCatalog() pdfDict {
 func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 	d := w.doc
 	start := w.out.Len()
-	w.pageImage = false
+	w.pageImage, w.pageImages = false, w.pageImages[:0]
 	var streams []*pdfStream
 	switch c := d.resolve(nd["Contents"]).(type) {
 	case *pdfStream:
@@ -245,7 +246,13 @@ func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 		return err
 	}
 	if w.pageImage && !hasLetterOrDigit(w.out.String()[start:]) {
-		w.imageOnlyPages++
+		read, err := w.ocrPage()
+		if err != nil {
+			return err
+		}
+		if !read {
+			w.imageOnlyPages++
+		}
 	}
 	w.line()
 	return nil
@@ -451,8 +458,43 @@ func (w *pdfWalker) xobject(res pdfDict, name pdfName, depth int) error {
 		return w.form(s, res, depth+1)
 	case "Image":
 		w.sawImage, w.pageImage = true, true
+		if d.b.lim.OCR && len(w.pageImages) < maxPDFOCRImages {
+			if f, _ := d.filters(s.dict); len(f) == 1 && (f[0] == "DCTDecode" || f[0] == "DCT") {
+				w.pageImages = append(w.pageImages, s)
+			}
+		}
 	}
 	return nil
+}
+
+// maxPDFOCRImages bounds the pictures read by OCR on one page.
+const maxPDFOCRImages = 4
+
+// ocrPage reads the JPEG pictures of a page that has no text layer (a
+// scan) with tesseract, when OCR is on: a photographed card is found.
+func (w *pdfWalker) ocrPage() (bool, error) {
+	d := w.doc
+	found := false
+	for _, s := range w.pageImages {
+		data := s.src[s.start:s.end]
+		if d.crypt != nil {
+			var err error
+			if data, err = d.crypt.decryptStream(s.ref, data); err != nil {
+				continue
+			}
+		}
+		text, err := ocrText(d.b, data)
+		switch reasonOf(err) {
+		case ReasonTimeout, ReasonTooLarge:
+			return found, err
+		}
+		if err == nil && hasLetterOrDigit(text) {
+			w.line()
+			w.out.WriteString(text)
+			found = true
+		}
+	}
+	return found, nil
 }
 
 // show writes the text of one shown string.

@@ -362,3 +362,23 @@ func TestPDFHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestPDFScanOCR: a page that is only a JPEG (a scan) is read by OCR when
+// it is on, and is no_text when it is off.
+func TestPDFScanOCR(t *testing.T) {
+	scan := onePage("q 612 0 0 792 0 0 cm /Im1 Do Q", helvetica)
+	scan = bytes.Replace(scan, []byte("/ColorSpace /DeviceGray"), []byte("/Filter /DCTDecode /ColorSpace /DeviceGray"), 1)
+	scan = bytes.Replace(scan, []byte("stream\n\x00\nendstream"), []byte("stream\n\xff\xd8\xff\nendstream"), 1)
+	scan = bytes.Replace(scan, []byte("/Length 1 >>"), []byte("/Length 3 >>"), 1)
+
+	if _, err := pdfText(testBudget(), scan); reasonOrEmpty(err) != ReasonNoText {
+		t.Fatalf("OCR off: reason %q, want no_text", reasonOrEmpty(err))
+	}
+	lim := DefaultLimits()
+	lim.OCR = true
+	lim.TesseractPath = fakeTesseract(t, "JFIF\\|\xff\xd8")
+	text, err := pdfText(newBudget(context.Background(), lim), scan)
+	if err != nil || !strings.Contains(text, testCard) {
+		t.Fatalf("OCR on: %v, text %q", err, maskForTest(text))
+	}
+}
