@@ -1,0 +1,299 @@
+package mailgen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// piece is a stretch of a part's text before it is encoded.
+type piece struct {
+	s      string
+	markup bool // HTML source, written as is; only ever placed in HTML
+	split  bool // a number: soft line breaks and encoded-word joints go inside it
+}
+
+// context is the kind of text a number is written into; each spelling says
+// where it can appear.
+type context uint8
+
+const (
+	inLine   context = 1 << iota // subject, display name, file name: one line, no markup
+	inText                       // text/plain body or .txt file: line breaks and quotes
+	inHTML                       // text/html: markup
+	inCSV                        // a CSV field: one line, no comma, no quote
+	inDOCX                       // a Word paragraph
+	anywhere = inLine | inText | inHTML | inCSV | inDOCX
+)
+
+// spelled is a number written one way, with the sentence it sits in.
+type spelled struct {
+	value    []piece
+	before   string // sentence text before the number
+	exp      string // an expiry and CVV right after the number, or ""
+	after    string // sentence text after it
+	note     string // what a CSV row or display name says beside it
+	quoted   bool   // the sentence is a "> " quoted line
+	spelling string
+	masked   string // the value as the scanner masks it in a file name
+}
+
+type spelling struct {
+	name    string
+	ctx     context
+	keyword bool // nine bare digits: the sentence must name the SSN
+	quoted  bool
+	render  func(g *Generator, d string) []piece
+}
+
+// expSuffix marks a spelling followed by an expiry and CVV.
+const expSuffix = "+exp-cvv"
+
+// withoutExp drops the expiry and CVV, for places that hold only the
+// number (a display name, a file name).
+func (s spelled) withoutExp() spelled {
+	s.exp = ""
+	s.spelling = strings.TrimSuffix(s.spelling, expSuffix)
+	return s
+}
+
+func numberPiece(s string) []piece { return []piece{{s: s, split: true}} }
+
+// groups cuts d as printed on its card.
+func groups(d string) []string {
+	var out []string
+	for _, n := range grouping(len(d)) {
+		out = append(out, d[:n])
+		d = d[n:]
+	}
+	return out
+}
+
+func joined(sep string) func(*Generator, string) []piece {
+	return func(_ *Generator, d string) []piece { return numberPiece(strings.Join(groups(d), sep)) }
+}
+
+func ssnJoined(sep string) func(*Generator, string) []piece {
+	return func(_ *Generator, d string) []piece { return numberPiece(d[:3] + sep + d[3:5] + sep + d[5:]) }
+}
+
+func fullWidth(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			r += '０' - '0'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var cardSpellings = []spelling{
+	{name: "card-unbroken", ctx: anywhere, render: func(_ *Generator, d string) []piece { return numberPiece(d) }},
+	{name: "card-spaced", ctx: anywhere, render: joined(" ")},
+	{name: "card-dashed", ctx: anywhere, render: joined("-")},
+	{name: "card-nbsp", ctx: anywhere, render: joined("\u00a0")},
+	{name: "card-endash", ctx: anywhere, render: joined("\u2013")},
+	{name: "card-wrapped", ctx: inText, render: func(g *Generator, d string) []piece {
+		gs := groups(d)
+		k := 1 + g.r.IntN(len(gs)-1)
+		brk := g.pick("\n", " \n") // a hard wrap, or format=flowed's soft one
+		return numberPiece(strings.Join(gs[:k], " ") + brk + strings.Join(gs[k:], " "))
+	}},
+	{name: "card-quoted-wrapped", ctx: inText, quoted: true, render: func(g *Generator, d string) []piece {
+		gs := groups(d)
+		k := 1 + g.r.IntN(len(gs)-1)
+		return numberPiece(strings.Join(gs[:k], " ") + "\n> " + strings.Join(gs[k:], " "))
+	}},
+	{name: "card-fullwidth", ctx: anywhere, render: func(g *Generator, d string) []piece {
+		return numberPiece(fullWidth(strings.Join(groups(d), g.pick("", " ", "\u3000", "\uff0d"))))
+	}},
+	{name: "card-html-split", ctx: inHTML, render: htmlSplit},
+	{name: "card-html-entities", ctx: inHTML, render: htmlEntities},
+}
+
+var ssnSpellings = []spelling{
+	{name: "ssn-dashed", ctx: anywhere, render: ssnJoined("-")},
+	{name: "ssn-spaced", ctx: anywhere, render: ssnJoined(" ")},
+	{name: "ssn-dotted", ctx: anywhere, render: ssnJoined(".")},
+	{name: "ssn-endash", ctx: anywhere, render: ssnJoined("\u2013")},
+	{name: "ssn-spaced-dash", ctx: anywhere, render: ssnJoined(" - ")},
+	{name: "ssn-bare", ctx: anywhere, keyword: true, render: func(_ *Generator, d string) []piece { return numberPiece(d) }},
+	{name: "ssn-quoted", ctx: inText, quoted: true, render: ssnJoined("-")},
+	{name: "ssn-fullwidth", ctx: anywhere, render: func(g *Generator, d string) []piece {
+		sep := g.pick("-", "\uff0d")
+		return numberPiece(fullWidth(d[:3] + sep + d[3:5] + sep + d[5:]))
+	}},
+	{name: "ssn-html-split", ctx: inHTML, render: htmlSplit},
+}
+
+// htmlSplit writes a number with inline tags inside it, as a mail client
+// does when the member made part of it bold: "4111<b>1111</b>...".
+func htmlSplit(g *Generator, d string) []piece {
+	var parts []string
+	if len(d) == 9 {
+		parts = []string{d[:3], "-", d[3:5], "-", d[5:]}
+	} else {
+		sep := g.pick("", " ", "&nbsp;")
+		for i, s := range groups(d) {
+			if i > 0 && sep != "" {
+				parts = append(parts, sep)
+			}
+			parts = append(parts, s)
+		}
+	}
+	tags := []string{"b", "i", "span", "strong", "em", "u", "font"}
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 1 || g.r.IntN(3) == 0 {
+			tag := tags[g.r.IntN(len(tags))]
+			attr := ""
+			if tag == "span" {
+				attr = ` style="color:#c00"`
+			}
+			fmt.Fprintf(&b, "<%s%s>%s</%s>", tag, attr, p, tag)
+			continue
+		}
+		b.WriteString(p)
+	}
+	return []piece{{s: b.String(), markup: true, split: true}}
+}
+
+// htmlEntities writes some digits as character references and the gaps as
+// &nbsp;: the tokenizer must decode both before detection.
+func htmlEntities(g *Generator, d string) []piece {
+	var b strings.Builder
+	for i, s := range groups(d) {
+		if i > 0 {
+			b.WriteString(g.pick("&nbsp;", "&#160;", "&#xA0;"))
+		}
+		for _, c := range s {
+			switch g.r.IntN(3) {
+			case 0:
+				fmt.Fprintf(&b, "&#%d;", c)
+			case 1:
+				fmt.Fprintf(&b, "&#x%X;", c)
+			default:
+				b.WriteRune(c)
+			}
+		}
+	}
+	return []piece{{s: b.String(), markup: true, split: true}}
+}
+
+// Sentences around a number. Those marked keyword name the SSN, as nine
+// bare digits need; the others do not, so a formatted SSN is found on its
+// shape alone.
+var (
+	cardSentences = [][2]string{
+		{"My card number is ", "."},
+		{"Card: ", ""},
+		{"Please charge ", " for the renewal."},
+		{"You can use my Visa ", " for this."},
+		{"The new card is ", ", the old one was lost."},
+		{"Meine Kreditkarte: ", ", bitte belasten."},
+		{"Voici ma carte ", " merci."},
+		{"カード番号は ", " です。"},
+	}
+	ssnKeywordSentences = [][2]string{
+		{"My SSN is ", "."},
+		{"SSN: ", ""},
+		{"Social Security number ", ", as requested."},
+		{"my soc sec no is ", " if you need it"},
+		{"Tax ID ", " for the form."},
+		{"SS# ", ""},
+		{"Here is my social security number: ", " thanks"},
+	}
+	itinKeywordSentences = [][2]string{
+		{"My ITIN is ", "."},
+		{"ITIN: ", ""},
+		{"Taxpayer number ", " for the filing."},
+	}
+	plainNumberSentences = [][2]string{
+		{"Here is the number you asked for: ", "."},
+		{"Number: ", ""},
+		{"It is ", ", thanks."},
+		{"For the form: ", " (mine)."},
+	}
+)
+
+// spell writes the secret item it in context c.
+func (g *Generator) spell(it *secretItem, c context) spelled {
+	set := cardSpellings
+	if it.typ == SSN {
+		set = ssnSpellings
+	}
+	var ok []spelling
+	for _, s := range set {
+		if s.ctx&c != 0 {
+			ok = append(ok, s)
+		}
+	}
+	sp := ok[g.r.IntN(len(ok))]
+	if c == inHTML && g.r.IntN(5) < 2 {
+		// The markup spellings are what HTML adds; give them their share.
+		sp = ok[len(ok)-1]
+		if it.typ == PAN && g.r.IntN(2) == 0 {
+			sp = ok[len(ok)-2]
+		}
+	}
+	out := spelled{value: sp.render(g, it.digits), quoted: sp.quoted, spelling: sp.name}
+	var sent [2]string
+	switch {
+	case it.typ == PAN:
+		sent = cardSentences[g.r.IntN(len(cardSentences))]
+		out.note = "card on file"
+		if g.r.IntN(4) == 0 {
+			// A card followed by its expiry and CVV: "4… 12/27 123".
+			out.exp = fmt.Sprintf(" %02d/%02d %s", 1+g.r.IntN(12), 26+g.r.IntN(8), digitString(g, 3))
+			if g.r.IntN(2) == 0 {
+				out.exp = fmt.Sprintf(" exp %02d/%02d cvv %s", 1+g.r.IntN(12), 26+g.r.IntN(8), digitString(g, 3))
+			}
+			out.spelling += expSuffix
+		}
+	case it.itin:
+		sent = itinKeywordSentences[g.r.IntN(len(itinKeywordSentences))]
+		out.note = "ITIN"
+		if sp.keyword {
+			out.spelling += "+keyword"
+		}
+	case sp.keyword || g.r.IntN(2) == 0:
+		sent = ssnKeywordSentences[g.r.IntN(len(ssnKeywordSentences))]
+		out.note = "SSN"
+		if sp.keyword {
+			out.spelling += "+keyword"
+		}
+	default:
+		sent = plainNumberSentences[g.r.IntN(len(plainNumberSentences))]
+		out.note = "see notes"
+	}
+	out.before, out.after = sent[0], sent[1]
+	out.masked = maskedForName(it, out.value)
+	return out
+}
+
+// maskedForName is the number as the scanner masks it inside a file name:
+// an SSN becomes "***-**-6789"; a card keeps its separators and shows its
+// last four digits.
+func maskedForName(it *secretItem, value []piece) string {
+	s := textOf(value)
+	if it.typ == SSN {
+		return "***-**-" + it.digits[5:]
+	}
+	return maskDigits(s)
+}
+
+func textOf(ps []piece) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(p.s)
+	}
+	return b.String()
+}
+
+func digitString(g *Generator, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('0' + g.r.IntN(10))
+	}
+	return string(b)
+}
