@@ -216,7 +216,12 @@ func (w *walker) content(ctype, cs, name string, data []byte, loc string, depth 
 	case formatZip, formatGzip:
 		w.archive(f, data, ctype, name, loc, depth)
 	case formatImage:
+		// OCR can find a photographed number but can never prove an
+		// image clean: the image stays withheld either way.
 		text, err := ocrText(w.b, data)
+		if err == nil {
+			err = unscannable(ReasonNoText, "image read by OCR only")
+		}
 		w.document(data, text, err, ctype, name, loc)
 	case formatEncryptedOffice:
 		w.withhold(loc, ctype, name, ReasonEncrypted)
