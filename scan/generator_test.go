@@ -251,14 +251,15 @@ var updateSamples = flag.Bool("update-samples", false, "rewrite ../testdata/gene
 
 const samplesDir = "../testdata/generated"
 
-// sampleSeeds were picked for variety: quoted-printable breaks inside
-// numbers, UTF-16, ISO-2022-JP, HTML, DOCX, zip, forwarded mail, encoded
-// subjects and display names, and two messages of hard negatives only.
+// sampleSeeds were picked for variety and size: ISO-2022-JP and UTF-16,
+// numbers split by HTML tags and by quoted-printable soft breaks, quoted
+// and wrapped numbers, full-width digits, forwarded mail, XLSX, vCard,
+// calendar, gzip; and two messages of hard negatives only.
 var sampleSeeds = []struct {
 	seed     uint64
 	positive bool
 }{
-	{3, true}, {7, true}, {12, true}, {21, true}, {5, false}, {9, false},
+	{8, true}, {38, true}, {54, true}, {58, true}, {68, true}, {89, true}, {5, false}, {9, false},
 }
 
 // TestGeneratedSamples scans the committed samples and holds the scanner

@@ -30,9 +30,29 @@ var (
 	csUTF16BE    = charset{name: "utf-16be", label: "utf-16be", enc: unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), wide: true}
 	csJIS        = charset{name: "iso-2022-jp", label: "iso-2022-jp", enc: japanese.ISO2022JP}
 	csUndeclared = charset{name: "undeclared-8bit", enc: charmap.Windows1252}
+	// A declared charset is a hint, not a law: mailers label UTF-8 as
+	// Latin-1 and Windows-1252 as UTF-8 all the time.
+	csUTF8asLatin1  = charset{name: "utf-8 labelled iso-8859-1", label: "iso-8859-1"}
+	csWin1252asUTF8 = charset{name: "windows-1252 labelled utf-8", label: "utf-8", enc: charmap.Windows1252}
 
-	bodyCharsets = []charset{csUTF8, csUTF8, csASCII, csLatin1, csWin1252, csUTF16LEBOM, csUTF16BE, csJIS, csUndeclared}
+	bodyCharsets = []charset{csUTF8, csUTF8, csASCII, csLatin1, csWin1252, csUTF16LEBOM, csUTF16BE, csJIS, csUndeclared, csUTF8asLatin1, csWin1252asUTF8}
 )
+
+// wireName spells a transfer encoding's name as mailers do: mostly lower
+// case, sometimes capitalised or upper case (the name is case-insensitive).
+func (g *Generator) wireName(name string) string {
+	switch g.r.IntN(6) {
+	case 0:
+		return strings.ToUpper(name)
+	case 1:
+		parts := strings.Split(name, "-")
+		for i, p := range parts {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+		return strings.Join(parts, "-") // "Quoted-Printable", "Base64"
+	}
+	return name
+}
 
 // encodeString returns s in cs, or false when cs cannot write it.
 func (cs charset) encodeString(s string) ([]byte, bool) {
@@ -93,6 +113,7 @@ func isSevenBit(b []byte) bool {
 type transfer struct {
 	name       string
 	qpDigits   bool // quoted-printable that also escapes digits ("=34=31...")
+	qpSpaces   bool // and spaces, as vCard 2.1 writers do (a folded line may not start with one)
 	forceBreak bool // soft line breaks inside every number
 }
 
@@ -115,14 +136,14 @@ func (g *Generator) encodeTransfer(cte transfer, t encodedText) []byte {
 				forced[at] = true
 			}
 		}
-		return quotedPrintable(t.b, forced, cte.qpDigits)
+		return quotedPrintable(t.b, forced, cte.qpDigits, cte.qpSpaces)
 	}
 	return t.b
 }
 
 // quotedPrintable encodes b (RFC 2045 6.7) with lines of at most 76
 // characters, and a soft line break before each offset in forced.
-func quotedPrintable(b []byte, forced map[int]bool, escapeDigits bool) []byte {
+func quotedPrintable(b []byte, forced map[int]bool, escapeDigits, escapeSpaces bool) []byte {
 	var out bytes.Buffer
 	line := 0
 	soft := func() {
@@ -139,7 +160,7 @@ func quotedPrintable(b []byte, forced map[int]bool, escapeDigits bool) []byte {
 		}
 		var tok string
 		switch {
-		case (c == ' ' || c == '\t') && (i+1 == len(b) || b[i+1] == '\r'):
+		case (c == ' ' || c == '\t') && (escapeSpaces || i+1 == len(b) || b[i+1] == '\r'):
 			tok = fmt.Sprintf("=%02X", c) // trailing white space is not kept
 		case c == ' ' || c == '\t':
 			tok = string(c)

@@ -82,7 +82,7 @@ func charsetsFor(lang string) []charset {
 	case "ja":
 		return []charset{csUTF8, csJIS, csJIS, csUTF16LEBOM, csUTF16BE}
 	}
-	return []charset{csUTF8, csLatin1, csWin1252, csWin1252, csUTF16LEBOM, csUTF16BE, csUndeclared}
+	return []charset{csUTF8, csLatin1, csWin1252, csWin1252, csUTF16LEBOM, csUTF16BE, csUndeclared, csUTF8asLatin1, csWin1252asUTF8}
 }
 
 var (

@@ -236,6 +236,11 @@ const (
 	locZipCSV
 	locFwd
 	locFilename
+	locReplyTo
+	locICS
+	locVCF
+	locXLSX
+	locODT
 )
 
 var locWeights = []struct {
@@ -244,6 +249,7 @@ var locWeights = []struct {
 }{
 	{locSubject, 2}, {locFrom, 1}, {locTo, 1}, {locCc, 1}, {locBody, 8}, {locTxt, 2},
 	{locCSV, 2}, {locCSVGzip, 1}, {locDOCX, 2}, {locZipCSV, 2}, {locFwd, 2}, {locFilename, 1},
+	{locReplyTo, 1}, {locICS, 1}, {locVCF, 1}, {locXLSX, 2}, {locODT, 1},
 }
 
 // place chooses a location for u. Headers hold one unit each; archives
@@ -264,7 +270,7 @@ func (b *builder) place(u *unit, taken map[location]bool, depth int, nested bool
 		v -= w.weight
 	}
 	switch loc {
-	case locSubject, locFrom, locTo, locCc:
+	case locSubject, locFrom, locTo, locCc, locReplyTo:
 		if taken[loc] {
 			return locBody
 		}
@@ -323,6 +329,11 @@ func (b *builder) message(units []*unit, where string, depth int) ([]byte, strin
 		hdr = append(hdr, "Cc: "+cc)
 		shape = appendShape(shape, "cc", d)
 	}
+	if len(at[locReplyTo]) > 0 {
+		rt, d := b.displayName(at[locReplyTo], name, addr, lang, locOr("header:reply-to"))
+		hdr = append(hdr, "Reply-To: "+rt)
+		shape = appendShape(shape, "reply-to", d)
+	}
 	subj, d := b.subject(at[locSubject], lang, locOr("subject"))
 	hdr = append(hdr, "Subject: "+subj)
 	shape = appendShape(shape, "subject", d)
@@ -334,7 +345,7 @@ func (b *builder) message(units []*unit, where string, depth int) ([]byte, strin
 	// The body, then the attachments in a fixed order.
 	body := b.body(at[locBody], lang, locOr("body"))
 	var atts []part
-	for _, loc := range []location{locTxt, locCSV, locCSVGzip, locDOCX, locZipCSV, locFilename, locFwd} {
+	for _, loc := range []location{locTxt, locCSV, locCSVGzip, locDOCX, locZipCSV, locXLSX, locODT, locICS, locVCF, locFilename, locFwd} {
 		us := at[loc]
 		if len(us) == 0 {
 			continue
@@ -350,6 +361,12 @@ func (b *builder) message(units []*unit, where string, depth int) ([]byte, strin
 			atts = append(atts, b.docxAttachment(us, lang, where))
 		case locZipCSV:
 			atts = append(atts, b.zipAttachment(us, lang))
+		case locXLSX:
+			atts = append(atts, b.xlsxAttachment(us, lang, where))
+		case locODT:
+			atts = append(atts, b.odtAttachment(us, lang, where))
+		case locICS, locVCF:
+			atts = append(atts, b.calendarAttachment(loc == locICS, us, lang, where))
 		case locFilename:
 			for _, u := range us {
 				atts = append(atts, b.filenameAttachment(u, lang, where))

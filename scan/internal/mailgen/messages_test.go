@@ -82,7 +82,7 @@ func TestLabelsAreTrue(t *testing.T) {
 				t.Fatal("the reader finds digits that are not there")
 			}
 			for _, p := range m.Planted {
-				for _, kind := range []string{"subject", "header:", ".docx", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
+				for _, kind := range []string{"subject", "header:", ".docx", ".xlsx", ".odt", ".ics", ".vcf", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
 					if strings.Contains(p.Where, kind) {
 						seen[kind]++
 					}
@@ -109,7 +109,7 @@ func TestLabelsAreTrue(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{"subject", "header:", ".docx", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
+	for _, kind := range []string{"subject", "header:", ".docx", ".xlsx", ".odt", ".ics", ".vcf", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
 		if seen[kind] == 0 {
 			t.Errorf("no number planted at a location like %q", kind)
 		}
@@ -173,7 +173,7 @@ func (r *reader) message(raw []byte, where string) {
 		return
 	}
 	r.add(orDefault(where, "subject"), r.decodeWords(msg.Header.Get("Subject")))
-	for _, k := range []string{"From", "To", "Cc"} {
+	for _, k := range []string{"From", "To", "Cc", "Reply-To"} {
 		if v := msg.Header.Get(k); v != "" {
 			r.add(orDefault(where, "header:"+strings.ToLower(k)), r.decodeWords(v))
 		}
@@ -221,8 +221,11 @@ func (r *reader) entity(h textproto.MIMEHeader, body []byte, where string) {
 		r.message(data, loc)
 	case strings.HasPrefix(ct, "text/"):
 		text := r.charset(data, params["charset"])
-		if ct == "text/html" {
+		switch ct {
+		case "text/html":
 			text = html.UnescapeString(tags.ReplaceAllString(text, ""))
+		case "text/calendar", "text/vcard", "text/x-vcard":
+			text = r.unfold(text)
 		}
 		r.add(loc, text)
 	case ct == "application/zip":
@@ -244,17 +247,19 @@ func (r *reader) entity(h textproto.MIMEHeader, body []byte, where string) {
 		}
 		b, _ := io.ReadAll(zr)
 		r.add(loc+"/"+strings.TrimSuffix(name, ".gz"), string(b))
-	case strings.HasSuffix(name, ".docx"):
+	case strings.HasSuffix(name, ".docx"), strings.HasSuffix(name, ".xlsx"), strings.HasSuffix(name, ".odt"):
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
-			r.t.Errorf("docx: %v", err)
+			r.t.Errorf("office document: %v", err)
 			return
 		}
 		for _, f := range zr.File {
-			if f.Name == "word/document.xml" {
+			switch f.Name {
+			case "word/document.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "content.xml":
 				rc, _ := f.Open()
 				b, _ := io.ReadAll(rc)
-				r.add(loc, html.UnescapeString(tags.ReplaceAllString(string(b), "")))
+				x := strings.ReplaceAll(string(b), "<text:s/>", " ")
+				r.add(loc, html.UnescapeString(tags.ReplaceAllString(x, "")))
 			}
 		}
 	default:
@@ -295,11 +300,15 @@ func (r *reader) transfer(cte string, body []byte) []byte {
 }
 
 func (r *reader) charset(data []byte, label string) string {
-	if label == "" {
+	switch {
+	case label == "" || strings.EqualFold(label, "utf-8"):
+		// Undeclared, or declared UTF-8 but not: Windows-1252.
 		if utf8.Valid(data) {
 			return string(data)
 		}
 		label = "windows-1252"
+	case strings.EqualFold(label, "iso-8859-1") && utf8.Valid(data):
+		return string(data) // UTF-8 labelled Latin-1
 	}
 	e, err := htmlindex.Get(label)
 	if err != nil {
@@ -315,4 +324,31 @@ func (r *reader) charset(data []byte, label string) string {
 		r.t.Errorf("charset %s: undecodable bytes", label)
 	}
 	return s
+}
+
+// unfold undoes calendar and vCard line folding and a vCard 2.1 note's
+// quoted-printable.
+func (r *reader) unfold(text string) string {
+	text = strings.NewReplacer("\r\n ", "", "\n ", "").Replace(text)
+	var out strings.Builder
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		name, value, _ := strings.Cut(line, ":")
+		if !strings.Contains(name, "QUOTED-PRINTABLE") {
+			out.WriteString(line + "\n")
+			continue
+		}
+		for strings.HasSuffix(value, "=") && i+1 < len(lines) {
+			i++
+			value += "\r\n" + lines[i]
+		}
+		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(value)))
+		if err != nil {
+			r.t.Errorf("vCard quoted-printable: %v", err)
+		}
+		out.Write(b)
+		out.WriteByte('\n')
+	}
+	return out.String()
 }

@@ -162,7 +162,7 @@ func (b *builder) textPart(ctype string, ps []piece, lang language, attach strin
 	} else {
 		hdr = append(hdr, "Content-Type: "+ct)
 	}
-	hdr = append(hdr, "Content-Transfer-Encoding: "+cte.name)
+	hdr = append(hdr, "Content-Transfer-Encoding: "+g.wireName(cte.name))
 	return part{header: hdr, body: g.encodeTransfer(cte, enc), desc: fmt.Sprintf("%s %s %s", ctype, cs.name, cte)}, true
 }
 
@@ -427,4 +427,65 @@ func (b *builder) displayName(units []*unit, name, addr string, lang language, w
 		return s + " <" + addr + ">", d
 	}
 	return s + " <" + addr + ">", ""
+}
+
+func (b *builder) xlsxAttachment(units []*unit, lang language, where string) part {
+	g := b.g
+	name := g.pick("export", "Kunden", "claims") + ".xlsx"
+	rs := b.renderAll(units, inCSV)
+	rows := [][]cell{{{text: "Name"}, {text: "Value"}, {text: "Note"}}}
+	for i := range rs {
+		r := &rs[i]
+		value := cell{text: textOf(r.spelled.value) + r.spelled.exp}
+		if it := r.u.secret; it != nil && it.typ == SSN && r.spelled.spelling == "ssn-bare+keyword" && g.r.IntN(2) == 0 {
+			// Nine digits typed into a cell become a number cell.
+			value = cell{text: it.digits, numeric: true}
+			r.spelled.spelling = "ssn-bare+keyword (number cell)"
+		}
+		row := []cell{{text: lang.names[g.r.IntN(len(lang.names))]}, value, {text: r.spelled.note}}
+		k := 1 + g.r.IntN(len(rows))
+		rows = append(rows[:k], append([][]cell{row}, rows[k:]...)...)
+	}
+	for _, r := range rs {
+		b.msg.texts = append(b.msg.texts, textOf(r.sentence()))
+	}
+	p := b.binaryPart("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name, g.xlsx(rows))
+	p.desc = "attachment xlsx"
+	b.label(rs, orDefault(where, "attachment:"+name), "xlsx cells")
+	return p
+}
+
+func (b *builder) odtAttachment(units []*unit, lang language, where string) part {
+	name := b.g.pick("Brief", "lettre", "notes") + ".odt"
+	rs := b.renderAll(units, inDOCX)
+	var paras []string
+	for _, l := range b.textLines(rs, lang) {
+		paras = append(paras, textOf(l))
+	}
+	b.msg.texts = append(b.msg.texts, paras...)
+	p := b.binaryPart("application/vnd.oasis.opendocument.text", name, b.g.odt(paras))
+	p.desc = "attachment odt"
+	b.label(rs, orDefault(where, "attachment:"+name), "odt, spans split at random")
+	return p
+}
+
+// calendarAttachment puts the units' sentences in an invitation's
+// description or a contact card's note, folded inside the numbers.
+func (b *builder) calendarAttachment(ics bool, units []*unit, lang language, where string) part {
+	g := b.g
+	rs := b.renderAll(units, inLine)
+	var sentences [][]piece
+	for _, r := range rs {
+		sentences = append(sentences, r.sentence())
+	}
+	name, ctype := "invite.ics", "text/calendar"
+	ps := g.icsPieces(sentences)
+	if !ics {
+		name, ctype = lang.names[0]+".vcf", g.pick("text/vcard", "text/x-vcard")
+		ps = g.vcfPieces(lang.names[0], sentences)
+	}
+	p, _ := b.textPart(ctype, ps, lang, name, false)
+	b.label(rs, orDefault(where, "attachment:"+name), p.desc)
+	p.desc = "attachment " + p.desc
+	return p
 }
