@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/base64"
 	"html"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 )
 
@@ -82,7 +84,7 @@ func TestLabelsAreTrue(t *testing.T) {
 				t.Fatal("the reader finds digits that are not there")
 			}
 			for _, p := range m.Planted {
-				for _, kind := range []string{"subject", "header:", ".docx", ".xlsx", ".odt", ".ics", ".vcf", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
+				for _, kind := range []string{"subject", "header:", ".docx", ".xlsx", ".odt", ".ics", ".vcf", ".pdf", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
 					if strings.Contains(p.Where, kind) {
 						seen[kind]++
 					}
@@ -109,7 +111,7 @@ func TestLabelsAreTrue(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{"subject", "header:", ".docx", ".xlsx", ".odt", ".ics", ".vcf", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
+	for _, kind := range []string{"subject", "header:", ".docx", ".xlsx", ".odt", ".ics", ".vcf", ".pdf", ".zip/", ".gz/", ".eml", ".csv", ".txt", "body"} {
 		if seen[kind] == 0 {
 			t.Errorf("no number planted at a location like %q", kind)
 		}
@@ -262,9 +264,38 @@ func (r *reader) entity(h textproto.MIMEHeader, body []byte, where string) {
 				r.add(loc, html.UnescapeString(tags.ReplaceAllString(x, "")))
 			}
 		}
+	case strings.HasSuffix(name, ".pdf"):
+		r.add(loc, r.pdfText(data))
 	default:
 		r.t.Errorf("unexpected part %s", ct)
 	}
+}
+
+var (
+	pdfStreams = regexp.MustCompile(`(?s)stream\r?\n(.*?)\r?\nendstream`)
+	pdfStrings = regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\)\s*Tj`)
+)
+
+// pdfText inflates the content streams and returns the strings shown with
+// Tj, enough for the PDFs the generator writes.
+func (r *reader) pdfText(data []byte) string {
+	var out strings.Builder
+	for _, m := range pdfStreams.FindAllSubmatch(data, -1) {
+		zr, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			continue // not a Flate stream (a font, an image)
+		}
+		content, _ := io.ReadAll(zr)
+		for _, s := range pdfStrings.FindAllSubmatch(content, -1) {
+			text := strings.NewReplacer(`\(`, "(", `\)`, ")", `\\`, `\`).Replace(string(s[1]))
+			dec, _ := charmap.Windows1252.NewDecoder().String(text)
+			out.WriteString(dec + "\n")
+		}
+	}
+	if out.Len() == 0 {
+		r.t.Errorf("no text in a generated PDF")
+	}
+	return out.String()
 }
 
 func (r *reader) transfer(cte string, body []byte) []byte {

@@ -16,8 +16,7 @@ type part struct {
 }
 
 func (g *Generator) multipart(subtype string, parts []part) part {
-	g.seq++
-	boundary := fmt.Sprintf("=_mailgen_%d_%s", g.seq, g.hexID())
+	boundary := "=_mailgen_" + g.tokenID()
 	var body bytes.Buffer
 	body.WriteString("This is a multi-part message in MIME format.\r\n")
 	var descs []string
@@ -487,5 +486,26 @@ func (b *builder) calendarAttachment(ics bool, units []*unit, lang language, whe
 	p, _ := b.textPart(ctype, ps, lang, name, false)
 	b.label(rs, orDefault(where, "attachment:"+name), p.desc)
 	p.desc = "attachment " + p.desc
+	return p
+}
+
+// pdfAttachment writes the units' sentences into a PDF's text layer (core
+// font, Flate-compressed content), wrapped by width as a word processor
+// would, so a number may be cut across two lines.
+func (b *builder) pdfAttachment(units []*unit, lang language, where string) part {
+	g := b.g
+	if lang.name == "ja" {
+		lang = languages[0] // a core font writes Windows-1252 only
+	}
+	name := g.pick("statement", "Formular", "scan") + ".pdf"
+	rs := b.renderAll(units, inPDF)
+	var lines []string
+	for _, l := range b.textLines(rs, lang) {
+		lines = append(lines, textOf(l))
+	}
+	b.msg.texts = append(b.msg.texts, lines...)
+	p := b.binaryPart(g.pick("application/pdf", "application/octet-stream"), name, g.pdf(lines))
+	p.desc = "attachment pdf"
+	b.label(rs, orDefault(where, "attachment:"+name), "pdf text layer")
 	return p
 }

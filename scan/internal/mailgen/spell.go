@@ -22,7 +22,8 @@ const (
 	inHTML                       // text/html: markup
 	inCSV                        // a CSV field: one line, no comma, no quote
 	inDOCX                       // a Word paragraph
-	anywhere = inLine | inText | inHTML | inCSV | inDOCX
+	inPDF                        // a PDF line in a core font: Windows-1252 only
+	anywhere = inLine | inText | inHTML | inCSV | inDOCX | inPDF
 )
 
 // spelled is a number written one way, with the sentence it sits in.
@@ -104,7 +105,7 @@ var cardSpellings = []spelling{
 		k := 1 + g.r.IntN(len(gs)-1)
 		return numberPiece(strings.Join(gs[:k], " ") + "\n> " + strings.Join(gs[k:], " "))
 	}},
-	{name: "card-fullwidth", ctx: anywhere, render: func(g *Generator, d string) []piece {
+	{name: "card-fullwidth", ctx: anywhere &^ inPDF, render: func(g *Generator, d string) []piece {
 		return numberPiece(fullWidth(strings.Join(groups(d), g.pick("", " ", "\u3000", "\uff0d"))))
 	}},
 	{name: "card-html-split", ctx: inHTML, render: htmlSplit},
@@ -119,7 +120,7 @@ var ssnSpellings = []spelling{
 	{name: "ssn-spaced-dash", ctx: anywhere, render: ssnJoined(" - ")},
 	{name: "ssn-bare", ctx: anywhere, keyword: true, render: func(_ *Generator, d string) []piece { return numberPiece(d) }},
 	{name: "ssn-quoted", ctx: inText, quoted: true, render: ssnJoined("-")},
-	{name: "ssn-fullwidth", ctx: anywhere, render: func(g *Generator, d string) []piece {
+	{name: "ssn-fullwidth", ctx: anywhere &^ inPDF, render: func(g *Generator, d string) []piece {
 		sep := g.pick("-", "\uff0d")
 		return numberPiece(fullWidth(d[:3] + sep + d[3:5] + sep + d[5:]))
 	}},
