@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.toml", `data_dir = "data"
+[store]
+driver = "postgres"
+dsn = "postgres://intake:hunter2-secret@127.0.0.1:5432/intake"
+[reply]
+smarthost = "127.0.0.1:1025"
+`)
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   []string
+		stderr   []string
+		noOutput []string
+	}{
+		{"embedded defaults", nil, 0, []string{"[smtp]", `listen = ['127.0.0.1:2525']`, "support.localhost"}, []string{"configuration OK"}, nil},
+		{"secrets hidden", []string{"--config", good}, 0, []string{"postgres://intake:xxxxx@127.0.0.1:5432/intake"}, nil, []string{"hunter2-secret"}},
+		{"unknown key with its line", []string{"--config", write("typo.toml", "[smtp]\nlisten = [\"127.0.0.1:2525\"]\nrelay = true\n")}, 1, nil, []string{`line 3: unknown key "smtp.relay"`}, nil},
+		{"every problem at once", []string{"--config", write("bad.toml", "[smtp]\ndomains = []\nmax_line_length = 100\n[store]\ndriver = \"mysql\"\n")}, 1, []string{"[smtp]"}, []string{"smtp.domains", "smtp.max_line_length", "store.driver"}, nil},
+		{"data dir not a directory", []string{"--config", write("file.toml", "data_dir = \"good.toml\"\n")}, 1, nil, []string{"data_dir"}, nil},
+		{"missing file", []string{"--config", filepath.Join(dir, "none.toml")}, 1, nil, []string{"none.toml"}, nil},
+		{"usage", []string{"extra"}, 2, nil, nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := dispatch(append([]string{"check-config"}, tc.args...), &out, &errb)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errb.String())
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(out.String(), s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out.String())
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(errb.String(), s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errb.String())
+				}
+			}
+			for _, s := range tc.noOutput {
+				if strings.Contains(out.String()+errb.String(), s) {
+					t.Errorf("output shows %q", s)
+				}
+			}
+		})
+	}
+}
