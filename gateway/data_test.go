@@ -13,8 +13,8 @@ import (
 
 func TestCRLFOnly(t *testing.T) {
 	cases := []struct {
-		in   string
-		ok   bool
+		in    string
+		ok    bool
 		endCR bool
 	}{
 		{"", true, false},

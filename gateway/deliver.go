@@ -202,4 +202,3 @@ func verdictWord(v scan.Verdict) string {
 }
 
 func ms(a, b time.Time) float64 { return float64(b.Sub(a).Microseconds()) / 1000 }
-

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 // TestStoreUnavailable takes the real store away (closed: every Accept
@@ -148,4 +147,3 @@ type errString string
 func (e errString) Error() string { return string(e) }
 
 const errShutdown = errString("refused")
-

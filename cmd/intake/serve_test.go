@@ -176,7 +176,9 @@ func TestServeInProcess(t *testing.T) {
 	// A second start keeps the same quarantine key.
 	pub1, _ := os.ReadFile(filepath.Join(dir, recipientFile))
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	go func() { errCh <- serve(ctx2, cfg, newLogger(io.Discard, "info"), nil, func(r running) { readyCh <- r }) }()
+	go func() {
+		errCh <- serve(ctx2, cfg, newLogger(io.Discard, "info"), nil, func(r running) { readyCh <- r })
+	}()
 	select {
 	case <-readyCh:
 	case err := <-errCh:
