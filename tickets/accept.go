@@ -169,18 +169,13 @@ func (c *core) lookupDedup(ctx context.Context, q dbtx, key string) (Accepted, e
 	return Accepted{TicketID: parseID(tid), Ref: ref, MessageID: parseID(mid), Duplicate: true}, nil
 }
 
-// accept is the transaction body. Order matters: reads first, then the
-// dedup key (which on PostgreSQL waits for a concurrent delivery of the
-// same message to finish), then the rows, and the audit chain last since
-// appending to it locks its head.
+// accept is the transaction body. Order matters: threading reads first,
+// then the dedup key, the first write (on PostgreSQL it waits for a
+// concurrent delivery of the same message to finish; a conflict means a
+// redelivery and nothing is written), then the rows, and the audit chain
+// last since appending to it locks its head.
 func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error) {
 	in := p.in
-	if dup, err := c.lookupDedup(ctx, q, in.DedupKey); err == nil {
-		return dup, nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return Accepted{}, fmt.Errorf("look up dedup key: %w", err)
-	}
-
 	target, err := c.findThread(ctx, q, in)
 	if err != nil {
 		return Accepted{}, err
@@ -203,7 +198,18 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		return acc, fmt.Errorf("insert dedup key: %w", err)
 	}
 	if n == 0 {
-		return acc, errDuplicate
+		// A redelivery. Nothing is written yet; the first delivery's row is
+		// visible here: in this very batch on SQLite, or, on PostgreSQL,
+		// committed (the insert waited for it) and seen by this statement's
+		// fresh snapshot.
+		dup, err := c.lookupDedup(ctx, q, in.DedupKey)
+		if errors.Is(err, ErrNotFound) {
+			return acc, errDuplicate
+		}
+		if err != nil {
+			return acc, fmt.Errorf("look up dedup key: %w", err)
+		}
+		return dup, nil
 	}
 
 	sensitive, withheld := len(in.Findings) > 0, hasWithheld(in)

@@ -1,0 +1,75 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Accepts per second for distinct 4 KiB messages, with fsync (SQLite
+// synchronous=FULL; PostgreSQL as configured), at 1, 8 and 32 concurrent
+// writers: SQLite with and without group commit, and PostgreSQL.
+//
+//	go test -run '^$' -bench Accept -benchtime 2000x ./tickets/
+
+const benchBody = 4 << 10
+
+func BenchmarkAccept(b *testing.B) {
+	body := strings.Repeat("Hello, I need help with my account. ", benchBody/36+1)[:benchBody]
+	for _, cfg := range []struct {
+		name    string
+		backend string
+		noGroup bool
+	}{
+		{"sqlite/group", "sqlite", false},
+		{"sqlite/nogroup", "sqlite", true},
+		{"postgres", "postgres", false},
+	} {
+		for _, writers := range []int{1, 8, 32} {
+			b.Run(fmt.Sprintf("%s/writers=%d", cfg.name, writers), func(b *testing.B) {
+				h := newHarness(b, cfg.backend, Options{NoGroupCommit: cfg.noGroup, Now: time.Now})
+				ctx := context.Background()
+				var next atomic.Int64
+				var failed atomic.Int64
+				b.SetBytes(benchBody)
+				b.ReportAllocs()
+				b.ResetTimer()
+				start := time.Now()
+				var wg sync.WaitGroup
+				for w := 0; w < writers; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							in := sample(int(i), nil)
+							in.Parts = in.Parts[:1]
+							in.Parts[0].Text = body
+							in.Findings, in.Unscannable, in.Attachments = nil, nil, nil
+							if _, err := h.s.Accept(ctx, in); err != nil {
+								failed.Add(1)
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				b.StopTimer()
+				if failed.Load() > 0 {
+					b.Fatalf("%d accepts failed", failed.Load())
+				}
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "accepts/s")
+				if s, ok := h.s.(*sqliteStore); ok && s.commits.Load() > 0 {
+					b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/commit")
+				}
+			})
+		}
+	}
+}
