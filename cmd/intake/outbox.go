@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/gateway"
+	"github.com/intake-mail/intake/reply"
+	"github.com/intake-mail/intake/scan"
+	"github.com/intake-mail/intake/tickets"
+)
+
+// This file wires reply/ into serve (the hook that queues auto-replies in
+// the accept's transaction, and the outbox worker) and carries the
+// operator's `intake outbox` command.
+
+func init() {
+	register(command{
+		name:  "outbox",
+		usage: "outbox list [--json] [--state S] | retry ID | drop ID  [--config FILE]",
+		run:   runOutbox,
+	})
+	acceptHooks = append(acceptHooks, buildReplyHook)
+	startWorkers = append(startWorkers, runOutboxWorker)
+}
+
+// replyPolicy is the policy the configuration asks for.
+func replyPolicy(cfg config.Config) reply.Policy {
+	p := reply.DefaultPolicy()
+	p.Enabled = cfg.Reply.Enabled
+	p.RequireSenderAuth = cfg.Reply.RequireSenderAuth
+	p.AcknowledgeClean = cfg.Reply.AcknowledgeClean
+	p.OwnAddresses = append(append([]string(nil), cfg.SMTP.Addresses...), cfg.Reply.From)
+	p.OwnDomains = append([]string(nil), cfg.SMTP.Domains...)
+	return p
+}
+
+// buildReplyHook makes the gateway hook that decides on an auto-reply for
+// each accepted message and queues it in the same transaction.
+func buildReplyHook(d *deps) (gateway.BeforeAccept, error) {
+	for _, c := range reply.Collectors() {
+		if err := d.Metrics.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return nil, fmt.Errorf("register reply metrics: %w", err)
+			}
+		}
+	}
+	cfg := d.Config
+	if !cfg.Reply.Enabled {
+		d.Logger.Info("auto-replies are off ([reply] enabled = false)")
+		return func(context.Context, *gateway.Delivery, *tickets.Inbound) error { return nil }, nil
+	}
+	r, err := reply.NewResponder(reply.ResponderOptions{
+		Policy:        replyPolicy(cfg),
+		From:          cfg.Reply.From,
+		OrgName:       cfg.Reply.OrgName,
+		PostalAddress: cfg.Reply.PostalAddress,
+		Phone:         cfg.Reply.Phone,
+		Hours:         cfg.Reply.Hours,
+		TemplatesDir:  cfg.Reply.TemplatesDir,
+		Scanner:       d.Scanner,
+		MessageID:     d.Threader.MessageID,
+		Logger:        d.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Reply.PostalAddress == "" && cfg.Reply.Phone == "" {
+		d.Logger.Warn("[reply] has neither postal_address nor phone: replies cannot tell members how else to reach you")
+	}
+	return func(ctx context.Context, gd *gateway.Delivery, in *tickets.Inbound) error {
+		dec, queue := r.Prepare(ctx, d.Store, reply.Inbound{
+			EnvelopeFrom: gd.EnvelopeFrom,
+			Header:       gd.Header,
+			Auth:         reply.Auth{SPF: gd.Auth.SPF, DMARC: gd.Auth.DMARC, DMARCDomain: gd.Auth.FromDomain},
+			Scan:         reply.FactsFromResult(gd.Scan),
+		})
+		d.Logger.Debug("reply decision", "queue", gd.Queue, "reply", dec.Reply, "reason", dec.Reason, "template", dec.Template)
+		if queue == nil {
+			return nil
+		}
+		prev := in.OutboxFor
+		in.OutboxFor = func(a tickets.Accepted) ([]tickets.OutboxJob, error) {
+			var jobs []tickets.OutboxJob
+			if prev != nil {
+				j, err := prev(a)
+				if err != nil {
+					return nil, err
+				}
+				jobs = j
+			}
+			j, err := queue(a)
+			return append(jobs, j...), err
+		}
+		return nil
+	}, nil
+}
+
+// runOutboxWorker delivers the outbox until serve stops. It runs even with
+// auto-replies off: staff replies go out through it too.
+func runOutboxWorker(ctx context.Context, d *deps) error {
+	cfg := d.Config
+	var dk *reply.DKIM
+	if cfg.Reply.DKIMKey != "" {
+		dom := cfg.Reply.DKIMDomain
+		if dom == "" {
+			_, dom, _ = strings.Cut(cfg.Reply.From, "@")
+		}
+		var err error
+		if dk, err = reply.LoadDKIM(cfg.Reply.DKIMKey, dom, cfg.Reply.DKIMSelector); err != nil {
+			return fmt.Errorf("outbox worker: %w", err)
+		}
+	} else {
+		d.Logger.Warn("no [reply] dkim_key: replies go out unsigned (see intake keygen dkim)")
+	}
+	w, err := reply.NewWorker(reply.WorkerOptions{
+		Store: d.Store,
+		Deliver: &reply.Delivery{
+			Smarthost: cfg.Reply.Smarthost,
+			Username:  cfg.Reply.SmarthostUsername,
+			Password:  cfg.Reply.SmarthostPassword,
+			HeloName:  cfg.SMTP.Hostname,
+			Resolver:  d.Resolver,
+		},
+		DKIM:    dk,
+		Scanner: d.Scanner,
+		Logger:  d.Logger.With("part", "outbox"),
+	})
+	if err != nil {
+		return err
+	}
+	d.Logger.Info("outbox worker running", "smarthost", cfg.Reply.Smarthost, "dkim", dk != nil)
+	return w.Run(ctx)
+}
+
+func runOutbox(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: intake outbox list [--json] [--state pending|done|failed] | retry ID | drop ID  [--config FILE]")
+		return 2
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("outbox "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "TOML configuration file (default: the embedded defaults)")
+	asJSON := fs.Bool("json", false, "list: one JSON object per job and line")
+	state := fs.String("state", "", "list: only jobs in this state (pending, done, failed)")
+	// Flags may come before or after the ID.
+	var pos []string
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+
+	var id uuid.UUID
+	switch sub {
+	case "list":
+		if len(pos) != 0 {
+			fmt.Fprintf(stderr, "intake outbox list: unexpected argument %q\n", pos[0])
+			return 2
+		}
+		switch tickets.OutboxState(*state) {
+		case "", tickets.OutboxPending, tickets.OutboxDone, tickets.OutboxFailed:
+		default:
+			fmt.Fprintf(stderr, "intake outbox list: unknown state %q (want pending, done or failed)\n", *state)
+			return 2
+		}
+	case "retry", "drop":
+		if len(pos) != 1 {
+			fmt.Fprintf(stderr, "usage: intake outbox %s ID [--config FILE]\n", sub)
+			return 2
+		}
+		var err error
+		if id, err = uuid.Parse(pos[0]); err != nil {
+			fmt.Fprintf(stderr, "intake outbox %s: %q is not a job id\n", sub, pos[0])
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "intake outbox: unknown subcommand %q (want list, retry or drop)\n", sub)
+		return 2
+	}
+
+	ctx := context.Background()
+	store, err := openConfiguredStore(ctx, *cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "intake outbox: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+
+	switch sub {
+	case "list":
+		jobs, err := store.ListOutbox(ctx, tickets.OutboxFilter{State: tickets.OutboxState(*state)})
+		if err != nil {
+			fmt.Fprintf(stderr, "intake outbox list: %v\n", err)
+			return 1
+		}
+		if *asJSON {
+			return printJobsJSON(stdout, stderr, jobs)
+		}
+		printJobs(stdout, jobs)
+	case "retry":
+		if err := store.Reschedule(ctx, id, cliActor()); err != nil {
+			fmt.Fprintf(stderr, "intake outbox retry: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "job %s is due now\n", id)
+	case "drop":
+		if err := store.Drop(ctx, id, cliActor()); err != nil {
+			fmt.Fprintf(stderr, "intake outbox drop: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "job %s dropped\n", id)
+	}
+	return 0
+}
+
+// jobView is what the CLI shows of a job: never its payload.
+type jobView struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	TicketID    string    `json:"ticket_id"`
+	Recipient   string    `json:"recipient"`
+	State       string    `json:"state"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt"`
+	GiveUpAt    time.Time `json:"give_up_at"`
+	LastError   string    `json:"last_error"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+}
+
+func viewOf(j tickets.OutboxJob) jobView {
+	return jobView{
+		ID: j.ID.String(), Kind: j.Kind, TicketID: j.TicketID.String(),
+		Recipient: scan.MaskString(j.Recipient), State: string(j.State), Attempts: j.Attempts,
+		NextAttempt: j.NextAttempt.UTC(), GiveUpAt: j.GiveUpAt.UTC(),
+		LastError: scan.MaskString(j.LastError), Created: j.Created.UTC(), Updated: j.Updated.UTC(),
+	}
+}
+
+func printJobsJSON(stdout, stderr io.Writer, jobs []tickets.OutboxJob) int {
+	enc := json.NewEncoder(stdout)
+	for _, j := range jobs {
+		if err := enc.Encode(viewOf(j)); err != nil {
+			fmt.Fprintf(stderr, "intake outbox list: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func printJobs(w io.Writer, jobs []tickets.OutboxJob) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tKIND\tRECIPIENT\tLAST ERROR")
+	for _, j := range jobs {
+		v := viewOf(j)
+		next := "-"
+		if v.State == string(tickets.OutboxPending) {
+			next = v.NextAttempt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", v.ID, v.State, v.Attempts, next, v.Kind, v.Recipient, v.LastError)
+	}
+	tw.Flush()
+}
+
+// openConfiguredStore opens the store the configuration names, refusing
+// to create an SQLite database where none is: an operator's typo in
+// --config must not look like an empty outbox.
+func openConfiguredStore(ctx context.Context, cfgPath string) (tickets.Store, error) {
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	if (cfg.Store.Driver == "" || cfg.Store.Driver == "sqlite") && cfg.Store.DSN == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, tickets.DBFile)); err != nil {
+			return nil, fmt.Errorf("no store in %s (is --config right?): %w", cfg.DataDir, err)
+		}
+	}
+	secret, err := tickets.LoadOrCreateSecret(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return tickets.Open(ctx, tickets.Options{
+		Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir,
+		Secret: secret, RetentionDays: cfg.Quarantine.RetentionDays,
+	})
+}
+
+// cliActor names the operator in the audit chain.
+func cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli:uid-" + fmt.Sprint(os.Getuid())
+}
