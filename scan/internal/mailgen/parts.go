@@ -504,7 +504,20 @@ func (b *builder) pdfAttachment(units []*unit, lang language, where string) part
 		lines = append(lines, textOf(l))
 	}
 	b.msg.texts = append(b.msg.texts, lines...)
-	p := b.binaryPart(g.pick("application/pdf", "application/octet-stream"), name, g.pdf(lines))
+	doc, shown := g.pdf(lines)
+	for i := range rs {
+		// Say so when the width cut a number across two lines.
+		whole := false
+		for _, l := range shown {
+			if strings.Contains(l, textOf(rs[i].spelled.value)) {
+				whole = true
+			}
+		}
+		if !whole {
+			rs[i].spelled.spelling += wrappedSuffix
+		}
+	}
+	p := b.binaryPart(g.pick("application/pdf", "application/octet-stream"), name, doc)
 	p.desc = "attachment pdf"
 	b.label(rs, orDefault(where, "attachment:"+name), "pdf text layer")
 	return p

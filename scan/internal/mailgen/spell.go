@@ -46,8 +46,12 @@ type spelling struct {
 	render  func(g *Generator, d string) []piece
 }
 
-// expSuffix marks a spelling followed by an expiry and CVV.
-const expSuffix = "+exp-cvv"
+// expSuffix marks a spelling followed by an expiry and CVV; wrappedSuffix
+// one that a PDF's line width cut across two lines.
+const (
+	expSuffix     = "+exp-cvv"
+	wrappedSuffix = "+wrapped"
+)
 
 // withoutExp drops the expiry and CVV, for places that hold only the
 // number (a display name, a file name).
@@ -120,6 +124,16 @@ var ssnSpellings = []spelling{
 	{name: "ssn-spaced-dash", ctx: anywhere, render: ssnJoined(" - ")},
 	{name: "ssn-bare", ctx: anywhere, keyword: true, render: func(_ *Generator, d string) []piece { return numberPiece(d) }},
 	{name: "ssn-quoted", ctx: inText, quoted: true, render: ssnJoined("-")},
+	{name: "ssn-wrapped", ctx: inText, render: func(g *Generator, d string) []piece {
+		// Wrapped at a space or after a hyphen, as a word processor or a
+		// mail client filling lines does.
+		return numberPiece(g.pick(
+			d[:3]+" "+d[3:5]+"\n"+d[5:],
+			d[:3]+"\n"+d[3:5]+" "+d[5:],
+			d[:3]+"-"+d[3:5]+"-\n"+d[5:],
+			d[:3]+"-\n"+d[3:5]+"-"+d[5:],
+		))
+	}},
 	{name: "ssn-fullwidth", ctx: anywhere &^ inPDF, render: func(g *Generator, d string) []piece {
 		sep := g.pick("-", "\uff0d")
 		return numberPiece(fullWidth(d[:3] + sep + d[3:5] + sep + d[5:]))
@@ -297,4 +311,45 @@ func digitString(g *Generator, n int) string {
 		b[i] = byte('0' + g.r.IntN(10))
 	}
 	return string(b)
+}
+
+// Spelled writes one fresh number in the named spelling (see Spellings),
+// in a sentence of its own; ok is false for an unknown spelling. The
+// sentence is plain text: markup spellings are not offered.
+func (g *Generator) Spelled(name string) (p Planted, sentence Secret, ok bool) {
+	for _, set := range [][]spelling{cardSpellings, ssnSpellings} {
+		for _, sp := range set {
+			if sp.name != name || sp.ctx&(inText|inLine) == 0 {
+				continue
+			}
+			it := &secretItem{typ: PAN, digits: g.Card()}
+			if set[0].name == ssnSpellings[0].name {
+				it = &secretItem{typ: SSN, digits: g.SSN()}
+			}
+			value := textOf(sp.render(g, it.digits))
+			before := "Here it is: "
+			if sp.keyword {
+				before = "My SSN is "
+			}
+			if sp.quoted {
+				before = "> " + before
+			}
+			return Planted{Type: it.typ, Number: Secret(it.digits), Last4: it.digits[len(it.digits)-4:], Where: "text", Spelling: name},
+				Secret(before + value + " thanks"), true
+		}
+	}
+	return Planted{}, "", false
+}
+
+// Spellings lists the spellings Spelled writes.
+func Spellings() []string {
+	var out []string
+	for _, set := range [][]spelling{cardSpellings, ssnSpellings} {
+		for _, sp := range set {
+			if sp.ctx&(inText|inLine) != 0 {
+				out = append(out, sp.name)
+			}
+		}
+	}
+	return out
 }
