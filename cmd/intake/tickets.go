@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/intake-mail/intake/tickets"
+)
+
+// intake tickets list|show: read the store named by the config.
+//
+// Output contract (DESIGN.md): `list --json` prints JSON lines, one ticket
+// object per line (not one array), so a script can stream a large queue
+// with `while read`; every matching ticket is printed (no default page
+// size; --limit N cuts). Each object has at least "ref", "status",
+// "subject" (masked), "requester" and "created" (RFC 3339), and also
+// "id", "queue", "requester_name", "assignee", "sensitive", "withheld",
+// "auth", "messages" and "updated". `show --json` prints one object: the
+// ticket's fields plus "messages" (each with masked "parts", attachment
+// metadata, findings as type/last4/where) and "quarantine" (metadata only).
+
+func init() {
+	register(command{
+		name:  "tickets",
+		usage: "tickets list [--json] [--status S] [--queue Q] [--limit N] [--config FILE] | tickets show REF [--json] [--config FILE]",
+		run:   runTickets,
+	})
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func runTickets(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: intake tickets list [--json] [--status S] [--queue Q] [--limit N] [--config FILE]")
+		fmt.Fprintln(stderr, "       intake tickets show REF [--json] [--config FILE]")
+		return 2
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("tickets "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "TOML configuration file (default: the embedded defaults)")
+	asJSON := fs.Bool("json", false, "JSON output (list: one object per line)")
+	status := fs.String("status", "", "list: only tickets with this status (new, open, pending, solved, closed, spam)")
+	queue := fs.String("queue", "", "list: only tickets in this queue")
+	limit := fs.Int("limit", 0, "list: at most N tickets, newest first (0: all)")
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return 2
+	}
+
+	switch sub {
+	case "list":
+		if len(pos) != 0 {
+			fmt.Fprintf(stderr, "intake tickets list: unexpected argument %q\n", pos[0])
+			return 2
+		}
+		if *status != "" && !tickets.Status(*status).Valid() {
+			fmt.Fprintf(stderr, "intake tickets list: unknown status %q (want new, open, pending, solved, closed or spam)\n", *status)
+			return 2
+		}
+		if *limit < 0 {
+			fmt.Fprintln(stderr, "intake tickets list: --limit must not be negative")
+			return 2
+		}
+	case "show":
+		if len(pos) != 1 {
+			fmt.Fprintln(stderr, "usage: intake tickets show REF [--json] [--config FILE]")
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "intake tickets: unknown subcommand %q (want list or show)\n", sub)
+		return 2
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	store, err := openConfiguredStore(ctx, *cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "intake tickets %s: %v\n", sub, err)
+		return 2
+	}
+	defer store.Close()
+
+	if sub == "list" {
+		list, err := store.ListTickets(ctx, tickets.TicketFilter{Status: tickets.Status(*status), Queue: *queue, Limit: *limit})
+		if err != nil {
+			fmt.Fprintf(stderr, "intake tickets list: %v\n", err)
+			return 2
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			for _, t := range list {
+				if err := enc.Encode(t); err != nil {
+					fmt.Fprintf(stderr, "intake tickets list: %v\n", err)
+					return 2
+				}
+			}
+			return 0
+		}
+		printTicketList(stdout, list)
+		return 0
+	}
+
+	d, err := store.GetTicket(ctx, pos[0])
+	switch {
+	case tickets.IsInvalid(err):
+		fmt.Fprintf(stderr, "intake tickets show: %q is not a ticket ref (like T-7K3F9Q)\n", pos[0])
+		return 2
+	case errors.Is(err, tickets.ErrNotFound):
+		fmt.Fprintf(stderr, "intake tickets show: no ticket %s\n", strings.ToUpper(pos[0]))
+		return 1
+	case err != nil:
+		fmt.Fprintf(stderr, "intake tickets show: %v\n", err)
+		return 2
+	}
+	if *asJSON {
+		if err := json.NewEncoder(stdout).Encode(d); err != nil {
+			fmt.Fprintf(stderr, "intake tickets show: %v\n", err)
+			return 2
+		}
+		return 0
+	}
+	printTicket(stdout, d)
+	return 0
+}
+
+func printTicketList(w io.Writer, list []tickets.Ticket) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REF\tSTATUS\tQUEUE\tCREATED\tREQUESTER\tFLAGS\tSUBJECT")
+	for _, t := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref, t.Status, t.Queue, t.Created.Format(time.RFC3339),
+			t.Requester, flags(t), oneLine(t.Subject, 60))
+	}
+	tw.Flush()
+}
+
+func flags(t tickets.Ticket) string {
+	var f []string
+	if t.Sensitive {
+		f = append(f, "sensitive")
+	}
+	if t.Withheld {
+		f = append(f, "withheld")
+	}
+	if len(f) == 0 {
+		return "-"
+	}
+	return strings.Join(f, ",")
+}
+
+// oneLine keeps a (masked) subject on its line in a table.
+func oneLine(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+func printTicket(w io.Writer, d *tickets.TicketDetail) {
+	fmt.Fprintf(w, "Ticket:    %s (%s)\n", d.Ref, d.ID)
+	fmt.Fprintf(w, "Status:    %s\n", d.Status)
+	fmt.Fprintf(w, "Queue:     %s\n", d.Queue)
+	fmt.Fprintf(w, "Requester: %s %s\n", oneLine(d.RequesterName, 80), d.Requester)
+	fmt.Fprintf(w, "Subject:   %s\n", oneLine(d.Subject, 200))
+	fmt.Fprintf(w, "Created:   %s\n", d.Created.Format(time.RFC3339))
+	fmt.Fprintf(w, "Flags:     %s\n", flags(d.Ticket))
+	fmt.Fprintf(w, "Auth:      spf=%s dkim=%s dmarc=%s\n", orNone(d.Auth.SPF), orNone(d.Auth.DKIM), orNone(d.Auth.DMARC))
+	for i, m := range d.Messages {
+		fmt.Fprintf(w, "\n--- message %d of %d (%s) %s from %s\n", i+1, len(d.Messages), m.Kind, m.Created.Format(time.RFC3339), m.From)
+		fmt.Fprintf(w, "Subject: %s\n", oneLine(m.Subject, 200))
+		for _, f := range m.Findings {
+			fmt.Fprintf(w, "Finding: %s ending %s in %s\n", f.Type, f.Last4, f.Where)
+		}
+		for _, p := range m.Parts {
+			if p.Withheld {
+				fmt.Fprintf(w, "[%s withheld: %s]\n", p.Where, p.Reason)
+				continue
+			}
+			fmt.Fprintf(w, "[%s %s]\n%s\n", p.Where, p.ContentType, strings.TrimRight(p.Text, "\n"))
+		}
+		for _, a := range m.Attachments {
+			fmt.Fprintf(w, "[attachment %s %s, %d bytes, id %s]\n", oneLine(a.Name, 80), a.ContentType, a.Size, a.ID)
+		}
+	}
+	for _, q := range d.Quarantine {
+		fmt.Fprintf(w, "\nQuarantine item %s: %s, causes %s, kept until %s\n", q.ID, q.State, joinCauses(q.Causes), q.RetainUntil.Format(time.RFC3339))
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func joinCauses(cs []tickets.Cause) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ",")
+}
