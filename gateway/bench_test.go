@@ -110,4 +110,3 @@ func sendVia(c *smtp.Client, msg []byte) error {
 	}
 	return nil
 }
-
