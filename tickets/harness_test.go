@@ -129,7 +129,7 @@ func (h *harness) raw(query string, args ...any) int64 {
 	ctx := context.Background()
 	switch h.backend {
 	case "sqlite":
-		db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(h.dir, DBFile), false))
+		db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(h.dir, DBFile), false, time.Second))
 		if err != nil {
 			h.t.Fatalf("raw sqlite: %v", err)
 		}

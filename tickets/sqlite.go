@@ -51,9 +51,9 @@ type writeReq struct {
 	err        chan error
 }
 
-func sqliteDSN(path string, readOnly bool) string {
+func sqliteDSN(path string, readOnly bool, busy time.Duration) string {
 	v := url.Values{}
-	v.Add("_pragma", "busy_timeout(10000)")
+	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	v.Add("_pragma", "foreign_keys(ON)")
 	v.Add("_pragma", "secure_delete(ON)")
 	v.Add("_pragma", "synchronous(FULL)")
@@ -82,7 +82,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		}
 		path = filepath.Join(o.DataDir, DBFile)
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, false))
+	w, err := sql.Open("sqlite", sqliteDSN(path, false, o.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
@@ -99,7 +99,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		_ = os.Chmod(path+suffix, 0o600)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, true))
+	r, err := sql.Open("sqlite", sqliteDSN(path, true, o.BusyTimeout))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)

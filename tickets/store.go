@@ -254,6 +254,9 @@ type Options struct {
 	Limits Limits
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// BusyTimeout is how long SQLite waits for a lock another process
+	// holds (the CLI, say) before failing; 0 means 10s.
+	BusyTimeout time.Duration
 	// Schema is the PostgreSQL schema to use (tests make one per test);
 	// "" means the connection's default search_path.
 	Schema string
@@ -293,6 +296,9 @@ func Open(ctx context.Context, o Options) (Store, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 10 * time.Second
 	}
 	o.Limits = o.Limits.withDefaults()
 	switch o.Driver {
