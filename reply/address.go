@@ -82,7 +82,7 @@ func classifySender(addr string) string {
 		strings.HasSuffix(local, "-owner") || strings.HasSuffix(local, "-bounces") {
 		return ReasonListSender
 	}
-	squeezed := strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	squeezed := squeeze.Replace(local)
 	for _, w := range []string{"noreply", "donotreply", "donotrespond", "noresponse"} {
 		if strings.Contains(squeezed, w) {
 			return ReasonNoReplySender
@@ -90,6 +90,9 @@ func classifySender(addr string) string {
 	}
 	return ""
 }
+
+// squeeze drops the separators people put in "no-reply" and its kin.
+var squeeze = strings.NewReplacer("-", "", "_", "", ".", "")
 
 // authenticated reports whether the address we would answer is shown not
 // to be forged: SPF passed for it, or DMARC passed for a From domain in the

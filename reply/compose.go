@@ -44,7 +44,7 @@ func (o Outgoing) Bytes() ([]byte, error) {
 	}
 
 	var b bytes.Buffer
-	field := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
+	field := func(k, v string) { b.WriteString(fold(k+": "+v) + "\r\n") }
 	field("Date", date.Format(time.RFC1123Z))
 	field("From", (&mail.Address{Name: oneLine(o.FromName), Address: from}).String())
 	field("To", "<"+to+">")
@@ -78,6 +78,31 @@ func (o Outgoing) Bytes() ([]byte, error) {
 		b.WriteString("\r\n")
 	}
 	return b.Bytes(), nil
+}
+
+// fold breaks a header line at spaces so no line passes 78 characters
+// where it can be helped (RFC 5322 §2.1.1); encoded words are separated
+// by spaces, so a long encoded subject folds too.
+func fold(line string) string {
+	if len(line) <= 78 {
+		return line
+	}
+	var b strings.Builder
+	col := 0
+	for i, w := range strings.Split(line, " ") {
+		if i > 0 {
+			if col+1+len(w) > 78 {
+				b.WriteString("\r\n ")
+				col = 1
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(w)
+		col += len(w)
+	}
+	return b.String()
 }
 
 // validMsgID accepts a msg-id (RFC 5322 §3.6.4) we can echo safely:

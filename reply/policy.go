@@ -86,7 +86,7 @@ func (p Policy) Decide(in Inbound) Decision {
 	if !ok {
 		return no(ReasonInvalidSender)
 	}
-	h := header(in.Header)
+	h := newHeader(in.Header)
 
 	// Who sent it: the envelope sender and the From and Sender fields.
 	senders := []string{to}
@@ -199,32 +199,30 @@ func (p Policy) isOwn(addr string) bool {
 	return false
 }
 
-// header looks fields up case-insensitively in a map whose keys may or may
-// not be canonical, as the gateway's parser leaves them.
+// header is the message header with lower-case keys: the gateway's
+// parser may leave keys in any case, and a rule must not miss "list-id".
 type header map[string][]string
 
-func (h header) all(key string) []string {
-	var out []string
+func newHeader(h map[string][]string) header {
+	out := make(header, len(h))
 	for k, vs := range h {
-		if strings.EqualFold(k, key) {
-			out = append(out, vs...)
-		}
+		lk := strings.ToLower(k)
+		out[lk] = append(out[lk], vs...)
 	}
 	return out
 }
 
+func (h header) all(key string) []string { return h[strings.ToLower(key)] }
+
 func (h header) has(key string) bool {
-	for k := range h {
-		if strings.EqualFold(k, key) {
-			return true
-		}
-	}
-	return false
+	_, ok := h[strings.ToLower(key)]
+	return ok
 }
 
 func (h header) hasPrefix(prefix string) bool {
+	prefix = strings.ToLower(prefix)
 	for k := range h {
-		if len(k) >= len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) {
+		if strings.HasPrefix(k, prefix) {
 			return true
 		}
 	}

@@ -247,7 +247,7 @@ func addrHash(addr string) string {
 }
 
 func firstValue(h map[string][]string, key string) string {
-	if v := header(h).all(key); len(v) > 0 {
+	if v := newHeader(h).all(key); len(v) > 0 {
 		return v[0]
 	}
 	return ""

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"mime"
 	"mime/quotedprintable"
 	"net/mail"
 	"os"
@@ -26,7 +27,7 @@ const (
 	plantedPAN = "4111111111111111"
 )
 
-func testResponder(t *testing.T, mod func(*ResponderOptions)) *Responder {
+func testResponder(t testing.TB, mod func(*ResponderOptions)) *Responder {
 	t.Helper()
 	th := tickets.NewThreader([]byte("0123456789abcdef0123456789abcdef"))
 	o := ResponderOptions{
@@ -294,6 +295,27 @@ func TestTemplateOverrides(t *testing.T) {
 				t.Fatalf("error text holds the number")
 			}
 		})
+	}
+}
+
+func TestLongSubjectFolds(t *testing.T) {
+	raw, err := Outgoing{From: "support@support.example", To: "ann@member.example", MessageID: "id@support.example",
+		Subject: strings.Repeat("Ünïcödé subject words ", 20), Body: "x"}.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(raw), "\r\n") {
+		if len(l) > 998 {
+			t.Fatalf("header line of %d bytes", len(l))
+		}
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil || dec != strings.TrimSpace(strings.Repeat("Ünïcödé subject words ", 20)) {
+		t.Fatalf("subject does not survive folding: %q (%v)", dec, err)
 	}
 }
 

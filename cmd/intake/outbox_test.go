@@ -316,6 +316,12 @@ func TestServeAutoReplyEndToEnd(t *testing.T) {
 	if n := len(relay.received()); n != 1 {
 		t.Fatalf("smarthost received %d messages", n)
 	}
+	_, metrics := httpGet(t, "http://"+r.metrics.String()+"/metrics")
+	for _, want := range []string{`intake_reply_decisions_total{reason="sensitive"}`, `intake_reply_decisions_total{reason="rate_sensitive"}`, `intake_outbox_attempts_total{result="sent"}`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	cancel()
 	if err := <-errCh; err != nil {
 		t.Fatalf("serve: %v", err)
