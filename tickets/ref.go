@@ -34,8 +34,12 @@ func NewRef() string {
 // or "0" is an error rather than a guess.
 func ParseRef(s string) (string, error) {
 	s = strings.ToUpper(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "T-")
-	s = strings.TrimPrefix(s, "T")
+	// "T-7K3F9Q", "T7K3F9Q" or "7K3F9Q"; the body itself may start with T.
+	if strings.HasPrefix(s, "T-") {
+		s = s[2:]
+	} else if len(s) == refLen+1 && s[0] == 'T' {
+		s = s[1:]
+	}
 	if len(s) != refLen {
 		return "", fmt.Errorf("%w: ticket ref must be T- and %d characters", ErrInvalid, refLen)
 	}

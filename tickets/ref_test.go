@@ -28,6 +28,10 @@ func TestParseRef(t *testing.T) {
 		{"t-7k3f9q", "T-7K3F9Q"},
 		{" 7K3F9Q ", "T-7K3F9Q"},
 		{"T7K3F9Q", "T-7K3F9Q"},
+		{"T-TTTTTT", "T-TTTTTT"}, // a body starting with T
+		{"t-t2345t", "T-T2345T"},
+		{"TT2345T", "T-T2345T"},
+		{"TTTTTT", "T-TTTTTT"},
 		{"T-7K3F9", ""},   // short
 		{"T-7K3F9QQ", ""}, // long
 		{"T-7K3F0Q", ""},  // 0 is never issued
@@ -65,6 +69,17 @@ func TestFindSubjectRefs(t *testing.T) {
 		got := findSubjectRefs(c.subject)
 		if strings.Join(got, ",") != strings.Join(c.want, ",") {
 			t.Errorf("findSubjectRefs(%q) = %v, want %v", c.subject, got, c.want)
+		}
+	}
+}
+
+func TestEveryIssuedRefParses(t *testing.T) {
+	for i := 0; i < 5000; i++ {
+		r := NewRef()
+		for _, form := range []string{r, strings.ToLower(r), r[2:], " " + r + " "} {
+			if got, err := ParseRef(form); err != nil || got != r {
+				t.Fatalf("ParseRef(%q) = %q, %v; want %q", form, got, err, r)
+			}
 		}
 	}
 }
