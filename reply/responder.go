@@ -92,6 +92,10 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 		return nil, err
 	}
 	_, dom, _ := splitAddress(from)
+	if oneLine(o.OrgName) == "" {
+		// Replies name who is writing; with no name set, the domain does.
+		o.OrgName = dom
+	}
 	r := &Responder{o: o, templates: t, domain: dom}
 	for _, name := range templateNames {
 		sample := Decision{Reply: true, Template: name, To: "member@example.com"}

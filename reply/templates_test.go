@@ -319,6 +319,17 @@ func TestLongSubjectFolds(t *testing.T) {
 	}
 }
 
+func TestOrgNameDefaultsToDomain(t *testing.T) {
+	r := testResponder(t, func(o *ResponderOptions) { o.OrgName = " " })
+	job, err := r.Job(context.Background(), Decision{Reply: true, Template: TemplateWithheld, To: "ann@member.example"}, ScanFacts{Withheld: true}, "", tickets.Accepted{TicketID: uuid.New(), Ref: "T-7K3F9Q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := parseOut(t, job.Payload); !strings.Contains(p.body, "writing to support.example.") {
+		t.Fatalf("no organisation named in the reply")
+	}
+}
+
 func TestFoundPhrase(t *testing.T) {
 	for _, tc := range []struct {
 		kinds []scan.Kind
