@@ -413,10 +413,28 @@ func panContextOK(text []byte, start, end int, runStart, runEnd bool) bool {
 	if runEnd && after == '-' && isAlnum(runeAt(text, end+1)) {
 		return false
 	}
+	if runStart && isLetter(before) && inUPS(text, start) {
+		return false
+	}
 	if runStart && runEnd && isAlnum(before) && isAlnum(after) && inToken(text, start, end) {
 		return false
 	}
 	return true
+}
+
+// inUPS reports whether the digits at start end a UPS tracking number,
+// "1Z" and sixteen letters or digits, whose tail can pass for a card.
+func inUPS(text []byte, start int) bool {
+	p := start
+	for p > 0 && start-p < 18 && isAlnumASCII(text[p-1]) {
+		p--
+	}
+	for ; p+18 <= len(text) && p < start; p++ {
+		if text[p] == '1' && (text[p+1]|0x20) == 'z' && (p == 0 || !isAlnumASCII(text[p-1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // inToken reports whether the letters glued to both ends of [start, end)

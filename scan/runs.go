@@ -112,6 +112,12 @@ func gapAt(text []byte, i int) (gapKind, int) {
 		}
 		return gapSpace, 1
 	case '-':
+		// A hyphen at the end of a line: the number goes on below.
+		if i+1 < len(text) && (text[i+1] == '\n' || text[i+1] == '\r' || text[i+1] == ' ') {
+			if k, n := lineBreak(text, i+1); k != 0 {
+				return gapDash, n + 1
+			}
+		}
 		return gapDash, 1
 	case '.':
 		return gapDot, 1

@@ -12,8 +12,8 @@ func (d *detector) findSSNs(text []byte, r *run, out []Match) []Match {
 	for g := 0; g < n; g++ {
 		switch {
 		case g+2 < n && groups[g].n == 3 && groups[g+1].n == 2 && groups[g+2].n == 4:
-			k := gaps[g]
-			if gaps[g+1] != k || !ssnSeparator(k) || !alone(gaps, g, g+3, k) {
+			k, ok := ssnGaps(gaps[g], gaps[g+1])
+			if !ok || !alone(gaps, g, g+3, k) {
 				continue
 			}
 			if m, ok := d.ssnMatch(text, r, g, g+3, false); ok {
@@ -39,6 +39,21 @@ func (d *detector) findSSNs(text []byte, r *run, out []Match) []Match {
 		}
 	}
 	return out
+}
+
+// ssnGaps tells whether two separators make an SSN and which kind they
+// are: the same kind twice, or a line break standing in for one of a space
+// or a dash ("489 36\n8350" wrapped by a mail client).
+func ssnGaps(a, b gapKind) (gapKind, bool) {
+	switch {
+	case a == b && ssnSeparator(a):
+		return a, true
+	case a == gapBreak && (b == gapSpace || b == gapDash):
+		return b, true
+	case b == gapBreak && (a == gapSpace || a == gapDash):
+		return a, true
+	}
+	return 0, false
 }
 
 func ssnSeparator(k gapKind) bool {

@@ -157,12 +157,14 @@ func (w *walker) entity(h textproto.Header, body []byte, where string, depth int
 	// The part's own location: bodies of the top-level message are
 	// "body"; anything attached is "attachment:NAME".
 	loc := where
-	if loc == "" {
-		if attached || !(strings.HasPrefix(ctype, "text/") || ctype == "") {
-			loc = "attachment:" + w.maskName(name, ctype)
-		} else {
-			loc = "body"
-		}
+	switch {
+	case loc == "" && (attached || !(strings.HasPrefix(ctype, "text/") || ctype == "")):
+		loc = "attachment:" + w.maskName(name, ctype)
+	case loc == "":
+		loc = "body"
+	case name != "":
+		// An attachment of a forwarded message: "attachment:fwd.eml/a.zip".
+		loc = where + "/" + w.maskName(name, ctype)
 	}
 	if name != "" {
 		w.scanString(name, loc) // a number in a file name is a finding there

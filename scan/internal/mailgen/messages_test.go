@@ -215,8 +215,8 @@ func (r *reader) entity(h textproto.MIMEHeader, body []byte, where string) {
 	name = r.decodeWords(name)
 	r.names.WriteString(name + "\n")
 	loc := orDefault(where, "body")
-	if name != "" && where == "" {
-		loc = "attachment:" + name
+	if name != "" {
+		loc = nest(where, name)
 	}
 	switch {
 	case ct == "message/rfc822":

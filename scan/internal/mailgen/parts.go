@@ -221,7 +221,7 @@ func (b *builder) txtAttachment(units []*unit, lang language, where string) part
 	name := b.g.pick(fileStems...) + ".txt"
 	rs := b.renderAll(units, inText)
 	p, _ := b.textPart("text/plain", plainPieces(b.textLines(rs, lang)), lang, name, false)
-	b.label(rs, orDefault(where, "attachment:"+name), p.desc)
+	b.label(rs, nest(where, name), p.desc)
 	p.desc = "attachment " + p.desc
 	return p
 }
@@ -253,7 +253,7 @@ func (b *builder) csvAttachment(units []*unit, lang language, where string) part
 	name := b.g.pick(csvStems...) + ".csv"
 	ps, rs := b.csvRows(units, lang)
 	p, _ := b.textPart("text/csv", ps, lang, name, b.g.r.IntN(4) > 0) // exports mostly go base64
-	b.label(rs, orDefault(where, "attachment:"+name), p.desc)
+	b.label(rs, nest(where, name), p.desc)
 	p.desc = "attachment " + p.desc
 	return p
 }
@@ -281,7 +281,7 @@ func (b *builder) docxAttachment(units []*unit, lang language, where string) par
 	b.msg.texts = append(b.msg.texts, paras...)
 	p := b.binaryPart("application/vnd.openxmlformats-officedocument.wordprocessingml.document", name, b.g.docx(paras))
 	p.desc = "attachment docx"
-	b.label(rs, orDefault(where, "attachment:"+name), "docx, runs split at random")
+	b.label(rs, nest(where, name), "docx, runs split at random")
 	return p
 }
 
@@ -323,7 +323,7 @@ func (b *builder) filenameAttachment(u *unit, lang language, where string) part 
 	ext := g.pick(".txt", ".csv", ".log")
 	name := stem + textOf(r.spelled.value) + ext
 	p, _ := b.textPart("text/plain", plainPieces(b.textLines(nil, lang)), lang, name, false)
-	b.label([]rendered{r}, orDefault(where, "attachment:"+stem+r.spelled.masked+ext), "file name, "+p.desc)
+	b.label([]rendered{r}, nest(where, stem+r.spelled.masked+ext), "file name, "+p.desc)
 	p.desc = "attachment named with a number " + p.desc
 	return p
 }
@@ -333,7 +333,7 @@ func (b *builder) filenameAttachment(u *unit, lang language, where string) part 
 func (b *builder) fwdAttachment(units []*unit, where string, depth int) part {
 	g := b.g
 	name := g.pick(fwdNames...)
-	inner, shape := b.message(units, orDefault(where, "attachment:"+name), depth+1)
+	inner, shape := b.message(units, nest(where, name), depth+1)
 	cte := "7bit"
 	if !isSevenBit(inner) {
 		cte = "8bit"
@@ -347,6 +347,16 @@ func (b *builder) fwdAttachment(units []*unit, where string, depth int) part {
 		body: inner,
 		desc: "attachment message/rfc822 {" + shape + "}",
 	}
+}
+
+// nest is the location of an attachment named name: at the top level
+// "attachment:NAME", inside a forwarded message at where, "where/NAME",
+// as the scanner names it.
+func nest(where, name string) string {
+	if where == "" {
+		return "attachment:" + name
+	}
+	return where + "/" + name
 }
 
 func orDefault(s, d string) string {
@@ -450,7 +460,7 @@ func (b *builder) xlsxAttachment(units []*unit, lang language, where string) par
 	}
 	p := b.binaryPart("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name, g.xlsx(rows))
 	p.desc = "attachment xlsx"
-	b.label(rs, orDefault(where, "attachment:"+name), "xlsx cells")
+	b.label(rs, nest(where, name), "xlsx cells")
 	return p
 }
 
@@ -464,7 +474,7 @@ func (b *builder) odtAttachment(units []*unit, lang language, where string) part
 	b.msg.texts = append(b.msg.texts, paras...)
 	p := b.binaryPart("application/vnd.oasis.opendocument.text", name, b.g.odt(paras))
 	p.desc = "attachment odt"
-	b.label(rs, orDefault(where, "attachment:"+name), "odt, spans split at random")
+	b.label(rs, nest(where, name), "odt, spans split at random")
 	return p
 }
 
@@ -484,7 +494,7 @@ func (b *builder) calendarAttachment(ics bool, units []*unit, lang language, whe
 		ps = g.vcfPieces(lang.names[0], sentences)
 	}
 	p, _ := b.textPart(ctype, ps, lang, name, false)
-	b.label(rs, orDefault(where, "attachment:"+name), p.desc)
+	b.label(rs, nest(where, name), p.desc)
 	p.desc = "attachment " + p.desc
 	return p
 }
@@ -519,6 +529,6 @@ func (b *builder) pdfAttachment(units []*unit, lang language, where string) part
 	}
 	p := b.binaryPart(g.pick("application/pdf", "application/octet-stream"), name, doc)
 	p.desc = "attachment pdf"
-	b.label(rs, orDefault(where, "attachment:"+name), "pdf text layer")
+	b.label(rs, nest(where, name), "pdf text layer")
 	return p
 }
