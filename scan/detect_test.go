@@ -127,6 +127,7 @@ func TestDetect(t *testing.T) {
 		{"order 3-7-7", "Order #112-4567890-1234567", ""},
 		{"ups", "UPS 1ZA123450123456789 shipped", ""},
 		{"ups digits shipper", "1Z9999990123456784", ""},
+		{"ups spaced", "UPS 1Z 999 991 01 2345 678 4", ""},
 		{"iban spaced", "IBAN DE89 3704 0044 0532 0130 00", ""},
 		{"iban letter in bban", "IT60 X054 2811 1010 0000 0123 456", ""},
 		{"iban unspaced", "CH9300762011623852957", ""},

@@ -193,16 +193,12 @@ func digitsOf(s string) string {
 // then, with why. Their false positives are logged, not failed, so the
 // suite stays green until the scanner is fixed; TestGeneratedHardNegatives
 // measures them and skips. Remove an entry once its subtest passes.
-var knownBugs = map[string]string{
-	"ups": "a UPS number whose shipper code ends in digits (1ZA12345...) leaves a 15-16 digit run glued to a letter, read as a card",
-}
+var knownBugs = map[string]string{}
 
 // knownMissSpellings are spellings the scanner still misses, with why;
 // TestGeneratedSpellings measures them and skips. Remove an entry once
 // its subtest passes.
-var knownMissSpellings = map[string]string{
-	"ssn-wrapped": "an SSN wrapped across a line break at one of its separators (\"489 36\\n8350\", \"489-36-\\n8350\") is missed and left whole in the masked text",
-}
+var knownMissSpellings = map[string]string{}
 
 // knownMiss says why a planted number may be missed (in one of the parts
 // that hold it, for multipart/alternative), or "".

@@ -413,7 +413,7 @@ func panContextOK(text []byte, start, end int, runStart, runEnd bool) bool {
 	if runEnd && after == '-' && isAlnum(runeAt(text, end+1)) {
 		return false
 	}
-	if runStart && isLetter(before) && inUPS(text, start) {
+	if runStart && (isLetter(before) || before == ' ') && inUPS(text, start) {
 		return false
 	}
 	if runStart && runEnd && isAlnum(before) && isAlnum(after) && inToken(text, start, end) {
@@ -422,15 +422,26 @@ func panContextOK(text []byte, start, end int, runStart, runEnd bool) bool {
 	return true
 }
 
-// inUPS reports whether the digits at start end a UPS tracking number,
-// "1Z" and sixteen letters or digits, whose tail can pass for a card.
+// inUPS reports whether the digits at start are part of a UPS tracking
+// number, "1Z" and sixteen letters or digits, unbroken or printed in
+// groups ("1Z 999 AA1 01 2345 678 4"), whose tail can pass for a card.
 func inUPS(text []byte, start int) bool {
 	p := start
-	for p > 0 && start-p < 18 && isAlnumASCII(text[p-1]) {
+	for p > 0 && start-p < 30 && (isAlnumASCII(text[p-1]) || text[p-1] == ' ') {
 		p--
 	}
-	for ; p+18 <= len(text) && p < start; p++ {
-		if text[p] == '1' && (text[p+1]|0x20) == 'z' && (p == 0 || !isAlnumASCII(text[p-1])) {
+	for ; p+2 <= start; p++ {
+		if text[p] != '1' || (text[p+1]|0x20) != 'z' || (p > 0 && isAlnumASCII(text[p-1])) {
+			continue
+		}
+		n, i := 0, p
+		for i < len(text) && n < 18 && (isAlnumASCII(text[i]) || (text[i] == ' ' && n > 0 && i+1 < len(text) && isAlnumASCII(text[i+1]))) {
+			if text[i] != ' ' {
+				n++
+			}
+			i++
+		}
+		if n == 18 && i > start && (i == len(text) || !isAlnumASCII(text[i])) {
 			return true
 		}
 	}
