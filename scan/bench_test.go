@@ -129,3 +129,17 @@ func TestCorpusIsClean(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScanSmallMessage is the gateway's common case: a 4 KiB
+// text/plain message, as the load runs send.
+func BenchmarkScanSmallMessage(b *testing.B) {
+	raw := corpus.Message(corpus.Prose(4<<10, 11))
+	sc := New(DefaultLimits())
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := sc.Scan(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

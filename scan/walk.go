@@ -42,7 +42,8 @@ var personHeaders = []string{"From", "To", "Cc", "Reply-To", "Sender", "Comments
 // message that cannot be scanned at all (never, today), kept so callers
 // treat a future failure as a fault of theirs to answer with 4xx.
 func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error) {
-	w := &walker{s: s, b: newBudget(ctx, s.lim), res: &Result{}}
+	w := &walker{s: s, b: newBudget(ctx, s.lim), res: &Result{}, d: detectors.Get().(*detector)}
+	defer detectors.Put(w.d)
 	defer func() {
 		// A bug in a parser must cost a false alarm, never a leak or a
 		// crash: the whole message becomes unscannable.
@@ -66,7 +67,7 @@ type walker struct {
 	s   *Scanner
 	b   *budget
 	res *Result
-	d   detector
+	d   *detector
 }
 
 // message walks one message; where is "" for the top level, else the
@@ -107,7 +108,7 @@ func orDefault(where, d string) string {
 // so a large single-part message is never copied.
 func readHeader(raw []byte) (textproto.Header, []byte, error) {
 	br := bytes.NewReader(raw)
-	r := bufio.NewReaderSize(br, 64<<10)
+	r := bufio.NewReaderSize(br, 4096)
 	h, err := textproto.ReadHeader(r)
 	consumed := len(raw) - br.Len() - r.Buffered()
 	if consumed > len(raw) || consumed < 0 {
