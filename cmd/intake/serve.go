@@ -178,7 +178,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 		Store:    store,
 		Scanner:  d.Scanner,
 		Sealer:   sealer,
-		Resolver: d.Resolver,
+		// Sender checks ask about the same few domains again and again;
+		// keep answers 5 minutes and "no such name" 1 minute.
+		Resolver: gateway.NewCachingResolver(d.Resolver, 5*time.Minute, time.Minute),
 		Logger:   log,
 		Metrics:  reg,
 		Hooks:    hooks,
