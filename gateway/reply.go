@@ -9,11 +9,9 @@ const (
 	codeOK                = 250 // requested mail action okay, completed
 	codeServiceNotAvail   = 421 // service not available, closing transmission channel
 	codeLocalError        = 451 // requested action aborted: local error in processing
-	codeInsufficientSpace = 452 // too many recipients (RFC 5321 4.5.3.1.10)
 	codeSyntaxParams      = 501 // syntax error in parameters or arguments
 	codeMailboxUnavail    = 550 // mailbox unavailable / not found / policy
 	codeExceededStorage   = 552 // exceeded storage allocation (message size)
-	codeMailboxNotAllowed = 553 // mailbox name not allowed
 	codeTransactionFailed = 554 // transaction failed
 )
 
@@ -23,7 +21,6 @@ var (
 	enhOtherSystem    = smtp.EnhancedCode{4, 3, 0} // mail system: other or undefined status
 	enhNotAccepting   = smtp.EnhancedCode{4, 3, 2} // system not accepting network messages
 	enhBadConnection  = smtp.EnhancedCode{4, 4, 2} // bad connection
-	enhTooManyRcpts   = smtp.EnhancedCode{4, 5, 3} // too many recipients
 	enhSecurityTemp   = smtp.EnhancedCode{4, 7, 0} // security or policy status, temporary
 	enhBadMailbox     = smtp.EnhancedCode{5, 1, 1} // bad destination mailbox address
 	enhBadDestSyntax  = smtp.EnhancedCode{5, 1, 3} // bad destination mailbox address syntax
@@ -68,14 +65,12 @@ var (
 	replyBadRcptSyn   = Reply{codeSyntaxParams, enhBadDestSyntax, "Bad recipient address syntax", "bad_rcpt"}
 	replyBadSenderSyn = Reply{codeSyntaxParams, enhBadSenderSyn, "Bad sender address syntax", "bad_sender"}
 	replyBadHelo      = Reply{codeSyntaxParams, enhSyntax, "HELO/EHLO name too long", "bad_helo"}
-	replyTooManyRcpts = Reply{codeInsufficientSpace, enhTooManyRcpts, "Too many recipients", "too_many_rcpts"}
 	replyTooBig       = Reply{codeExceededStorage, enhTooBig, "Message exceeds fixed maximum message size", "too_large"}
 	// RFC 5321 2.3.8: CR and LF must only occur together as CRLF in DATA;
 	// a bare one is how SMTP smuggling (CVE-2023-51764 class) hides a
 	// second message, so the whole message is refused.
 	replyBareNewline = Reply{codeTransactionFailed, enhMediaError, "Message refused: bare CR or LF; lines must end with CRLF (RFC 5321 2.3.8)", "bare_newline"}
 	replyLineTooLong = Reply{codeTransactionFailed, enhMediaError, "Message refused: line too long", "line_too_long"}
-	replyBadHeader   = Reply{codeTransactionFailed, enhMediaError, "Message refused: malformed header", "bad_header"}
 	// RFC 5321 6.3: too many Received fields means a loop.
 	replyLoop          = Reply{codeTransactionFailed, enhRoutingLoop, "Routing loop detected: too many Received headers", "loop"}
 	replyDMARCReject   = Reply{codeMailboxUnavail, enhDMARCRejection, "Message rejected by the sender domain's DMARC policy", "dmarc_reject"}
