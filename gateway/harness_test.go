@@ -362,3 +362,19 @@ func mustQueue(t testing.TB, addr, from string, rcpts []string, msg string) stri
 }
 
 func netDial(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, 2*time.Second) }
+
+func writeIdentity(t testing.TB, e *testEnv, path string) {
+	t.Helper()
+	if err := tickets.WriteIdentityFile(path, e.identity); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func openSealed(t testing.TB, sealed []byte, idFile string) string {
+	t.Helper()
+	raw, err := tickets.OpenSealed(sealed, idFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
