@@ -174,10 +174,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 	}
 
 	gw, err := gateway.New(gateway.Options{
-		SMTP:     cfg.SMTP,
-		Store:    store,
-		Scanner:  d.Scanner,
-		Sealer:   sealer,
+		SMTP:    cfg.SMTP,
+		Store:   store,
+		Scanner: d.Scanner,
+		Sealer:  sealer,
 		// Sender checks ask about the same few domains again and again;
 		// keep answers 5 minutes and "no such name" 1 minute.
 		Resolver: gateway.NewCachingResolver(d.Resolver, 5*time.Minute, time.Minute),
