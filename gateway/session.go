@@ -85,17 +85,24 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	se.from, se.hasFrom = from, true
 	se.utf8 = opts != nil && opts.UTF8
-	// SPF needs only the envelope and the client: start it now, so its
-	// lookups overlap with RCPT and the DATA transfer.
+	return nil
+}
+
+// startSPF begins the SPF check at the first accepted recipient: it needs
+// only the envelope and the client, so its lookups overlap with the DATA
+// transfer, and a relay attempt or dictionary attack costs no DNS.
+func (se *session) startSPF() {
+	if se.spf != nil {
+		return
+	}
 	ch := make(chan spfOutcome, 1)
 	se.spf = ch
 	ip := net.ParseIP(se.conn.ip)
-	helo := se.c.Hostname()
+	helo, from := se.c.Hostname(), se.from
 	go func() {
 		r, d := se.s.auth.checkSPF(se.s.hard, ip, helo, from)
 		ch <- spfOutcome{r, d}
 	}()
-	return nil
 }
 
 func (se *session) Rcpt(to string, opts *smtp.RcptOptions) error {
@@ -113,6 +120,7 @@ func (se *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	}
 	se.rcpts = append(se.rcpts, to)
 	se.queues = append(se.queues, queue)
+	se.startSPF()
 	return nil
 }
 
