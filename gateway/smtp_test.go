@@ -209,7 +209,7 @@ func TestConnectionLimits(t *testing.T) {
 }
 
 func TestIdleClientCutOff(t *testing.T) {
-	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.CommandTimeout = config.Duration(300 * time.Millisecond) })
+	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.CommandTimeout = config.Duration(time.Second) })
 	r := dialRaw(t, e.addr)
 	r.hello()
 	// Say nothing: the command deadline passes.
