@@ -64,6 +64,9 @@ type SMTP struct {
 type Store struct {
 	Driver string `toml:"driver"`           // "sqlite" or "postgres"
 	DSN    string `toml:"dsn" secret:"dsn"` // postgres DSN; its password is never printed
+	// ClosedTicketDays deletes closed tickets that have not changed for
+	// this many days; 0 keeps them forever.
+	ClosedTicketDays int `toml:"closed_ticket_days"`
 }
 
 type Quarantine struct {

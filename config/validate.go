@@ -122,6 +122,10 @@ func (c *Config) Validate() error {
 		bad("store.driver", "%q: want \"sqlite\" or \"postgres\"", c.Store.Driver)
 	}
 
+	if c.Store.ClosedTicketDays < 0 {
+		bad("store.closed_ticket_days", "must not be negative (0 keeps closed tickets)")
+	}
+
 	for _, r := range c.Quarantine.Recipients {
 		if _, err := age.ParseX25519Recipient(r); err != nil {
 			bad("quarantine.recipients", "%q is not an age public key (age1...)", r)
