@@ -93,6 +93,14 @@ type Reply struct {
 	DKIMKey           string `toml:"dkim_key"` // PEM private key file; "" sends unsigned
 	DKIMSelector      string `toml:"dkim_selector"`
 	DKIMDomain        string `toml:"dkim_domain"` // "" means the domain of From
+
+	// Delivery and rate limits (RFC 3834 asks responders to limit).
+	RetryMin        Duration `toml:"retry_min"`         // first retry after a 4xx; doubles each time
+	RetryMax        Duration `toml:"retry_max"`         // the delay stops doubling here
+	GiveUpAuto      Duration `toml:"give_up_auto"`      // an auto-reply this late helps nobody
+	GiveUpStaff     Duration `toml:"give_up_staff"`     // staff replies are worth more patience
+	SensitivePerDay int      `toml:"sensitive_per_day"` // sensitive-data replies per address per 24 h
+	RepliesPerHour  int      `toml:"replies_per_hour"`  // replies of any kind per address per hour
 }
 
 type Web struct {
@@ -149,6 +157,12 @@ func Default() Config {
 			Enabled:           true,
 			From:              "support@support.localhost",
 			RequireSenderAuth: true,
+			RetryMin:          Duration(time.Minute),
+			RetryMax:          Duration(time.Hour),
+			GiveUpAuto:        Duration(24 * time.Hour),
+			GiveUpStaff:       Duration(5 * 24 * time.Hour),
+			SensitivePerDay:   1,
+			RepliesPerHour:    3,
 		},
 		Web:     Web{Listen: "127.0.0.1:8080"},
 		Metrics: Metrics{Listen: "127.0.0.1:9180"},

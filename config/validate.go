@@ -140,6 +140,15 @@ func (c *Config) Validate() error {
 			bad("reply.from", "%q is not an address local@domain", c.Reply.From)
 		}
 	}
+	if c.Reply.RetryMin <= 0 || c.Reply.RetryMax < c.Reply.RetryMin {
+		bad("reply.retry_min", "must be positive and at most reply.retry_max")
+	}
+	if c.Reply.GiveUpAuto <= 0 || c.Reply.GiveUpStaff <= 0 {
+		bad("reply.give_up_auto", "give_up_auto and give_up_staff must be positive")
+	}
+	if c.Reply.SensitivePerDay < 0 || c.Reply.RepliesPerHour < 0 {
+		bad("reply.sensitive_per_day", "rate limits must not be negative (0 sends none)")
+	}
 	if c.Reply.Smarthost != "" {
 		if err := checkHostPort(c.Reply.Smarthost); err != nil {
 			bad("reply.smarthost", "%q: %v", c.Reply.Smarthost, err)

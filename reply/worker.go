@@ -63,6 +63,40 @@ type Worker struct {
 	o WorkerOptions
 	// idle, when set (by tests), is called each time Run starts waiting.
 	idle func()
+
+	mu sync.Mutex
+	// due is the earliest retry this worker scheduled: it wakes for it
+	// rather than waiting for the next poll (other nodes' retries are
+	// found by the poll).
+	due time.Time
+}
+
+// noteRetry remembers a retry this worker scheduled.
+func (w *Worker) noteRetry(at time.Time) {
+	w.mu.Lock()
+	if w.due.IsZero() || at.Before(w.due) {
+		w.due = at
+	}
+	w.mu.Unlock()
+}
+
+// nextWait is how long Run sleeps: until the poll or the earliest retry
+// it scheduled, whichever comes first.
+func (w *Worker) nextWait() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	wait := w.o.Poll
+	if !w.due.IsZero() {
+		d := w.due.Sub(w.o.Now())
+		w.due = time.Time{}
+		if d < 0 {
+			d = 0
+		}
+		if d < wait {
+			wait = d
+		}
+	}
+	return wait
 }
 
 // NewWorker fills in the defaults.
@@ -117,7 +151,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		if n == w.o.Batch && err == nil {
 			continue // there may be more due right now
 		}
-		timer.Reset(w.o.Poll)
+		timer.Reset(w.nextWait())
 		if w.idle != nil {
 			w.idle()
 		}
@@ -243,6 +277,9 @@ func (w *Worker) settle(ctx context.Context, j tickets.OutboxJob, result string,
 		log.Info("outbox job sent", "ticket", tid)
 	case resultRetry:
 		err = w.o.Store.Retry(sctx, j.ID, w.o.Owner, next, lastErr)
+		if err == nil {
+			w.noteRetry(next)
+		}
 		log.Warn("outbox job deferred", "ticket", tid, "code", code, "next", next, "err", lastErr)
 	case resultGaveUp:
 		err = w.o.Store.Fail(sctx, j.ID, w.o.Owner, "gave up after "+strconv.Itoa(j.Attempts)+" attempts: "+lastErr)

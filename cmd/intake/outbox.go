@@ -44,6 +44,8 @@ func replyPolicy(cfg config.Config) reply.Policy {
 	p.Enabled = cfg.Reply.Enabled
 	p.RequireSenderAuth = cfg.Reply.RequireSenderAuth
 	p.AcknowledgeClean = cfg.Reply.AcknowledgeClean
+	p.SensitivePerDay = cfg.Reply.SensitivePerDay
+	p.RepliesPerHour = cfg.Reply.RepliesPerHour
 	p.OwnAddresses = append(append([]string(nil), cfg.SMTP.Addresses...), cfg.Reply.From)
 	p.OwnDomains = append([]string(nil), cfg.SMTP.Domains...)
 	return p
@@ -73,6 +75,8 @@ func buildReplyHook(d *deps) (gateway.BeforeAccept, error) {
 		Phone:         cfg.Reply.Phone,
 		Hours:         cfg.Reply.Hours,
 		TemplatesDir:  cfg.Reply.TemplatesDir,
+		GiveUp:        cfg.Reply.GiveUpAuto.D(),
+		StaffGiveUp:   cfg.Reply.GiveUpStaff.D(),
 		Scanner:       d.Scanner,
 		MessageID:     d.Threader.MessageID,
 		Logger:        d.Logger,
@@ -137,9 +141,11 @@ func runOutboxWorker(ctx context.Context, d *deps) error {
 			HeloName:  cfg.SMTP.Hostname,
 			Resolver:  d.Resolver,
 		},
-		DKIM:    dk,
-		Scanner: d.Scanner,
-		Logger:  d.Logger.With("part", "outbox"),
+		DKIM:     dk,
+		Scanner:  d.Scanner,
+		RetryMin: cfg.Reply.RetryMin.D(),
+		RetryMax: cfg.Reply.RetryMax.D(),
+		Logger:   d.Logger.With("part", "outbox"),
 	})
 	if err != nil {
 		return err

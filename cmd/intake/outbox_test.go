@@ -94,6 +94,10 @@ type smarthost struct {
 	addr string
 	mu   sync.Mutex
 	msgs []relayed
+	// refuse, while above zero, answers MAIL FROM with 451 and counts down:
+	// a smarthost in an outage.
+	refuse int
+	tries  int
 }
 
 type relayed struct {
@@ -129,7 +133,17 @@ type relaySession struct {
 	cur relayed
 }
 
-func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error { s.cur.from = from; return nil }
+func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error {
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	s.h.tries++
+	if s.h.refuse > 0 {
+		s.h.refuse--
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "outage, try later"}
+	}
+	s.cur.from = from
+	return nil
+}
 func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error   { s.cur.to = to; return nil }
 func (s *relaySession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
@@ -425,5 +439,55 @@ func TestOutboxCLI(t *testing.T) {
 	os.WriteFile(empty, []byte(fmt.Sprintf("data_dir = %q\n", filepath.Join(t.TempDir(), "none"))), 0o600)
 	if code, _, errOut := run("list", "--config", empty); code != 1 || !strings.Contains(errOut, "no store") {
 		t.Errorf("list of a missing store: exit %d %s", code, errOut)
+	}
+}
+
+// TestServeReplyAfterSmarthostOutage: the smarthost answers 451 three
+// times; the reply is retried with backoff ([reply] retry_min) and arrives
+// once after it recovers.
+func TestServeReplyAfterSmarthostOutage(t *testing.T) {
+	dir := t.TempDir()
+	z := startZone(t)
+	z.set("member.test", e2eTXT)
+	relay := startSmarthost(t)
+	relay.refuse = 3
+
+	cfg := testConfig(t, filepath.Join(dir, "data"))
+	cfg.DNS.Resolver = z.addr
+	cfg.Reply.Smarthost = relay.addr
+	cfg.Reply.Phone = "+1 217 555 0100"
+	cfg.Reply.RetryMin = config.Duration(100 * time.Millisecond)
+	cfg.Reply.RetryMax = config.Duration(400 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	readyCh := make(chan running, 1)
+	errCh := make(chan error, 1)
+	go func() { errCh <- serve(ctx, cfg, newLogger(&lockedBuffer{}, "info"), nil, func(r running) { readyCh <- r }) }()
+	var r running
+	select {
+	case r = <-readyCh:
+	case err := <-errCh:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	submit(t, r.smtp.String(), "ann@member.test", memberMessage("ann@member.test", "hello", "my SSN is "+e2eSSN))
+	for deadline := time.Now().Add(30 * time.Second); len(relay.received()) < 1 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // a duplicate would come within a retry or two
+	relay.mu.Lock()
+	tries, got := relay.tries, len(relay.msgs)
+	relay.mu.Unlock()
+	if got != 1 || tries != 4 {
+		t.Fatalf("smarthost: %d delivered after %d tries; want 1 after 4 (three 451s)", got, tries)
+	}
+	jobs := listJobs(t, cfg)
+	if len(jobs) != 1 || jobs[0].Attempts < 4 {
+		t.Errorf("outbox after recovery: %+v", jobs)
+	}
+	cancel()
+	if err := <-errCh; err != nil {
+		t.Fatalf("serve: %v", err)
 	}
 }
