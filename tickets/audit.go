@@ -39,19 +39,23 @@ func eventHash(e AuditEvent) string {
 // appendAudit adds e to the chain inside the caller's transaction. It
 // locks the head row, so callers do it last to hold the lock briefly.
 func (c *core) appendAudit(ctx context.Context, q dbtx, e AuditEvent) (AuditEvent, error) {
+	if e.At.IsZero() {
+		e.At = c.now()
+	}
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	if e.Detail == nil {
+		e.Detail = map[string]string{}
+	}
+	if t, ok := q.(sqlTx); ok && t.b != nil {
+		// SQLite's single writer links in memory (see sqliteBatch).
+		return t.b.appendAudit(e)
+	}
 	var seq int64
 	var prev string
 	if err := one(q.QueryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+c.d.forUpdate), &seq, &prev); err != nil {
 		return e, fmt.Errorf("read audit head: %w", err)
 	}
-	if e.At.IsZero() {
-		e.At = c.now()
-	}
-	e.At = e.At.UTC().Truncate(time.Microsecond)
 	e.Seq, e.PrevHash = seq+1, prev
-	if e.Detail == nil {
-		e.Detail = map[string]string{}
-	}
 	e.Hash = eventHash(e)
 	if _, err := q.Exec(ctx, `INSERT INTO audit (seq, at, actor, action, ticket_id, item_id, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

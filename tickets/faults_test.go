@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -37,13 +38,23 @@ func TestSQLiteDiskFull(t *testing.T) {
 	}
 	before := h.count("tickets")
 	s := h.s.(*sqliteStore)
+	// PRAGMAs on the writer's own connection, which its goroutine holds.
+	pragma := func(q string, dest ...any) error {
+		return s.onWriter(ctx, func(c *sql.Conn) error {
+			if len(dest) > 0 {
+				return c.QueryRowContext(ctx, q).Scan(dest...)
+			}
+			_, err := c.ExecContext(ctx, q)
+			return err
+		})
+	}
 	var pages int64
-	if err := s.w.QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
+	if err := pragma("PRAGMA page_count", &pages); err != nil {
 		t.Fatal(err)
 	}
 	// max_page_count makes SQLite answer exactly as on a full disk
 	// (SQLITE_FULL) once the file would grow past it.
-	if _, err := s.w.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+1)); err != nil {
+	if err := pragma(fmt.Sprintf("PRAGMA max_page_count = %d", pages+1)); err != nil {
 		t.Fatal(err)
 	}
 	big := sample(100, make([]byte, 256<<10))
@@ -55,7 +66,7 @@ func TestSQLiteDiskFull(t *testing.T) {
 	if n := h.count("tickets"); n != before {
 		t.Fatalf("%d tickets after the failure, want %d", n, before)
 	}
-	if _, err := s.w.Exec("PRAGMA max_page_count = 1073741823"); err != nil {
+	if err := pragma("PRAGMA max_page_count = 1073741823"); err != nil {
 		t.Fatal(err)
 	}
 	if acc := mustAccept(t, h.s, big); acc.Duplicate {
@@ -76,11 +87,14 @@ func TestSQLiteLockedByAnotherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	conn, err := other.(*sqliteStore).w.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// The other store's writer holds the lock, as another process would.
+	onOther := func(q string) error {
+		return other.(*sqliteStore).onWriter(ctx, func(c *sql.Conn) error {
+			_, err := c.ExecContext(ctx, q)
+			return err
+		})
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+	if err := onOther("BEGIN EXCLUSIVE"); err != nil {
 		t.Fatal(err)
 	}
 	in := sample(1, []byte("sealed"))
@@ -91,8 +105,9 @@ func TestSQLiteLockedByAnotherProcess(t *testing.T) {
 	if err := h.s.Ping(ctx); err != nil {
 		t.Fatalf("reads fail while another process writes: %v", err)
 	}
-	conn.ExecContext(ctx, "ROLLBACK")
-	conn.Close()
+	if err := onOther("ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
 	if acc := mustAccept(t, h.s, in); acc.Duplicate {
 		t.Fatalf("retry after the lock was taken for a duplicate")
 	}

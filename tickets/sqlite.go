@@ -33,6 +33,11 @@ const DBFile = "intake.db"
 type sqliteStore struct {
 	*core
 	w, r *sql.DB
+	// wc is w's one connection, held by the writer goroutine for its whole
+	// life. Transactions on it are begun and ended by statement rather than
+	// through sql.Tx: a Tx's context makes database/sql start a goroutine
+	// for every query run in it.
+	wc   *sql.Conn
 	reqs chan *writeReq
 	stop chan struct{}
 	done chan struct{}
@@ -45,10 +50,12 @@ type sqliteStore struct {
 }
 
 type writeReq struct {
-	ctx        context.Context
-	fn         func(q dbtx) error
-	checkpoint bool
-	err        chan error
+	ctx context.Context
+	fn  func(q dbtx) error
+	// onConn, when set, is run alone on the writer's connection between
+	// batches (a WAL checkpoint, a test's PRAGMA) instead of fn.
+	onConn func(c *sql.Conn) error
+	err    chan error
 }
 
 func sqliteDSN(path string, readOnly bool, busy time.Duration) string {
@@ -113,7 +120,6 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 	d := dialect{name: "sqlite", isUnique: sqliteUnique}
 	s := &sqliteStore{core: newCore(o, d), w: w, r: r,
 		reqs: make(chan *writeReq), stop: make(chan struct{}), done: make(chan struct{})}
-	s.stmts = &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]bool{}}
 	s.core.read = sqlDB{r}
 	s.core.write = s.write
 	s.core.checkpoint = s.doWALCheckpoint
@@ -125,7 +131,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		if err != nil {
 			return err
 		}
-		if err := fn(sqlTx{tx, nil}); err != nil {
+		if err := fn(sqlTx{x: tx}); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -136,6 +142,12 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
+	if s.wc, err = w.Conn(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	s.stmts = &stmtCache{c: s.wc, m: map[string]*sql.Stmt{}}
 	go s.writer()
 	return s, nil
 }
@@ -166,7 +178,15 @@ func (s *sqliteStore) write(ctx context.Context, fn func(q dbtx) error) error {
 }
 
 func (s *sqliteStore) doWALCheckpoint(ctx context.Context) error {
-	req := &writeReq{ctx: ctx, checkpoint: true, err: make(chan error, 1)}
+	return s.onWriter(ctx, func(c *sql.Conn) error {
+		_, err := c.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+		return err
+	})
+}
+
+// onWriter runs fn on the writer's connection, outside any batch.
+func (s *sqliteStore) onWriter(ctx context.Context, fn func(c *sql.Conn) error) error {
+	req := &writeReq{ctx: ctx, onConn: fn, err: make(chan error, 1)}
 	select {
 	case s.reqs <- req:
 	case <-ctx.Done():
@@ -179,6 +199,8 @@ func (s *sqliteStore) doWALCheckpoint(ctx context.Context) error {
 
 func (s *sqliteStore) writer() {
 	defer close(s.done)
+	defer s.wc.Close()
+	defer s.stmts.close()
 	batch := make([]*writeReq, 0, s.o.MaxBatch)
 	for {
 		batch = batch[:0]
@@ -189,12 +211,12 @@ func (s *sqliteStore) writer() {
 			return
 		}
 		// Gather every write already waiting: they share the commit.
-		if !s.o.NoGroupCommit && !batch[0].checkpoint {
+		if !s.o.NoGroupCommit && batch[0].onConn == nil {
 		gather:
 			for len(batch) < s.o.MaxBatch {
 				select {
 				case req := <-s.reqs:
-					if req.checkpoint {
+					if req.onConn != nil {
 						s.runBatch(batch)
 						batch = append(batch[:0], req)
 						break gather
@@ -205,13 +227,11 @@ func (s *sqliteStore) writer() {
 				}
 			}
 		}
-		if batch[0].checkpoint {
-			_, err := s.w.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
-			batch[0].err <- err
+		if fn := batch[0].onConn; fn != nil {
+			batch[0].err <- fn(s.wc)
 			continue
 		}
 		s.runBatch(batch)
-		s.stmts.prepareWanted()
 	}
 }
 
@@ -232,38 +252,42 @@ func (s *sqliteStore) runBatch(batch []*writeReq) {
 	}
 	// The statements run without the callers' contexts: cancelling one
 	// would interrupt SQLite and roll back the whole shared transaction.
-	tx, err := s.w.BeginTx(context.Background(), nil)
-	if err != nil {
-		for i := range errs {
-			errs[i] = nil
-		}
+	b := &sqliteBatch{c: s.wc, stmts: s.stmts}
+	q := b.q()
+	// IMMEDIATE takes the write lock now: another process (the CLI) makes
+	// us wait on busy_timeout here instead of failing mid-transaction.
+	if _, err := q.Exec(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		// Should an earlier transaction have been left open, end it so
+		// that the next batch can begin.
+		s.rollback()
 		fail(fmt.Errorf("begin write: %w", err))
 		return
 	}
-	q := sqlTx{tx, s.stmts}
 	ok := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT m"); err != nil {
-			tx.Rollback()
+		if _, err := q.Exec(context.Background(), "SAVEPOINT m"); err != nil {
+			s.rollback()
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
 		}
+		m := b.mark()
 		errs[i] = runGuarded(r.fn, q)
 		if errs[i] != nil {
-			if _, err := tx.Exec("ROLLBACK TO m"); err != nil {
-				tx.Rollback()
+			b.rollbackTo(m)
+			if _, err := q.Exec(context.Background(), "ROLLBACK TO m"); err != nil {
+				s.rollback()
 				fail(fmt.Errorf("roll back one write: %w (after: %w)", err, errs[i]))
 				return
 			}
 		} else {
 			ok++
 		}
-		if _, err := tx.Exec("RELEASE m"); err != nil {
-			tx.Rollback()
+		if _, err := q.Exec(context.Background(), "RELEASE m"); err != nil {
+			s.rollback()
 			fail(fmt.Errorf("release savepoint: %w", err))
 			return
 		}
@@ -271,8 +295,15 @@ func (s *sqliteStore) runBatch(batch []*writeReq) {
 	s.commits.Add(1)
 	s.writes.Add(int64(len(batch)))
 	if ok == 0 {
-		tx.Rollback()
-	} else if err := tx.Commit(); err != nil {
+		s.rollback()
+	} else if err := b.flush(); err != nil {
+		s.rollback()
+		fail(err)
+		return
+	} else if _, err := q.Exec(context.Background(), "COMMIT"); err != nil {
+		// A failed COMMIT may leave the transaction open (SQLITE_BUSY) or
+		// already rolled back (I/O error, disk full): end it either way.
+		s.rollback()
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fmt.Errorf("commit: %w", err)
@@ -282,6 +313,13 @@ func (s *sqliteStore) runBatch(batch []*writeReq) {
 	for i, r := range batch {
 		r.err <- errs[i]
 	}
+}
+
+// rollback ends the writer's transaction, if one is still open; SQLite
+// may have rolled it back already after an I/O error, so "no transaction
+// is active" is no news.
+func (s *sqliteStore) rollback() {
+	_, _ = s.wc.ExecContext(context.Background(), "ROLLBACK")
 }
 
 // runGuarded turns a panic in a write (a caller's OutboxFor, say) into an
@@ -342,32 +380,38 @@ func (d sqlDB) QueryRow(ctx context.Context, q string, args ...any) row {
 	return sqlRow{d.db.QueryRowContext(ctx, q, args...)}
 }
 
-// sqlTx ignores the callers' contexts on purpose (see runBatch). With a
-// cache it runs prepared statements.
+// sqlTx runs statements on the writer's connection (or, while migrating,
+// in a sql.Tx). It ignores the callers' contexts on purpose (see
+// runBatch). With a cache it runs prepared statements.
 type sqlTx struct {
-	tx    *sql.Tx
+	x     sqlExecer
 	cache *stmtCache
+	b     *sqliteBatch // the writer's batch; nil outside the writer
 }
 
-// stmt returns q prepared for this transaction, or nil to run it as text.
+// sqlExecer is what *sql.Tx and *sql.Conn share.
+type sqlExecer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// stmt returns q prepared, or nil to run it as text.
 func (t sqlTx) stmt(q string) *sql.Stmt {
 	if t.cache == nil {
 		return nil
 	}
-	if st := t.cache.get(q); st != nil {
-		// One connection: the statement is already prepared on it.
-		return t.tx.Stmt(st)
-	}
-	return nil
+	return t.cache.get(q)
 }
 
 func (t sqlTx) Exec(_ context.Context, q string, args ...any) (int64, error) {
+	bg := context.Background()
 	var res sql.Result
 	var err error
 	if st := t.stmt(q); st != nil {
-		res, err = st.Exec(args...)
+		res, err = st.ExecContext(bg, args...)
 	} else {
-		res, err = t.tx.Exec(q, args...)
+		res, err = t.x.ExecContext(bg, q, args...)
 	}
 	if err != nil {
 		return 0, err
@@ -376,12 +420,13 @@ func (t sqlTx) Exec(_ context.Context, q string, args ...any) (int64, error) {
 }
 
 func (t sqlTx) Query(_ context.Context, q string, args ...any) (rows, error) {
+	bg := context.Background()
 	var r *sql.Rows
 	var err error
 	if st := t.stmt(q); st != nil {
-		r, err = st.Query(args...)
+		r, err = st.QueryContext(bg, args...)
 	} else {
-		r, err = t.tx.Query(q, args...)
+		r, err = t.x.QueryContext(bg, q, args...)
 	}
 	if err != nil {
 		return nil, err
@@ -390,40 +435,37 @@ func (t sqlTx) Query(_ context.Context, q string, args ...any) (rows, error) {
 }
 
 func (t sqlTx) QueryRow(_ context.Context, q string, args ...any) row {
+	bg := context.Background()
 	if st := t.stmt(q); st != nil {
-		return sqlRow{st.QueryRow(args...)}
+		return sqlRow{st.QueryRowContext(bg, args...)}
 	}
-	return sqlRow{t.tx.QueryRow(q, args...)}
+	return sqlRow{t.x.QueryRowContext(bg, q, args...)}
 }
 
 // stmtCache holds statements prepared on the writer's one connection.
-// Write queries are a fixed set of strings, so it stays small. A statement
-// cannot be prepared while a transaction holds the connection, so a query
-// seen for the first time runs as text and is prepared between batches.
+// Write queries are a fixed set of strings, so it stays small. SQLite can
+// prepare inside a transaction, so a query seen for the first time is
+// prepared at once; one that will not prepare (nil entry) runs as text
+// and fails, or not, as text.
 type stmtCache struct {
-	db   *sql.DB
-	m    map[string]*sql.Stmt
-	want map[string]bool
+	c *sql.Conn
+	m map[string]*sql.Stmt
 }
 
 func (c *stmtCache) get(q string) *sql.Stmt {
 	st, ok := c.m[q]
 	if !ok {
-		c.want[q] = true
+		st, _ = c.c.PrepareContext(context.Background(), q)
+		c.m[q] = st
 	}
 	return st
 }
 
-// prepareWanted runs between batches, with the connection idle. A query
-// that will not prepare keeps running as text (nil entry).
-func (c *stmtCache) prepareWanted() {
-	for q := range c.want {
-		st, err := c.db.Prepare(q)
-		if err != nil {
-			st = nil
+func (c *stmtCache) close() {
+	for _, st := range c.m {
+		if st != nil {
+			st.Close()
 		}
-		c.m[q] = st
-		delete(c.want, q)
 	}
 }
 
