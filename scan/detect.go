@@ -49,11 +49,17 @@ func (d *detector) detect(text []byte, out []Match) []Match {
 			i += size
 			continue
 		}
+		if end, short := shortRun(text, i); short {
+			i = end // fewer than nine digits: neither an SSN nor a card
+			continue
+		}
 		next := d.r.parse(text, i)
 		if len(d.r.digits) >= 9 {
 			n := len(out)
 			out = d.findPANs(text, &d.r, out)
-			out = d.dropOverlaps(d.findSSNs(text, &d.r, out), n)
+			if d.r.ssnShaped {
+				out = d.dropOverlaps(d.findSSNs(text, &d.r, out), n)
+			}
 		}
 		i = next
 	}
@@ -122,4 +128,40 @@ func (d *detector) newMatch(kind Kind, text []byte, r *run, i, j int) Match {
 	}
 	m.Masked = string(b)
 	return m
+}
+
+// shortRun is the fast path for the many short numbers of prose (dates,
+// times, amounts): it follows ASCII digits and the simple one-byte
+// separators, and reports the run's end when the run certainly holds fewer
+// than nine digits. Anything less simple is left to run.parse.
+func shortRun(text []byte, i int) (end int, short bool) {
+	n := 0
+	for {
+		for i < len(text) && text[i]-'0' < 10 {
+			i++
+			n++
+		}
+		if n >= 9 || i >= len(text) {
+			return i, n < 9
+		}
+		switch c := text[i]; c {
+		case ' ', '-', '.', '*', '/', ',', ':':
+			if c == ' ' || c == '-' || c == '.' || c == '*' {
+				if i+1 < len(text) && text[i+1]-'0' < 10 {
+					i++
+					continue
+				}
+				if i+1 < len(text) && (text[i+1] >= 0x80 || text[i+1] == ' ' || text[i+1] == '*' || text[i+1] == '\r' || text[i+1] == '\n' || text[i+1] == '-') {
+					return i, false // a longer separator: let parse decide
+				}
+			}
+			return i, true
+		case '\r', '\n', '=', '&':
+			return i, false
+		}
+		if text[i] >= 0x80 {
+			return i, false
+		}
+		return i, true
+	}
 }

@@ -189,7 +189,7 @@ func TestMatchMasked(t *testing.T) {
 
 func TestNextCandidate(t *testing.T) {
 	texts := []string{
-		"", "a", "abcdefgh", "abcdefgh9", "0", "/:;<=>?@`", "héllo", strings.Repeat("x", 100) + "5",
+		"", "a", "abcdefgh", "abcdefgh9", "0", "/:;<=>?@`", "héllo", "héllo wörld ünd 7", "привет 5", strings.Repeat("x", 100) + "5",
 		strings.Repeat("the quick brown fox ", 10) + "١",
 	}
 	for _, s := range texts {
@@ -197,7 +197,7 @@ func TestNextCandidate(t *testing.T) {
 		for i := 0; i <= len(b); i++ {
 			want := -1
 			for j := i; j < len(b); j++ {
-				if b[j] >= 0x80 || (b[j] >= '0' && b[j] <= '9') {
+				if b[j] >= 0xD9 || (b[j] >= '0' && b[j] <= '9') {
 					want = j
 					break
 				}

@@ -8,9 +8,11 @@ import (
 )
 
 // nextCandidate returns the index of the first byte at or after i that is an
-// ASCII digit or starts a non-ASCII character (which may be a digit in
-// another script), or -1. Prose is mostly neither, so this is the loop the
-// detector spends its time in: it looks at eight bytes per step.
+// ASCII digit or may start a non-ASCII digit, or -1. Prose is mostly
+// neither, so this is the loop the detector spends its time in: it looks at
+// eight bytes per step. No decimal digit of any script lies below U+0660,
+// whose UTF-8 lead byte is 0xD9: Latin, Greek and Cyrillic letters (lead
+// bytes 0xC2-0xD8) and continuation bytes are passed over here.
 func nextCandidate(text []byte, i int) int {
 	const (
 		high = 0x8080808080808080
@@ -22,13 +24,22 @@ func nextCandidate(text []byte, i int) int {
 	for ; i+8 <= len(text); i += 8 {
 		x := binary.LittleEndian.Uint64(text[i:])
 		y := x &^ high
-		m := x&high | ((y+addGE0)&^(y+addGT9))&high
+		m := ((y + addGE0) &^ (y + addGT9)) & high &^ (x & high)
+		if x&high != 0 {
+			// Some byte is not ASCII: look at this word byte by byte.
+			for k := 0; k < 8; k++ {
+				if c := text[i+k]; c-'0' < 10 || c >= 0xD9 {
+					return i + k
+				}
+			}
+			continue
+		}
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
 	for ; i < len(text); i++ {
-		if c := text[i]; c >= 0x80 || (c >= '0' && c <= '9') {
+		if c := text[i]; c >= 0xD9 || (c >= '0' && c <= '9') {
 			return i
 		}
 	}

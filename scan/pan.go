@@ -86,14 +86,26 @@ func knownIssuer(d []byte) bool {
 	for k := 1; k <= 6; k++ {
 		prefix[k] = prefix[k-1]*10 + int(d[k-1]-'0')
 	}
-	for i := range issuers {
-		is := &issuers[i]
+	for _, is := range issuersByFirst[d[0]-'0'] {
 		if is.lengths&(1<<n) != 0 && prefix[is.plen] >= is.lo && prefix[is.plen] <= is.hi {
 			return true
 		}
 	}
 	return false
 }
+
+// issuersByFirst indexes the table by first digit: most numbers in a
+// digit-dense export are then ruled out after a look at one short list.
+var issuersByFirst = func() (by [10][]issuer) {
+	for _, is := range issuers {
+		first := is.lo
+		for first >= 10 {
+			first /= 10
+		}
+		by[first] = append(by[first], is)
+	}
+	return by
+}()
 
 // luhn reports whether the ASCII digits pass the Luhn (mod 10) check.
 func luhn(d []byte) bool {

@@ -32,12 +32,16 @@ type run struct {
 	groups []group
 	gaps   []gapKind // gaps[i] joins groups[i] and groups[i+1]
 	digits []byte
+	// ssnShaped is set when some group has 3 or 9 digits: without one, no
+	// SSN can be in the run.
+	ssnShaped bool
 }
 
 func (r *run) reset() {
 	r.groups = r.groups[:0]
 	r.gaps = r.gaps[:0]
 	r.digits = r.digits[:0]
+	r.ssnShaped = false
 }
 
 func (r *run) start() int { return r.groups[0].start }
@@ -70,6 +74,7 @@ func (r *run) parse(text []byte, i int) int {
 			i += size
 		}
 		g.end, g.n = i, len(r.digits)-g.d0
+		r.ssnShaped = r.ssnShaped || g.n == 3 || g.n == 9
 		r.groups = append(r.groups, g)
 		if len(r.groups) >= maxRunGroups {
 			return i
