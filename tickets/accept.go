@@ -34,6 +34,16 @@ type prepared struct {
 	attIDs      []uuid.UUID
 	attSums     []string
 	sender      string
+	// ticketID and ref name the ticket if the message starts one.
+	ticketID uuid.UUID
+	ref      string
+
+	// The writer may run an accept twice (see runBatch); the caller's
+	// OutboxFor is asked once per outcome and its answer kept.
+	hookAsked bool
+	hookFor   Accepted
+	hookJobs  []OutboxJob
+	hookErr   error
 }
 
 func (c *core) prepare(in *Inbound) (*prepared, error) {
@@ -83,7 +93,29 @@ func (c *core) prepare(in *Inbound) (*prepared, error) {
 	if p.sender == "" {
 		p.sender = normAddr(in.Envelope.MailFrom)
 	}
+	if p.ticketID, err = uuid.NewV7(); err != nil {
+		return nil, fmt.Errorf("accept: new ticket id: %w", err)
+	}
+	p.ref = NewRef()
 	return p, nil
+}
+
+// outboxFor asks in.OutboxFor for acc's jobs, once for a given acc.
+func (p *prepared) outboxFor(acc Accepted) ([]OutboxJob, error) {
+	key := acc
+	key.Jobs, key.JobsLimited = nil, 0
+	if p.hookAsked && sameAccepted(p.hookFor, key) {
+		return p.hookJobs, p.hookErr
+	}
+	p.hookJobs, p.hookErr = p.in.OutboxFor(acc)
+	p.hookAsked, p.hookFor = true, key
+	return p.hookJobs, p.hookErr
+}
+
+func sameAccepted(a, b Accepted) bool {
+	return a.TicketID == b.TicketID && a.Ref == b.Ref && a.MessageID == b.MessageID &&
+		a.QuarantineID == b.QuarantineID && a.Duplicate == b.Duplicate &&
+		a.Threaded == b.Threaded && a.ThreadedBy == b.ThreadedBy
 }
 
 func orEmpty[T any](s []T) []T {
@@ -124,7 +156,7 @@ func (c *core) Accept(ctx context.Context, in *Inbound) (Accepted, error) {
 		return Accepted{}, err
 	}
 	var acc Accepted
-	err = c.write(ctx, func(q dbtx) error {
+	err = c.writeAgain(ctx, func(q dbtx) error {
 		var err error
 		acc, err = c.accept(ctx, q, p)
 		return err
@@ -174,6 +206,9 @@ func (c *core) lookupDedup(ctx context.Context, q dbtx, key string) (Accepted, e
 // concurrent delivery of the same message to finish; a conflict means a
 // redelivery and nothing is written), then the rows, and the audit chain
 // last since appending to it locks its head.
+//
+// It may run twice for one message (SQLite, see runBatch), so it leaves
+// its outcome only in the database and in what it returns.
 func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error) {
 	in := p.in
 	target, err := c.findThread(ctx, q, in)
@@ -184,12 +219,7 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 	if target.id != uuid.Nil {
 		acc.TicketID, acc.Ref, acc.Threaded = target.id, target.ref, true
 	} else {
-		if acc.TicketID, err = uuid.NewV7(); err != nil {
-			return acc, fmt.Errorf("new ticket id: %w", err)
-		}
-		if acc.Ref, err = c.freeRef(ctx, q); err != nil {
-			return acc, err
-		}
+		acc.TicketID, acc.Ref = p.ticketID, p.ref
 	}
 
 	n, err := q.Exec(ctx, "INSERT INTO dedup (key, ticket_id, message_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -225,12 +255,28 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 			return acc, fmt.Errorf("update ticket: %w", err)
 		}
 	} else {
-		if _, err := q.Exec(ctx, `INSERT INTO tickets (id, ref, status, queue, requester, requester_name, assignee, subject,
-			sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-			tid, acc.Ref, string(StatusNew), in.Queue, p.sender, in.FromName, in.Subject,
-			b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now)); err != nil {
-			return acc, fmt.Errorf("insert ticket: %w", err)
+		// A ref already taken (rare: 32^6 refs) inserts nothing, and
+		// another is tried. The unique index does the looking; on
+		// PostgreSQL it also settles two nodes picking one ref at once.
+		for try := 0; ; try++ {
+			n, err := q.Exec(ctx, `INSERT INTO tickets (id, ref, status, queue, requester, requester_name, assignee, subject,
+				sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (ref) DO NOTHING`,
+				tid, acc.Ref, string(StatusNew), in.Queue, p.sender, in.FromName, in.Subject,
+				b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now))
+			if err != nil {
+				return acc, fmt.Errorf("insert ticket: %w", err)
+			}
+			if n == 1 {
+				break
+			}
+			if try == 9 {
+				return acc, errors.New("no free ticket ref after 10 tries")
+			}
+			// The next pick is kept, so a second run of this accept
+			// does not start with a ref known to be taken.
+			p.ref = NewRef()
+			acc.Ref = p.ref
 		}
 	}
 	// Only the requester, or someone who reached the ticket by token or
@@ -275,7 +321,7 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 
 	jobs := in.Outbox
 	if in.OutboxFor != nil {
-		more, err := in.OutboxFor(acc)
+		more, err := p.outboxFor(acc)
 		if err != nil {
 			return acc, fmt.Errorf("build outbox jobs: %w", err)
 		}
@@ -355,21 +401,4 @@ func causesText(cs []Cause) string {
 		s += string(c)
 	}
 	return s
-}
-
-// freeRef picks a ref not yet used. Collisions are rare (32^6 refs); on
-// PostgreSQL two nodes picking the same one at the same instant is caught by
-// the unique constraint and costs that sender a retry.
-func (c *core) freeRef(ctx context.Context, q dbtx) (string, error) {
-	for i := 0; i < 10; i++ {
-		ref := NewRef()
-		var n int64
-		if err := one(q.QueryRow(ctx, "SELECT COUNT(*) FROM tickets WHERE ref = ?", ref), &n); err != nil {
-			return "", fmt.Errorf("check ticket ref: %w", err)
-		}
-		if n == 0 {
-			return ref, nil
-		}
-	}
-	return "", errors.New("no free ticket ref after 10 tries")
 }

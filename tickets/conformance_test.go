@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -590,6 +591,57 @@ func TestFailedMigrationLeavesSchemaAsItWas(t *testing.T) {
 		}
 		if _, err := coreOf(s).read.Query(context.Background(), "SELECT * FROM half_made"); err == nil {
 			t.Fatalf("table from the failed migration exists")
+		}
+	})
+}
+
+// A batch member that fails makes SQLite's writer run the batch again (see
+// runBatch); the others' OutboxFor must still be asked once, and their
+// jobs queued once.
+func TestAcceptAsksOutboxForOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		boom := errors.New("template exploded")
+		const n = 48
+		var calls [n]atomic.Int32
+		results := make([]Accepted, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				in := sample(200+i, []byte("sealed"))
+				in.OutboxFor = func(a Accepted) ([]OutboxJob, error) {
+					calls[i].Add(1)
+					if i%3 == 0 {
+						return nil, boom
+					}
+					return []OutboxJob{{Kind: "reply.sensitive", Recipient: "member@example.org", Payload: []byte(a.Ref)}}, nil
+				}
+				results[i], errs[i] = h.s.Accept(ctx, in)
+			}(i)
+		}
+		wg.Wait()
+		for i := 0; i < n; i++ {
+			if c := calls[i].Load(); c != 1 {
+				t.Errorf("accept %d: OutboxFor called %d times, want 1", i, c)
+			}
+			if (i%3 == 0) != errors.Is(errs[i], boom) {
+				t.Errorf("accept %d: err = %v", i, errs[i])
+			}
+			if i%3 != 0 && len(results[i].Jobs) != 1 {
+				t.Errorf("accept %d: %d jobs queued, want 1", i, len(results[i].Jobs))
+			}
+		}
+		if got, want := h.count("outbox"), n-n/3; got != want {
+			t.Fatalf("%d outbox jobs, want %d", got, want)
+		}
+		if got, want := h.count("tickets"), n-n/3; got != want {
+			t.Fatalf("%d tickets, want %d", got, want)
+		}
+		if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK {
+			t.Fatalf("audit: %+v, %v", rep, err)
 		}
 	})
 }

@@ -18,6 +18,10 @@ type core struct {
 	// write runs fn in a write transaction: fn's changes commit together,
 	// durably, before write returns nil; if fn fails nothing of it stays.
 	write func(ctx context.Context, fn func(q dbtx) error) error
+	// writeRerunnable is write for an fn that may be run more than once
+	// in a transaction that is then rolled back (SQLite runs such writes
+	// without a savepoint each; see runBatch). nil: write.
+	writeRerunnable func(ctx context.Context, fn func(q dbtx) error) error
 	// read is a pool for queries outside any write.
 	read dbtx
 	// checkpoint makes deleted pages really gone from the WAL (SQLite);
@@ -33,6 +37,14 @@ type core struct {
 
 func newCore(o Options, d dialect) *core {
 	return &core{o: o, d: d, th: NewThreader(o.Secret), wake: make(chan struct{}, 1)}
+}
+
+// writeAgain runs fn through writeRerunnable where the backend has it.
+func (c *core) writeAgain(ctx context.Context, fn func(q dbtx) error) error {
+	if c.writeRerunnable != nil {
+		return c.writeRerunnable(ctx, fn)
+	}
+	return c.write(ctx, fn)
 }
 
 func (c *core) now() time.Time { return c.o.Now().UTC().Truncate(time.Microsecond) }

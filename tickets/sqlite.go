@@ -52,6 +52,9 @@ type sqliteStore struct {
 type writeReq struct {
 	ctx context.Context
 	fn  func(q dbtx) error
+	// rerun says fn may run more than once (see runBatch): everything it
+	// does is in the database or assigned, not accumulated, to variables.
+	rerun bool
 	// onConn, when set, is run alone on the writer's connection between
 	// batches (a WAL checkpoint, a test's PRAGMA) instead of fn.
 	onConn func(c *sql.Conn) error
@@ -122,6 +125,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		reqs: make(chan *writeReq), stop: make(chan struct{}), done: make(chan struct{})}
 	s.core.read = sqlDB{r}
 	s.core.write = s.write
+	s.core.writeRerunnable = s.writeRerunnable
 	s.core.checkpoint = s.doWALCheckpoint
 	s.core.ping = s.pingDB
 	s.core.close = s.shutdown
@@ -166,7 +170,15 @@ func sqliteUnique(err error) bool {
 // caller told "failed" about a committed ticket would answer 4xx for mail
 // that is kept (harmless with dedup, but untrue).
 func (s *sqliteStore) write(ctx context.Context, fn func(q dbtx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, err: make(chan error, 1)}
+	return s.send(ctx, &writeReq{ctx: ctx, fn: fn, err: make(chan error, 1)})
+}
+
+// writeRerunnable is write for an fn that may run more than once.
+func (s *sqliteStore) writeRerunnable(ctx context.Context, fn func(q dbtx) error) error {
+	return s.send(ctx, &writeReq{ctx: ctx, fn: fn, rerun: true, err: make(chan error, 1)})
+}
+
+func (s *sqliteStore) send(ctx context.Context, req *writeReq) error {
 	select {
 	case s.reqs <- req:
 	case <-ctx.Done():
@@ -235,84 +247,115 @@ func (s *sqliteStore) writer() {
 	}
 }
 
-// runBatch commits a batch in one transaction with a savepoint per member.
-// A member that fails is rolled back to its savepoint and told its error;
-// the others commit. If the transaction itself fails (disk full, I/O
-// error, SQLite rolled it back), every member is told, and nothing of any
-// of them stays.
+// runBatch commits a batch in one transaction. A member that fails is
+// rolled back alone and told its error; the others commit. If the
+// transaction itself fails (disk full, I/O error, SQLite rolled it back),
+// every member is told, and nothing of any of them stays.
+//
+// Savepoints cost: SQLite copies every page a member first touches into
+// its statement journal. So a batch whose members may all run twice goes
+// first without them; if a member fails, the whole transaction is rolled
+// back, that member keeps its error (it would fail the same way again:
+// same order, same data), and the rest run again, each in a savepoint.
+// Failures are rare (the inputs were checked before the writer saw them),
+// so nearly every batch commits on the first pass.
 func (s *sqliteStore) runBatch(batch []*writeReq) {
 	errs := make([]error, len(batch))
-	fail := func(err error) {
-		for i, r := range batch {
-			if errs[i] == nil {
-				errs[i] = err
-			}
-			r.err <- errs[i]
-		}
+	settled := make([]bool, len(batch))
+	rerunnable := true
+	for _, r := range batch {
+		rerunnable = rerunnable && r.rerun
 	}
+	if !rerunnable || s.runOnce(batch, errs, settled, false) {
+		s.runOnce(batch, errs, settled, true)
+	}
+	s.commits.Add(1)
+	s.writes.Add(int64(len(batch)))
+	for i, r := range batch {
+		r.err <- errs[i]
+	}
+}
+
+// runOnce runs the unsettled members of batch in one transaction, each in
+// its own savepoint or not, and commits what succeeded. It fills errs and
+// settled, and reports whether the members must run again with
+// savepoints (only when savepoints is false and one failed).
+func (s *sqliteStore) runOnce(batch []*writeReq, errs []error, settled []bool, savepoints bool) (again bool) {
+	// fail tells every unsettled member err.
+	fail := func(err error) bool {
+		for i := range batch {
+			if !settled[i] {
+				errs[i], settled[i] = err, true
+			}
+		}
+		return false
+	}
+	bg := context.Background()
 	// The statements run without the callers' contexts: cancelling one
 	// would interrupt SQLite and roll back the whole shared transaction.
 	b := &sqliteBatch{c: s.wc, stmts: s.stmts}
 	q := b.q()
 	// IMMEDIATE takes the write lock now: another process (the CLI) makes
 	// us wait on busy_timeout here instead of failing mid-transaction.
-	if _, err := q.Exec(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+	if _, err := q.Exec(bg, "BEGIN IMMEDIATE"); err != nil {
 		// Should an earlier transaction have been left open, end it so
 		// that the next batch can begin.
 		s.rollback()
-		fail(fmt.Errorf("begin write: %w", err))
-		return
+		return fail(fmt.Errorf("begin write: %w", err))
 	}
 	ok := 0
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			errs[i] = err
+		if settled[i] {
 			continue
 		}
-		if _, err := q.Exec(context.Background(), "SAVEPOINT m"); err != nil {
+		if err := r.ctx.Err(); err != nil {
+			errs[i], settled[i] = err, true
+			continue
+		}
+		if !savepoints {
+			if err := runGuarded(r.fn, q); err != nil {
+				s.rollback()
+				errs[i], settled[i] = err, true
+				return true
+			}
+			ok++
+			continue
+		}
+		if _, err := q.Exec(bg, "SAVEPOINT m"); err != nil {
 			s.rollback()
-			fail(fmt.Errorf("savepoint: %w", err))
-			return
+			return fail(fmt.Errorf("savepoint: %w", err))
 		}
 		m := b.mark()
-		errs[i] = runGuarded(r.fn, q)
-		if errs[i] != nil {
+		if err := runGuarded(r.fn, q); err != nil {
+			errs[i], settled[i] = err, true
 			b.rollbackTo(m)
-			if _, err := q.Exec(context.Background(), "ROLLBACK TO m"); err != nil {
+			if _, err := q.Exec(bg, "ROLLBACK TO m"); err != nil {
 				s.rollback()
-				fail(fmt.Errorf("roll back one write: %w (after: %w)", err, errs[i]))
-				return
+				return fail(fmt.Errorf("roll back one write: %w (after: %w)", err, errs[i]))
 			}
 		} else {
 			ok++
 		}
-		if _, err := q.Exec(context.Background(), "RELEASE m"); err != nil {
+		if _, err := q.Exec(bg, "RELEASE m"); err != nil {
 			s.rollback()
-			fail(fmt.Errorf("release savepoint: %w", err))
-			return
+			return fail(fmt.Errorf("release savepoint: %w", err))
 		}
 	}
-	s.commits.Add(1)
-	s.writes.Add(int64(len(batch)))
 	if ok == 0 {
 		s.rollback()
-	} else if err := b.flush(); err != nil {
+		return fail(nil)
+	}
+	if err := b.flush(); err != nil {
 		s.rollback()
-		fail(err)
-		return
-	} else if _, err := q.Exec(context.Background(), "COMMIT"); err != nil {
+		return fail(err)
+	}
+	if _, err := q.Exec(bg, "COMMIT"); err != nil {
 		// A failed COMMIT may leave the transaction open (SQLITE_BUSY) or
 		// already rolled back (I/O error, disk full): end it either way.
 		s.rollback()
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = fmt.Errorf("commit: %w", err)
-			}
-		}
+		return fail(fmt.Errorf("commit: %w", err))
 	}
-	for i, r := range batch {
-		r.err <- errs[i]
-	}
+	return fail(nil)
 }
 
 // rollback ends the writer's transaction, if one is still open; SQLite
