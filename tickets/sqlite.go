@@ -47,6 +47,9 @@ type sqliteStore struct {
 	// commits and writes count group commits and the writes they carried
 	// (benchmarks report writes per commit).
 	commits, writes atomic.Int64
+	// busy is the writer's time inside batches (ns): the serial part of
+	// every write, which bounds throughput however many callers wait.
+	busy atomic.Int64
 }
 
 type writeReq struct {
@@ -260,6 +263,8 @@ func (s *sqliteStore) writer() {
 // Failures are rare (the inputs were checked before the writer saw them),
 // so nearly every batch commits on the first pass.
 func (s *sqliteStore) runBatch(batch []*writeReq) {
+	start := time.Now()
+	defer func() { s.busy.Add(int64(time.Since(start))) }()
 	errs := make([]error, len(batch))
 	settled := make([]bool, len(batch))
 	rerunnable := true

@@ -10,10 +10,11 @@ import (
 
 // threadTarget is the ticket an inbound message joins.
 type threadTarget struct {
-	id     uuid.UUID
-	ref    string
-	status Status
-	by     ThreadedBy
+	id        uuid.UUID
+	ref       string
+	status    Status
+	requester string
+	by        ThreadedBy
 }
 
 // findThread decides, in this order, which existing ticket a message
@@ -84,6 +85,11 @@ func (c *core) findThread(ctx context.Context, q dbtx, in *Inbound) (threadTarge
 		if !t.usable() {
 			continue
 		}
+		// The requester is a participant without a row of their own.
+		if t.requester == sender {
+			t.by = ThreadSubject
+			return t, nil
+		}
 		var n int64
 		if err := one(q.QueryRow(ctx, "SELECT COUNT(*) FROM participants WHERE ticket_id = ? AND address = ?", t.id.String(), sender), &n); err != nil {
 			return threadTarget{}, fmt.Errorf("thread by subject: %w", err)
@@ -105,7 +111,7 @@ func (t threadTarget) usable() bool {
 func (c *core) ticketForThread(ctx context.Context, q dbtx, where string, arg any) (threadTarget, error) {
 	var t threadTarget
 	var id, status string
-	err := one(q.QueryRow(ctx, "SELECT id, ref, status FROM tickets WHERE "+where, arg), &id, &t.ref, &status)
+	err := one(q.QueryRow(ctx, "SELECT id, ref, status, requester FROM tickets WHERE "+where, arg), &id, &t.ref, &status, &t.requester)
 	if err == ErrNotFound {
 		return threadTarget{}, nil
 	}
