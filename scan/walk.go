@@ -331,6 +331,12 @@ func (w *walker) multipart(ctype, boundary string, body []byte, where string, de
 	}
 	mr := textproto.NewMultipartReader(bytes.NewReader(body), boundary)
 	n := 0
+	// The parts of multipart/alternative are one text in several forms: a
+	// number in both the plain and the HTML body is one finding, not two.
+	var shown map[findingKey]int
+	if ctype == "multipart/alternative" {
+		shown = map[findingKey]int{}
+	}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -353,7 +359,11 @@ func (w *walker) multipart(ctype, boundary string, body []byte, where string, de
 			w.unscannable(loc, ReasonTooLarge)
 			return
 		}
+		before := len(w.res.Findings)
 		w.entity(p.Header, data, where, depth+1)
+		if shown != nil {
+			w.res.Findings = append(w.res.Findings[:before], sameOnce(shown, w.res.Findings[before:])...)
+		}
 		if rerr != nil {
 			// The part ended early (no closing boundary): what we read was
 			// scanned, but the member's message may hold more.
@@ -361,6 +371,31 @@ func (w *walker) multipart(ctype, boundary string, body []byte, where string, de
 			return
 		}
 	}
+}
+
+// findingKey is what tells two findings of alternatives apart.
+type findingKey struct {
+	kind         Kind
+	last4, where string
+}
+
+// sameOnce returns the findings of one alternative that the alternatives
+// before it did not already report (as many times), and notes them in
+// shown.
+func sameOnce(shown map[findingKey]int, fs []Finding) []Finding {
+	here := map[findingKey]int{}
+	var keep []Finding
+	for _, f := range fs {
+		k := findingKey{f.Type, f.Last4, f.Where}
+		here[k]++
+		if here[k] > shown[k] {
+			keep = append(keep, f)
+		}
+	}
+	for k, c := range here {
+		shown[k] = max(shown[k], c)
+	}
+	return keep
 }
 
 // archive walks the entries of a zip or gzip attachment.

@@ -100,6 +100,9 @@ func TestWalk(t *testing.T) {
 			"Content-Type: message/rfc822; name=fwd.eml\r\n\r\nFrom: x@example.org\r\nSubject: SSN 489-36-8350\r\n\r\nand 4111111111111111\r\n")), "attachment:fwd.eml=pan:1111 attachment:fwd.eml=ssn:8350"},
 		{"encrypted smime", msg("Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n", b64([]byte("0\x82garbage"))), "attachment:smime.p7m!encrypted"},
 		{"truncated multipart", msg("Content-Type: multipart/mixed; boundary=b\r\n", []byte("--b\r\nContent-Type: text/plain\r\n\r\ncard 4111 1111 1111 1111 and mo")), "body!truncated body=pan:1111"},
+		{"alternatives report a number once", msg("Content-Type: multipart/alternative; boundary=b\r\n", multipart(
+			"Content-Type: text/plain\r\n\r\ncard 4111 1111 1111 1111, twice: 4111111111111111",
+			"Content-Type: text/html\r\n\r\n<p>card 4111 1111 1111 1111, twice: 4111111111111111</p>")), "body=pan:1111 body=pan:1111"},
 		{"not a message at all", []byte("just some text with SSN 489-36-8350\nand more\n"), "body=ssn:8350"},
 	}
 	sc := New(DefaultLimits())
