@@ -28,7 +28,9 @@ type core struct {
 	// nil where there is nothing to do.
 	checkpoint func(ctx context.Context) error
 	ping       func(ctx context.Context) error
-	close      func() error
+	// snapshot runs fn's reads in one consistent snapshot of the store.
+	snapshot func(ctx context.Context, fn func(q dbtx) error) error
+	close    func() error
 
 	wake      chan struct{}
 	closeOnce sync.Once

@@ -199,6 +199,9 @@ type AuditEvent struct {
 	Detail   map[string]string `json:"detail,omitempty"` // refs, counts, causes; never text
 	PrevHash string            `json:"prev_hash"`        // hex
 	Hash     string            `json:"hash"`             // hex
+	// Chain is the chain the event is linked into: always 1 on SQLite; on
+	// PostgreSQL whichever chain was free (see audit.go).
+	Chain int64 `json:"chain,omitempty"`
 }
 
 // Audit actions written by the store itself.

@@ -12,7 +12,9 @@ import (
 
 // Migrations are SQL files named NNNN_what.sql, embedded in the binary and
 // applied in order at start, all pending ones in one transaction: a
-// migration that fails halfway leaves the schema as it was.
+// migration that fails halfway leaves the schema as it was. Where the two
+// backends need different SQL, a version comes as NNNN_what.sqlite.sql and
+// NNNN_what.postgres.sql, and each backend applies its own.
 
 //go:embed migrations/*.sql
 var embeddedMigrations embed.FS
@@ -26,7 +28,12 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations(fsys fs.FS) ([]migration, error) {
+// migrationDrivers are the backends a migration file may be limited to.
+var migrationDrivers = []string{"sqlite", "postgres"}
+
+// loadMigrations lists the migrations driver applies; "" lists every
+// file, whichever backend it is for.
+func loadMigrations(fsys fs.FS, driver string) ([]migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
@@ -34,6 +41,9 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	var out []migration
 	for _, n := range names {
 		base := n[strings.LastIndexByte(n, '/')+1:]
+		if only := migrationDriver(base); driver != "" && only != "" && only != driver {
+			continue
+		}
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.ParseInt(num, 10, 64)
 		if !ok || err != nil || v <= 0 {
@@ -46,7 +56,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		out = append(out, migration{version: v, name: base, sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i := 1; i < len(out); i++ {
+	for i := 1; i < len(out) && driver != ""; i++ {
 		if out[i].version == out[i-1].version {
 			return nil, fmt.Errorf("migrations %s and %s share a version", out[i-1].name, out[i].name)
 		}
@@ -54,11 +64,22 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return out, nil
 }
 
-// migrate brings the schema up to date. begin runs fn in one transaction;
-// lock, if set, is a statement run first in it to keep two nodes starting
-// at once from migrating together; translate adapts the common SQL.
-func migrate(ctx context.Context, begin func(ctx context.Context, fn func(q dbtx) error) error, lock string, translate func(string) string) error {
-	ms, err := loadMigrations(migrationFS)
+// migrationDriver is the backend a file name is limited to, or "".
+func migrationDriver(base string) string {
+	for _, d := range migrationDrivers {
+		if strings.HasSuffix(base, "."+d+".sql") {
+			return d
+		}
+	}
+	return ""
+}
+
+// migrate brings driver's schema up to date. begin runs fn in one
+// transaction; lock, if set, is a statement run first in it to keep two
+// nodes starting at once from migrating together; translate adapts the
+// common SQL.
+func migrate(ctx context.Context, driver string, begin func(ctx context.Context, fn func(q dbtx) error) error, lock string, translate func(string) string) error {
+	ms, err := loadMigrations(migrationFS, driver)
 	if err != nil {
 		return err
 	}
@@ -103,7 +124,7 @@ func migrate(ctx context.Context, begin func(ctx context.Context, fn func(q dbtx
 
 // SchemaVersion is the newest migration this binary carries.
 func SchemaVersion() int64 {
-	ms, err := loadMigrations(embeddedMigrations)
+	ms, err := loadMigrations(embeddedMigrations, "")
 	if err != nil || len(ms) == 0 {
 		return 0
 	}

@@ -23,6 +23,10 @@ type pgStore struct {
 	pool *pgxpool.Pool
 }
 
+// pgDefaultMaxConns is the pool size when the DSN does not set
+// pool_max_conns.
+const pgDefaultMaxConns = 16
+
 // migrationLock is an arbitrary constant naming intake's migration lock.
 const migrationLock = "SELECT pg_advisory_xact_lock(7234501)"
 
@@ -34,6 +38,12 @@ func openPostgres(ctx context.Context, o Options) (Store, error) {
 	if err != nil {
 		// The parse error may quote the DSN, password and all: say less.
 		return nil, fmt.Errorf("open postgres store: dsn is not valid")
+	}
+	if !strings.Contains(o.DSN, "pool_max_conns") {
+		// pgxpool's default (the number of CPUs, at least 4) lets only that
+		// many accepts wait on a commit at once; PostgreSQL flushes the
+		// commits waiting together with one fsync, so allow more.
+		cfg.MaxConns = pgDefaultMaxConns
 	}
 	if o.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = o.Schema
@@ -64,12 +74,13 @@ func openPostgres(ctx context.Context, o Options) (Store, error) {
 		isUnique:   pgUnique,
 	}
 	s := &pgStore{core: newCore(o, d), pool: pool}
-	s.core.read = pgDB{pool}
+	s.core.read = pgDB{q: pool}
 	s.core.write = s.write
+	s.core.snapshot = s.snapshot
 	s.core.ping = func(ctx context.Context) error { return pool.Ping(ctx) }
 	s.core.close = func() error { pool.Close(); return nil }
 	translate := func(sql string) string { return strings.ReplaceAll(sql, "BLOB", "BYTEA") }
-	if err := migrate(ctx, s.write, migrationLock, translate); err != nil {
+	if err := migrate(ctx, "postgres", s.write, migrationLock, translate); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
@@ -109,7 +120,7 @@ func (s *pgStore) writeOnce(ctx context.Context, fn func(q dbtx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	if err := runGuarded(fn, pgDB{tx}); err != nil {
+	if err := runGuarded(fn, pgDB{q: tx, st: &pgTxState{}}); err != nil {
 		// If the server went away the rollback fails too; the transaction
 		// is gone with the connection either way.
 		_ = tx.Rollback(context.WithoutCancel(ctx))
@@ -128,7 +139,28 @@ type pgQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-type pgDB struct{ q pgQuerier }
+type pgDB struct {
+	q  pgQuerier
+	st *pgTxState // nil outside a write transaction
+}
+
+// pgTxState is what a write transaction remembers between statements:
+// the audit chain it holds, and that chain's head as it has left it.
+type pgTxState struct {
+	chain int64
+	head  chainHead
+}
+
+// snapshot runs fn in a read-only REPEATABLE READ transaction: every
+// statement sees the same snapshot.
+func (s *pgStore) snapshot(ctx context.Context, fn func(q dbtx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("begin snapshot: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	return fn(pgDB{q: tx})
+}
 
 func (d pgDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	tag, err := d.q.Exec(ctx, rebind(q), args...)

@@ -127,6 +127,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 	s := &sqliteStore{core: newCore(o, d), w: w, r: r,
 		reqs: make(chan *writeReq), stop: make(chan struct{}), done: make(chan struct{})}
 	s.core.read = sqlDB{r}
+	s.core.snapshot = s.snapshot
 	s.core.write = s.write
 	s.core.writeRerunnable = s.writeRerunnable
 	s.core.checkpoint = s.doWALCheckpoint
@@ -144,7 +145,7 @@ func openSQLite(ctx context.Context, o Options) (Store, error) {
 		}
 		return tx.Commit()
 	}
-	if err := migrate(ctx, direct, "", func(s string) string { return s }); err != nil {
+	if err := migrate(ctx, "sqlite", direct, "", func(s string) string { return s }); err != nil {
 		r.Close()
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
@@ -379,6 +380,17 @@ func runGuarded(fn func(q dbtx) error, q dbtx) (err error) {
 		}
 	}()
 	return fn(q)
+}
+
+// snapshot runs fn in one read transaction: WAL keeps every statement in
+// it on the snapshot its first read took.
+func (s *sqliteStore) snapshot(ctx context.Context, fn func(q dbtx) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin snapshot: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(sqlTx{x: tx})
 }
 
 func (s *sqliteStore) pingDB(ctx context.Context) error {

@@ -22,8 +22,7 @@ type sqliteBatch struct {
 	c      *sql.Conn
 	stmts  *stmtCache
 	loaded bool // head read from the database in this transaction
-	seq    int64
-	hash   string
+	head   chainHead
 	events []AuditEvent
 	// details holds each event's detail, already encoded for its column.
 	details []string
@@ -32,31 +31,31 @@ type sqliteBatch struct {
 // batchMark is what a member's savepoint must restore on rollback.
 type batchMark struct {
 	loaded bool
-	seq    int64
-	hash   string
+	head   chainHead
 	n      int
 }
 
 func (b *sqliteBatch) mark() batchMark {
-	return batchMark{b.loaded, b.seq, b.hash, len(b.events)}
+	return batchMark{b.loaded, b.head, len(b.events)}
 }
 
 func (b *sqliteBatch) rollbackTo(m batchMark) {
-	b.loaded, b.seq, b.hash = m.loaded, m.seq, m.hash
+	b.loaded, b.head = m.loaded, m.head
 	b.events, b.details = b.events[:m.n], b.details[:m.n]
 }
 
 // appendAudit links e onto the in-memory head. e.At and e.Detail are set.
 func (b *sqliteBatch) appendAudit(e AuditEvent) (AuditEvent, error) {
 	if !b.loaded {
-		if err := one(b.q().QueryRow(context.Background(), "SELECT seq, hash FROM audit_head WHERE id = 1"), &b.seq, &b.hash); err != nil {
+		h := &b.head
+		if err := one(b.q().QueryRow(context.Background(), "SELECT seq, hash, events FROM audit_head WHERE id = 1"), &h.seq, &h.hash, &h.events); err != nil {
 			return e, fmt.Errorf("read audit head: %w", err)
 		}
 		b.loaded = true
 	}
-	e.Seq, e.PrevHash = b.seq+1, b.hash
+	e.Chain, e.Seq, e.PrevHash = 1, b.head.seq+1, b.head.hash
 	e.Hash = eventHash(e)
-	b.seq, b.hash = e.Seq, e.Hash
+	b.head = chainHead{seq: e.Seq, hash: e.Hash, events: b.head.events + 1}
 	b.events = append(b.events, e)
 	b.details = append(b.details, jsonText(e.Detail))
 	return e, nil
@@ -85,16 +84,16 @@ func (b *sqliteBatch) flush() error {
 				break
 			}
 		}
-		args := make([]any, 0, 9*n)
+		args := make([]any, 0, 10*n)
 		for i, e := range rest[:n] {
-			args = append(args, e.Seq, micros(e.At), e.Actor, e.Action, e.TicketID, e.ItemID, details[i], e.PrevHash, e.Hash)
+			args = append(args, e.Seq, micros(e.At), e.Actor, e.Action, e.TicketID, e.ItemID, details[i], e.PrevHash, e.Hash, e.Chain)
 		}
 		if _, err := q.Exec(context.Background(), auditInsertSQL(n), args...); err != nil {
 			return fmt.Errorf("append audit events: %w", err)
 		}
 		rest, details = rest[n:], details[n:]
 	}
-	if _, err := q.Exec(context.Background(), "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", b.seq, b.hash); err != nil {
+	if _, err := q.Exec(context.Background(), "UPDATE audit_head SET seq = ?, hash = ?, events = ? WHERE id = 1", b.head.seq, b.head.hash, b.head.events); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
 	return nil
@@ -104,7 +103,7 @@ var auditInsertSQLs = func() map[int]string {
 	m := map[int]string{}
 	for _, n := range auditInsertRows {
 		m[n] = "INSERT INTO audit (" + auditCols + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
 	}
 	return m
 }()
