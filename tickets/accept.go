@@ -246,13 +246,13 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 	tid := acc.TicketID.String()
 	if acc.Threaded {
 		// A reply reopens a ticket staff thought done; spam stays spam.
-		if _, err := q.Exec(ctx, `UPDATE tickets SET
+		if err := q.Defer(ctx, "update ticket", `UPDATE tickets SET
 			status = CASE WHEN status IN ('solved', 'pending') THEN 'open' ELSE status END,
 			sensitive = CASE WHEN ? = 1 THEN 1 ELSE sensitive END,
 			withheld = CASE WHEN ? = 1 THEN 1 ELSE withheld END,
 			messages = messages + 1, updated_at = ? WHERE id = ?`,
 			b2i(sensitive), b2i(withheld), micros(p.now), tid); err != nil {
-			return acc, fmt.Errorf("update ticket: %w", err)
+			return acc, err
 		}
 	} else {
 		// A ref already taken (rare: 32^6 refs) inserts nothing, and
@@ -284,40 +284,42 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 	// requester needs no row (threading compares tickets.requester): that
 	// is two fewer b-tree pages in every new ticket's commit.
 	if p.sender != "" && target.by != ThreadSubject && acc.Threaded && p.sender != target.requester {
-		if _, err := q.Exec(ctx, "INSERT INTO participants (ticket_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING", tid, p.sender); err != nil {
-			return acc, fmt.Errorf("insert participant: %w", err)
+		if err := q.Defer(ctx, "insert participant", "INSERT INTO participants (ticket_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING", tid, p.sender); err != nil {
+			return acc, err
 		}
 	}
 
-	if _, err := q.Exec(ctx, `INSERT INTO messages (id, ticket_id, kind, message_id, in_reply_to, refs, from_addr, from_name,
+	// The rows below need no answer but success: Defer lets PostgreSQL
+	// take them in one round trip with the next statement that does.
+	if err := q.Defer(ctx, "insert message", `INSERT INTO messages (id, ticket_id, kind, message_id, in_reply_to, refs, from_addr, from_name,
 		subject, envelope, headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.msgID.String(), tid, string(KindInbound), p.messageID, p.inReplyTo, p.refs, p.sender, in.FromName,
 		in.Subject, p.envelope, p.headers, in.AuthResults, in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC,
 		p.findings, p.unscannable, idText(p.qID), in.Size, micros(p.now)); err != nil {
-		return acc, fmt.Errorf("insert message: %w", err)
+		return acc, err
 	}
 	for i, part := range in.Parts {
-		if _, err := q.Exec(ctx, `INSERT INTO parts (message_id, idx, location, content_type, filename, html, body, withheld, reason)
+		if err := q.Defer(ctx, "insert part "+strconv.Itoa(i), `INSERT INTO parts (message_id, idx, location, content_type, filename, html, body, withheld, reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.msgID.String(), i, part.Where, part.ContentType, part.Filename, b2i(part.HTML), withheldText(part), b2i(part.Withheld), part.Reason); err != nil {
-			return acc, fmt.Errorf("insert part %d: %w", i, err)
+			return acc, err
 		}
 	}
 	for i, a := range in.Attachments {
-		if _, err := q.Exec(ctx, `INSERT INTO attachments (id, message_id, idx, name, content_type, size, sha256, content)
+		if err := q.Defer(ctx, "insert attachment "+strconv.Itoa(i), `INSERT INTO attachments (id, message_id, idx, name, content_type, size, sha256, content)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.attIDs[i].String(), p.msgID.String(), i, a.Name, a.ContentType, len(a.Content), p.attSums[i], orEmpty(a.Content)); err != nil {
-			return acc, fmt.Errorf("insert attachment %d: %w", i, err)
+			return acc, err
 		}
 	}
 	if in.Sealed != nil {
 		retain := p.now.Add(time.Duration(c.o.RetentionDays) * 24 * time.Hour)
-		if _, err := q.Exec(ctx, `INSERT INTO quarantine (id, ticket_id, message_id, state, causes, findings, unscannable,
+		if err := q.Defer(ctx, "insert quarantine item", `INSERT INTO quarantine (id, ticket_id, message_id, state, causes, findings, unscannable,
 			sealed, sealed_size, created_at, retain_until, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.qID.String(), tid, p.msgID.String(), string(QuarantineHeld), jsonText(orEmpty(p.causes)), p.findings, p.unscannable,
 			in.Sealed, len(in.Sealed), micros(p.now), micros(retain), micros(p.now)); err != nil {
-			return acc, fmt.Errorf("insert quarantine item: %w", err)
+			return acc, err
 		}
 	}
 

@@ -117,33 +117,39 @@ func (c *core) appendAuditPG(ctx context.Context, q pgDB, e AuditEvent) (AuditEv
 		return e, fmt.Errorf("append audit event: not in a transaction")
 	}
 	if st.chain == 0 {
-		if err := c.lockChain(ctx, q); err != nil {
+		if err := c.lockChain(ctx, q, &e.Seq); err != nil {
 			return e, err
 		}
-	}
-	if err := one(q.QueryRow(ctx, "SELECT nextval('audit_seq')"), &e.Seq); err != nil {
+	} else if err := one(q.QueryRow(ctx, "SELECT nextval('audit_seq')"), &e.Seq); err != nil {
 		return e, fmt.Errorf("next audit seq: %w", err)
 	}
-	e.Chain = st.chain
-	h, err := c.insertAudit(ctx, q, e, st.head)
-	if err == nil {
-		st.head = chainHead{seq: h.Seq, hash: h.Hash, events: st.head.events + 1}
+	e.Chain, e.PrevHash = st.chain, st.head.hash
+	e.Hash = eventHash(e)
+	// The event and its head in one statement, sent with the commit.
+	if err := q.Defer(ctx, "append audit event", `WITH e AS (INSERT INTO audit (`+auditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+		UPDATE audit_head SET seq = ?, hash = ?, events = ? WHERE id = ?`,
+		e.Seq, micros(e.At), e.Actor, e.Action, e.TicketID, e.ItemID, jsonText(e.Detail), e.PrevHash, e.Hash, e.Chain,
+		e.Seq, e.Hash, st.head.events+1, e.Chain); err != nil {
+		return e, err
 	}
-	return h, err
+	st.head = chainHead{seq: e.Seq, hash: e.Hash, events: st.head.events + 1}
+	return e, nil
 }
 
 // lockChain locks a chain's head for q's transaction: the first free one
-// from a random start, or, when every chain is held, waits for one.
-func (c *core) lockChain(ctx context.Context, q pgDB) error {
+// from a random start, or, when every chain is held, waits for one. The
+// same round trip draws the first event's seq.
+func (c *core) lockChain(ctx context.Context, q pgDB, seq *int64) error {
 	start := 1 + rand.Int64N(auditChains)
 	var h chainHead
-	for _, query := range []string{
-		"SELECT id, seq, hash, events FROM audit_head WHERE id >= ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-		"SELECT id, seq, hash, events FROM audit_head WHERE id < ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+	for _, where := range []string{
+		"id >= ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+		"id < ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
 		// Every chain is held: queue behind one.
-		"SELECT id, seq, hash, events FROM audit_head WHERE id = ? FOR UPDATE",
+		"id = ? FOR UPDATE",
 	} {
-		err := one(q.QueryRow(ctx, query, start), &q.st.chain, &h.seq, &h.hash, &h.events)
+		query := "SELECT h.id, h.seq, h.hash, h.events, nextval('audit_seq') FROM (SELECT id, seq, hash, events FROM audit_head WHERE " + where + ") h"
+		err := one(q.QueryRow(ctx, query, start), &q.st.chain, &h.seq, &h.hash, &h.events, seq)
 		if err == nil {
 			q.st.head = h
 			return nil

@@ -23,10 +23,6 @@ type pgStore struct {
 	pool *pgxpool.Pool
 }
 
-// pgDefaultMaxConns is the pool size when the DSN does not set
-// pool_max_conns.
-const pgDefaultMaxConns = 16
-
 // migrationLock is an arbitrary constant naming intake's migration lock.
 const migrationLock = "SELECT pg_advisory_xact_lock(7234501)"
 
@@ -38,12 +34,6 @@ func openPostgres(ctx context.Context, o Options) (Store, error) {
 	if err != nil {
 		// The parse error may quote the DSN, password and all: say less.
 		return nil, fmt.Errorf("open postgres store: dsn is not valid")
-	}
-	if !strings.Contains(o.DSN, "pool_max_conns") {
-		// pgxpool's default (the number of CPUs, at least 4) lets only that
-		// many accepts wait on a commit at once; PostgreSQL flushes the
-		// commits waiting together with one fsync, so allow more.
-		cfg.MaxConns = pgDefaultMaxConns
 	}
 	if o.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = o.Schema
@@ -120,7 +110,12 @@ func (s *pgStore) writeOnce(ctx context.Context, fn func(q dbtx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	if err := runGuarded(fn, pgDB{q: tx, st: &pgTxState{}}); err != nil {
+	q := pgDB{q: tx, st: &pgTxState{}}
+	err = runGuarded(fn, q)
+	if err == nil {
+		err = q.flush(ctx)
+	}
+	if err != nil {
 		// If the server went away the rollback fails too; the transaction
 		// is gone with the connection either way.
 		_ = tx.Rollback(context.WithoutCancel(ctx))
@@ -145,10 +140,18 @@ type pgDB struct {
 }
 
 // pgTxState is what a write transaction remembers between statements:
-// the audit chain it holds, and that chain's head as it has left it.
+// the audit chain it holds, that chain's head as it has left it, and the
+// deferred statements not yet sent.
 type pgTxState struct {
 	chain int64
 	head  chainHead
+	queue []deferred
+}
+
+// deferred is a statement held by Defer.
+type deferred struct {
+	what, sql string
+	args      []any
 }
 
 // snapshot runs fn in a read-only REPEATABLE READ transaction: every
@@ -163,6 +166,20 @@ func (s *pgStore) snapshot(ctx context.Context, fn func(q dbtx) error) error {
 }
 
 func (d pgDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	if d.pending() {
+		br, err := d.sendWith(ctx, q, args)
+		if err != nil {
+			return 0, err
+		}
+		tag, err := br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return 0, err
+		}
+		return tag.RowsAffected(), nil
+	}
 	tag, err := d.q.Exec(ctx, rebind(q), args...)
 	if err != nil {
 		return 0, err
@@ -171,6 +188,10 @@ func (d pgDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 }
 
 func (d pgDB) Query(ctx context.Context, q string, args ...any) (rows, error) {
+	// Rows stream; send what is held first rather than interleave.
+	if err := d.flush(ctx); err != nil {
+		return nil, err
+	}
 	r, err := d.q.Query(ctx, rebind(q), args...)
 	if err != nil {
 		return nil, err
@@ -179,8 +200,93 @@ func (d pgDB) Query(ctx context.Context, q string, args ...any) (rows, error) {
 }
 
 func (d pgDB) QueryRow(ctx context.Context, q string, args ...any) row {
+	if d.pending() {
+		br, err := d.sendWith(ctx, q, args)
+		if err != nil {
+			return errRow{err}
+		}
+		return pgBatchRow{br.QueryRow(), br}
+	}
 	return pgRow{d.q.QueryRow(ctx, rebind(q), args...)}
 }
+
+func (d pgDB) Defer(ctx context.Context, what string, q string, args ...any) error {
+	if d.st == nil {
+		if _, err := d.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	d.st.queue = append(d.st.queue, deferred{what, rebind(q), args})
+	return nil
+}
+
+func (d pgDB) pending() bool { return d.st != nil && len(d.st.queue) > 0 }
+
+// pgBatcher is what a pgx transaction offers to send a batch.
+type pgBatcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// sendWith sends the held statements and q in one round trip. The held
+// ones' results are read here; q's are left in the returned results, which
+// the caller closes.
+func (d pgDB) sendWith(ctx context.Context, q string, args []any) (pgx.BatchResults, error) {
+	sb, ok := d.q.(pgBatcher)
+	if !ok {
+		return nil, fmt.Errorf("deferred statements outside a transaction")
+	}
+	b := &pgx.Batch{}
+	held := d.st.queue
+	d.st.queue = nil
+	for _, h := range held {
+		b.Queue(h.sql, h.args...)
+	}
+	if q != "" {
+		b.Queue(rebind(q), args...)
+	}
+	br := sb.SendBatch(ctx, b)
+	for _, h := range held {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, fmt.Errorf("%s: %w", h.what, err)
+		}
+	}
+	return br, nil
+}
+
+// flush sends the held statements, if any.
+func (d pgDB) flush(ctx context.Context) error {
+	if !d.pending() {
+		return nil
+	}
+	br, err := d.sendWith(ctx, "", nil)
+	if err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+// pgBatchRow is a row that came in a batch; reading it ends the batch.
+type pgBatchRow struct {
+	r  pgx.Row
+	br pgx.BatchResults
+}
+
+func (r pgBatchRow) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type pgRows struct{ r pgx.Rows }
 

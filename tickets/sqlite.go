@@ -428,6 +428,13 @@ func (d sqlDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
+func (d sqlDB) Defer(ctx context.Context, what string, q string, args ...any) error {
+	if _, err := d.Exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 func (d sqlDB) Query(ctx context.Context, q string, args ...any) (rows, error) {
 	r, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -477,6 +484,13 @@ func (t sqlTx) Exec(_ context.Context, q string, args ...any) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+func (t sqlTx) Defer(ctx context.Context, what string, q string, args ...any) error {
+	if _, err := t.Exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 func (t sqlTx) Query(_ context.Context, q string, args ...any) (rows, error) {

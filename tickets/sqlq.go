@@ -18,6 +18,11 @@ type dbtx interface {
 	Exec(ctx context.Context, query string, args ...any) (int64, error)
 	Query(ctx context.Context, query string, args ...any) (rows, error)
 	QueryRow(ctx context.Context, query string, args ...any) row
+	// Defer runs a statement whose only result is whether it failed. The
+	// backend may hold it and send it with the next statement or the
+	// commit, in one round trip (PostgreSQL in a write transaction); its
+	// error then comes from that call, wrapped with what.
+	Defer(ctx context.Context, what string, query string, args ...any) error
 }
 
 type rows interface {
