@@ -14,33 +14,44 @@ import (
 // whose UTF-8 lead byte is 0xD9: Latin, Greek and Cyrillic letters (lead
 // bytes 0xC2-0xD8) and continuation bytes are passed over here.
 func nextCandidate(text []byte, i int) int {
-	const (
-		high = 0x8080808080808080
-		// Adding 0x50 to a byte below 0x80 sets its high bit iff it is >= '0';
-		// adding 0x46 iff it is > '9'. No byte carries into the next.
-		addGE0 = 0x5050505050505050
-		addGT9 = 0x4646464646464646
-	)
-	for ; i+8 <= len(text); i += 8 {
-		x := binary.LittleEndian.Uint64(text[i:])
-		y := x &^ high
-		m := ((y + addGE0) &^ (y + addGT9)) & high &^ (x & high)
-		if x&high != 0 {
-			// Some byte is not ASCII: look at this word byte by byte.
-			for k := 0; k < 8; k++ {
-				if c := text[i+k]; c-'0' < 10 || c >= 0xD9 {
-					return i + k
-				}
+	// Two words per step: prose has no candidate in most of them.
+	for ; i+16 <= len(text); i += 16 {
+		x1 := binary.LittleEndian.Uint64(text[i:])
+		x2 := binary.LittleEndian.Uint64(text[i+8:])
+		if (x1|x2)&high != 0 {
+			if j := candidateIn(text, i, 16); j >= 0 {
+				return j
 			}
 			continue
 		}
-		if m != 0 {
+		if m := asciiDigits(x1); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
+		if m := asciiDigits(x2); m != 0 {
+			return i + 8 + bits.TrailingZeros64(m)/8
+		}
 	}
-	for ; i < len(text); i++ {
-		if c := text[i]; c >= 0xD9 || (c >= '0' && c <= '9') {
-			return i
+	if j := candidateIn(text, i, len(text)-i); j >= 0 {
+		return j
+	}
+	return -1
+}
+
+const high = 0x8080808080808080
+
+// asciiDigits has the high bit set in each byte of x (all below 0x80) that
+// is an ASCII digit: (b ^ '0') < 10. A borrow can only mark bytes above a
+// digit, so the lowest mark is always exact.
+func asciiDigits(x uint64) uint64 {
+	v := x ^ 0x3030303030303030
+	return (v - 0x0A0A0A0A0A0A0A0A) &^ v & high
+}
+
+// candidateIn looks at n bytes from i one at a time.
+func candidateIn(text []byte, i, n int) int {
+	for k := i; k < i+n; k++ {
+		if c := text[k]; c-'0' < 10 || c >= 0xD9 {
+			return k
 		}
 	}
 	return -1
