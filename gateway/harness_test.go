@@ -285,12 +285,17 @@ func sendMail(t testing.TB, addr, from string, rcpts []string, msg string) (int,
 		}
 	}
 	r.expect("DATA", 354)
-	r.send(msg)
 	if !strings.HasSuffix(msg, "\r\n") {
-		r.send("\r\n")
+		msg += "\r\n"
 	}
-	code, text := r.cmd(".")
-	r.cmd("QUIT")
+	// The server may refuse the message and hang up before it is all
+	// written (an overlong line): then its reply is what was said.
+	r.c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := r.c.Write([]byte(msg + ".\r\n")); err != nil {
+		return r.reply()
+	}
+	code, text := r.reply()
+	r.c.Write([]byte("QUIT\r\n")) // the server may be gone already
 	return code, text
 }
 
