@@ -49,8 +49,8 @@ func (d *detector) detect(text []byte, out []Match) []Match {
 			i += size
 			continue
 		}
-		if end, short := shortRun(text, i); short {
-			i = end // fewer than nine digits: neither an SSN nor a card
+		if end, skip := shortRun(text, i); skip {
+			i = end
 			continue
 		}
 		next := d.r.parse(text, i)
@@ -130,38 +130,52 @@ func (d *detector) newMatch(kind Kind, text []byte, r *run, i, j int) Match {
 	return m
 }
 
-// shortRun is the fast path for the many short numbers of prose (dates,
-// times, amounts): it follows ASCII digits and the simple one-byte
-// separators, and reports the run's end when the run certainly holds fewer
-// than nine digits. Anything less simple is left to run.parse.
-func shortRun(text []byte, i int) (end int, short bool) {
-	n := 0
+// shortRun is the fast path for the many numbers that cannot be an SSN or
+// a card: the short ones of prose (dates, times, amounts) and the single
+// unbroken ids and timestamps of exports. It follows ASCII digits and the
+// simple one-byte separators and reports the run's end when the run
+// certainly holds no candidate. Anything less simple is left to run.parse.
+func shortRun(text []byte, i int) (end int, skip bool) {
+	n, groups := 0, 0
 	for {
+		start := i
 		for i < len(text) && text[i]-'0' < 10 {
 			i++
-			n++
 		}
-		if n >= 9 || i >= len(text) {
-			return i, n < 9
+		n += i - start
+		groups++
+		if i >= len(text) {
+			return i, noCandidate(n, groups)
 		}
 		switch c := text[i]; c {
-		case ' ', '-', '.', '*', '/', ',', ':':
-			if c == ' ' || c == '-' || c == '.' || c == '*' {
-				if i+1 < len(text) && text[i+1]-'0' < 10 {
-					i++
-					continue
-				}
-				if i+1 < len(text) && (text[i+1] >= 0x80 || text[i+1] == ' ' || text[i+1] == '*' || text[i+1] == '\r' || text[i+1] == '\n' || text[i+1] == '-') {
-					return i, false // a longer separator: let parse decide
-				}
+		case ' ', '-', '.', '*':
+			next := byte(0)
+			if i+1 < len(text) {
+				next = text[i+1]
 			}
-			return i, true
+			if next-'0' < 10 {
+				if n >= 9 {
+					return i, false // long and joined: let parse decide
+				}
+				i++
+				continue
+			}
+			if next >= 0x80 || next == ' ' || next == '*' || next == '\r' || next == '\n' || next == '-' {
+				return i, false // a longer separator: let parse decide
+			}
+			return i, noCandidate(n, groups)
 		case '\r', '\n', '=', '&':
 			return i, false
 		}
 		if text[i] >= 0x80 {
 			return i, false
 		}
-		return i, true
+		return i, noCandidate(n, groups)
 	}
+}
+
+// noCandidate: fewer than nine digits, or one unbroken group whose length
+// is neither an SSN's (9) nor a card's (13-19).
+func noCandidate(n, groups int) bool {
+	return n < 9 || (groups == 1 && n != 9 && (n < minPAN || n > maxPAN))
 }
