@@ -144,7 +144,7 @@ func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error {
 	s.cur.from = from
 	return nil
 }
-func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error   { s.cur.to = to; return nil }
+func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error { s.cur.to = to; return nil }
 func (s *relaySession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -462,7 +462,9 @@ func TestServeReplyAfterSmarthostOutage(t *testing.T) {
 	defer cancel()
 	readyCh := make(chan running, 1)
 	errCh := make(chan error, 1)
-	go func() { errCh <- serve(ctx, cfg, newLogger(&lockedBuffer{}, "info"), nil, func(r running) { readyCh <- r }) }()
+	go func() {
+		errCh <- serve(ctx, cfg, newLogger(&lockedBuffer{}, "info"), nil, func(r running) { readyCh <- r })
+	}()
 	var r running
 	select {
 	case r = <-readyCh:
