@@ -59,6 +59,12 @@ type SMTP struct {
 	// sender's domain publishes p=reject. Off by default: member mail that
 	// fails DMARC (mailing lists, forwarders) is accepted and flagged.
 	RejectDMARCFail bool `toml:"reject_dmarc_fail"`
+
+	// BareLFNetworks are the client networks whose bare LF line ends are
+	// made CRLF instead of refused (local tools such as curl send files
+	// with LF line ends). A "." alone on a line not between two CRLFs (SMTP
+	// smuggling) is refused from everyone.
+	BareLFNetworks []string `toml:"bare_lf_networks"`
 }
 
 type Store struct {
@@ -149,6 +155,7 @@ func Default() Config {
 			SessionTimeout: Duration(30 * time.Minute),
 			MaxLineLength:  4096,
 			MaxErrors:      10,
+			BareLFNetworks: []string{"127.0.0.0/8", "::1/128"},
 			ShutdownGrace:  Duration(30 * time.Second),
 		},
 		Store:      Store{Driver: "sqlite"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -110,6 +111,11 @@ func (c *Config) Validate() error {
 	}
 	if s.MaxErrors < 1 {
 		bad("smtp.max_errors", "must be at least 1")
+	}
+	for _, n := range s.BareLFNetworks {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			bad("smtp.bare_lf_networks", "%q is not a network such as 127.0.0.0/8", n)
+		}
 	}
 
 	switch c.Store.Driver {

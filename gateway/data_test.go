@@ -11,35 +11,54 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-func TestCRLFOnly(t *testing.T) {
+// TestNewlines: what strict and normalizing reads accept, and what the
+// stored message looks like.
+func TestNewlines(t *testing.T) {
 	cases := []struct {
-		in    string
-		ok    bool
-		endCR bool
+		in        string
+		strict    bool   // accepted from an untrusted client
+		normal    bool   // accepted from a trusted (loopback) client
+		normalOut string // stored, when normalized
 	}{
-		{"", true, false},
-		{"abc", true, false},
-		{"a\r\nb\r\n", true, false},
-		{"a\r\nb\r", true, true},
-		{"a\nb", false, false},
-		{"a\rb", false, false},
-		{"\n", false, false},
-		{"a\r\r\n", false, false},
-		{"a\r\n.\n", false, false}, // <LF>.<LF> smuggling
-		{"a\r\n.\r", true, true},
+		{"", true, true, ""},
+		{"abc\r\n", true, true, "abc\r\n"},
+		{"a\r\nb\r\n", true, true, "a\r\nb\r\n"},
+		{"a\nb\n", false, true, "a\r\nb\r\n"},
+		{"a\rb\r\n", false, false, ""},
+		{"a\r\r\n", false, false, ""},
+		{"a\r", false, false, ""},
+		{"a\r\n.\n", false, false, ""},                // <LF>.<LF> after CRLF: smuggling
+		{"a\n.\nMAIL FROM:<x@y>\n", false, false, ""}, // the classic
+		{"a\n.\r\nb\r\n", false, false, ""},
+		{"a\r.\r\nb\r\n", false, false, ""},
+		{"a\n..\nb\n", false, true, "a\r\n..\r\nb\r\n"},
+		{"a\n.b\n", false, true, "a\r\n.b\r\n"},
+		{"a\r\n\nb\n", false, false, ""}, // CRLF . LF after go-smtp ate the dot
+		{"\nb\r\n", false, false, ""},
+		{"a\n\nb\n", false, true, "a\r\n\r\nb\r\n"},
 	}
 	for _, tc := range cases {
-		ok, endCR := crlfOnly([]byte(tc.in), false)
-		if ok != tc.ok || (ok && endCR != tc.endCR) {
-			t.Errorf("crlfOnly(%q) = %v, %v; want %v, %v", tc.in, ok, endCR, tc.ok, tc.endCR)
+		for _, normalize := range []bool{false, true} {
+			// One byte at a time too: line ends split across reads.
+			for _, oneByte := range []bool{false, true} {
+				var r io.Reader = strings.NewReader(tc.in)
+				if oneByte {
+					r = iotest.OneByteReader(r)
+				}
+				var buf bytes.Buffer
+				rep := readMessage(r, &buf, 1<<20, normalize)
+				want := tc.strict
+				if normalize {
+					want = tc.normal
+				}
+				if got := rep.Code == 0; got != want {
+					t.Errorf("readMessage(%q, normalize %v, one byte %v) accepted %v, want %v", tc.in, normalize, oneByte, got, want)
+				}
+				if normalize && want && buf.String() != tc.normalOut {
+					t.Errorf("readMessage(%q) stored %q, want %q", tc.in, buf.String(), tc.normalOut)
+				}
+			}
 		}
-	}
-	// Across a chunk boundary.
-	if ok, _ := crlfOnly([]byte("\nx"), true); !ok {
-		t.Error("CR at the end of one chunk and LF at the start of the next refused")
-	}
-	if ok, _ := crlfOnly([]byte("x"), true); ok {
-		t.Error("CR at the end of one chunk followed by a letter accepted")
 	}
 }
 
@@ -65,7 +84,7 @@ func TestReadMessage(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if got := readMessage(tc.r, &buf, tc.max); got != tc.want {
+			if got := readMessage(tc.r, &buf, tc.max, false); got != tc.want {
 				t.Fatalf("readMessage = %+v, want %+v", got, tc.want)
 			}
 		})

@@ -80,7 +80,7 @@ func TestLineLengthLimit(t *testing.T) {
 // TestBDAT sends a message in CHUNKING's BDAT chunks (RFC 3030), as
 // Exchange and other MTAs do when offered.
 func TestBDAT(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.BareLFNetworks = nil })
 	msg := simpleMessage("chunked", "first chunk and second chunk, SSN 078-05-1123\n")
 	r := dialRaw(t, e.addr)
 	r.hello()

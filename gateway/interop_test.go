@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/intake-mail/intake/scan"
 	"math/big"
 	"net"
 	"os"
@@ -191,4 +192,35 @@ func writeTemp(t *testing.T, name, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestCurlInterop: curl's smtp:// upload sends the file as it is, with LF
+// line ends. From loopback (smtp.bare_lf_networks) they are made CRLF and
+// the message is filed; the masked ticket proves it was read line by line.
+func TestCurlInterop(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
+	}
+	e := newEnv(t, withTLS(t))
+	msg := writeTemp(t, "curl.eml", "From: m@member.example\nTo: help@support.localhost\nSubject: curl upload\nMessage-ID: <curl-1@member.example>\n\ncard 4111 1111 1111 1111\nthanks\n")
+	for _, tc := range []struct{ name, url string }{
+		{"plain", "smtp://" + e.addr},
+		{"STARTTLS", "smtp://" + e.addr},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"-sS", "-v", "--url", tc.url, "--mail-from", "m@member.example", "--mail-rcpt", "help@support.localhost", "--upload-file", msg}
+			if tc.name == "STARTTLS" {
+				args = append(args, "--ssl-reqd", "--insecure")
+			}
+			out := runTool(t, "curl", args...)
+			m := anyRef.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("curl saw no 250 queued as:\n%s", scan.MaskString(out))
+			}
+			d := e.ticket(m[1])
+			if !d.Sensitive || d.Subject != "curl upload" {
+				t.Errorf("ticket from curl: sensitive %v, subject %q", d.Sensitive, d.Subject)
+			}
+		})
+	}
 }

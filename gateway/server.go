@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,7 @@ type Server struct {
 	cert    atomic.Pointer[tls.Certificate]
 
 	hostname       string
+	bareLFNets     []netip.Prefix // clients whose bare LFs are made CRLF
 	sessionTimeout time.Duration
 	dataTimeout    time.Duration
 
@@ -85,6 +87,22 @@ type Server struct {
 	inflight  flight
 	nextID    atomic.Uint64
 	startedAt time.Time
+}
+
+// trustsBareLF reports whether ip is on a network whose bare LFs are
+// normalized rather than refused.
+func (s *Server) trustsBareLF(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.bareLFNets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // New checks opts and builds a Server; nothing listens until Start.
@@ -128,6 +146,13 @@ func New(opts Options) (*Server, error) {
 		sessionTimeout: durationOr(c.SessionTimeout.D(), 30*time.Minute),
 		dataTimeout:    durationOr(c.DataTimeout.D(), 3*time.Minute),
 		conns:          make(map[*conn]struct{}),
+	}
+	for _, n := range c.BareLFNetworks {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: smtp.bare_lf_networks: %w", err)
+		}
+		s.bareLFNets = append(s.bareLFNets, p.Masked())
 	}
 	s.hard, s.cancelHard = context.WithCancel(context.Background())
 

@@ -133,7 +133,7 @@ func (se *session) Data(r io.Reader) error {
 	start := time.Now()
 
 	var buf bytes.Buffer
-	if rep := readMessage(r, &buf, se.s.opts.SMTP.MaxMessageBytes); rep.Code != 0 {
+	if rep := readMessage(r, &buf, se.s.opts.SMTP.MaxMessageBytes, se.s.trustsBareLF(se.conn.ip)); rep.Code != 0 {
 		return se.refuse("data", rep)
 	}
 	se.s.metrics.sizeBytes.Observe(float64(buf.Len()))
