@@ -37,6 +37,18 @@ func FuzzDetect(f *testing.F) {
 		if masked := Mask(text, ms); len(ms) > 0 && len(masked) == 0 {
 			t.Fatal("masking lost the text")
 		}
+		// The fast path for short runs finds exactly what the parser finds.
+		noFastPath = true
+		slow := Detect(text)
+		noFastPath = false
+		if len(slow) != len(ms) {
+			t.Fatalf("fast path found %d numbers, full parser %d", len(ms), len(slow))
+		}
+		for i := range ms {
+			if ms[i] != slow[i] {
+				t.Fatalf("fast path and full parser differ: %s vs %s", ms[i].Masked, slow[i].Masked)
+			}
+		}
 	})
 }
 
