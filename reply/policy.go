@@ -125,7 +125,10 @@ func (p Policy) Decide(in Inbound) Decision {
 	if d.Template == TemplateSensitive && in.History.SensitiveLast24h >= max(p.SensitivePerDay, 0) {
 		return no(ReasonRateSensitive)
 	}
-	if in.History.RepliesLastHour >= max(p.RepliesPerHour, 0) {
+	// The sensitive-data reply is what the member most needs and has its
+	// own, stricter cap (one a day): other replies cannot use up its turn.
+	// It still counts toward the hourly cap of the others.
+	if d.Template != TemplateSensitive && in.History.RepliesLastHour >= max(p.RepliesPerHour, 0) {
 		return no(ReasonRateHourly)
 	}
 	d.To = to

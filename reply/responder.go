@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -179,6 +180,8 @@ func (r *Responder) Job(ctx context.Context, d Decision, facts ScanFacts, inRepl
 	now := r.o.Now()
 	limits := []tickets.Limit{{Key: anyKey(d.To), Max: max(r.o.Policy.RepliesPerHour, 0), Window: time.Hour}}
 	if d.Template == TemplateSensitive {
+		// Counted toward the hourly cap, never stopped by it (see Decide).
+		limits[0].Max = math.MaxInt32
 		limits = append(limits, tickets.Limit{Key: sensitiveKey(d.To), Max: max(r.o.Policy.SensitivePerDay, 0), Window: 24 * time.Hour})
 	}
 	return tickets.OutboxJob{

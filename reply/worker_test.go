@@ -249,8 +249,11 @@ func TestRateLimitFiftyMessages(t *testing.T) {
 				sensitive++
 			}
 		}
-		if sensitive != 1 || len(js) != DefaultPolicy().RepliesPerHour {
-			t.Fatalf("%d jobs (%d sensitive), want %d (1 sensitive)", len(js), sensitive, DefaultPolicy().RepliesPerHour)
+		// One sensitive-data reply whatever the order; withheld notes up to
+		// the hourly cap, which the sensitive reply counts toward unless
+		// the notes used it up first (then it still goes: it has priority).
+		if capN := DefaultPolicy().RepliesPerHour; sensitive != 1 || len(js) < capN || len(js) > capN+1 {
+			t.Fatalf("%d jobs (%d sensitive), want %d or %d (1 sensitive)", len(js), sensitive, capN, capN+1)
 		}
 		// Another sender is not held back by ann's count.
 		if _, acc := accept(t, e.store, e.resp, memberInbound("bob@member.example", ssnFacts)); len(acc.Jobs) != 1 {
