@@ -77,17 +77,12 @@ func (d *officeDoc) sharedStrings() ([]string, error) {
 		phonetic  int
 	)
 	for n := 0; ; n++ {
-		if n%xmlTokenCheckEvery == 0 {
-			if err := d.b.check(); err != nil {
-				return nil, err
-			}
-		}
-		tok, err := dec.RawToken()
+		tok, err := xmlToken(d.b, dec, n, "sharedStrings.xml")
 		if err == io.EOF {
 			return strs, nil
 		}
 		if err != nil {
-			return nil, unscannable(ReasonParseError, "sharedStrings.xml: "+xmlErrorDetail(err))
+			return nil, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -135,17 +130,12 @@ func xlsxSheet(b *budget, out *strings.Builder, data []byte, shared []string, us
 		inHeaderFooter        bool
 	)
 	for n := 0; ; n++ {
-		if n%xmlTokenCheckEvery == 0 {
-			if err := b.check(); err != nil {
-				return err
-			}
-		}
-		tok, err := dec.RawToken()
+		tok, err := xmlToken(b, dec, n, "xml")
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return unscannable(ReasonParseError, "xml: "+xmlErrorDetail(err))
+			return err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:

@@ -66,6 +66,23 @@ var (
 // xmlTokenCheckEvery is how many XML tokens pass between budget checks.
 const xmlTokenCheckEvery = 4096
 
+// xmlToken reads the n-th raw token of a document being extracted: it
+// checks the time budget every xmlTokenCheckEvery tokens and turns a parse
+// failure into an unscannable part (detail names what was read); io.EOF
+// passes through.
+func xmlToken(b *budget, dec *xml.Decoder, n int, what string) (xml.Token, error) {
+	if n%xmlTokenCheckEvery == 0 {
+		if err := b.check(); err != nil {
+			return nil, err
+		}
+	}
+	tok, err := dec.RawToken()
+	if err != nil && err != io.EOF {
+		return nil, unscannable(ReasonParseError, what+": "+xmlErrorDetail(err))
+	}
+	return tok, err
+}
+
 // xmlText writes the text of one XML document to out under rules.
 func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error {
 	data, err := xmlUTF8(data)
@@ -88,17 +105,12 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 	}
 	defer flush()
 	for n := 0; ; n++ {
-		if n%xmlTokenCheckEvery == 0 {
-			if err := b.check(); err != nil {
-				return err
-			}
-		}
-		tok, err := d.RawToken()
+		tok, err := xmlToken(b, d, n, "xml")
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return unscannable(ReasonParseError, "xml: "+xmlErrorDetail(err))
+			return err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
