@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -35,14 +34,11 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "intake audit verify: unexpected argument %q\n", pos[0])
 		return 2
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	store, err := openConfiguredStore(ctx, *cfgPath)
+	ctx, store, done, err := cliStore(*cfgPath, "intake audit verify", 30*time.Minute, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "intake audit verify: %v\n", err)
 		return 2
 	}
-	defer store.Close()
+	defer done()
 	rep, err := store.VerifyAudit(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "intake audit verify: %v\n", err)

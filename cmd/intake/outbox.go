@@ -7,9 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/user"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -207,13 +204,11 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	ctx := context.Background()
-	store, err := openConfiguredStore(ctx, *cfgPath)
+	ctx, store, done, err := cliStore(*cfgPath, "intake outbox", 0, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "intake outbox: %v\n", err)
 		return 1
 	}
-	defer store.Close()
+	defer done()
 
 	switch sub {
 	case "list":
@@ -289,35 +284,4 @@ func printJobs(w io.Writer, jobs []tickets.OutboxJob) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", v.ID, v.State, v.Attempts, next, v.Kind, v.Recipient, v.LastError)
 	}
 	tw.Flush()
-}
-
-// openConfiguredStore opens the store the configuration names, refusing
-// to create an SQLite database where none is: an operator's typo in
-// --config must not look like an empty outbox.
-func openConfiguredStore(ctx context.Context, cfgPath string) (tickets.Store, error) {
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	if (cfg.Store.Driver == "" || cfg.Store.Driver == "sqlite") && cfg.Store.DSN == "" {
-		if _, err := os.Stat(filepath.Join(cfg.DataDir, tickets.DBFile)); err != nil {
-			return nil, fmt.Errorf("no store in %s (is --config right?): %w", cfg.DataDir, err)
-		}
-	}
-	secret, err := tickets.LoadOrCreateSecret(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	return tickets.Open(ctx, tickets.Options{
-		Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir,
-		Secret: secret, RetentionDays: cfg.Quarantine.RetentionDays,
-	})
-}
-
-// cliActor names the operator in the audit chain.
-func cliActor() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "cli:" + u.Username
-	}
-	return "cli:uid-" + fmt.Sprint(os.Getuid())
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -91,14 +90,11 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	store, err := openConfiguredStore(ctx, *cfgPath)
+	ctx, store, done, err := cliStore(*cfgPath, "intake quarantine "+sub, 5*time.Minute, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "intake quarantine %s: %v\n", sub, err)
 		return 2
 	}
-	defer store.Close()
+	defer done()
 
 	switch sub {
 	case "list":

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -93,14 +92,11 @@ func runTickets(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	store, err := openConfiguredStore(ctx, *cfgPath)
+	ctx, store, done, err := cliStore(*cfgPath, "intake tickets "+sub, 5*time.Minute, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "intake tickets %s: %v\n", sub, err)
 		return 2
 	}
-	defer store.Close()
+	defer done()
 
 	if sub == "list" {
 		list, err := store.ListTickets(ctx, tickets.TicketFilter{Status: tickets.Status(*status), Queue: *queue, Limit: *limit})

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/tickets"
+)
+
+// cliStore opens the configured store for one command. On failure it has
+// told stderr why (after what) and the caller exits; otherwise done closes
+// the store and ends the deadline (timeout 0: none).
+func cliStore(cfgPath, what string, timeout time.Duration, stderr io.Writer) (ctx context.Context, st tickets.Store, done func(), err error) {
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	st, err = openConfiguredStore(ctx, cfgPath)
+	if err != nil {
+		cancel()
+		fmt.Fprintf(stderr, "%s: %v\n", what, err)
+		return nil, nil, nil, err
+	}
+	return ctx, st, func() { st.Close(); cancel() }, nil
+}
+
+// openConfiguredStore opens the store the configuration names, refusing
+// to create an SQLite database where none is: an operator's typo in
+// --config must not look like an empty outbox.
+func openConfiguredStore(ctx context.Context, cfgPath string) (tickets.Store, error) {
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	if (cfg.Store.Driver == "" || cfg.Store.Driver == "sqlite") && cfg.Store.DSN == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, tickets.DBFile)); err != nil {
+			return nil, fmt.Errorf("no store in %s (is --config right?): %w", cfg.DataDir, err)
+		}
+	}
+	secret, err := tickets.LoadOrCreateSecret(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return tickets.Open(ctx, tickets.Options{
+		Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir,
+		Secret: secret, RetentionDays: cfg.Quarantine.RetentionDays,
+	})
+}
+
+// cliActor names the operator in the audit chain.
+func cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli:uid-" + fmt.Sprint(os.Getuid())
+}
