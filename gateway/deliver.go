@@ -82,7 +82,8 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 	dup := false
 	for _, g := range groups {
 		in := s.buildInbound(t, g.queue, g.rcpts, &h, res, &auth, sealed, stored, now)
-		d := &Delivery{Queue: g.queue, EnvelopeFrom: in.Envelope.MailFrom, Rcpts: in.Envelope.Rcpts, Header: header, Auth: auth, Scan: res}
+		d := &Delivery{Queue: g.queue, EnvelopeFrom: in.Envelope.MailFrom, Rcpts: in.Envelope.Rcpts, Header: header, Auth: auth, Scan: res,
+			SenderMasked: in.Envelope.MailFrom != t.from}
 		for _, hook := range s.opts.Hooks {
 			if err := hook(commitCtx, d, in); err != nil {
 				s.fault(t, "hook", err)

@@ -34,6 +34,9 @@ type Delivery struct {
 	Header       map[string][]string // every header field as received, values masked
 	Auth         AuthResult
 	Scan         *scan.Result
+	// SenderMasked is true when masking changed the envelope sender (its
+	// local part looks like a number): a reply must never go to it.
+	SenderMasked bool
 }
 
 // decodeWords decodes RFC 2047 encoded words when it can.
@@ -84,6 +87,11 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 		in.From = scan.MaskString(addr.Address)
 		in.FromName = scan.MaskString(addr.Name)
 	}
+	// RFC 7489: a DMARC pass proves the From domain for this message; an SPF
+	// pass proves the envelope's domain, which is the From's only when the
+	// two addresses are the same.
+	in.SenderVerified = auth.DMARC == verdictPass ||
+		(auth.SPF == verdictPass && t.from != "" && strings.EqualFold(t.from, in.From))
 
 	for _, f := range h.fields {
 		if !contains(keptHeaders, f.lower) {

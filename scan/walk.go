@@ -611,3 +611,16 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// DecodeHeader decodes a header value as the scanner reads it (RFC 2047
+// words in any charset go-message knows, raw 8-bit as UTF-8 or
+// Windows-1252). ok is false when some encoded word could not be decoded:
+// callers that keep the value must then not keep it raw (the undecoded
+// word can hide a number from the masker).
+func DecodeHeader(v string) (text string, ok bool) {
+	if v == "" {
+		return "", true
+	}
+	_, err := wordDecoder.DecodeHeader(v)
+	return decodeHeaderText(v), err == nil
+}

@@ -36,6 +36,10 @@ type Inbound struct {
 	Headers     []Header
 	AuthResults string // the Authentication-Results header value we wrote
 	Auth        AuthVerdicts
+	// SenderVerified is true when the From address is proven: aligned
+	// DMARC pass, or SPF pass for an envelope sender equal to From.
+	// Threading by subject tag or by headers alone needs it.
+	SenderVerified bool
 
 	Parts       []Part
 	Attachments []Attachment // clean ones only, with Content
