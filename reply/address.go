@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strings"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -94,30 +95,67 @@ func classifySender(addr string) string {
 // squeeze drops the separators people put in "no-reply" and its kin.
 var squeeze = strings.NewReplacer("-", "", "_", "", ".", "")
 
-// authenticated reports whether the address we would answer is shown not
-// to be forged: SPF passed for it, or DMARC passed for a From domain in the
-// same organisational domain (relaxed alignment, RFC 7489 §3.1).
-func authenticated(envelope string, h header, a Auth) bool {
+// replyAddressProven reports whether the address a reply goes to (the
+// envelope sender) was itself shown not to be forged. A DMARC pass proves
+// the From domain only: a message signed for attacker@bigmail.example
+// replayed with MAIL FROM:<victim@bigmail.example> passes DMARC, and the
+// reply would go to the victim. So the envelope address counts as proven
+// when SPF passed for its own domain (RFC 7208 §2.4: the MAIL FROM
+// identity), or when DMARC passed and the envelope address is the one
+// author in From, the address DMARC vouched for.
+func replyAddressProven(envelope string, h header, a Auth) bool {
+	_, envDomain, _ := splitAddress(envelope)
 	if strings.EqualFold(strings.TrimSpace(a.SPF), "pass") {
-		return true
+		spfDomain := normDomain(a.SPFDomain)
+		if spfDomain == "" || spfDomain == normDomain(envDomain) {
+			return true
+		}
 	}
 	if !strings.EqualFold(strings.TrimSpace(a.DMARC), "pass") {
 		return false
 	}
-	dmarcDomain := strings.ToLower(strings.TrimSuffix(a.DMARCDomain, "."))
-	if dmarcDomain == "" {
-		from := headerAddresses(h.all("From"))
-		if len(from) != 1 {
-			return false // RFC 7489 §6.6.1: several authors have no single domain
-		}
-		_, dmarcDomain, _ = splitAddress(from[0])
+	from := headerAddresses(h.all("From"))
+	if len(from) != 1 {
+		return false // RFC 7489 §6.6.1: several authors have no single domain
 	}
-	_, envDomain, _ := splitAddress(envelope)
-	return dmarcDomain != "" && orgDomain(envDomain) == orgDomain(dmarcDomain)
+	_, fromDomain, _ := splitAddress(from[0])
+	if d := normDomain(a.DMARCDomain); d != "" && d != normDomain(fromDomain) {
+		return false // DMARC was about some other domain
+	}
+	return strings.EqualFold(strings.TrimSpace(from[0]), strings.TrimSpace(envelope))
+}
+
+// mailboxKey is the mailbox an address reaches, as far as a rate limit can
+// tell without asking its provider: bob, Bob, bob+1 and b.o.b are one key.
+// It folds case (RFC 5321 §2.4 lets a host treat local parts as case
+// sensitive; none we would write to does), drops a sub-address after "+"
+// (RFC 5233 and every large provider), and ignores dots in the local part
+// (Gmail ignores them; elsewhere the worst is that two people share a
+// count). A sub-address after "-" (qmail, some Postfix sites) is not
+// dropped: hyphenated names are common and would share one allowance;
+// the per-domain cap bounds what such spellings can get.
+func mailboxKey(addr string) string {
+	local, dom, _ := splitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
+	local = strings.ToLower(strings.Trim(local, `"`))
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	local = strings.ReplaceAll(local, ".", "")
+	return local + "@" + normDomain(dom)
+}
+
+// normDomain is a domain in one spelling: lower case, no final dot, and
+// its A-label form, so that an IDN written either way is one domain.
+func normDomain(d string) string {
+	d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+	if a, err := idna.Lookup.ToASCII(d); err == nil && a != "" {
+		d = a
+	}
+	return d
 }
 
 func orgDomain(d string) string {
-	d = strings.ToLower(strings.TrimSuffix(d, "."))
+	d = normDomain(d)
 	if od, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
 		return od
 	}

@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -37,6 +38,31 @@ type Delivery struct {
 	Resolver  *net.Resolver // nil means the system resolver
 	MXPort    string        // "" means 25; tests point it elsewhere
 	Timeout   time.Duration // per command; 0 means 2 minutes
+	// Sessions bounds the deliveries at once to one destination (see
+	// Destination); 0 means DefaultSmarthostSessions through a smarthost,
+	// DefaultDomainSessions per recipient domain otherwise.
+	Sessions int
+}
+
+// Sessions at once to one destination, by default. A smarthost is ours and
+// built for it; a member's provider gets few, as other mail servers give
+// it, so a slow one holds only those.
+const (
+	DefaultSmarthostSessions = 4
+	DefaultDomainSessions    = 2
+)
+
+// Destination names the next hop for mail to `to`, for the worker's
+// per-destination limit, and the sessions it may have at once: the
+// smarthost when one is set, otherwise the recipient's domain (whose MX
+// hosts are looked up at delivery; domains sharing MX hosts are counted
+// apart, which costs only the bound being per domain).
+func (d *Delivery) Destination(to string) (string, int) {
+	if d.Smarthost != "" {
+		return "smarthost " + d.Smarthost, cmp.Or(max(d.Sessions, 0), DefaultSmarthostSessions)
+	}
+	_, dom, _ := splitAddress(to)
+	return "domain " + normDomain(dom), cmp.Or(max(d.Sessions, 0), DefaultDomainSessions)
 }
 
 // DeliveryError says what went wrong and whether to try again.

@@ -97,8 +97,9 @@ func TestDeliverMX(t *testing.T) {
 	// The better MX is down: delivery moves on to the next (RFC 5321 §5.1).
 	ns.addMX("member.test", "mx0.member.test", "127.0.0.2")
 	ns.addMX("member.test", "mx1.member.test", "127.0.0.1")
-	ns.a["implicit.test."] = "127.0.0.1"
-	ns.mx["nullmx.test."] = []string{"."}
+	// Through the methods: the server reads these maps as it answers.
+	ns.addA("implicit.test", "127.0.0.1")
+	ns.setMX("nullmx.test", ".")
 	d := &Delivery{Resolver: ns.resolver(), MXPort: port, HeloName: "mx.support.example", Timeout: 10 * time.Second}
 
 	if err := d.Deliver(ctx, "ann@member.test", testMsg); err != nil {

@@ -49,6 +49,20 @@ func (d *testDNS) addMX(domain, host, ip string) {
 	d.a[dns.Fqdn(host)] = ip
 }
 
+// addA gives host an address without an MX.
+func (d *testDNS) addA(host, ip string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.a[dns.Fqdn(host)] = ip
+}
+
+// setMX replaces domain's MX hosts ("." alone is a null MX, RFC 7505).
+func (d *testDNS) setMX(domain string, hosts ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.mx[dns.Fqdn(domain)] = hosts
+}
+
 func (d *testDNS) serve(w dns.ResponseWriter, req *dns.Msg) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

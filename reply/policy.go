@@ -18,16 +18,25 @@ type Policy struct {
 	LoopToken         string   // the value we put in X-Loop
 	SensitivePerDay   int      // sensitive-data replies per address per 24 h
 	RepliesPerHour    int      // replies of any kind per address per hour
+	// RepliesPerDomainHour caps replies to one organisational domain an
+	// hour: sub-addresses and made-up local parts at one provider must not
+	// each get their own allowance. Sensitive-data replies have a cap of
+	// this size of their own; other replies stop once the domain's count
+	// of all replies reaches it (see Decide).
+	RepliesPerDomainHour int
 }
 
 // DefaultPolicy: replies on, senders must authenticate, no acknowledgements,
-// one sensitive-data reply per address a day and three replies an hour.
+// one sensitive-data reply per address a day, three replies an hour, and
+// twenty an hour to one organisational domain (room for a company's staff
+// writing in on one morning, not for a list of made-up addresses).
 func DefaultPolicy() Policy {
 	return Policy{
-		Enabled:           true,
-		RequireSenderAuth: true,
-		SensitivePerDay:   1,
-		RepliesPerHour:    3,
+		Enabled:              true,
+		RequireSenderAuth:    true,
+		SensitivePerDay:      1,
+		RepliesPerHour:       3,
+		RepliesPerDomainHour: 20,
 	}
 }
 
@@ -38,12 +47,17 @@ type Inbound struct {
 	Auth         Auth
 	Scan         ScanFacts
 	History      History
+	// SenderMasked is set when the envelope sender had to be masked (its
+	// local part looks like a number): EnvelopeFrom is then not the
+	// member's address, and the real one must not leave the gateway.
+	SenderMasked bool
 }
 
 // Auth holds the gateway's sender authentication verdicts, as the result
 // words of RFC 8601 ("pass", "fail", "softfail", "none", ...).
 type Auth struct {
 	SPF         string // for the envelope sender's domain (RFC 7208 MAIL FROM identity)
+	SPFDomain   string // the domain SPF checked; "" means the envelope sender's
 	DMARC       string // for the RFC5322.From domain
 	DMARCDomain string // the From domain DMARC evaluated; "" means take it from the header
 }
@@ -55,9 +69,13 @@ type ScanFacts struct {
 }
 
 // History comes from the store, so every node counts the same replies.
+// Addresses are counted by mailbox (see mailboxKey), domains by
+// organisational domain.
 type History struct {
-	SensitiveLast24h int // sensitive-data replies queued to this address in the last 24 h
-	RepliesLastHour  int // replies of any kind queued to this address in the last hour
+	SensitiveLast24h        int // sensitive-data replies queued to this address in the last 24 h
+	RepliesLastHour         int // replies of any kind queued to this address in the last hour
+	DomainLastHour          int // replies of any kind queued to this address's domain in the last hour
+	DomainSensitiveLastHour int // sensitive-data replies queued to this address's domain in the last hour
 }
 
 // Decision is the policy's answer. When Reply is set, To is the address to
@@ -81,6 +99,11 @@ func (p Policy) Decide(in Inbound) Decision {
 	// RFC 3834 §2: never answer the null reverse-path.
 	if strings.TrimSpace(strings.Trim(in.EnvelopeFrom, "<>")) == "" {
 		return no(ReasonNullSender)
+	}
+	// The address we would write to is not the member's: sending there
+	// reaches a stranger, and the member's own must not be sent out.
+	if in.SenderMasked {
+		return no(ReasonMaskedSender)
 	}
 	to, ok := parseEnvelopeSender(in.EnvelopeFrom)
 	if !ok {
@@ -119,7 +142,7 @@ func (p Policy) Decide(in Inbound) Decision {
 		return no(ReasonNothingToSay)
 	}
 
-	if p.RequireSenderAuth && !authenticated(to, h, in.Auth) {
+	if p.RequireSenderAuth && !replyAddressProven(to, h, in.Auth) {
 		return no(ReasonNotAuthenticated)
 	}
 	if d.Template == TemplateSensitive && in.History.SensitiveLast24h >= max(p.SensitivePerDay, 0) {
@@ -130,6 +153,15 @@ func (p Policy) Decide(in Inbound) Decision {
 	// It still counts toward the hourly cap of the others.
 	if d.Template != TemplateSensitive && in.History.RepliesLastHour >= max(p.RepliesPerHour, 0) {
 		return no(ReasonRateHourly)
+	}
+	// The domain's cap keeps the same priority: sensitive-data replies are
+	// counted apart, so notes to a domain cannot use up their turn.
+	domainCount := in.History.DomainLastHour
+	if d.Template == TemplateSensitive {
+		domainCount = in.History.DomainSensitiveLastHour
+	}
+	if domainCount >= max(p.RepliesPerDomainHour, 0) {
+		return no(ReasonRateDomain)
 	}
 	d.To = to
 	return d

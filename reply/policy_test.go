@@ -18,6 +18,8 @@ func TestDecide(t *testing.T) {
 	noAuth.RequireSenderAuth = false
 	off := base
 	off.Enabled = false
+	noDomain := base
+	noDomain.RepliesPerDomainHour = 0
 
 	spf := Auth{SPF: "pass"}
 	ssn := ScanFacts{Kinds: []scan.Kind{scan.KindSSN}}
@@ -197,18 +199,64 @@ func TestDecide(t *testing.T) {
 		{"no verdicts at all", base,
 			Inbound{EnvelopeFrom: member, Scan: ssn},
 			Decision{Reason: ReasonNotAuthenticated}},
-		{"aligned DMARC pass from header", base,
+		// Issue 15 item 6: the reply goes to the envelope sender, so that
+		// address itself must be proven, not only the From domain.
+		{"DKIM replay: DMARC pass for the signer, envelope is someone else", base,
+			Inbound{EnvelopeFrom: "victim@bigmail.example", Header: hdr("From", "Attacker <attacker@bigmail.example>"), Auth: Auth{SPF: "fail", DMARC: "pass", DMARCDomain: "bigmail.example"}, Scan: ssn},
+			Decision{Reason: ReasonNotAuthenticated}},
+		{"DMARC pass and the envelope is the From address", base,
+			Inbound{EnvelopeFrom: "attacker@bigmail.example", Header: hdr("From", "Attacker <attacker@bigmail.example>"), Auth: Auth{SPF: "fail", DMARC: "pass", DMARCDomain: "bigmail.example"}, Scan: ssn},
+			Decision{true, TemplateSensitive, ReasonSensitive, "attacker@bigmail.example"}},
+		{"DMARC pass, envelope equals From but for case", base,
+			Inbound{EnvelopeFrom: "Ann@Member.Example", Header: hdr("From", "ann@MEMBER.example"), Auth: Auth{SPF: "none", DMARC: "pass"}, Scan: ssn},
+			Decision{true, TemplateSensitive, ReasonSensitive, "Ann@member.example"}},
+		{"DMARC pass proves From, not a bounce address in the same domain", base,
 			Inbound{EnvelopeFrom: "bounces-ann@mail.member.example", Header: hdr("From", "ann@member.example"), Auth: Auth{SPF: "none", DMARC: "pass"}, Scan: ssn},
-			Decision{true, TemplateSensitive, ReasonSensitive, "bounces-ann@mail.member.example"}},
-		{"aligned DMARC pass with domain given", base,
+			Decision{Reason: ReasonNotAuthenticated}},
+		{"DMARC pass without a From to compare", base,
 			Inbound{EnvelopeFrom: "ann@eu.member.example", Auth: Auth{DMARC: "pass", DMARCDomain: "member.example"}, Scan: ssn},
-			Decision{true, TemplateSensitive, ReasonSensitive, "ann@eu.member.example"}},
+			Decision{Reason: ReasonNotAuthenticated}},
+		{"DMARC pass for another domain than From's", base,
+			Inbound{EnvelopeFrom: member, Header: hdr("From", member), Auth: Auth{DMARC: "pass", DMARCDomain: "other.example"}, Scan: ssn},
+			Decision{Reason: ReasonNotAuthenticated}},
+		{"DMARC pass with two authors", base,
+			Inbound{EnvelopeFrom: member, Header: hdr("From", member+", bob@member.example"), Auth: Auth{DMARC: "pass"}, Scan: ssn},
+			Decision{Reason: ReasonNotAuthenticated}},
 		{"DMARC pass for another domain is not ours to trust", base,
 			Inbound{EnvelopeFrom: "victim@innocent.example", Header: hdr("From", "spammer@spam.example"), Auth: Auth{SPF: "fail", DMARC: "pass"}, Scan: ssn},
 			Decision{Reason: ReasonNotAuthenticated}},
-		{"DMARC pass, public suffix is not alignment", base,
-			Inbound{EnvelopeFrom: "x@a.co.uk", Auth: Auth{DMARC: "pass", DMARCDomain: "b.co.uk"}, Scan: ssn},
+		{"SPF pass for the envelope's domain", base,
+			Inbound{EnvelopeFrom: member, Header: hdr("From", "other@elsewhere.example"), Auth: Auth{SPF: "pass", SPFDomain: "MEMBER.example."}, Scan: ssn},
+			Decision{true, TemplateSensitive, ReasonSensitive, member}},
+		{"SPF pass for another identity (HELO) is not the envelope's", base,
+			Inbound{EnvelopeFrom: member, Auth: Auth{SPF: "pass", SPFDomain: "mx.relay.example"}, Scan: ssn},
 			Decision{Reason: ReasonNotAuthenticated}},
+		// Issue 8 item 8: never write to an address we had to mask.
+		{"masked envelope sender", base,
+			Inbound{EnvelopeFrom: "************1111@member.example", Auth: spf, Scan: ssn, SenderMasked: true},
+			Decision{Reason: ReasonMaskedSender}},
+		{"masked envelope sender, even unauthenticated and clean", ack,
+			Inbound{EnvelopeFrom: "***-**-8350@member.example", SenderMasked: true},
+			Decision{Reason: ReasonMaskedSender}},
+		// Issue 15 item 7: one organisational domain gets a bounded share.
+		{"domain's hourly cap stops a withheld note", base,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: withheld, History: History{DomainLastHour: 20}},
+			Decision{Reason: ReasonRateDomain}},
+		{"under the domain's cap", base,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: withheld, History: History{DomainLastHour: 19}},
+			Decision{true, TemplateWithheld, ReasonWithheld, member}},
+		{"domain's cap of sensitive-data replies", base,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{DomainLastHour: 20, DomainSensitiveLastHour: 20}},
+			Decision{Reason: ReasonRateDomain}},
+		{"notes to the domain never use up the sensitive-data reply's turn", base,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{DomainLastHour: 40, DomainSensitiveLastHour: 3}},
+			Decision{true, TemplateSensitive, ReasonSensitive, member}},
+		{"the address's own cap is reported before the domain's", base,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{SensitiveLast24h: 1, DomainSensitiveLastHour: 20}},
+			Decision{Reason: ReasonRateSensitive}},
+		{"domain cap of zero sends none", noDomain,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn},
+			Decision{Reason: ReasonRateDomain}},
 		{"auth not required", noAuth,
 			Inbound{EnvelopeFrom: member, Auth: Auth{SPF: "fail"}, Scan: withheld},
 			Decision{true, TemplateWithheld, ReasonWithheld, member}},
@@ -251,5 +299,70 @@ func TestDecideZeroPolicyNeverReplies(t *testing.T) {
 	d := Policy{}.Decide(Inbound{EnvelopeFrom: "ann@member.example", Auth: Auth{SPF: "pass"}, Scan: ScanFacts{Withheld: true}})
 	if d.Reply || d.Reason != ReasonDisabled {
 		t.Fatalf("zero Policy: %+v", d)
+	}
+}
+
+// TestMailboxKey: spellings of one mailbox share a rate-limit key; other
+// mailboxes do not.
+func TestMailboxKey(t *testing.T) {
+	same := [][]string{
+		{"bob@bigmail.example", "bob+1@bigmail.example", "bob+x@bigmail.example", "b.o.b@bigmail.example",
+			"BOB@BigMail.Example", "<Bob.+tag@bigmail.example.>", "b.o.b+x.y@BIGMAIL.example"},
+		{"jose@xn--bcher-kva.example", "jose@bücher.example", "José@bücher.example"[:0] + "jose@BÜCHER.example"},
+	}
+	for _, group := range same {
+		want := mailboxKey(group[0])
+		for _, a := range group[1:] {
+			if got := mailboxKey(a); got != want {
+				t.Errorf("mailboxKey(%q) = %q, want %q (as %q)", a, got, want, group[0])
+			}
+		}
+	}
+	differ := [][2]string{
+		{"bob@bigmail.example", "bobby@bigmail.example"},
+		{"bob@bigmail.example", "bob@other.example"},
+		{"mary-jane@bigmail.example", "mary-ann@bigmail.example"}, // "-" is not a sub-address here
+		{"+bob@bigmail.example", "+alice@bigmail.example"},        // a leading "+" is the name itself
+	}
+	for _, d := range differ {
+		if mailboxKey(d[0]) == mailboxKey(d[1]) {
+			t.Errorf("%q and %q share a key", d[0], d[1])
+		}
+	}
+	// The store's counters follow the mailbox; the domain's follow the
+	// organisational domain.
+	if anyKey("bob+1@bigmail.example") != anyKey("B.O.B@bigmail.example") || sensitiveKey("bob+x@bigmail.example") != sensitiveKey("bob@bigmail.example") {
+		t.Errorf("counter keys differ for one mailbox")
+	}
+	if domainAnyKey("a@eu.bigmail.example") != domainAnyKey("b@BIGMAIL.example") || domainAnyKey("a@x.co.uk") == domainAnyKey("a@y.co.uk") {
+		t.Errorf("domain keys do not follow the organisational domain")
+	}
+}
+
+// TestSafeInReplyTo: a member's Message-ID that held a number is never
+// echoed, masked or not (issue 15 item 9's knock-on).
+func TestSafeInReplyTo(t *testing.T) {
+	for i, tc := range []struct {
+		id   string
+		keep bool
+	}{
+		{"<abc.123@mail.member.example>", true},
+		{"<CAF=x9Qk_0a@mail.gmail.com>", true},
+		{"<1732528800.12345@mx.member.example>", true},           // a Unix time: ten digits
+		{"<e2e-7-1764061234567891234@member.test>", true},        // twenty digits: no card
+		{"<20261125100000.4F2A1C0B5@mx.member.example>", true},   // Postfix style; fourteen digits, no card's first digit
+		{"<card-************1111@member.example>", false},        // masked by the gateway
+		{"<ssn-***-**-8350.1@member.example>", false},            // masked by the gateway
+		{"<card-4111111111111111@member.example>", false},        // unmasked: the number itself
+		{"<visa-4111-1111-1111-1111-x@member.example>", false},   // grouped
+		{"<4111.1111.1111.1111.20261125@member.example>", false}, // whole groups, a date after
+		{"<x-489-36-8350-ssn@member.example>", false},            // an SSN's nine digits
+		{"<no-at-sign>", false},
+		{"", false},
+	} {
+		if got := safeInReplyTo(tc.id); (got != "") != tc.keep || tc.keep && got != tc.id {
+			// The case's index only: the id may hold a full test number.
+			t.Errorf("case %d: kept=%v, want %v", i, got != "", tc.keep)
+		}
 	}
 }

@@ -12,6 +12,7 @@ const (
 	ReasonDisabled         = "disabled"          // auto-replies are off
 	ReasonNullSender       = "null_sender"       // MAIL FROM:<>, a bounce or another auto-reply
 	ReasonInvalidSender    = "invalid_sender"    // envelope sender is not a usable address
+	ReasonMaskedSender     = "masked_sender"     // envelope sender held a number and was masked: not the member's address
 	ReasonOwnAddress       = "own_address"       // the sender is us: answering would loop
 	ReasonBounceSender     = "bounce_sender"     // MAILER-DAEMON, postmaster
 	ReasonListSender       = "list_sender"       // LISTSERV, majordomo, *-request, owner-*, *-bounces
@@ -24,9 +25,10 @@ const (
 	ReasonSuppressed       = "suppressed"        // X-Auto-Response-Suppress asks us not to
 	ReasonAutoreplyHeader  = "autoreply_header"  // X-Autoreply, X-Autorespond and kin
 	ReasonNothingToSay     = "nothing_to_say"    // clean mail and acknowledgements are off
-	ReasonNotAuthenticated = "not_authenticated" // neither SPF nor aligned DMARC passed
+	ReasonNotAuthenticated = "not_authenticated" // the reply address itself is unproven (no SPF pass for it, nor DMARC pass with it as From)
 	ReasonRateSensitive    = "rate_sensitive"    // already told this address today
 	ReasonRateHourly       = "rate_hourly"       // hourly cap for this address reached
+	ReasonRateDomain       = "rate_domain"       // hourly cap for this organisational domain reached
 	ReasonComposeFailed    = "compose_failed"    // the reply could not be built or failed outbound DLP
 )
 

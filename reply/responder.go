@@ -115,19 +115,29 @@ type EventCounter interface {
 	CountEvents(ctx context.Context, key string, since time.Time) (int, error)
 }
 
-// History reads how many replies addr has had, from the counters the
-// queued jobs' Limits keep.
+// History reads how many replies addr, its mailbox and its domain have
+// had, from the counters the queued jobs' Limits keep.
 func (r *Responder) History(ctx context.Context, c EventCounter, addr string) (History, error) {
 	now := r.o.Now()
-	day, err := c.CountEvents(ctx, sensitiveKey(addr), now.Add(-24*time.Hour))
-	if err != nil {
-		return History{}, fmt.Errorf("count sensitive replies: %w", err)
+	var h History
+	for _, q := range []struct {
+		n      *int
+		key    string
+		window time.Duration
+		what   string
+	}{
+		{&h.SensitiveLast24h, sensitiveKey(addr), 24 * time.Hour, "sensitive replies"},
+		{&h.RepliesLastHour, anyKey(addr), time.Hour, "replies"},
+		{&h.DomainLastHour, domainAnyKey(addr), time.Hour, "replies to the domain"},
+		{&h.DomainSensitiveLastHour, domainSensitiveKey(addr), time.Hour, "sensitive replies to the domain"},
+	} {
+		n, err := c.CountEvents(ctx, q.key, now.Add(-q.window))
+		if err != nil {
+			return History{}, fmt.Errorf("count %s: %w", q.what, err)
+		}
+		*q.n = n
 	}
-	hour, err := c.CountEvents(ctx, anyKey(addr), now.Add(-time.Hour))
-	if err != nil {
-		return History{}, fmt.Errorf("count replies: %w", err)
-	}
-	return History{SensitiveLast24h: day, RepliesLastHour: hour}, nil
+	return h, nil
 }
 
 // Prepare decides whether in deserves a reply and, when it does, returns
@@ -151,6 +161,16 @@ func (r *Responder) Prepare(ctx context.Context, c EventCounter, in Inbound) (De
 		}
 	}
 	countDecision(d)
+	if d.Reason == ReasonMaskedSender {
+		// Staff must be able to see why this member got no answer: say so
+		// with the ticket's ref, which only the accept knows.
+		return d, func(a tickets.Accepted) ([]tickets.OutboxJob, error) {
+			if !a.Duplicate {
+				r.o.Logger.Info("no auto-reply: the sender's address held a number and was masked", "ticket", a.Ref, "reason", d.Reason)
+			}
+			return nil, nil
+		}
+	}
 	if !d.Reply {
 		return d, nil
 	}
@@ -178,11 +198,22 @@ func (r *Responder) Job(ctx context.Context, d Decision, facts ScanFacts, inRepl
 		return tickets.OutboxJob{}, err
 	}
 	now := r.o.Now()
-	limits := []tickets.Limit{{Key: anyKey(d.To), Max: max(r.o.Policy.RepliesPerHour, 0), Window: time.Hour}}
+	p := r.o.Policy
+	var limits []tickets.Limit
 	if d.Template == TemplateSensitive {
-		// Counted toward the hourly cap, never stopped by it (see Decide).
-		limits[0].Max = math.MaxInt32
-		limits = append(limits, tickets.Limit{Key: sensitiveKey(d.To), Max: max(r.o.Policy.SensitivePerDay, 0), Window: 24 * time.Hour})
+		// Counted toward the hourly caps of other replies, never stopped
+		// by them; stopped only by caps of its own (see Decide).
+		limits = []tickets.Limit{
+			{Key: anyKey(d.To), Max: math.MaxInt32, Window: time.Hour},
+			{Key: sensitiveKey(d.To), Max: max(p.SensitivePerDay, 0), Window: 24 * time.Hour},
+			{Key: domainAnyKey(d.To), Max: math.MaxInt32, Window: time.Hour},
+			{Key: domainSensitiveKey(d.To), Max: max(p.RepliesPerDomainHour, 0), Window: time.Hour},
+		}
+	} else {
+		limits = []tickets.Limit{
+			{Key: anyKey(d.To), Max: max(p.RepliesPerHour, 0), Window: time.Hour},
+			{Key: domainAnyKey(d.To), Max: max(p.RepliesPerDomainHour, 0), Window: time.Hour},
+		}
 	}
 	return tickets.OutboxJob{
 		Kind:        KindAutoPrefix + d.Template,
@@ -232,24 +263,24 @@ func (r *Responder) compose(ctx context.Context, d Decision, facts ScanFacts, in
 	return raw, nil
 }
 
-// safeInReplyTo keeps the member's Message-ID for threading only when it is
-// well formed and holds nothing the scanner would call a number: echoing
-// it would send the number back out.
-func safeInReplyTo(id string) string {
-	id = strings.TrimSpace(id)
-	if id == "" || !validMsgID(id) || len(scan.Detect([]byte(id))) > 0 {
-		return ""
-	}
-	return id
+// The store's rate counters. Addresses are counted by mailbox, so that
+// sub-addresses and other spellings of one mailbox share a count, and
+// domains by organisational domain. Keys are hashed: counters need no
+// readable address, and keys stay short.
+func sensitiveKey(addr string) string { return "reply.sensitive:" + keyHash(mailboxKey(addr)) }
+func anyKey(addr string) string       { return "reply.any:" + keyHash(mailboxKey(addr)) }
+func domainAnyKey(addr string) string { return "reply.domain.any:" + keyHash(addrOrgDomain(addr)) }
+func domainSensitiveKey(addr string) string {
+	return "reply.domain.sensitive:" + keyHash(addrOrgDomain(addr))
 }
 
-// sensitiveKey and anyKey name the store's rate counters. The address is
-// hashed: counters need no readable address, and keys stay short.
-func sensitiveKey(addr string) string { return "reply.sensitive:" + addrHash(addr) }
-func anyKey(addr string) string       { return "reply.any:" + addrHash(addr) }
+func addrOrgDomain(addr string) string {
+	_, dom, _ := splitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
+	return orgDomain(dom)
+}
 
-func addrHash(addr string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(addr))))
+func keyHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:16])
 }
 

@@ -46,6 +46,7 @@ type sunk struct {
 type sinkOptions struct {
 	tls        bool
 	user, pass string
+	listen     string // "" means 127.0.0.1:0
 }
 
 func startSink(t *testing.T, o sinkOptions) (*sink, *x509.CertPool) {
@@ -65,7 +66,11 @@ func startSink(t *testing.T, o sinkOptions) (*sink, *x509.CertPool) {
 	} else {
 		srv.AllowInsecureAuth = true
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	listen := o.listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,4 +192,57 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// stalled is a server that accepts TCP connections and never greets: the
+// slow smarthost or MX of issue 15 item 8.
+type stalled struct {
+	addr string
+	mu   sync.Mutex
+	open int // connections held now
+	peak int // most held at once
+	seen int // connections accepted in all
+}
+
+func startStalled(t *testing.T, listen string) *stalled {
+	t.Helper()
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stalled{addr: l.Addr().String()}
+	done := make(chan struct{})
+	var conns sync.WaitGroup
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.open++
+			s.seen++
+			s.peak = max(s.peak, s.open)
+			s.mu.Unlock()
+			conns.Add(1)
+			go func() {
+				defer conns.Done()
+				// Read and drop until the client gives up or the test ends.
+				go func() { <-done; c.Close() }()
+				io.Copy(io.Discard, c)
+				c.Close()
+				s.mu.Lock()
+				s.open--
+				s.mu.Unlock()
+			}()
+		}
+	}()
+	t.Cleanup(func() { l.Close(); close(done); conns.Wait() })
+	return s
+}
+
+func (s *stalled) counts() (open, peak, seen int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open, s.peak, s.seen
 }

@@ -157,9 +157,11 @@ func TestTemplatesRender(t *testing.T) {
 			if !job.GiveUpAt.Equal(job.NextAttempt.Add(DefaultAutoGiveUp)) {
 				t.Errorf("give up at %v, want a day after %v", job.GiveUpAt, job.NextAttempt)
 			}
-			wantLimits := 1
+			// Per mailbox and per domain; the sensitive-data reply has a cap
+			// of its own at each.
+			wantLimits := 2
 			if tc.template == TemplateSensitive {
-				wantLimits = 2
+				wantLimits = 4
 			}
 			if len(job.Limits) != wantLimits {
 				t.Errorf("%d limits on the job, want %d", len(job.Limits), wantLimits)

@@ -46,12 +46,18 @@ type WorkerOptions struct {
 	Scanner Scanner // outbound DLP again just before sending; nil means scan.New(scan.DefaultLimits())
 	Owner   string  // lease owner; "" means host:pid:random
 
-	Lease       time.Duration // how long a claim holds; 0 means 10 minutes
-	Batch       int           // jobs claimed at once; 0 means 16
-	Concurrency int           // deliveries at once; 0 means 4
-	Poll        time.Duration // poll without a wake-up; 0 means 15 seconds
-	RetryMin    time.Duration // first retry delay; 0 means 1 minute
-	RetryMax    time.Duration // retry delay cap; 0 means 1 hour
+	Lease time.Duration // how long a claim holds, and so the longest an attempt may take; 0 means 10 minutes
+	Batch int           // jobs claimed at once; 0 means 16
+	// Concurrency bounds the jobs held at once, delivering or waiting for
+	// their destination; 0 means 16. Each destination gets at most its
+	// sessions (see Router) of them delivering.
+	Concurrency int
+	// PerDestination is the sessions per recipient domain when Deliver
+	// is not a Router; 0 means DefaultDomainSessions.
+	PerDestination int
+	Poll           time.Duration // poll without a wake-up; 0 means 15 seconds
+	RetryMin       time.Duration // first retry delay; 0 means 1 minute
+	RetryMax       time.Duration // retry delay cap; 0 means 1 hour
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -123,7 +129,10 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		o.Batch = 16
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = 16
+	}
+	if o.PerDestination <= 0 {
+		o.PerDestination = DefaultDomainSessions
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -138,18 +147,24 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 }
 
 // Run delivers until ctx ends. It wakes when the store signals a commit
-// that queued jobs, and polls besides for retries that come due and for
-// jobs queued by other nodes.
+// that queued jobs, when a delivery ends and makes room, and polls besides
+// for retries that come due and for jobs queued by other nodes. Jobs are
+// claimed as room frees, never a whole batch waited for: a destination
+// that is slow to answer holds only its own sessions.
 func (w *Worker) Run(ctx context.Context) error {
+	p := w.newPool(ctx)
+	defer p.drain()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.o.Logger.Error("outbox claim failed", "err", err)
-		}
-		if n == w.o.Batch && err == nil {
-			continue // there may be more due right now
+		if want := min(w.o.Batch, p.room()); want > 0 {
+			n, err := w.claim(ctx, p, want)
+			if err != nil && ctx.Err() == nil {
+				w.o.Logger.Error("outbox claim failed", "err", err)
+			}
+			if n == want && err == nil {
+				continue // there may be more due right now
+			}
 		}
 		timer.Reset(w.nextWait())
 		if w.idle != nil {
@@ -159,29 +174,31 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-w.o.Store.Wake():
+		case <-p.freed:
 		case <-timer.C:
 		}
 	}
 }
 
-// RunOnce claims one batch of due jobs and works them; it returns how
-// many it claimed.
+// RunOnce claims one batch of due jobs and works them (concurrently, with
+// the per-destination bounds); it returns how many it claimed once every
+// one is settled.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	jobs, err := w.o.Store.Claim(ctx, w.o.Owner, w.o.Lease, w.o.Batch)
+	p := w.newPool(ctx)
+	n, err := w.claim(ctx, p, w.o.Batch)
+	p.wg.Wait() // a waiting job is started before the one it waits for ends
+	return n, err
+}
+
+// claim takes up to n due jobs into p.
+func (w *Worker) claim(ctx context.Context, p *pool, n int) (int, error) {
+	jobs, err := w.o.Store.Claim(ctx, w.o.Owner, w.o.Lease, n)
 	if err != nil {
 		return 0, fmt.Errorf("claim outbox jobs: %w", err)
 	}
-	sem := make(chan struct{}, w.o.Concurrency)
-	var wg sync.WaitGroup
 	for _, j := range jobs {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			w.work(ctx, j)
-		}()
+		p.add(j)
 	}
-	wg.Wait()
 	return len(jobs), nil
 }
 
@@ -192,6 +209,9 @@ const (
 	resultFailed  = "failed"
 	resultGaveUp  = "gave_up"
 	resultBlocked = "blocked" // outbound DLP refused it
+	// deferred: claimed but not tried (its destination was busy, or the
+	// worker stopped); due again at once or after a backoff.
+	resultDeferred = "deferred"
 )
 
 func (w *Worker) work(ctx context.Context, j tickets.OutboxJob) {
@@ -227,6 +247,30 @@ func (w *Worker) work(ctx context.Context, j tickets.OutboxJob) {
 	default:
 		w.settle(ctx, j, resultRetry, code, err, log)
 	}
+}
+
+// putBack returns a claimed job untried, due at next. The claim counted
+// an attempt; the audit says it was not one, and why.
+func (w *Worker) putBack(ctx context.Context, j tickets.OutboxJob, why string, next time.Time) {
+	sctx := context.WithoutCancel(ctx)
+	tid := ""
+	if j.TicketID != uuid.Nil {
+		tid = j.TicketID.String()
+	}
+	detail := map[string]string{"job": j.ID.String(), "kind": j.Kind, "attempt": strconv.Itoa(j.Attempts), "result": resultDeferred, "why": why}
+	if _, err := w.o.Store.AppendAudit(sctx, tickets.AuditEvent{At: w.o.Now(), Actor: "outbox:" + w.o.Owner, Action: ActionOutboxAttempt, TicketID: tid, ItemID: j.ID.String(), Detail: detail}); err != nil {
+		w.o.Logger.Error("audit outbox deferral", "job", j.ID, "err", err)
+	}
+	attempts.WithLabelValues(resultDeferred).Inc()
+	err := w.o.Store.Retry(sctx, j.ID, w.o.Owner, next, "not tried: "+why)
+	if errors.Is(err, tickets.ErrLeaseLost) {
+		w.o.Logger.Warn("outbox lease lost", "job", j.ID, "result", resultDeferred)
+	} else if err != nil {
+		w.o.Logger.Error("settle outbox job", "job", j.ID, "result", resultDeferred, "err", err)
+	} else if next.After(w.o.Now()) {
+		w.noteRetry(next)
+	}
+	w.o.Logger.Info("outbox job deferred untried", "job", j.ID, "ticket", tid, "why", why, "next", next)
 }
 
 // Backoff is the delay before the attempt after the given one (counting
