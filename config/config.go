@@ -107,6 +107,8 @@ type Reply struct {
 	GiveUpStaff     Duration `toml:"give_up_staff"`     // staff replies are worth more patience
 	SensitivePerDay int      `toml:"sensitive_per_day"` // sensitive-data replies per address per 24 h
 	RepliesPerHour  int      `toml:"replies_per_hour"`  // replies of any kind per address per hour
+	// Replies an hour to one organisational domain (each kind; see reply.Policy).
+	RepliesPerDomainHour int `toml:"replies_per_domain_hour"`
 }
 
 type Web struct {
@@ -170,6 +172,9 @@ func Default() Config {
 			GiveUpStaff:       Duration(5 * 24 * time.Hour),
 			SensitivePerDay:   1,
 			RepliesPerHour:    3,
+			// Room for a company's staff writing in on one morning, not
+			// for a list of made-up addresses at one provider.
+			RepliesPerDomainHour: 20,
 		},
 		Web:     Web{Listen: "127.0.0.1:8080"},
 		Metrics: Metrics{Listen: "127.0.0.1:9180"},

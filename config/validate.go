@@ -155,6 +155,9 @@ func (c *Config) Validate() error {
 	if c.Reply.SensitivePerDay < 0 || c.Reply.RepliesPerHour < 0 {
 		bad("reply.sensitive_per_day", "rate limits must not be negative (0 sends none)")
 	}
+	if c.Reply.RepliesPerDomainHour < 0 {
+		bad("reply.replies_per_domain_hour", "rate limits must not be negative (0 sends none)")
+	}
 	if c.Reply.Smarthost != "" {
 		if err := checkHostPort(c.Reply.Smarthost); err != nil {
 			bad("reply.smarthost", "%q: %v", c.Reply.Smarthost, err)

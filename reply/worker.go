@@ -49,8 +49,9 @@ type WorkerOptions struct {
 	Lease time.Duration // how long a claim holds, and so the longest an attempt may take; 0 means 10 minutes
 	Batch int           // jobs claimed at once; 0 means 16
 	// Concurrency bounds the jobs held at once, delivering or waiting for
-	// their destination; 0 means 16. Each destination gets at most its
-	// sessions (see Router) of them delivering.
+	// their destination. Each destination gets at most its sessions (see
+	// Router) of them delivering. 0 means 16, or through a smarthost (one
+	// destination) what it may hold: holding more would only put jobs back.
 	Concurrency int
 	// PerDestination is the sessions per recipient domain when Deliver
 	// is not a Router; 0 means DefaultDomainSessions.
@@ -130,6 +131,10 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16
+		if d, ok := o.Deliver.(*Delivery); ok && d.Smarthost != "" {
+			_, sessions := d.Destination("")
+			o.Concurrency = sessions * (1 + waitingPerSession)
+		}
 	}
 	if o.PerDestination <= 0 {
 		o.PerDestination = DefaultDomainSessions

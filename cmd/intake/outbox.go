@@ -43,6 +43,7 @@ func replyPolicy(cfg config.Config) reply.Policy {
 	p.AcknowledgeClean = cfg.Reply.AcknowledgeClean
 	p.SensitivePerDay = cfg.Reply.SensitivePerDay
 	p.RepliesPerHour = cfg.Reply.RepliesPerHour
+	p.RepliesPerDomainHour = cfg.Reply.RepliesPerDomainHour
 	p.OwnAddresses = append(append([]string(nil), cfg.SMTP.Addresses...), cfg.Reply.From)
 	p.OwnDomains = append([]string(nil), cfg.SMTP.Domains...)
 	return p
@@ -88,8 +89,9 @@ func buildReplyHook(d *deps) (gateway.BeforeAccept, error) {
 		dec, queue := r.Prepare(ctx, d.Store, reply.Inbound{
 			EnvelopeFrom: gd.EnvelopeFrom,
 			Header:       gd.Header,
-			Auth:         reply.Auth{SPF: gd.Auth.SPF, DMARC: gd.Auth.DMARC, DMARCDomain: gd.Auth.FromDomain},
+			Auth:         reply.Auth{SPF: gd.Auth.SPF, SPFDomain: gd.Auth.SPFDomain, DMARC: gd.Auth.DMARC, DMARCDomain: gd.Auth.FromDomain},
 			Scan:         reply.FactsFromResult(gd.Scan),
+			SenderMasked: gd.SenderMasked,
 		})
 		d.Logger.Debug("reply decision", "queue", gd.Queue, "reply", dec.Reply, "reason", dec.Reason, "template", dec.Template)
 		if queue == nil {

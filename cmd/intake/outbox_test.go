@@ -22,6 +22,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -491,5 +492,137 @@ func TestServeReplyAfterSmarthostOutage(t *testing.T) {
 	cancel()
 	if err := <-errCh; err != nil {
 		t.Fatalf("serve: %v", err)
+	}
+}
+
+// startServeT runs serve with cfg until the test ends and returns its
+// addresses.
+func startServeT(t *testing.T, cfg config.Config, logs io.Writer) running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	readyCh := make(chan running, 1)
+	errCh := make(chan error, 1)
+	go func() { errCh <- serve(ctx, cfg, newLogger(logs, "debug"), nil, func(r running) { readyCh <- r }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errCh; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case r := <-readyCh:
+		return r
+	case err := <-errCh:
+		errCh <- err
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return running{}
+}
+
+// TestServeRepliesOnlyToProvenAddresses runs the attacks of issue 15
+// items 6, 7 and 9 and issue 8 item 8 through serve: a DKIM-signed message
+// replayed to another envelope address at the signer's provider, an
+// envelope sender that is a number, one mailbox in many spellings, and a
+// Message-ID that holds a number.
+func TestServeRepliesOnlyToProvenAddresses(t *testing.T) {
+	dir := t.TempDir()
+	z := startZone(t)
+	z.set("member.test", e2eTXT)
+	// bigmail.example sends from elsewhere (SPF fails here), signs with
+	// DKIM and publishes DMARC: its signed mail passes DMARC.
+	z.set("bigmail.example", "v=spf1 ip4:192.0.2.1 -all")
+	z.set("_dmarc.bigmail.example", "v=DMARC1; p=none")
+	key, err := reply.GenerateDKIMKey("ed25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := reply.DKIMRecord(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.set("s1._domainkey.bigmail.example", rec)
+	relay := startSmarthost(t)
+
+	cfg := testConfig(t, filepath.Join(dir, "data"))
+	cfg.DNS.Resolver = z.addr
+	cfg.Reply.Smarthost = relay.addr
+	cfg.Reply.Phone = "+1 217 555 0100"
+	logs := &lockedBuffer{}
+	gw := startServeT(t, cfg, logs).smtp.String()
+
+	signed := func(from string) string {
+		raw := strings.ReplaceAll(memberMessage(from, "hello", "my SSN is "+e2eSSN), "\n", "\r\n")
+		var b bytes.Buffer
+		if err := dkim.Sign(&b, strings.NewReader(raw), &dkim.SignOptions{Domain: "bigmail.example", Selector: "s1", Signer: key}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.ReplaceAll(b.String(), "\r\n", "\n")
+	}
+	// Item 6: the attacker's own signed message, replayed with the
+	// victim as envelope sender: spf=fail dkim=pass dmarc=pass.
+	submit(t, gw, "victim@bigmail.example", signed("attacker@bigmail.example"))
+	// The same message from its own author: DMARC pass and envelope = From.
+	submit(t, gw, "attacker@bigmail.example", signed("attacker@bigmail.example"))
+	// Issue 8 item 8: an envelope sender that is a card number is masked;
+	// the masked address is not the member's, the real one must not go out.
+	maskedRef := submit(t, gw, "4111111111111111@member.test", memberMessage("4111111111111111@member.test", "hi", "SSN "+e2eSSN))
+	// Item 7: one mailbox in five spellings gets one reply.
+	for _, a := range []string{"bob@member.test", "bob+1@member.test", "bob+x@member.test", "b.o.b@member.test", "BOB@member.test"} {
+		submit(t, gw, a, memberMessage(a, "again", "SSN "+e2eSSN))
+	}
+	// Item 9's knock-on: a Message-ID holding a card number (masked by
+	// the gateway) is not echoed in the reply's threading fields.
+	numbered := strings.Replace(memberMessage("cy@member.test", "hi", "SSN "+e2eSSN), "Message-ID: <", "Message-ID: <ref.4111-1111-1111-1111.", 1)
+	submit(t, gw, "cy@member.test", numbered)
+
+	jobs := listJobs(t, cfg)
+	to := map[string]int{}
+	for _, j := range jobs {
+		to[strings.ToLower(j.Recipient)]++
+	}
+	want := map[string]int{"attacker@bigmail.example": 1, "bob@member.test": 1, "cy@member.test": 1}
+	if fmt.Sprint(to) != fmt.Sprint(want) {
+		t.Fatalf("replies queued to %v, want %v", to, want)
+	}
+	for deadline := time.Now().Add(20 * time.Second); len(relay.received()) < 3 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, m := range relay.received() {
+		if m.to != "cy@member.test" {
+			continue
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(m.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Header.Get("In-Reply-To") != "" || msg.Header.Get("References") != "" || strings.Contains(string(m.data), "1111.e2e") {
+			t.Errorf("the reply echoes a Message-ID that held a card number")
+		}
+	}
+	if n := len(relay.received()); n != 3 {
+		t.Fatalf("smarthost received %d replies, want 3", n)
+	}
+
+	out := logs.String()
+	if !strings.Contains(out, `"dmarc":"pass"`) || !strings.Contains(out, `"dkim":"pass"`) {
+		t.Fatalf("the replayed message did not pass DKIM and DMARC: the test proves nothing")
+	}
+	// Staff can see why the number-sender got no answer.
+	found := false
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"reason":"masked_sender"`) && strings.Contains(line, maskedRef) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no log line names %s with reason masked_sender", maskedRef)
+	}
+	if !strings.Contains(out, `"reason":"not_authenticated"`) {
+		t.Errorf("the replay's decision is not logged as not_authenticated")
+	}
+	if strings.Contains(out, "4111111111111111") || strings.Contains(out, e2eSSN) {
+		t.Errorf("logs hold a full number")
 	}
 }
