@@ -2,7 +2,9 @@
 // automatic reply (RFC 3834 loop and backscatter rules, sender
 // authentication, rate limits), renders the answer from templates that never
 // quote the member, checks every outbound message with the scanner, signs it
-// with DKIM and delivers it from the store's outbox with retries.
+// with DKIM and delivers it from the store's outbox with retries, several at
+// once but only a few to any one destination (pool.go), so that one slow
+// smarthost or MX holds up only its own replies.
 //
 // The policy (policy.go) is a pure function so that every rule can be shown
 // in a table test; the store's history reaches it as counts passed in.
