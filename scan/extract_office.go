@@ -154,7 +154,7 @@ func (d *officeDoc) read(name string) ([]byte, bool, error) {
 	}
 	data, err := readZipFile(d.b, zf, d.archiveLen)
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", path.Base(name), err)
+		return nil, false, fmt.Errorf("read %s: %w", partLabel(name), err)
 	}
 	return data, true, nil
 }
@@ -198,7 +198,7 @@ func (d *officeDoc) parts(out *strings.Builder, rules xmlRules, first []string, 
 		typed, err := xmlTextTyped(d.b, out, data, rules)
 		d.typed += typed
 		if err != nil {
-			return fmt.Errorf("%s: %w", path.Base(n), err)
+			return fmt.Errorf("%s: %w", partLabel(n), err)
 		}
 		out.WriteByte('\n')
 	}
@@ -219,7 +219,7 @@ func (d *officeDoc) properties(out *strings.Builder, f format) error {
 		}
 		if ok {
 			if err := xmlText(d.b, out, data, propsRules); err != nil {
-				return fmt.Errorf("%s: %w", path.Base(n), err)
+				return fmt.Errorf("%s: %w", partLabel(n), err)
 			}
 			out.WriteByte('\n')
 		}

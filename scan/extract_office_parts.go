@@ -125,7 +125,27 @@ func wrapPart(name string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s: %w", path.Base(name), err)
+	return fmt.Errorf("%s: %w", partLabel(name), err)
+}
+
+// partLabel names a package entry in an error: its base name with every
+// run of more than four digits hidden, since an entry name is the
+// sender's and could hold a number.
+func partLabel(name string) string {
+	b := []byte(path.Base(name))
+	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) && isDecDigit(b[j]) {
+			j++
+		}
+		if j-i > 4 {
+			for k := i; k < j; k++ {
+				b[k] = '#'
+			}
+		}
+		i = max(j, i+1)
+	}
+	return string(b)
 }
 
 // embedded reads one embedded object by what its bytes are. Pictures are

@@ -2,6 +2,9 @@ package scan
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -161,6 +164,8 @@ func TestOfficeVisibleText(t *testing.T) {
 			`<office:text><text:p><text:a xlink:type="simple" xlink:href="https://x.example/?ssn=489-36-8350">link</text:a></text:p></office:text>`), want: []string{"ssn:8350"}},
 		{name: "odt form control value", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.text",
 			`<office:text><office:forms><form:form><form:textarea form:id="c1" form:current-value="4012 8888 8888 1881"/></form:form></office:forms><text:p>x</text:p></office:text>`), want: []string{"pan:1881"}},
+		{name: "odt user field value", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.text",
+			`<office:text><text:user-field-decls><text:user-field-decl office:value-type="string" office:string-value="SSN 489-36-8350" text:name="ssn"/></text:user-field-decls><text:p>x</text:p></office:text>`), want: []string{"ssn:8350"}},
 		{name: "ods number cell in scientific display", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.spreadsheet",
 			`<office:spreadsheet><table:table><table:table-row><table:table-cell office:value-type="string"><text:p>Card</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="4111111111111111"><text:p>4.11111111111111E+015</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`),
 			want: []string{"pan:1111"}},
@@ -256,4 +261,67 @@ func TestOfficeEmbedded(t *testing.T) {
 End Sub</script:module>`)}), want: []string{"pan:1881"}},
 	}
 	runOfficeCases(t, cases)
+}
+
+// officePartsSeeds exercise number formats, attribute text, custom XML,
+// relationship targets, OpenDocument value cells and embedded objects;
+// index i%4 picks the format as FuzzExtractOffice does.
+func officePartsSeeds(t testing.TB) [][]byte {
+	styles := `<styleSheet ` + xNS + `><numFmts><numFmt numFmtId="164" formatCode="000-00-0000;(0);&quot;z&quot;;@"/><numFmt numFmtId="165" formatCode="#,##0.0#E+00%"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="14"/></cellXfs></styleSheet>`
+	return [][]byte{
+		docxWith(t, `<w:sdt><w:sdtPr><w:alias w:val="a"/><w:tag w:val="1"/></w:sdtPr><w:sdtContent><w:p><w:r><w:drawing><wp:docPr descr="4111"/></w:drawing><w:t>x</w:t></w:r></w:p></w:sdtContent></w:sdt>`,
+			zipFile{name: "customXml/item1.xml", data: []byte(`<r a="1"><s>2</s></r>`)},
+			zipFile{name: "word/_rels/document.xml.rels", data: []byte(`<Relationships><Relationship Target="http://x/%34" TargetMode="External"/></Relationships>`)},
+			zipFile{name: "word/embeddings/oleObject1.bin", data: oleObject()}),
+		makeZip(t, contentTypes(),
+			zipFile{name: "xl/styles.xml", data: []byte(styles)},
+			zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet><sheetData><row><c s="1"><v>78051123</v></c><c s="2"><v>-1.5E-3</v></c><c s="3"><v>45000.25</v></c><c s="1" t="s"><v>0</v></c></row></sheetData><hyperlinks><hyperlink display="d" tooltip="t"/></hyperlinks></worksheet>`)},
+			zipFile{name: "xl/sharedStrings.xml", data: []byte(`<sst><si><t>a</t></si></sst>`)}),
+		pptxWith(t, `<p:pic><p:nvPicPr><p:cNvPr id="1" descr="d"/></p:nvPicPr></p:pic>`,
+			zipFile{name: "ppt/embeddings/Microsoft_Excel_Worksheet1.xlsx", data: makeZip(t, contentTypes(), zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet><sheetData><row><c><v>3.7E14</v></c></row></sheetData></worksheet>`)})}),
+		odfWith(t, "application/vnd.oasis.opendocument.spreadsheet",
+			`<office:spreadsheet><table:table><table:table-row><table:table-cell office:value-type="float" office:value="4.1E15"><text:p>4</text:p><table:table><table:table-cell/></table:table></table:table-cell><table:table-cell office:string-value="s"/></table:table-row></table:table></office:spreadsheet>`,
+			zipFile{name: "Object 1", data: []byte("text")}),
+	}
+}
+
+// TestWriteOfficePartsFuzzSeeds adds officePartsSeeds to FuzzExtractOffice's
+// committed corpus when INTAKE_WRITE_FUZZ_SEEDS is set.
+func TestWriteOfficePartsFuzzSeeds(t *testing.T) {
+	if os.Getenv("INTAKE_WRITE_FUZZ_SEEDS") == "" {
+		t.Skip("set INTAKE_WRITE_FUZZ_SEEDS=1 to rewrite testdata/fuzz seeds")
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzExtractOffice")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range officePartsSeeds(t) {
+		body := fmt.Sprintf("go test fuzz v1\nbyte(%q)\n[]byte(%q)\n", rune(i), s)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-parts-%02d", i)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestOfficePartsSeeds runs the seeds through every format within the
+// fuzz limits: no panic, the budget holds.
+func TestOfficePartsSeeds(t *testing.T) {
+	for _, s := range officePartsSeeds(t) {
+		for _, f := range []format{formatDOCX, formatXLSX, formatPPTX, formatODF} {
+			b := newBudget(context.Background(), fuzzLimits())
+			text, _ := officeText(b, f, s)
+			checkBudget(t, b, len(text))
+		}
+	}
+}
+
+// TestOfficeErrorsHideNames: an entry's name is the sender's; an error
+// about it never carries a number.
+func TestOfficeErrorsHideNames(t *testing.T) {
+	docx := docxWith(t, para("x"), zipFile{name: "word/embeddings/" + testCardDigits + ".bin", data: oleObject()},
+		zipFile{name: "customXml/" + testCardDigits + ".xml", data: []byte("<a>&bogus;</a>")})
+	_, err := officeText(newBudget(context.Background(), DefaultLimits()), formatDOCX, docx)
+	if err == nil || strings.Contains(err.Error(), "11111") {
+		t.Errorf("error %q", maskForTest(fmt.Sprint(err)))
+	}
 }

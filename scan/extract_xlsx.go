@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"path"
 	"strconv"
 	"strings"
 )
@@ -50,7 +49,7 @@ func (d *officeDoc) xlsx(out *strings.Builder) error {
 			continue
 		}
 		if err := xlsxSheet(d.b, out, data, shared, used, styles); err != nil {
-			return fmt.Errorf("%s: %w", path.Base(n), err)
+			return fmt.Errorf("%s: %w", partLabel(n), err)
 		}
 	}
 	for i, s := range shared {

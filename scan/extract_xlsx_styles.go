@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// maxNumFmtLen bounds a format code: Excel accepts 255 characters; a
+// longer one is not Excel's and is shown as General, which keeps every
+// digit and costs nothing per cell.
+const maxNumFmtLen = 1024
+
 // xlsxStyles maps a cell's style index (its s attribute) to the number
 // format it is shown with (ECMA-376 18.8.10 cellXfs, 18.8.31 numFmts).
 type xlsxStyles struct {
@@ -35,7 +40,7 @@ func (st *xlsxStyles) format(s string) *numFmt {
 	if !ok {
 		code, ok = builtinNumFmts[id]
 	}
-	if !ok {
+	if !ok || len(code) > maxNumFmtLen {
 		code = "General"
 	}
 	f := compileNumFmt(code)

@@ -116,6 +116,9 @@ var (
 			"option":         {"label", "value"},
 			"button":         {"label", "title"},
 			"checkbox":       {"label"},
+			// A user field's value is declared once and shown wherever
+			// the field is used.
+			"user-field-decl": {"string-value", "value"},
 		},
 		odfCells: true,
 	}
