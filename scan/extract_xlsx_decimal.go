@@ -7,6 +7,16 @@ import "strings"
 // in the file, and a literal with more digits than a double holds (a
 // producer that wrote the card as typed) keeps them all. What ships in the
 // file is what a person with any reader can see, so that is what we scan.
+//
+// An exponent is always expanded, exactly as written. When the literal's
+// digits reach its magnitude (the shortest round-trip form Java, Python and
+// .NET producers write for an integer below 2^53) the expansion is the
+// stored double, digit for digit. When they do not ("4.11111E+15", written
+// rounded), the expansion ends in the zeros the literal stands for: that
+// is the stored value and what Excel shows too; the digits lost before the
+// file was written are in no reader's view, and nothing is invented in
+// their place. Excel itself shows at most fifteen significant digits; we
+// keep every digit of the literal, because other readers show them.
 
 // maxDecimalExponent bounds a literal's exponent. A double ends near 1e308;
 // beyond that a literal is not a number any producer wrote, and expanding

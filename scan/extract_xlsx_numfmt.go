@@ -195,6 +195,10 @@ func (f *numFmt) formatText(s string) string {
 	default:
 		return s
 	}
+	if !hasTok(sec, tokText) {
+		// The section hides the text (";;;"), but the formula bar shows it.
+		return s
+	}
 	var b strings.Builder
 	for _, t := range sec {
 		switch t.kind {

@@ -28,6 +28,7 @@ func TestCellText(t *testing.T) {
 		{"text format shows a number as General", "", "4.111111111111111E15", "@", "4111111111111111"},
 		{"text format on a string", "inlineStr", "078-05-1123", "@", "078-05-1123"},
 		{"text section with literals", "str", "4111", `0;-0;0;"last four "@`, "last four 4111"},
+		{"hidden text is read", "inlineStr", "4111 1111 1111 1111", ";;;", "4111 1111 1111 1111"},
 		{"number format on a string is ignored", "inlineStr", "4111 1111", "000-00-0000", "4111 1111"},
 		{"thousands hide a card: formula bar value", "", "5555555555554444", "#,##0", "5555555555554444"},
 		{"thousands on a small number", "", "1234567", "#,##0", "1,234,567"},
