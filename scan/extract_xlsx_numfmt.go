@@ -48,18 +48,69 @@ type fmtTok struct {
 // numFmt is one compiled format code: up to four sections, for positive,
 // negative, zero and text values.
 type numFmt struct {
-	sections [][]fmtTok
+	sections []*fmtSection
+}
+
+// fmtSection is one section, split once at its decimal point and exponent
+// so that showing a cell costs no more than filling its placeholders.
+type fmtSection struct {
+	toks                                  []fmtTok
+	date, general, fraction, digits, text bool
+	intT, fracT, expT                     []fmtTok
+	thousands                             bool
+	scale, percent, nDec                  int
 }
 
 func compileNumFmt(code string) *numFmt {
 	f := &numFmt{}
 	for _, sec := range splitSections(code) {
-		f.sections = append(f.sections, tokenizeSection(sec))
-	}
-	if len(f.sections) == 0 {
-		f.sections = [][]fmtTok{{{kind: tokGeneral}}}
+		f.sections = append(f.sections, compileSection(tokenizeSection(sec)))
 	}
 	return f
+}
+
+func compileSection(toks []fmtTok) *fmtSection {
+	s := &fmtSection{toks: toks}
+	part := 0
+	for _, t := range toks {
+		switch t.kind {
+		case tokDate:
+			s.date = true
+		case tokGeneral:
+			s.general = true
+		case tokFraction:
+			s.fraction = true
+		case tokDigit:
+			s.digits = true
+		case tokText:
+			s.text = true
+		case tokPercent:
+			s.percent++
+		}
+		switch {
+		case t.kind == tokPoint && part == 0:
+			part = 1
+			s.fracT = append(s.fracT, t)
+			continue
+		case t.kind == tokExp && part < 2:
+			part = 2
+			s.expT = append(s.expT, t)
+			continue
+		}
+		switch part {
+		case 0:
+			s.intT = append(s.intT, t)
+		case 1:
+			s.fracT = append(s.fracT, t)
+			if t.kind == tokDigit {
+				s.nDec++
+			}
+		default:
+			s.expT = append(s.expT, t)
+		}
+	}
+	s.thousands, s.scale = commas(s.intT)
+	return s
 }
 
 // splitSections cuts a format code at the semicolons outside quotes,
@@ -174,33 +225,24 @@ func tokenizeSection(sec string) []fmtTok {
 	return toks
 }
 
-func hasTok(toks []fmtTok, k fmtTokKind) bool {
-	for _, t := range toks {
-		if t.kind == k {
-			return true
-		}
-	}
-	return false
-}
-
 // formatText shows a string cell: the text section's literals around the
 // text, or the text alone when the format has no text section.
 func (f *numFmt) formatText(s string) string {
-	var sec []fmtTok
+	var sec *fmtSection
 	switch {
 	case len(f.sections) >= 4:
 		sec = f.sections[3]
-	case len(f.sections) == 1 && hasTok(f.sections[0], tokText):
+	case len(f.sections) == 1 && f.sections[0].text:
 		sec = f.sections[0]
 	default:
 		return s
 	}
-	if !hasTok(sec, tokText) {
+	if !sec.text {
 		// The section hides the text (";;;"), but the formula bar shows it.
 		return s
 	}
 	var b strings.Builder
-	for _, t := range sec {
+	for _, t := range sec.toks {
 		switch t.kind {
 		case tokLit:
 			b.WriteString(t.s)
@@ -214,6 +256,9 @@ func (f *numFmt) formatText(s string) string {
 // formatNumber shows a number through the format. ok is false when Excel
 // would show no digits of it (a date past year 9999 shows "#####").
 func (f *numFmt) formatNumber(d decimal) (string, bool) {
+	if len(f.sections) == 0 {
+		return d.general(), true
+	}
 	sec, signed := f.sections[0], true
 	n := len(f.sections)
 	switch {
@@ -224,17 +269,17 @@ func (f *numFmt) formatNumber(d decimal) (string, bool) {
 		sec = f.sections[2]
 	}
 	switch {
-	case hasTok(sec, tokDate):
-		return formatDate(d, sec)
-	case hasTok(sec, tokFraction) && hasTok(sec, tokDigit) && !hasTok(sec, tokGeneral):
+	case sec.date:
+		return formatDate(d, sec.toks)
+	case sec.fraction && sec.digits && !sec.general:
 		// A fraction ("# ?/?") shows as General: the digits are what
 		// matter here, not the vulgar fraction.
 		return d.general(), true
-	case hasTok(sec, tokGeneral), !hasTok(sec, tokDigit):
+	case sec.general, !sec.digits:
 		// Literals around General; or literals alone ("-"; "@" shows the
 		// number as General).
 		var b strings.Builder
-		for _, t := range sec {
+		for _, t := range sec.toks {
 			switch t.kind {
 			case tokLit, tokPercent:
 				b.WriteString(litOf(t))
@@ -248,63 +293,28 @@ func (f *numFmt) formatNumber(d decimal) (string, bool) {
 }
 
 // formatDigits lays a number into a section's digit placeholders.
-func formatDigits(d decimal, sec []fmtTok, signed bool) string {
-	// Split at the decimal point and the exponent.
-	var intT, fracT, expT []fmtTok
-	part := 0
-	for _, t := range sec {
-		switch {
-		case t.kind == tokPoint && part == 0:
-			part = 1
-			fracT = append(fracT, t)
-			continue
-		case t.kind == tokExp && part < 2:
-			part = 2
-			expT = append(expT, t)
-			continue
-		}
-		switch part {
-		case 0:
-			intT = append(intT, t)
-		case 1:
-			fracT = append(fracT, t)
-		default:
-			expT = append(expT, t)
-		}
-	}
-	for _, t := range sec {
-		if t.kind == tokPercent {
-			d = d.shift(2)
-		}
-	}
-	thousands, scale := commas(intT)
-	d = d.shift(-3 * scale)
-	nDec := 0
-	for _, t := range fracT {
-		if t.kind == tokDigit {
-			nDec++
-		}
-	}
+func formatDigits(d decimal, sec *fmtSection, signed bool) string {
+	d = d.shift(2*sec.percent - 3*sec.scale)
 	neg := d.neg && signed
 	d.neg = false
 
 	var b strings.Builder
-	if len(expT) > 0 {
-		m, e := scientific(d, intT, nDec)
+	if len(sec.expT) > 0 {
+		m, e := scientific(d, sec.intT, sec.nDec)
 		if neg && !m.isZero() {
 			b.WriteByte('-')
 		}
-		fillInt(&b, intT, m.intDigits(), false)
-		fillFrac(&b, fracT, m.fracDigits())
-		fillExp(&b, expT, e)
+		fillInt(&b, sec.intT, m.intDigits(), false)
+		fillFrac(&b, sec.fracT, m.fracDigits())
+		fillExp(&b, sec.expT, e)
 		return b.String()
 	}
-	d = d.round(nDec)
+	d = d.round(sec.nDec)
 	if neg && !d.isZero() {
 		b.WriteByte('-')
 	}
-	fillInt(&b, intT, d.intDigits(), thousands)
-	fillFrac(&b, fracT, d.fracDigits())
+	fillInt(&b, sec.intT, d.intDigits(), sec.thousands)
+	fillFrac(&b, sec.fracT, d.fracDigits())
 	return b.String()
 }
 

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -113,5 +114,22 @@ func TestXLSXNumbers(t *testing.T) {
 	}
 	if !strings.Contains(text, "SSN\t078-05-1123\n") {
 		t.Errorf("SSN cell not shown through its format: %q", maskForTest(text))
+	}
+}
+
+// BenchmarkXLSXNumbers reads a 10,000-cell sheet of formatted numbers.
+func BenchmarkXLSXNumbers(b *testing.B) {
+	var rows strings.Builder
+	for i := 0; i < 2000; i++ {
+		rows.WriteString(`<row><c s="1"><v>78051123</v></c><c><v>3.78282246310005E14</v></c><c s="2"><v>4.111111111111111E15</v></c><c s="3"><v>1234.5</v></c><c s="4"><v>45000.25</v></c></row>`)
+	}
+	xlsx := makeZip(b, contentTypes(),
+		zipFile{name: "xl/styles.xml", data: []byte(`<styleSheet ` + xNS + `><numFmts><numFmt numFmtId="164" formatCode="000-00-0000"/><numFmt numFmtId="165" formatCode="0000 0000 0000 0000"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="4"/><xf numFmtId="22"/></cellXfs></styleSheet>`)},
+		zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData>` + rows.String() + `</sheetData></worksheet>`)})
+	b.SetBytes(int64(len(xlsx)))
+	for b.Loop() {
+		if _, err := officeText(newBudget(context.Background(), DefaultLimits()), formatXLSX, xlsx); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
