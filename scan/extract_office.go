@@ -42,10 +42,14 @@ func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth 
 	}
 	sort.Slice(doc.names, func(i, j int) bool { return naturalLess(doc.names[i], doc.names[j]) })
 
+	if f == formatODF {
+		if err := doc.odfEncrypted(); err != nil {
+			return err
+		}
+	}
 	if err := doc.mainPartPresent(f); err != nil {
 		return err
 	}
-	start := out.Len()
 	switch f {
 	case formatDOCX:
 		err = doc.parts(out, ooxmlRules, []string{"word/document.xml"}, "word/")
@@ -64,19 +68,19 @@ func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth 
 	if err := doc.properties(out, f); err != nil {
 		return err
 	}
-	if err := doc.embedded(out, depth); err != nil {
+	if err := doc.rest(out, depth); err != nil {
 		return err
 	}
-	if len(strings.TrimSpace(out.String()[start:])) == 0 && doc.hasMedia() {
+	if doc.typed == 0 && doc.hasMedia() {
 		// A pasted photo of a card is the whole document: with OCR on, read
 		// the pictures; without it there is nothing to vouch for.
 		if text, err := doc.ocrMedia(); err == nil && strings.TrimSpace(text) != "" {
 			out.WriteString(text)
-			return nil
+			return doc.deferred
 		}
 		return unscannable(ReasonNoText, "document holds only images")
 	}
-	return nil
+	return doc.deferred
 }
 
 // mainPartPresent refuses packages whose text is not in XML we read: a
@@ -90,8 +94,8 @@ func (d *officeDoc) mainPartPresent(f format) error {
 		}
 	case formatXLSX:
 		for _, n := range d.names {
-			if strings.HasPrefix(n, "xl/") && strings.HasSuffix(strings.ToLower(n), ".bin") &&
-				!strings.Contains(n, "vbaProject") && !strings.Contains(n, "printerSettings") && !strings.Contains(n, "embeddings/") {
+			lower := strings.ToLower(n)
+			if lower == "xl/workbook.bin" || strings.HasPrefix(lower, "xl/worksheets/") && strings.HasSuffix(lower, ".bin") {
 				return unscannable(ReasonUnsupported, "binary workbook (xlsb)")
 			}
 		}
@@ -110,6 +114,29 @@ type officeDoc struct {
 	files      map[string]*zip.File
 	names      []string // in natural order: slide2 before slide10
 	done       map[string]bool
+	// typed counts the non-blank bytes of the main parts' element text:
+	// a document without any holds only pictures (and their alt text).
+	typed int
+	// deferred is the first part that could not be read (an OLE object, a
+	// malformed data part): the document is unscannable, but the rest of
+	// it is still read so that its findings are reported too.
+	deferred error
+}
+
+// note records err as the document's deferred verdict, or returns it when
+// the message's budget is spent and reading on would be wasted.
+func (d *officeDoc) note(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch reasonOf(err) {
+	case ReasonTimeout, ReasonTooLarge, ReasonTooManyParts:
+		return err
+	}
+	if d.deferred == nil {
+		d.deferred = err
+	}
+	return nil
 }
 
 // read returns one entry's bytes within the budget and ratio, once.
@@ -127,7 +154,7 @@ func (d *officeDoc) read(name string) ([]byte, bool, error) {
 	}
 	data, err := readZipFile(d.b, zf, d.archiveLen)
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", path.Base(name), err)
+		return nil, false, fmt.Errorf("read %s: %w", partLabel(name), err)
 	}
 	return data, true, nil
 }
@@ -168,8 +195,10 @@ func (d *officeDoc) parts(out *strings.Builder, rules xmlRules, first []string, 
 		if !ok {
 			continue
 		}
-		if err := xmlText(d.b, out, data, rules); err != nil {
-			return fmt.Errorf("%s: %w", path.Base(n), err)
+		typed, err := xmlTextTyped(d.b, out, data, rules)
+		d.typed += typed
+		if err != nil {
+			return fmt.Errorf("%s: %w", partLabel(n), err)
 		}
 		out.WriteByte('\n')
 	}
@@ -190,42 +219,9 @@ func (d *officeDoc) properties(out *strings.Builder, f format) error {
 		}
 		if ok {
 			if err := xmlText(d.b, out, data, propsRules); err != nil {
-				return fmt.Errorf("%s: %w", path.Base(n), err)
+				return fmt.Errorf("%s: %w", partLabel(n), err)
 			}
 			out.WriteByte('\n')
-		}
-	}
-	return nil
-}
-
-// embedded reads Office documents embedded as OLE package parts (a
-// workbook behind a chart), as deep as maxEmbeddedDepth.
-func (d *officeDoc) embedded(out *strings.Builder, depth int) error {
-	for _, n := range d.names {
-		if !strings.Contains(n, "embeddings/") && !strings.HasPrefix(n, "Object ") {
-			continue
-		}
-		switch strings.ToLower(path.Ext(n)) {
-		case ".docx", ".docm", ".xlsx", ".xlsm", ".pptx", ".pptm", ".odt", ".ods", ".odp":
-		default:
-			continue // pictures and legacy OLE objects: see the package notes
-		}
-		data, ok, err := d.read(n)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		f := classify("", n, data)
-		if f != formatDOCX && f != formatXLSX && f != formatPPTX && f != formatODF {
-			continue
-		}
-		if depth >= maxEmbeddedDepth {
-			return unscannable(ReasonTooDeep, "office documents embedded too deep")
-		}
-		if err := officeTextTo(d.b, f, data, out, depth+1); err != nil {
-			return fmt.Errorf("embedded %s: %w", path.Base(n), err)
 		}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"path"
 	"strconv"
 	"strings"
 )
@@ -14,7 +13,13 @@ import (
 // drawings, charts, and the values a pivot cache copies from the data.
 var xlsxOtherRules = func() xmlRules {
 	r := ooxmlRules
-	r.attrs = map[string]string{"sheet": "name", "s": "v", "n": "v"}
+	r.attrs = map[string][]string{"s": {"v"}, "n": {"v"}}
+	for k, v := range ooxmlAttrs {
+		r.attrs[k] = v
+	}
+	r.numeric = nameSet("v", "n")
+	// A defined name's value can be a constant typed into Name Manager.
+	r.text = nameSet("t", "delText", "instrText", "v", "text", "definedName")
 	// Cells of macro and dialog sheets: a row per line, a tab per cell.
 	r.para = nameSet("p", "tr", "pt", "row")
 	r.cell = nameSet("tc", "c")
@@ -29,6 +34,11 @@ func (d *officeDoc) xlsx(out *strings.Builder) error {
 	if err != nil {
 		return err
 	}
+	styles, err := d.styles()
+	if err != nil {
+		return fmt.Errorf("styles.xml: %w", err)
+	}
+	start := out.Len()
 	used := make([]bool, len(shared))
 	for _, n := range d.matching("xl/worksheets/") {
 		data, ok, err := d.read(n)
@@ -38,8 +48,8 @@ func (d *officeDoc) xlsx(out *strings.Builder) error {
 		if !ok {
 			continue
 		}
-		if err := xlsxSheet(d.b, out, data, shared, used); err != nil {
-			return fmt.Errorf("%s: %w", path.Base(n), err)
+		if err := xlsxSheet(d.b, out, data, shared, used, styles); err != nil {
+			return fmt.Errorf("%s: %w", partLabel(n), err)
 		}
 	}
 	for i, s := range shared {
@@ -48,6 +58,7 @@ func (d *officeDoc) xlsx(out *strings.Builder) error {
 			out.WriteByte('\n')
 		}
 	}
+	d.typed += len(strings.TrimSpace(out.String()[start:]))
 	return d.parts(out, xlsxOtherRules, []string{"xl/workbook.xml"}, "xl/")
 }
 
@@ -113,9 +124,10 @@ func (d *officeDoc) sharedStrings() ([]string, error) {
 	}
 }
 
-// xlsxSheet writes a worksheet's rows (ECMA-376 18.3.1.73) and its header
-// and footer text.
-func xlsxSheet(b *budget, out *strings.Builder, data []byte, shared []string, used []bool) error {
+// xlsxSheet writes a worksheet's rows (ECMA-376 18.3.1.73), each cell as
+// Excel shows it, then the sheet's header and footer text, hyperlink
+// labels and data-validation prompts and lists.
+func xlsxSheet(b *budget, out *strings.Builder, data []byte, shared []string, used []bool, styles *xlsxStyles) error {
 	data, err := xmlUTF8(data)
 	if err != nil {
 		return err
@@ -125,13 +137,17 @@ func xlsxSheet(b *budget, out *strings.Builder, data []byte, shared []string, us
 	var (
 		row                   []string
 		cell                  strings.Builder
-		cellType              string
+		cellType, cellStyle   string
 		inCell, inV, inT, inF bool
+		phonetic              int
 		inHeaderFooter        bool
+		inValidationList      bool
+		extra                 strings.Builder // text outside the grid, after it
 	)
 	for n := 0; ; n++ {
 		tok, err := xmlToken(b, dec, n, "xml")
 		if err == io.EOF {
+			out.WriteString(extra.String())
 			return nil
 		}
 		if err != nil {
@@ -145,20 +161,38 @@ func xlsxSheet(b *budget, out *strings.Builder, data []byte, shared []string, us
 			case "c":
 				inCell = true
 				cell.Reset()
-				cellType = ""
+				cellType, cellStyle = "", ""
 				for _, a := range t.Attr {
-					if a.Name.Local == "t" {
+					switch a.Name.Local {
+					case "t":
 						cellType = a.Value
+					case "s":
+						cellStyle = a.Value
 					}
 				}
 			case "v":
 				inV = true
 			case "t":
 				inT = true
+			case "rPh": // phonetic reading of Japanese text: not what was typed
+				phonetic++
 			case "f":
 				inF = true
 			case "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter":
 				inHeaderFooter = true
+			case "hyperlink", "dataValidation":
+				// What a person sees on hover or when the cell is selected.
+				for _, a := range t.Attr {
+					switch a.Name.Local {
+					case "display", "tooltip", "location", "prompt", "promptTitle", "error", "errorTitle":
+						if a.Value != "" {
+							extra.WriteString(a.Value)
+							extra.WriteByte('\n')
+						}
+					}
+				}
+			case "formula1", "formula2":
+				inValidationList = true
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -170,36 +204,68 @@ func xlsxSheet(b *budget, out *strings.Builder, data []byte, shared []string, us
 				row = row[:0]
 			case "c":
 				inCell = false
-				row = append(row, cellText(cellType, cell.String(), shared, used))
+				row = append(row, cellText(cellType, cell.String(), shared, used, styles.format(cellStyle)))
 			case "v":
 				inV = false
 			case "t":
 				inT = false
+			case "rPh":
+				phonetic = max(phonetic-1, 0)
 			case "f":
 				inF = false
 			case "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter":
 				inHeaderFooter = false
 				out.WriteByte('\n')
+			case "formula1", "formula2":
+				inValidationList = false
+				extra.WriteByte('\n')
 			}
 		case xml.CharData:
 			switch {
-			case inCell && !inF && (inV || inT):
+			case inCell && !inF && phonetic == 0 && (inV || inT):
 				cell.Write(t)
 			case inHeaderFooter:
 				out.Write(t)
+			case inValidationList:
+				// A drop-down list's items, written in the file.
+				extra.Write(t)
 			}
 		}
 	}
 }
 
-// cellText is what a cell shows: a shared string by index, else the literal
-// value (number, inline string, formula result, date serial).
-func cellText(cellType, value string, shared []string, used []bool) string {
-	if cellType == "s" {
+// cellText is what a cell shows (ECMA-376 18.18.11): a shared string by
+// index, an inline or formula string, a boolean, an error, or a number
+// through the cell's number format.
+func cellText(cellType, value string, shared []string, used []bool, f *numFmt) string {
+	switch cellType {
+	case "s":
 		if i, err := strconv.Atoi(strings.TrimSpace(value)); err == nil && i >= 0 && i < len(shared) {
 			used[i] = true
-			return shared[i]
+			return f.formatText(shared[i])
 		}
+		return value
+	case "inlineStr", "str":
+		return f.formatText(value)
+	case "b":
+		switch strings.TrimSpace(value) {
+		case "1":
+			return "TRUE"
+		case "0":
+			return "FALSE"
+		}
+		return value
+	case "e", "d":
+		return value
 	}
-	return value
+	d, ok := parseDecimal(value)
+	if !ok {
+		return value
+	}
+	plain := d.general()
+	shown, ok := f.formatNumber(d)
+	if !ok {
+		return plain
+	}
+	return cellShown(shown, plain)
 }
