@@ -316,12 +316,16 @@ func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth i
 			err = unscannable(ReasonNoText, "image read by OCR only")
 		}
 		w.document(data, text, err, ctype, name, loc)
+		w.findRaw(data, loc) // text in metadata (PNG tEXt, EXIF comments)
 	case formatEncryptedOffice:
 		w.withhold(loc, ctype, name, ReasonEncrypted)
 	case formatUnsupported:
 		w.withhold(loc, ctype, name, ReasonUnsupported)
 	default:
 		w.withhold(loc, ctype, name, ReasonNoText)
+		// Binary we cannot read may still hold text a person can see in
+		// any editor: its ASCII digits are scanned.
+		w.findRaw(data, loc)
 	}
 }
 
@@ -664,7 +668,7 @@ func (w *walker) maskName(name, ctype string) string {
 		case ctype == "message/rfc822":
 			return "message.eml"
 		case ctype != "":
-			return "unnamed." + strings.ReplaceAll(ctype, "/", "-")
+			return "unnamed." + strings.ReplaceAll(safeType(ctype), "/", "-")
 		}
 		return ""
 	}

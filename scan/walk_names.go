@@ -48,7 +48,7 @@ func (r *Result) maskNames() {
 		p := &r.Parts[i]
 		p.Where = MaskString(p.Where)
 		p.Filename = MaskString(p.Filename)
-		p.ContentType = MaskString(p.ContentType)
+		p.ContentType = safeType(p.ContentType)
 	}
 	for i := range r.Findings {
 		r.Findings[i].Where = MaskString(r.Findings[i].Where)
@@ -56,4 +56,14 @@ func (r *Result) maskNames() {
 	for i := range r.Unscannable {
 		r.Unscannable[i].Where = MaskString(r.Unscannable[i].Where)
 	}
+}
+
+// safeType is a declared media type fit to show: no registered type holds
+// more than a few digits, so one that does is the sender's text, not a
+// type, and is replaced rather than trusted to the masker.
+func safeType(ctype string) string {
+	if len(digitsOf(ctype)) > 4 || len(ctype) > 127 {
+		return "application/octet-stream"
+	}
+	return ctype
 }
