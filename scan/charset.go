@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
@@ -64,7 +65,10 @@ func decodeCharset(data []byte, declared string) (text []byte, alts [][]byte, pr
 // of the Unicode families: legacy charsets, EBCDIC, unknown labels.
 func decodeLabelled(data []byte, cs string) (text []byte, alts [][]byte, problem string) {
 	if isNoneLabel(cs) {
-		text, problem = validUTF8(data)
+		if utf8.Valid(data) {
+			return data, nil, ""
+		}
+		text, problem = latin1(data)
 		return text, legacyDigitReadings(data), problem
 	}
 	info := charsetInfo(cs)
@@ -217,7 +221,12 @@ func (i *csInfo) decode(data []byte) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
-var csInfos sync.Map // label -> *csInfo
+var (
+	csInfos     sync.Map // label -> *csInfo
+	csInfoCount atomic.Int64
+)
+
+const maxCSInfos = 4096
 
 // asciiProbe is text whose every byte means the same in every
 // ASCII-compatible charset.
@@ -247,7 +256,8 @@ func charsetInfo(cs string) *csInfo {
 		_, isCharmap := info.enc.(*charmap.Charmap)
 		info.singleByte = isCharmap || singleByte(cs)
 	}
-	if len(cs) <= 64 { // do not let odd labels grow the cache without bound
+	// Bounded: a sender can invent a new label with every message.
+	if csInfoCount.Add(1) <= maxCSInfos {
 		csInfos.Store(cs, info)
 	}
 	return info

@@ -3,7 +3,6 @@ package scan
 import (
 	"bytes"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/japanese"
@@ -18,12 +17,12 @@ import (
 // punctuation: "４" in Shift_JIS is "‚S".
 var legacyCJK = []encoding.Encoding{japanese.ShiftJIS, japanese.EUCJP, simplifiedchinese.GB18030, traditionalchinese.Big5, korean.EUCKR}
 
-// legacyDigitReadings returns the readings of undeclared 8-bit bytes (not
-// UTF-8) in a legacy CJK charset that decode cleanly and show digits the
+// legacyDigitReadings returns the readings of undeclared 8-bit bytes that
+// are not UTF-8 in a legacy CJK charset that decode cleanly and show digits the
 // Windows-1252 reading does not. They are scanned too: a reader whose
 // client guesses that charset sees those digits.
 func legacyDigitReadings(data []byte) [][]byte {
-	if !hasWideDigitBytes(data) || utf8.Valid(data) {
+	if !hasWideDigitBytes(data) {
 		return nil
 	}
 	var out [][]byte

@@ -259,12 +259,14 @@ func decodeUnicodeLabelled(data []byte, fam family, order form) (text []byte, al
 		// line breaks and spaces leave.
 		return data, [][]byte{declText}, ""
 	}
-	// Nothing contradicts the label (CJK text has few NULs). Without a
-	// byte order to go by, the other one is read too: full-width digits
-	// show only in the right one.
+	// Nothing contradicts the label (CJK text has few NULs). The other
+	// byte order is read too (full-width digits show only in the right
+	// one), and so are the bytes as ASCII: a stray NUL must not be enough
+	// to hide ASCII digits behind the label.
 	other := map[form]form{formUTF16LE: formUTF16BE, formUTF16BE: formUTF16LE, formUTF32LE: formUTF32BE, formUTF32BE: formUTF32LE}[declared]
 	if alt, p := decodeForm(data, other); p == "" {
 		alts = append(alts, alt)
 	}
-	return declText, alts, declProblem
+	raw, _ := validUTF8(data)
+	return declText, append(alts, raw), declProblem
 }

@@ -28,7 +28,7 @@ func decodeHeaderValue(v string) headerText {
 	if v == "" {
 		return h
 	}
-	var pieces []headerPiece
+	pieces := make([]headerPiece, 0, 2*strings.Count(v, "=?")+1)
 	rest := v
 	for rest != "" {
 		start, w, n := nextEncodedWord(rest)
@@ -49,8 +49,9 @@ func decodeHeaderValue(v string) headerText {
 		}
 		// Adjacent words of one charset are decoded together: senders cut
 		// multi-byte characters (and UTF-16 code units) across them.
-		if k := len(pieces) - 1; k >= 0 && pieces[k].word && pieces[k].charset == w.charset && pieces[k].problem == "" && w.problem == "" {
+		if k := len(pieces) - 1; k >= 0 && pieces[k].word && pieces[k].charset == w.charset {
 			pieces[k].data = append(pieces[k].data, w.data...)
+			pieces[k].problem = firstNonEmpty(pieces[k].problem, w.problem)
 		} else {
 			pieces = append(pieces, w)
 		}
@@ -122,8 +123,14 @@ func nextEncodedWord(s string) (int, headerPiece, int) {
 			return 0, headerPiece{}, 0
 		}
 		i += off
-		if w, n := parseEncodedWord(s[i:]); n > 0 {
+		w, n := parseEncodedWord(s[i:])
+		if n > 0 {
 			return i, w, n
+		}
+		if n < 0 {
+			// No "?=" anywhere after: no later word can end either, and
+			// looking again from each "=?" would be quadratic.
+			return 0, headerPiece{}, 0
 		}
 		off = i + 2
 	}
@@ -147,9 +154,17 @@ func parseEncodedWord(s string) (headerPiece, int) {
 	body = body[2:]
 	end := strings.Index(body, "?=")
 	if end < 0 {
-		return headerPiece{}, 0
+		return headerPiece{}, -1
 	}
-	text := strings.NewReplacer("\r", "", "\n", "").Replace(body[:end])
+	text := body[:end]
+	if strings.ContainsAny(text, "\r\n") {
+		text = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, text)
+	}
 	w := headerPiece{word: true, charset: normLabel(cs)}
 	if enc == 'q' {
 		w.data, w.problem = decodeQWord(text)

@@ -400,9 +400,16 @@ func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth i
 		views = append(views, av, ah, escapedView(av), escapedView(ah))
 	}
 	for _, v := range views {
-		if len(v) > 0 {
-			fs = append(fs, w.findOnly(v, loc, shown)...)
+		if len(v) == 0 {
+			continue
 		}
+		// Other readings are copies: they draw on the same budget.
+		if err := w.b.take(int64(len(v))); err != nil {
+			w.unscannable(loc, reasonOf(err))
+			problem = firstNonEmpty(problem, reasonOf(err))
+			break
+		}
+		fs = append(fs, w.findOnly(v, loc, shown)...)
 	}
 	p.Findings = fs
 	if problem != "" {
