@@ -7,8 +7,12 @@ import (
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // encodeIn returns s in the charset enc, for building encoded words.
@@ -161,4 +165,35 @@ func TestDecodeHeaderNotOK(t *testing.T) {
 	if !hit {
 		t.Errorf("raw Shift_JIS: no reading shows the card")
 	}
+}
+
+// TestDecodeHeaderEveryCharset: every charset with a MIME name that can
+// write the number decodes, Q and B, to text the masker reads.
+func TestDecodeHeaderEveryCharset(t *testing.T) {
+	var all []encoding.Encoding
+	for _, l := range [][]encoding.Encoding{charmap.All, japanese.All, korean.All, simplifiedchinese.All, traditionalchinese.All, unicode.All} {
+		all = append(all, l...)
+	}
+	n := 0
+	for _, e := range all {
+		label, err := ianaindex.MIME.Name(e)
+		if err != nil || label == "" {
+			continue
+		}
+		b, err := e.NewEncoder().Bytes([]byte("card 4111 1111 1111 1111"))
+		if err != nil {
+			continue // cannot write ASCII digits (none should fail here)
+		}
+		n++
+		for _, v := range []string{qWord(label, b), bWord(label, b, true), bWord(label, b, false)} {
+			text, _ := DecodeHeader(v + " <a@example.org>")
+			if got := found(text); got != "pan:1111" {
+				t.Errorf("%s: decoded text holds %q, want the card", label, got)
+			}
+		}
+	}
+	if n < 40 {
+		t.Errorf("only %d charsets tried", n)
+	}
+	t.Logf("%d charsets", n)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/go-pdf/fpdf"
 )
 
 // Numbers planted in the CLI tests, in several spellings. They are
@@ -151,6 +153,15 @@ func TestScanNonMessageFiles(t *testing.T) {
 	jpeg := []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01}
 	gif := []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
 	tnef := append([]byte{0x78, 0x9f, 0x3e, 0x22}, random[:200]...)
+	doc := fpdf.New("P", "mm", "A4", "")
+	doc.SetCompression(true)
+	doc.AddPage()
+	doc.SetFont("Helvetica", "", 12)
+	doc.Cell(0, 8, strings.TrimSpace(card))
+	var pdf bytes.Buffer
+	if err := doc.Output(&pdf); err != nil {
+		t.Fatal(err)
+	}
 
 	cases := []struct {
 		file   string
@@ -161,6 +172,7 @@ func TestScanNonMessageFiles(t *testing.T) {
 		{"card.png", png, scanUnscannable, "attachment:card.png"},
 		{"card.jpg", jpeg, scanUnscannable, "attachment:card.jpg"},
 		{"card.gif", gif, scanUnscannable, "attachment:card.gif"},
+		{"card.pdf", pdf.Bytes(), scanSensitive, "attachment:card.pdf"},
 		{"cards.zip", zbuf.Bytes(), scanSensitive, "attachment:cards.zip/card.txt"},
 		{"card.txt.gz", gbuf.Bytes(), scanSensitive, "attachment:card.txt.gz/card.txt"},
 		{"random.bin", random, scanUnscannable, "attachment:random.bin"},
