@@ -4,63 +4,151 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
 )
 
 // decodeCharset turns a part's bytes into UTF-8. The declared charset is a
-// hint, not a law: a BOM wins over it, UTF-16 is recognised by its NULs,
-// and text labelled as a single-byte charset that is valid multi-byte UTF-8
-// is UTF-8. problem is "" or an Unscannable reason; with a problem the
-// returned text is still the best reading we have, and callers also scan
-// the raw bytes (a false alarm is cheaper than a leak).
-func decodeCharset(data []byte, declared string) (text []byte, problem string) {
-	declared = strings.ToLower(strings.Trim(strings.TrimSpace(declared), `"'`))
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		return validUTF8(data[3:])
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		return decodeUTF16(data, unicode.ExpectBOM)
+// hint, not a law: a sender (or an attacker) labels ASCII "utf-16" so that
+// a reader honouring the label sees CJK and the scanner sees nothing. So
+// the label is checked against the bytes. A BOM wins over it; a label the
+// bytes do not fit is corrected by sniffing, and then both readings are
+// scanned: text is the one shown to staff, alts are the others some client
+// could show (scanned for findings only). problem is "" or an Unscannable
+// reason; with a problem text is still the best reading we have, and
+// callers also scan the raw bytes (a false alarm is cheaper than a leak).
+func decodeCharset(data []byte, declared string) (text []byte, alts [][]byte, problem string) {
+	cs := normLabel(declared)
+	if f, n := bomForm(data); f != formNone {
+		text, problem = decodeForm(data[n:], f)
+		return text, nil, problem
 	}
-	if strings.HasPrefix(declared, "utf-16") || strings.HasPrefix(declared, "utf16") || declared == "ucs-2" || looksUTF16(data) {
-		switch {
-		case strings.HasSuffix(declared, "le"):
-			return decodeUTF16(data, unicode.IgnoreBOM, unicode.LittleEndian)
-		case strings.HasSuffix(declared, "be"):
-			return decodeUTF16(data, unicode.IgnoreBOM, unicode.BigEndian)
+	switch fam, order := labelFamily(cs); fam {
+	case famUnicode16, famUnicode32:
+		return decodeUnicodeLabelled(data, fam, order)
+	case famUTF7:
+		return decodeUTF7Labelled(data)
+	case famISO2022:
+		return decodeISO2022Labelled(data)
+	}
+	// NULs in every other byte (or three of four) are UTF-16 (UTF-32)
+	// whatever the label says: no client shows the NULs, and the digits
+	// between them are what a person reads.
+	if f := sniffUnicode(data); f != formNone {
+		text, problem = decodeForm(data, f)
+		return text, nil, problem
+	}
+	text, alts, problem = decodeLabelled(data, cs)
+	if bytes.IndexByte(data, 0x1b) >= 0 && problem == "" {
+		// ISO-2022 escapes under another label: a client that sniffs shows
+		// the full-width digits they hide.
+		if iso, p := decodeISO2022(data); p != ReasonUnknownCharset && !bytes.Equal(iso, text) {
+			if isNoneLabel(cs) && p == "" {
+				alts = append(alts, text)
+				text = iso
+			} else {
+				alts = append(alts, iso)
+			}
 		}
-		return decodeUTF16(data, unicode.IgnoreBOM, utf16Order(data))
 	}
-	if declared == "" && (bytes.Contains(data, []byte("\x1b$B")) || bytes.Contains(data, []byte("\x1b$@"))) {
-		declared = "iso-2022-jp" // JIS escapes: full-width digits hide in them
-	}
-	if isASCIIBytes(data) && asciiCompatible(declared) {
-		return data, ""
-	}
-	switch declared {
-	case "", "us-ascii", "ascii", "utf-8", "utf8", "unknown-8bit", "x-unknown", "8bit", "default":
-		return validUTF8(data)
-	}
-	if singleByte(declared) && utf8.Valid(data) {
-		return data, "" // mislabelled UTF-8
-	}
-	r, err := charset.Reader(declared, bytes.NewReader(data))
-	if err != nil {
+	return text, alts, problem
+}
+
+// decodeLabelled reads bytes under a label that is ASCII-compatible or not
+// of the Unicode families: legacy charsets, EBCDIC, unknown labels.
+func decodeLabelled(data []byte, cs string) (text []byte, alts [][]byte, problem string) {
+	if isNoneLabel(cs) {
 		if utf8.Valid(data) {
-			return data, ""
+			return data, nil, ""
+		}
+		text, problem = latin1(data)
+		return text, legacyDigitReadings(data), problem
+	}
+	info := charsetInfo(cs)
+	switch {
+	case !info.known:
+		// Bytes a label we do not know would turn into other characters
+		// cannot be read with confidence; UTF-8 under an unknown label of
+		// an ASCII family is what such a client shows anyway.
+		if utf8.Valid(data) && asciiCompatible(cs) {
+			return data, nil, ""
 		}
 		text, _ = latin1(data)
-		return text, ReasonUnknownCharset
+		return text, nil, ReasonUnknownCharset
+	case info.replacement:
+		// The WHATWG index maps some labels (ISO-2022-CN-EXT...) to a
+		// decoder that turns everything into U+FFFD.
+		text, _ = validUTF8(data)
+		return text, nil, ReasonUnknownCharset
+	case !info.asciiCompat:
+		// EBCDIC and its kin: ASCII text under such a label is mislabelled
+		// (EBCDIC letters and digits are all above 0x80).
+		decl, err := info.decode(data)
+		if isASCIIBytes(data) {
+			if err == nil {
+				alts = append(alts, decl)
+			}
+			return data, alts, ""
+		}
+		if err != nil {
+			text, _ = latin1(data)
+			return text, nil, ReasonBadEncoding
+		}
+		return decl, nil, ""
 	}
-	out, err := io.ReadAll(r)
+	if isASCIIBytes(data) && !info.stateful {
+		return data, nil, ""
+	}
+	decl, err := info.decode(data)
 	if err != nil {
 		text, _ = latin1(data)
-		return text, ReasonBadEncoding
+		return text, nil, ReasonBadEncoding
 	}
-	return out, ""
+	if !utf8.Valid(data) {
+		if bytes.Count(decl, replacement) > 0 {
+			// Bytes the charset has no character for: scan the raw
+			// reading too, where the digits are still ASCII.
+			raw, _ := latin1(data)
+			alts = append(alts, raw)
+		}
+		return decl, alts, ""
+	}
+	// Valid multi-byte UTF-8 under a legacy label: mislabelled UTF-8 for a
+	// single-byte charset (a CJK charset rarely leaves valid UTF-8 behind
+	// unless it is). Both readings are scanned.
+	if info.singleByte || bytes.Count(decl, replacement) > bytes.Count(data, replacement) {
+		return data, [][]byte{decl}, ""
+	}
+	return decl, [][]byte{data}, ""
+}
+
+var replacement = []byte("\uFFFD")
+
+// normLabel is the charset label as the lookups want it: lower case,
+// unquoted, without an RFC 2231 language ("utf-8*en").
+func normLabel(cs string) string {
+	cs = strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"'`))
+	if i := strings.IndexByte(cs, '*'); i >= 0 {
+		cs = cs[:i]
+	}
+	return strings.TrimSpace(cs)
+}
+
+// isNoneLabel is true for the labels that mean "ASCII or UTF-8, or we were
+// not told": raw 8-bit in them is read as UTF-8, else Windows-1252.
+func isNoneLabel(cs string) bool {
+	switch cs {
+	case "", "us-ascii", "ascii", "utf-8", "utf8", "unknown-8bit", "x-unknown", "8bit", "default", "x-utf_8j", "ansi_x3.4-1968":
+		return true
+	}
+	return false
 }
 
 // validUTF8 returns UTF-8 as is and reads anything else as Windows-1252,
@@ -76,63 +164,9 @@ func validUTF8(data []byte) ([]byte, string) {
 func latin1(data []byte) ([]byte, string) {
 	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
 	if err != nil {
-		return bytes.ToValidUTF8(data, []byte("\uFFFD")), ReasonBadEncoding
+		return bytes.ToValidUTF8(data, replacement), ReasonBadEncoding
 	}
 	return out, ""
-}
-
-func decodeUTF16(data []byte, bom unicode.BOMPolicy, order ...unicode.Endianness) ([]byte, string) {
-	e := unicode.BigEndian
-	if len(order) > 0 {
-		e = order[0]
-	}
-	out, err := unicode.UTF16(e, bom).NewDecoder().Bytes(data)
-	if err != nil {
-		return validUTF8(data)
-	}
-	if len(data)%2 == 1 {
-		return out, ReasonBadEncoding
-	}
-	return out, ""
-}
-
-// looksUTF16 reports whether NULs fill one byte of most pairs, as in UTF-16
-// text of Latin script mislabelled or unlabelled.
-func looksUTF16(data []byte) bool {
-	n := len(data)
-	if n > 4096 {
-		n = 4096
-	}
-	if n < 4 {
-		return false
-	}
-	even, odd := 0, 0
-	for i := 0; i+1 < n; i += 2 {
-		if data[i] == 0 {
-			even++
-		}
-		if data[i+1] == 0 {
-			odd++
-		}
-	}
-	pairs := n / 2
-	return even*10 >= pairs*6 || odd*10 >= pairs*6
-}
-
-func utf16Order(data []byte) unicode.Endianness {
-	even, odd := 0, 0
-	for i := 0; i+1 < len(data) && i < 4096; i += 2 {
-		if data[i] == 0 {
-			even++
-		}
-		if data[i+1] == 0 {
-			odd++
-		}
-	}
-	if odd > even {
-		return unicode.LittleEndian
-	}
-	return unicode.BigEndian
 }
 
 func isASCIIBytes(b []byte) bool {
@@ -144,17 +178,107 @@ func isASCIIBytes(b []byte) bool {
 	return true
 }
 
-// asciiCompatible is false for the charsets in which ASCII bytes do not
-// mean ASCII (stateful or multi-byte encodings where escape sequences or
-// shifts change what the bytes mean).
+// asciiCompatible is false for the names of charsets in which ASCII bytes
+// do not mean ASCII (stateful or multi-byte encodings where escape
+// sequences or shifts change what the bytes mean). Used for labels no
+// lookup knows; known ones are probed.
 func asciiCompatible(cs string) bool {
-	return !strings.HasPrefix(cs, "iso-2022") && !strings.HasPrefix(cs, "utf-7") &&
-		!strings.HasPrefix(cs, "hz") && !strings.HasPrefix(cs, "utf-32") && !strings.Contains(cs, "ebcdic") &&
-		!strings.HasPrefix(cs, "ibm0") && !strings.HasPrefix(cs, "cp0")
+	for _, p := range []string{"iso-2022", "iso2022", "csiso2022", "utf-7", "utf7", "hz", "utf-32", "utf32",
+		"ucs", "utf-16", "utf16", "unicode", "ebcdic", "ibm", "cp0", "cp1026", "cp500", "scsu", "bocu", "imap"} {
+		if strings.Contains(cs, p) {
+			return false
+		}
+	}
+	return true
 }
 
 func singleByte(cs string) bool {
 	return strings.HasPrefix(cs, "iso-8859") || strings.HasPrefix(cs, "iso8859") ||
 		strings.HasPrefix(cs, "windows-125") || strings.HasPrefix(cs, "cp125") ||
 		cs == "latin1" || cs == "latin-1" || strings.HasPrefix(cs, "koi8")
+}
+
+// csInfo is what a label's lookup tells: whether go-message knows it, and
+// how its decoder treats ASCII.
+type csInfo struct {
+	label       string
+	enc         encoding.Encoding // nil with known: only charset.Reader knows it
+	known       bool
+	replacement bool // decodes everything to U+FFFD
+	asciiCompat bool // ASCII bytes decode to themselves
+	stateful    bool // ASCII bytes can shift into another set (HZ)
+	singleByte  bool
+}
+
+func (i *csInfo) decode(data []byte) ([]byte, error) {
+	if i.enc != nil {
+		return i.enc.NewDecoder().Bytes(data)
+	}
+	r, err := charset.Reader(i.label, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+var (
+	csInfos     sync.Map // label -> *csInfo
+	csInfoCount atomic.Int64
+)
+
+const maxCSInfos = 4096
+
+// asciiProbe is text whose every byte means the same in every
+// ASCII-compatible charset.
+var asciiProbe = []byte("0123456789 ABCXYZ abcxyz -.:/\r\n")
+
+func charsetInfo(cs string) *csInfo {
+	if v, ok := csInfos.Load(cs); ok {
+		return v.(*csInfo)
+	}
+	info := &csInfo{label: cs}
+	info.enc = lookupCharset(cs)
+	info.known = info.enc != nil
+	if !info.known {
+		// go-message's own quirks and registered charsets.
+		if _, err := charset.Reader(cs, bytes.NewReader(nil)); err == nil {
+			info.known = true
+		}
+	}
+	if info.known {
+		info.replacement = info.enc == encoding.Replacement
+		out, err := info.decode(asciiProbe)
+		info.asciiCompat = err == nil && bytes.Equal(out, asciiProbe)
+		// HZ-GB-2312 keeps ASCII but "~{" shifts into GB 2312.
+		if out, err := info.decode([]byte("~{~}")); err == nil && !bytes.Equal(out, []byte("~{~}")) {
+			info.stateful = true
+		}
+		_, isCharmap := info.enc.(*charmap.Charmap)
+		info.singleByte = isCharmap || singleByte(cs)
+	}
+	// Bounded: a sender can invent a new label with every message.
+	if csInfoCount.Add(1) <= maxCSInfos {
+		csInfos.Store(cs, info)
+	}
+	return info
+}
+
+// lookupCharset finds a label the way go-message/charset does (IANA names,
+// then "cs" aliases, then the WHATWG index), returning the encoding itself
+// so that its nature can be probed.
+func lookupCharset(cs string) encoding.Encoding {
+	switch cs {
+	case "ansi_x3.110-1983":
+		return charmap.ISO8859_1
+	}
+	if e, err := ianaindex.MIME.Encoding(cs); err == nil && e != nil {
+		return e
+	}
+	if e, err := ianaindex.MIME.Encoding("cs" + cs); err == nil && e != nil {
+		return e
+	}
+	if e, err := htmlindex.Get(cs); err == nil && e != nil {
+		return e
+	}
+	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzDetect: no panic, matches in order, in bounds, not overlapping, and
@@ -81,6 +83,14 @@ func FuzzScan(f *testing.F) {
 		"Content-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\n489-36-8350\r\n",
 		"Content-Type: text/plain; charset=utf-16\r\n\r\n\xfe\xff\x004\x001",
 		"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\ntruncated",
+		"Content-Type: text/plain; format=flowed; delsp=yes\r\n\r\n> 41111111 \r\n> 11111111\r\n",
+		"Content-Type: text/html\r\n\r\n<img src=\"data:image/png;base64,iVBORw0KGgo=\"><a href=\"data:text/plain,%34%31\">",
+		"Content-Type: multipart/mixed; boundary=x\r\n\r\npreamble 4111\r\n--x\r\nContent-Type: a/b\r\nContent-Type: text/plain\r\n\r\n&#52;\r\n--x--\r\nepilogue",
+		"Content-Type: text/plain; charset=utf-7\r\n\r\n+ADQAMQAx-1 +AC0-",
+		"Content-Type: text/plain; charset=iso-2022-kr\r\n\r\n\x1b$)C\x0e#4#1\x0f\x1bN#4",
+		"Content-Type: text/plain; charset=utf-32\r\n\r\n4\x00\x00\x001\x00\x00\x00",
+		"Content-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n\r\niAA=\r\n-----END PGP SIGNATURE-----\r\n",
+		"From: =?utf-16?b?NDExMQ?= =?koi8-r*ru?q?=E9_1?=\r\n\r\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -110,6 +120,50 @@ func FuzzScan(f *testing.F) {
 			if u.Where == "" || u.Reason == "" {
 				t.Fatalf("bad unscannable %+v", u)
 			}
+		}
+	})
+}
+
+// FuzzDecodeCharset: the label-vs-bytes reader never panics and always
+// returns valid UTF-8, whatever the label and the bytes.
+func FuzzDecodeCharset(f *testing.F) {
+	for _, s := range []struct{ cs, data string }{
+		{"utf-16", "card 4111"}, {"utf-16le", "4\x001\x00"}, {"utf-32", "4\x00\x00\x00"}, {"utf-7", "+ADQAMQ-1+-"},
+		{"iso-2022-kr", "\x1b$)C\x0e#4\x0f"}, {"iso-2022-cn", "\x1b$)G\x0e#4\x0f\x1b$*H\x1bN#4"}, {"iso-2022-jp", "\x1b$B#4\x1b(B"},
+		{"ibm037", "\xf4\xf1"}, {"", "\xff\xfe4\x00"}, {"shift_jis", "\x82\x53\x82\x50"}, {"x-klingon", "\xf1"}, {"utf-8*en", "x"},
+	} {
+		f.Add(s.cs, []byte(s.data))
+	}
+	f.Fuzz(func(t *testing.T, cs string, data []byte) {
+		text, alts, _ := decodeCharset(data, cs)
+		if !utf8.Valid(text) {
+			t.Fatalf("reading is not UTF-8")
+		}
+		for _, a := range alts {
+			if !utf8.Valid(a) {
+				t.Fatalf("other reading is not UTF-8")
+			}
+		}
+	})
+}
+
+// FuzzDecodeHeader: the header decoder never panics, returns valid UTF-8
+// and never loses a digit that is plainly in the value outside any word.
+func FuzzDecodeHeader(f *testing.F) {
+	for _, s := range []string{
+		"=?windows-1252?Q?Jos=E9_card_4111_1111_1111_1111?= <jose@example.org>",
+		"=?utf-16?B?NDExMSAxMTEx?=", "=?utf-7?Q?+ADQ-?=", "=?iso-2022-kr?B?GyQpQw4jNA8=?=", "=?x?q?=ZZ?=",
+		"=?utf-8?b?4oKs?= =?utf-8?b?4oK?= x", "2+2=?4", "\x82\x53 raw",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		text, _ := DecodeHeader(v)
+		if !utf8.ValidString(text) {
+			t.Fatalf("decoded header is not UTF-8")
+		}
+		if !strings.Contains(v, "=?") && isASCII(v) && !strings.ContainsRune(v, 0x1b) && digitsOf(text) != digitsOf(v) {
+			t.Fatalf("digits changed in a plain header")
 		}
 	})
 }

@@ -12,21 +12,28 @@ import (
 // one number), block tags on their own lines, white space collapsed.
 // hidden gets what a reader does not see but a number can still hide in:
 // comments, scripts, styles and the alt/title/value attributes. Both are
-// scanned; only visible is kept for staff.
-func htmlText(src []byte) (visible, hidden []byte) {
+// scanned; only visible is kept for staff. uris are the data: URIs the
+// page embeds (images in src, CSS url(), links): content of their own,
+// which the walk reads as it reads attachments.
+func htmlText(src []byte) (visible, hidden []byte, uris []string) {
 	z := html.NewTokenizer(bytes.NewReader(src))
 	var vis, hid bytes.Buffer
 	vis.Grow(len(src) / 2)
-	skip := 0 // inside script/style
+	skip := 0  // inside script/style
+	style := 0 // inside style: CSS can embed data: URIs
 	pre := 0
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return bytes.TrimSpace(vis.Bytes()), hid.Bytes()
+			return bytes.TrimSpace(vis.Bytes()), hid.Bytes(), uris
 		case html.TextToken:
 			t := z.Text()
 			switch {
+			case style > 0:
+				uris = append(uris, dataURIs(string(t))...)
+				hid.Write(t)
+				hid.WriteByte('\n')
 			case skip > 0:
 				hid.Write(t)
 				hid.WriteByte('\n')
@@ -44,6 +51,9 @@ func htmlText(src []byte) (visible, hidden []byte) {
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
+				if len(v) > 5 && bytes.Contains(bytes.ToLower(v), []byte("data:")) {
+					uris = append(uris, dataURIs(string(v))...)
+				}
 				switch string(k) {
 				case "alt", "title", "value", "placeholder", "content", "aria-label":
 					hid.Write(v)
@@ -57,6 +67,13 @@ func htmlText(src []byte) (visible, hidden []byte) {
 					skip++
 				} else if tt == html.EndTagToken && skip > 0 {
 					skip--
+				}
+				if a == atom.Style {
+					if start {
+						style++
+					} else if tt == html.EndTagToken && style > 0 {
+						style--
+					}
 				}
 			case atom.Pre, atom.Textarea:
 				if start {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"strings"
@@ -42,7 +41,16 @@ var personHeaders = []string{"From", "To", "Cc", "Reply-To", "Sender", "Comments
 // message that cannot be scanned at all (never, today), kept so callers
 // treat a future failure as a fault of theirs to answer with 4xx.
 func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error) {
-	w := &walker{s: s, b: newBudget(ctx, s.lim), res: &Result{}, d: detectors.Get().(*detector)}
+	return s.ScanFile(ctx, "", raw)
+}
+
+// ScanFile reads one file given to `intake scan`. A message is read as
+// Scan reads it; any other file is read by what its bytes are: text (and
+// HTML) as the body, anything else (a PDF, an Office document, a zip or
+// gzip, an image, unknown binary) as an attachment named name would be,
+// located "attachment:NAME" ("attachment:unnamed" when name is "").
+func (s *Scanner) ScanFile(ctx context.Context, name string, raw []byte) (res *Result, err error) {
+	w := &walker{s: s, b: newBudget(ctx, s.lim), res: &Result{}, d: detectors.Get().(*detector), file: name}
 	defer detectors.Put(w.d)
 	defer func() {
 		// A bug in a parser must cost a false alarm, never a leak or a
@@ -52,10 +60,12 @@ func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error)
 		}
 		if p := recover(); p != nil {
 			w.res.Unscannable = append(w.res.Unscannable, Unscannable{Where: "body", Reason: ReasonParseError})
+			w.res.maskNames()
 			res, err = w.res, nil
 		}
 	}()
 	w.message(raw, "", 0)
+	w.res.maskNames()
 	w.res.dedupUnscannable()
 	return w.res, nil
 }
@@ -64,10 +74,11 @@ func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error)
 var recoverPanics = true
 
 type walker struct {
-	s   *Scanner
-	b   *budget
-	res *Result
-	d   *detector
+	s    *Scanner
+	b    *budget
+	res  *Result
+	d    *detector
+	file string // the name of the file being scanned, when it is not a message
 }
 
 // message walks one message; where is "" for the top level, else the
@@ -75,26 +86,70 @@ type walker struct {
 func (w *walker) message(raw []byte, where string, depth int) {
 	h, body, err := readHeader(raw)
 	if err != nil || !looksLikeHeader(h) {
-		// Not a message we can read as one (or a plain text file given
-		// to `intake scan`): scan all of it as text.
-		loc := orDefault(where, "body")
 		if err != nil && looksLikeHeader(h) {
+			// A message whose header breaks off: scan all of it as text.
+			loc := orDefault(where, "body")
 			w.unscannable(loc, ReasonParseError)
+			w.textPart(raw, formatText, partMeta{ctype: "text/plain"}, loc, depth)
+			return
 		}
-		w.textPart(raw, formatText, "text/plain", "", loc, "")
+		w.notMessage(raw, where, depth)
 		return
 	}
-	subject := decodeHeaderText(h.Get("Subject"))
-	masked := w.scanString(subject, orDefault(where, "subject"))
+	subject := w.header(h.Get("Subject"), orDefault(where, "subject"))
 	if where == "" {
-		w.res.Subject = masked
+		w.res.Subject = subject
 	}
 	for _, k := range personHeaders {
 		for _, v := range h.Values(k) {
-			w.scanString(decodeHeaderText(v), orDefault(where, "header:"+strings.ToLower(k)))
+			w.header(v, orDefault(where, "header:"+strings.ToLower(k)))
 		}
 	}
 	w.entity(h, body, where, depth)
+}
+
+// notMessage reads input that has no message header (a file given to
+// `intake scan`, or a forwarded "message" that is not one) by what its
+// bytes are. Text is the body; anything else goes through the extractors
+// as an attachment would, so that a PNG, a zip or random bytes are never
+// called clean for want of a header.
+func (w *walker) notMessage(raw []byte, where string, depth int) {
+	switch f := classify("", "", raw); f {
+	case formatText, formatMessage:
+		w.textPart(raw, formatText, partMeta{}, orDefault(where, "body"), depth)
+	default:
+		loc, name := where, ""
+		if loc == "" {
+			name = w.file
+			if name == "" || name == "-" {
+				name = "unnamed"
+			}
+			loc = "attachment:" + w.maskName(name, "")
+			w.scanString(name, loc)
+		}
+		w.dispatch(f, partMeta{name: name}, raw, loc, depth)
+	}
+}
+
+// header scans one header value a person sees and returns it decoded and
+// masked. A word that cannot be decoded makes the header unscannable: the
+// raw value is then scanned as well.
+func (w *walker) header(v, loc string) string {
+	if v == "" {
+		return ""
+	}
+	h := decodeHeaderValue(v)
+	masked, fs := w.find([]byte(h.text), loc)
+	shown := map[findingKey]int{}
+	sameOnce(shown, fs)
+	for _, alt := range h.alts {
+		w.findOnly([]byte(alt), loc, shown)
+	}
+	if h.problem != "" {
+		w.unscannable(loc, h.problem)
+		w.findOnly([]byte(v), loc, shown)
+	}
+	return masked
 }
 
 func orDefault(where, d string) string {
@@ -131,6 +186,15 @@ func looksLikeHeader(h textproto.Header) bool {
 	return false
 }
 
+// partMeta is what a part's header says about its content.
+type partMeta struct {
+	ctype   string // media type, lower case, no parameters
+	charset string
+	name    string // decoded file name, "" for none
+	flowed  bool   // text/plain; format=flowed (RFC 3676)
+	delSp   bool   // ... with DelSp=yes
+}
+
 // entity walks one MIME entity (the message itself or a part of it).
 // where is "" while we are still in the message's own bodies.
 func (w *walker) entity(h textproto.Header, body []byte, where string, depth int) {
@@ -146,9 +210,14 @@ func (w *walker) entity(h textproto.Header, body []byte, where string, depth int
 		w.unscannable(orDefault(where, "body"), ReasonTooDeep)
 		return
 	}
+	if ctypes, ctes := distinctValues(h, "Content-Type", typeKey), distinctValues(h, "Content-Transfer-Encoding", cteKey); len(ctypes) > 1 || len(ctes) > 1 {
+		w.ambiguous(h, body, where, depth, ctypes, ctes)
+		return
+	}
 	ctype, params := mediaType(h.Get("Content-Type"))
 	disp, dparams := mediaType(h.Get("Content-Disposition"))
-	name := decodeHeaderText(firstNonEmpty(dparams["filename"], params["name"]))
+	names := w.partNames(h, params, dparams)
+	name := firstNonEmpty(names...)
 	attached := disp == "attachment" || name != ""
 
 	if strings.HasPrefix(ctype, "multipart/") {
@@ -167,8 +236,10 @@ func (w *walker) entity(h textproto.Header, body []byte, where string, depth int
 		// An attachment of a forwarded message: "attachment:fwd.eml/a.zip".
 		loc = where + "/" + w.maskName(name, ctype)
 	}
-	if name != "" {
-		w.scanString(name, loc) // a number in a file name is a finding there
+	for _, n := range names {
+		if n != "" {
+			w.scanString(n, loc) // a number in a file name is a finding there
+		}
 	}
 	data, problem := decodeTransfer(h.Get("Content-Transfer-Encoding"), body)
 	if problem != "" {
@@ -182,21 +253,40 @@ func (w *walker) entity(h textproto.Header, body []byte, where string, depth int
 		w.addPart(Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: loc != "body", Withheld: true, Reason: reasonOf(err)})
 		return
 	}
-	w.content(ctype, params["charset"], name, data, loc, depth)
+	m := partMeta{ctype: ctype, charset: params["charset"], name: name}
+	if ctype == "text/plain" || ctype == "" {
+		m.flowed = strings.EqualFold(params["format"], "flowed")
+		m.delSp = strings.EqualFold(params["delsp"], "yes")
+	}
+	w.content(m, data, loc, depth)
 }
 
 // content dispatches decoded bytes on their format.
-func (w *walker) content(ctype, cs, name string, data []byte, loc string, depth int) {
-	switch ctype {
+func (w *walker) content(m partMeta, data []byte, loc string, depth int) {
+	switch m.ctype {
 	case "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature":
-		return // a signature over the other parts, not content
+		// A signature over the other parts is not content, but only a real
+		// one: a label is no proof, and a person can read a text part
+		// labelled as a signature.
+		if ok, armor := isSignature(m.ctype, data); ok {
+			if len(armor) > 0 {
+				w.findOnly(armor, loc, map[findingKey]int{})
+			}
+			return
+		}
 	case "application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted":
-		w.withhold(loc, ctype, name, ReasonEncrypted)
+		w.withhold(loc, m.ctype, m.name, ReasonEncrypted)
 		return
 	}
-	switch f := classify(ctype, name, data); f {
+	w.dispatch(classify(m.ctype, m.name, data), m, data, loc, depth)
+}
+
+// dispatch reads data as format f.
+func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth int) {
+	ctype, name := m.ctype, m.name
+	switch f {
 	case formatText, formatHTML, formatCalendar:
-		w.textPart(data, f, ctype, cs, loc, name)
+		w.textPart(data, f, m, loc, depth)
 	case formatMessage:
 		if depth+1 > w.s.lim.MaxDepth && w.s.lim.MaxDepth > 0 {
 			w.withhold(loc, ctype, name, ReasonTooDeep)
@@ -226,12 +316,16 @@ func (w *walker) content(ctype, cs, name string, data []byte, loc string, depth 
 			err = unscannable(ReasonNoText, "image read by OCR only")
 		}
 		w.document(data, text, err, ctype, name, loc)
+		w.findRaw(data, loc) // text in metadata (PNG tEXt, EXIF comments)
 	case formatEncryptedOffice:
 		w.withhold(loc, ctype, name, ReasonEncrypted)
 	case formatUnsupported:
 		w.withhold(loc, ctype, name, ReasonUnsupported)
 	default:
 		w.withhold(loc, ctype, name, ReasonNoText)
+		// Binary we cannot read may still hold text a person can see in
+		// any editor: its ASCII digits are scanned.
+		w.findRaw(data, loc)
 	}
 }
 
@@ -246,6 +340,11 @@ func (w *walker) document(data []byte, text string, err error, ctype, name, loc 
 	}
 	if text != "" {
 		masked, fs := w.find([]byte(text), loc)
+		shown := map[findingKey]int{}
+		sameOnce(shown, fs)
+		if v := escapedView([]byte(text)); v != nil {
+			fs = append(fs, w.findOnly(v, loc, shown)...)
+		}
 		p.Findings = fs
 		if w.s.keepText {
 			p.Text = masked
@@ -266,22 +365,25 @@ func (w *walker) withhold(loc, ctype, name, reason string) {
 }
 
 // textPart decodes the charset of a text part, turns HTML into text, and
-// scans it.
-func (w *walker) textPart(data []byte, f format, ctype, cs, loc, name string) {
-	text, problem := decodeCharset(data, cs)
+// scans it. Besides the text staff see, it scans every other view a
+// person could have of the same bytes: the other readings of a charset
+// label that does not fit them, the lines as a client that ignores
+// format=flowed shows them, and the text with URL, JSON and XML escapes
+// decoded. A finding in any of them counts.
+func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth int) {
+	text, alts, problem := decodeCharset(data, m.charset)
 	if problem != "" {
 		w.unscannable(loc, problem)
 		defer w.findRaw(data, loc)
 	}
-	p := Part{Where: loc, ContentType: orDefault(ctype, "text/plain"), Filename: w.maskName(name, ""), Attachment: loc != "body"}
-	var hidden []byte
-	switch {
-	case f == formatHTML || (ctype != "text/plain" && sniffHTML(text)):
-		p.HTML = true
-		text, hidden = htmlText(text)
-	case f == formatCalendar:
-		text = []byte(unfoldCalendar(string(text)))
+	p := Part{Where: loc, ContentType: orDefault(m.ctype, "text/plain"), Filename: w.maskName(m.name, ""), Attachment: loc != "body"}
+	html := f == formatHTML || (m.ctype != "text/plain" && sniffHTML(text))
+	p.HTML = html
+	var views [][]byte
+	if m.flowed && !html {
+		views = append(views, text) // as a client that ignores format=flowed shows it
 	}
+	text, hidden, uris := w.textView(text, f, m, html)
 	masked, fs := w.find(text, loc)
 	if len(hidden) > 0 {
 		_, hfs := w.find(hidden, loc)
@@ -289,6 +391,25 @@ func (w *walker) textPart(data []byte, f format, ctype, cs, loc, name string) {
 			hfs[i].Start, hfs[i].End = -1, -1 // not in the text staff see
 		}
 		fs = append(fs, hfs...)
+	}
+	shown := map[findingKey]int{}
+	sameOnce(shown, fs)
+	views = append(views, escapedView(text), escapedView(hidden))
+	for _, alt := range alts {
+		av, ah, _ := w.textView(alt, f, m, html)
+		views = append(views, av, ah, escapedView(av), escapedView(ah))
+	}
+	for _, v := range views {
+		if len(v) == 0 {
+			continue
+		}
+		// Other readings are copies: they draw on the same budget.
+		if err := w.b.take(int64(len(v))); err != nil {
+			w.unscannable(loc, reasonOf(err))
+			problem = firstNonEmpty(problem, reasonOf(err))
+			break
+		}
+		fs = append(fs, w.findOnly(v, loc, shown)...)
 	}
 	p.Findings = fs
 	if problem != "" {
@@ -305,6 +426,24 @@ func (w *walker) textPart(data []byte, f format, ctype, cs, loc, name string) {
 		p.Withheld, p.Reason = true, "sensitive"
 	}
 	w.addPart(p)
+	for i, u := range uris {
+		w.dataURI(u, i+1, loc, depth)
+	}
+}
+
+// textView turns decoded text into what a reader sees: HTML rendered to
+// text (with what it hides and the data: URIs it embeds), calendar lines
+// unfolded, flowed lines joined.
+func (w *walker) textView(text []byte, f format, m partMeta, html bool) (visible, hidden []byte, uris []string) {
+	switch {
+	case html:
+		return htmlText(text)
+	case f == formatCalendar:
+		return []byte(unfoldCalendar(string(text))), nil, nil
+	case m.flowed:
+		return unflow(text, m.delSp), nil, nil
+	}
+	return text, nil, nil
 }
 
 func sniffHTML(text []byte) bool {
@@ -326,11 +465,20 @@ func (w *walker) multipart(ctype, boundary string, body []byte, where string, de
 	if boundary == "" {
 		// A multipart without a boundary cannot be split: scan it whole.
 		w.unscannable(loc, ReasonParseError)
-		w.textPart(body, formatText, "text/plain", "", loc, "")
+		w.textPart(body, formatText, partMeta{ctype: "text/plain"}, loc, depth)
 		return
 	}
 	mr := textproto.NewMultipartReader(bytes.NewReader(body), boundary)
 	n := 0
+	defer func() {
+		if n > 0 {
+			// A client that does not read MIME shows the preamble and the
+			// epilogue; readers that do hide them. Scanned, not shown.
+			pre, epi := preambleEpilogue(body, boundary)
+			w.scanLoose(pre, loc)
+			w.scanLoose(epi, loc)
+		}
+	}()
 	// The parts of multipart/alternative are one text in several forms: a
 	// number in both the plain and the HTML body is one finding, not two.
 	var shown map[findingKey]int
@@ -346,7 +494,7 @@ func (w *walker) multipart(ctype, boundary string, body []byte, where string, de
 			if n == 0 {
 				// Nothing could be split out: fail closed on the whole.
 				w.unscannable(loc, ReasonParseError)
-				w.textPart(body, formatText, "text/plain", "", loc, "")
+				w.textPart(body, formatText, partMeta{ctype: "text/plain"}, loc, depth)
 			} else {
 				w.unscannable(loc, ReasonTruncated)
 			}
@@ -430,7 +578,7 @@ func (w *walker) archive(f format, data []byte, ctype, name, loc string, depth i
 		}
 		nparts := len(w.res.Parts)
 		w.scanString(e.Name, eloc)
-		w.content("", "", e.Name, e.Data, eloc, depth+1)
+		w.content(partMeta{name: e.Name}, e.Data, eloc, depth+1)
 		for _, p := range w.res.Parts[nparts:] {
 			if p.Withheld && !archive.Withheld {
 				archive.Withheld, archive.Reason = true, p.Reason
@@ -469,16 +617,44 @@ func (w *walker) find(text []byte, loc string) (string, []Finding) {
 // findRaw scans bytes we could not decode, for findings only; it adds a
 // finding only where the decoded text had none of the same number.
 func (w *walker) findRaw(raw []byte, loc string) {
-	for _, m := range w.d.detect(raw, nil) {
-		dup := false
-		for _, f := range w.res.Findings {
-			if f.Where == loc && f.Last4 == m.Last4 && f.Type == m.Kind {
-				dup = true
-				break
-			}
+	shown := map[findingKey]int{}
+	for _, f := range w.res.Findings {
+		if f.Where == loc {
+			shown[findingKey{f.Type, f.Last4, f.Where}]++
 		}
-		if !dup {
-			w.res.Findings = append(w.res.Findings, Finding{Type: m.Kind, Last4: m.Last4, Masked: m.Masked, Where: loc, Start: -1, End: -1})
+	}
+	w.findOnly(raw, loc, shown)
+}
+
+// findOnly scans another view of something already scanned at loc, for
+// findings only: a number the views before it (counted in shown) did not
+// already report is added, located but with no offset in the text staff
+// see. It returns what it added.
+func (w *walker) findOnly(text []byte, loc string, shown map[findingKey]int) []Finding {
+	ms := w.d.detect(text, nil)
+	if len(ms) == 0 {
+		return nil
+	}
+	fs := make([]Finding, len(ms))
+	for i, m := range ms {
+		fs[i] = Finding{Type: m.Kind, Last4: m.Last4, Masked: m.Masked, Where: loc, Start: -1, End: -1}
+	}
+	keep := sameOnce(shown, fs)
+	w.res.Findings = append(w.res.Findings, keep...)
+	return keep
+}
+
+// scanLoose scans bytes that no header describes (a multipart's preamble
+// and epilogue) in every reading, for findings only.
+func (w *walker) scanLoose(data []byte, loc string) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return
+	}
+	text, alts, _ := decodeCharset(data, "")
+	shown := map[findingKey]int{}
+	for _, v := range append([][]byte{text, escapedView(text)}, alts...) {
+		if len(v) > 0 {
+			w.findOnly(v, loc, shown)
 		}
 	}
 }
@@ -499,7 +675,7 @@ func (w *walker) maskName(name, ctype string) string {
 		case ctype == "message/rfc822":
 			return "message.eml"
 		case ctype != "":
-			return "unnamed." + strings.ReplaceAll(ctype, "/", "-")
+			return "unnamed." + strings.ReplaceAll(safeType(ctype), "/", "-")
 		}
 		return ""
 	}
@@ -566,61 +742,37 @@ func looseParams(v string) map[string]string {
 	return params
 }
 
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-var wordDecoder = mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) (io.Reader, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	text, problem := decodeCharset(data, cs)
-	if problem == ReasonUnknownCharset {
-		return nil, fmt.Errorf("unknown charset")
-	}
-	return bytes.NewReader(text), nil
-}}
-
-// decodeHeaderText decodes RFC 2047 words; raw 8-bit (SMTPUTF8) is read as
-// UTF-8 or Windows-1252. A word that cannot be decoded is left as it was,
-// and its digits are still seen.
-func decodeHeaderText(v string) string {
-	if v == "" {
-		return ""
-	}
-	d, err := wordDecoder.DecodeHeader(v)
-	if err != nil {
-		d = v
-	}
-	if !isASCII(d) {
-		b, _ := validUTF8([]byte(d))
-		d = string(b)
-	}
-	return d
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
 		}
 	}
-	return true
+	return ""
 }
 
-// DecodeHeader decodes a header value as the scanner reads it (RFC 2047
-// words in any charset go-message knows, raw 8-bit as UTF-8 or
-// Windows-1252). ok is false when some encoded word could not be decoded:
-// callers that keep the value must then not keep it raw (the undecoded
-// word can hide a number from the masker).
+// DecodeHeader decodes a header value as the scanner reads it: RFC 2047
+// words in any charset go-message knows (Q or B, padded or not, a
+// character cut across adjacent words), the charset label checked against
+// the bytes as for bodies, raw 8-bit as UTF-8 or Windows-1252. It is the
+// one decoder for every header the gateway stores.
+//
+// ok is false exactly when something could not be decoded with
+// confidence: a broken Q or B word, an unknown charset, bytes the label
+// does not fit and no reading explains, or another reading of the bytes
+// (raw 8-bit in a legacy CJK charset, UTF-16 of either byte order...)
+// that shows digits text does not. Callers that keep the value must then
+// not keep it raw, nor text as if it were all a reader could see.
 func DecodeHeader(v string) (text string, ok bool) {
-	if v == "" {
-		return "", true
+	h := decodeHeaderValue(v)
+	if h.problem != "" {
+		return h.text, false
 	}
-	_, err := wordDecoder.DecodeHeader(v)
-	return decodeHeaderText(v), err == nil
+	digits := digitsOf(h.text)
+	for _, alt := range h.alts {
+		if d := digitsOf(alt); d != "" && d != digits {
+			return h.text, false
+		}
+	}
+	return h.text, true
 }

@@ -130,8 +130,14 @@ func (s *scanRun) one(name string, data []byte, readErr error) {
 		s.emit(&rep)
 		return
 	}
+	// A file that is not a message is read by what it is (a PDF, an
+	// archive, an image...) and located by its base name.
+	base := ""
+	if name != "-" {
+		base = filepath.Base(name)
+	}
 	ctx := context.Background()
-	res, err := s.sc.Scan(ctx, data)
+	res, err := s.sc.ScanFile(ctx, base, data)
 	if err != nil {
 		s.failed = true
 		rep.Error = scan.MaskString(err.Error())

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/go-pdf/fpdf"
 )
 
 // Numbers planted in the CLI tests, in several spellings. They are
@@ -122,4 +127,114 @@ func TestScanJSONContract(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestScanNonMessageFiles: a file that is not a message is read by what
+// its bytes are, through the extractors an attachment goes through, and
+// exit 0 only for what was read (issue 15 item 10).
+func TestScanNonMessageFiles(t *testing.T) {
+	dir := t.TempDir()
+	card := "card 4539 1488 0343 6467\n"
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	f, _ := zw.Create("card.txt")
+	f.Write([]byte(strings.Repeat("filler line to compress well\n", 20) + card))
+	zw.Close()
+	var gbuf bytes.Buffer
+	gw := gzip.NewWriter(&gbuf)
+	gw.Write([]byte(strings.Repeat("filler line to compress well\n", 20) + card))
+	gw.Close()
+	random := make([]byte, 4096)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x03\x00\x00\x00\x01\x00\x08\x02\x00\x00\x00")
+	jpeg := []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01}
+	gif := []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+	tnef := append([]byte{0x78, 0x9f, 0x3e, 0x22}, random[:200]...)
+	doc := fpdf.New("P", "mm", "A4", "")
+	doc.SetCompression(true)
+	doc.AddPage()
+	doc.SetFont("Helvetica", "", 12)
+	doc.Cell(0, 8, strings.TrimSpace(card))
+	var pdf bytes.Buffer
+	if err := doc.Output(&pdf); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		file   string
+		data   []byte
+		status int
+		where  string // the one location in the report
+	}{
+		{"card.png", png, scanUnscannable, "attachment:card.png"},
+		{"card.jpg", jpeg, scanUnscannable, "attachment:card.jpg"},
+		{"card.gif", gif, scanUnscannable, "attachment:card.gif"},
+		{"card.pdf", pdf.Bytes(), scanSensitive, "attachment:card.pdf"},
+		{"cards.zip", zbuf.Bytes(), scanSensitive, "attachment:cards.zip/card.txt"},
+		{"card.txt.gz", gbuf.Bytes(), scanSensitive, "attachment:card.txt.gz/card.txt"},
+		{"random.bin", random, scanUnscannable, "attachment:random.bin"},
+		{"winmail.dat", tnef, scanUnscannable, "attachment:winmail.dat"},
+		{"notes.txt", []byte("just some notes\n"), scanClean, ""},
+		{"card.txt", []byte(card), scanSensitive, "body"},
+		{"page.html", []byte("<html><body><p>4539<b>1488</b>0343 6467</p></body></html>"), scanSensitive, "body"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			p := filepath.Join(dir, c.file)
+			if err := os.WriteFile(p, c.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			got := dispatch([]string{"scan", "--json", p}, &out, &errOut)
+			if got != c.status {
+				t.Errorf("exit %d, want %d: %s", got, c.status, out.String())
+			}
+			if leaks(out.Bytes()) || leaks(errOut.Bytes()) {
+				t.Fatalf("output holds a full planted number")
+			}
+			var rep struct {
+				Unscannable []struct{ Where, Reason string } `json:"unscannable"`
+				Findings    []struct{ Where string }         `json:"findings"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			for _, u := range rep.Unscannable {
+				if u.Where != c.where {
+					t.Errorf("unscannable at %q, want %q", u.Where, c.where)
+				}
+			}
+			for _, f := range rep.Findings {
+				if f.Where != c.where {
+					t.Errorf("finding at %q, want %q", f.Where, c.where)
+				}
+			}
+		})
+	}
+	// Standard input has no name.
+	var out bytes.Buffer
+	if got := runScanStdin(t, png, &out); got != scanUnscannable || !strings.Contains(out.String(), "attachment:unnamed") {
+		t.Errorf("stdin PNG: exit %d, %s", got, out.String())
+	}
+}
+
+// runScanStdin runs `intake scan --json -` with data on standard input.
+func runScanStdin(t *testing.T, data []byte, out *bytes.Buffer) int {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		w.Write(data)
+		w.Close()
+	}()
+	old := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = old; r.Close() }()
+	var errOut bytes.Buffer
+	return dispatch([]string{"scan", "--json", "-"}, out, &errOut)
 }
