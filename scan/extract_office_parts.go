@@ -195,10 +195,16 @@ func (d *officeDoc) embedded(out *strings.Builder, name string, data []byte, dep
 		out.WriteByte('\n')
 		return err
 	case formatText, formatHTML, formatCalendar, formatMessage:
-		text, problem := decodeCharset(data, "")
+		text, alts, problem := decodeCharset(data, "")
+		for _, a := range alts {
+			// Another reading of the bytes shows other digits: scan it too.
+			text = append(append(text, '\n'), a...)
+		}
+		var uris []string
 		switch f {
 		case formatHTML:
-			visible, hidden := htmlText(text)
+			var visible, hidden []byte
+			visible, hidden, uris = htmlText(text)
 			text = append(append(visible, '\n'), hidden...)
 		case formatCalendar:
 			text = []byte(unfoldCalendar(string(text)))
@@ -208,6 +214,9 @@ func (d *officeDoc) embedded(out *strings.Builder, name string, data []byte, dep
 		switch {
 		case problem != "":
 			return unscannable(problem, "embedded text")
+		case len(uris) > 0:
+			// data: URIs inside embedded HTML are not followed here.
+			return unscannable(ReasonUnsupported, "data: URI in embedded HTML")
 		case f == formatMessage:
 			// Read as text, headers and all; its encoded parts are not.
 			return unscannable(ReasonUnsupported, "embedded mail message")
