@@ -1,0 +1,330 @@
+package scan
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Numbers pasted from a spreadsheet arrive with a tab between cells. A
+// card typed one group per cell ("4111\t1111\t1111\t1111") or an SSN in
+// three cells is read by a person as the number, but so is every row of a
+// table of ids and amounts read as numbers: rows are taken only when they
+// can be nothing else.
+//
+//   - The row's cells hold exactly a card's printed grouping (4-4-4-4,
+//     4-4-4-4-x, 4-6-5, 4-6-4, 4-3-3-3, the airline 4-5-6), and the digits
+//     pass Luhn with a known issuer at that length; at most two short cells
+//     may follow (an expiry month, a CVV). An SSN is exactly 3-2-4 cells,
+//     valid, with an SSN keyword near.
+//   - The first and last cells are whole: the row does not go on with more
+//     digits to the left or right, and is not glued to a token.
+//   - The row is not in a table of numbers: the line above or below holding
+//     as many numeric cells that are not themselves a card or an SSN makes
+//     it one row of data among others.
+//
+// A single row of exactly four four-digit cells that happens to pass Luhn
+// with an issuer prefix is read as a card: it looks like one to anyone.
+
+const (
+	maxTabTrail       = 2    // short cells after a card: an expiry month, a CVV
+	maxTabTrailDigits = 3    //
+	tableLookBytes    = 4096 // how far the neighbouring lines are read
+)
+
+// findTabRows appends the cards and SSNs written across the cells of a row
+// of r (groups joined by tabs).
+func (d *detector) findTabRows(text []byte, r *run, out []Match) []Match {
+	for a := 0; a < len(r.groups); {
+		b := a + 1
+		for b < len(r.groups) && r.gaps[b-1] == gapTab {
+			b++
+		}
+		if b-a >= 3 {
+			if m, ok := d.tabRow(text, r, a, b); ok {
+				out = append(out, m)
+			}
+		}
+		a = b
+	}
+	return out
+}
+
+// tabRow reads the row of cells [a, b) of r.
+func (d *detector) tabRow(text []byte, r *run, a, b int) (Match, bool) {
+	groups := r.groups
+	if !rowStarts(text, r, a) {
+		return Match{}, false
+	}
+	for t := 0; t <= maxTabTrail && b-t-a >= 3; t++ {
+		j := b - t
+		if t > 0 && groups[j].n > maxTabTrailDigits {
+			break
+		}
+		if t == 0 && !rowEnds(text, r, b) {
+			continue
+		}
+		if !cardCells(r, a, j) {
+			continue
+		}
+		dg := r.digits[groups[a].d0 : groups[j-1].d0+groups[j-1].n]
+		if !knownIssuer(dg) || !luhn(dg) || !plausibleUATP(dg, r, a, j) {
+			continue
+		}
+		if inTable(text, groups[a].start, groups[b-1].end, j-a) {
+			return Match{}, false
+		}
+		m := d.newMatch(KindPAN, text, r, a, j)
+		m.maskEnd = groups[b-1].end
+		return m, true
+	}
+	if b-a != 3 || groups[a].n != 3 || groups[a+1].n != 2 || groups[a+2].n != 4 || !rowEnds(text, r, b) {
+		return Match{}, false
+	}
+	dg := r.digits[groups[a].d0 : groups[a+2].d0+4]
+	start, end := groups[a].start, groups[a+2].end
+	if !validSSN(dg) || !d.kw.near(text, start, end) || inTable(text, start, end, 3) {
+		return Match{}, false
+	}
+	return d.newMatch(KindSSN, text, r, a, b), true
+}
+
+// cardCells reports whether the cells [a, j) of r are a card's printed
+// grouping.
+func cardCells(r *run, a, j int) bool {
+	var shape [6]int
+	if j-a > len(shape) {
+		return false
+	}
+	for k := a; k < j; k++ {
+		shape[k-a] = r.groups[k].n
+	}
+	return cardGrouping(shape, j-a)
+}
+
+// cardGrouping reports whether n cells of these lengths are a card's
+// printed grouping.
+func cardGrouping(shape [6]int, n int) bool {
+	switch n {
+	case 3:
+		return shape[0] == 4 && (shape[1] == 6 && (shape[2] == 5 || shape[2] == 4) ||
+			shape[1] == 5 && shape[2] == 6) // Amex, Diners, UATP
+	case 4:
+		return shape == [6]int{4, 4, 4, 4} || shape == [6]int{4, 3, 3, 3}
+	case 5:
+		return shape[0] == 4 && shape[1] == 4 && shape[2] == 4 && shape[3] == 4 && shape[4] <= 3
+	}
+	return false
+}
+
+// rowStarts reports whether group a of r begins a row: first in its line
+// of the run, with no digits earlier in the row (a cell the fast path
+// passed over) and not glued to a token.
+func rowStarts(text []byte, r *run, a int) bool {
+	if a > 0 {
+		return r.gaps[a-1] == gapBreak
+	}
+	start := r.groups[0].start
+	if wordChar(runeBefore(text, start)) {
+		return false
+	}
+	p := skipBlankBack(text, start)
+	c := runeBefore(text, p)
+	if startsDigitBefore(text, p) {
+		return false
+	}
+	if (c == '.' || c == ',' || c == '-' || c == '/' || c == ':') && startsDigitBefore(text, p-1) {
+		return false
+	}
+	return true
+}
+
+// rowEnds reports whether the row of r ending before group b ends there:
+// last in its line of the run, with no more digits in it and not glued to
+// a token.
+func rowEnds(text []byte, r *run, b int) bool {
+	if b < len(r.groups) {
+		return r.gaps[b-1] == gapBreak
+	}
+	end := r.groups[b-1].end
+	after := runeAt(text, end)
+	if wordChar(after) {
+		return false
+	}
+	p := skipBlank(text, end)
+	if startsDigit(text, p) {
+		return false
+	}
+	if c := runeAt(text, p); (c == '.' || c == ',' || c == '-' || c == '/' || c == ':') && startsDigit(text, p+1) {
+		return false
+	}
+	return true
+}
+
+// skipBlank passes over tabs, spaces and invisible characters from i.
+func skipBlank(text []byte, i int) int {
+	for i < len(text) {
+		if text[i] == '\t' || text[i] == ' ' {
+			i++
+			continue
+		}
+		j := skipInvisible(text, i)
+		if j == i {
+			return i
+		}
+		i = j
+	}
+	return i
+}
+
+// skipBlankBack passes over tabs, spaces and format characters before i.
+func skipBlankBack(text []byte, i int) int {
+	for i > 0 {
+		r := runeBefore(text, i)
+		if r != '\t' && r != ' ' && !invisible(r) {
+			return i
+		}
+		i -= len(string(r))
+	}
+	return i
+}
+
+// startsDigitBefore reports whether a digit of any script ends at i.
+func startsDigitBefore(text []byte, i int) bool {
+	r := runeBefore(text, i)
+	if r == 0 {
+		return false
+	}
+	return startsDigit(text, i-len(string(r)))
+}
+
+// inTable reports whether the line holding [start, end) is a row of a
+// table of numbers: the line above or the line below has a stretch of at
+// least cells numeric cells that are not a card or an SSN.
+func inTable(text []byte, start, end, cells int) bool {
+	lo := max(0, start-tableLookBytes)
+	ls := bytes.LastIndexByte(text[lo:start], '\n')
+	if ls >= 0 {
+		ls += lo
+		pl := max(0, ls-tableLookBytes)
+		ps := bytes.LastIndexByte(text[pl:ls], '\n') + 1 + pl
+		if dataRow(text[ps:ls], cells) {
+			return true
+		}
+	}
+	hi := min(len(text), end+tableLookBytes)
+	if le := bytes.IndexByte(text[end:hi], '\n'); le >= 0 {
+		ns := end + le + 1
+		ne := min(len(text), ns+tableLookBytes)
+		if k := bytes.IndexByte(text[ns:ne], '\n'); k >= 0 {
+			ne = ns + k
+		}
+		if dataRow(text[ns:ne], cells) {
+			return true
+		}
+	}
+	return false
+}
+
+// dataRow reports whether line holds at least want consecutive numeric
+// cells (empty cells passed over) that hold no card and no SSN.
+func dataRow(line []byte, want int) bool {
+	var digits [8][]byte // the pure-digit cells of the current stretch, ASCII
+	var buf [8 * 24]byte
+	numeric, pure := 0, 0
+	flush := func() bool {
+		data := numeric >= want && !sensitiveCells(digits[:pure])
+		numeric, pure = 0, 0
+		return data
+	}
+	for len(line) > 0 {
+		cell := line
+		if k := bytes.IndexByte(line, '\t'); k >= 0 {
+			cell, line = line[:k], line[k+1:]
+		} else {
+			line = nil
+		}
+		cell = bytes.Trim(cell, " \r")
+		if len(cell) == 0 {
+			continue
+		}
+		kind := cellKind(cell)
+		if kind == 0 {
+			if flush() {
+				return true
+			}
+			continue
+		}
+		numeric++
+		if kind == cellDigits && pure < len(digits) && len(cell) <= 24 {
+			dst := buf[pure*24 : pure*24]
+			for i := 0; i < len(cell); {
+				v, size, ok := digitAt(cell, i)
+				if ok {
+					dst = append(dst, byte('0'+v))
+				}
+				i += size
+			}
+			digits[pure] = dst
+			pure++
+		}
+	}
+	return flush()
+}
+
+const (
+	cellNumber = 1 // digits with the marks of amounts and dates: "1,200.50", "12/27"
+	cellDigits = 2 // digits alone
+)
+
+// cellKind tells whether a cell is a number.
+func cellKind(cell []byte) int {
+	kind, digits := cellDigits, 0
+	for i := 0; i < len(cell); {
+		_, size, ok := digitAt(cell, i)
+		switch r := runeAt(cell, i); {
+		case ok:
+			digits++
+		case invisible(r):
+		case strings.ContainsRune(" .,-/:$%()+'€£¥", r):
+			kind = cellNumber
+		default:
+			return 0
+		}
+		i += size
+	}
+	if digits == 0 {
+		return 0
+	}
+	return kind
+}
+
+// sensitiveCells reports whether consecutive cells among ds (ASCII digits)
+// are a card in its grouping or a valid 3-2-4 SSN: a list of cards or SSNs
+// is not a table of data.
+func sensitiveCells(ds [][]byte) bool {
+	var cat [24]byte
+	for i := range ds {
+		for j := i + 3; j <= len(ds) && j <= i+5; j++ {
+			var shape [6]int
+			d := cat[:0]
+			for k := i; k < j; k++ {
+				shape[k-i] = len(ds[k])
+				if len(d)+len(ds[k]) > len(cat) {
+					d = nil
+					break
+				}
+				d = append(d, ds[k]...)
+			}
+			if d == nil {
+				continue
+			}
+			if shape == [6]int{3, 2, 4} && validSSN(d) {
+				return true
+			}
+			if cardGrouping(shape, j-i) && len(d) >= minPAN && len(d) <= maxPAN && knownIssuer(d) && luhn(d) {
+				return true
+			}
+		}
+	}
+	return false
+}
