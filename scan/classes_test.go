@@ -21,6 +21,7 @@ var classCases = []struct {
 	{"tab", "two tabs (empty cell)", "4111\t\t1111\t\t1111\t\t1111", "pan:1111"},
 	{"tab", "card list", "Name\tCard\nAnn\t4111\t1111\t1111\t1111\nBob\t5555\t5555\t5555\t4444\n", "pan:1111 pan:4444"},
 	{"tab", "card rows of numbers", "4111\t1111\t1111\t1111\n4012\t8888\t8888\t1881", "pan:1111 pan:1881"},
+	{"tab", "card then expiry typed", "4111\t1111\t1111\t1111 12/27 123", "pan:1111"},
 	{"tab", "ssn near keyword", "SSN\t489\t36\t8350", "ssn:8350"},
 	{"tab", "ssn in a sentence", "my social security number is 489\t36\t8350 thanks", "ssn:8350"},
 	{"tab", "ssn unbroken in a cell", "SSN\t489368350\t1980", "ssn:8350"},
@@ -33,11 +34,13 @@ var classCases = []struct {
 	{"tab-neg", "card-shaped row in a data table", "1200\t1350\t1420\t1580\n4111\t1111\t1111\t1111\n1300\t1400\t1500\t1600", ""},
 	{"tab-neg", "card-shaped row under a row of years", "Alice\t2021\t2022\t2023\t2024\nBob\t4111\t1111\t1111\t1111", ""},
 	{"tab-neg", "card-shaped row under an amount row", "Q1\t1,200.50\t950.00\t14.25\nQ2\t4111\t1111\t1111\t1111", ""},
+	{"tab-neg", "card-shaped row above a row typed on", "Apples\t4111\t1111\t1111\t1111\nUnit\t2849\t1987\t1295\t5520 Let me know.", ""},
 	{"tab-neg", "ids and amounts", "1042\t4111\t25.00\t2024-03-15\t1111\t1111\t1111", ""},
 	{"tab-neg", "row glued to a letter", "Q4111\t1111\t1111\t1111", ""},
 	{"tab-neg", "row continues after a decimal", "4111\t1111\t1111\t1111.50", ""},
 	{"tab-neg", "row cut from a longer one", "99999\t4111\t1111\t1111\t1111", ""},
 	{"tab-neg", "mixed cell", "4111 1111\t1111\t1111", ""},
+	{"tab-neg", "row then a long number", "4111\t1111\t1111\t1111 20240", ""},
 
 	// 2. Format characters between digits (category Cf): invisible.
 	{"cf", "word joiner", "4111\u20601111\u20601111\u20601111", "pan:1111"},
@@ -154,6 +157,7 @@ func TestMaskReadableClasses(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"4111\t1111\t1111\t1111\t123", "****\t****\t****\t1111\t***"},
 		{"SSN\t489\t36\t8350", "SSN\t***-**-8350"},
+		{"4111\t1111\t1111\t1111 12 27", "****\t****\t****\t1111 ** **"},
 		{"4111\u20601111\u20601111\u20601111", "****\u2060****\u2060****\u20601111"},
 		{"カード番号は４１１１１１１１１１１１１１１１です", "カード番号は************1111です"},
 		{"card-4929737510871095.bin", "card-************1095.bin"},

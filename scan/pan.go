@@ -438,8 +438,49 @@ func panContextOK(text []byte, start, end int, runStart, runEnd, printed bool) b
 	if runStart && runEnd && wordChar(before) && wordChar(after) && inToken(text, start, end) {
 		return false
 	}
+	if (before == '-' || after == '-') && inUUID(text, start, end) {
+		return false
+	}
 	return true
 }
+
+// inUUID reports whether [start, end) lies in a UUID (8-4-4-4-12 hex
+// digits), whose leading groups are all decimal digits now and then
+// ("12345678-9012-4616-81e1-…") and can pass for a dashed card.
+func inUUID(text []byte, start, end int) bool {
+	const n = 36
+	lo, hi := start, end
+	for lo > 0 && start-lo < n && (hexDigit(text[lo-1]) || text[lo-1] == '-') {
+		lo--
+	}
+	for hi < len(text) && hi-end < n && (hexDigit(text[hi]) || text[hi] == '-') {
+		hi++
+	}
+	for p := lo; p+n <= hi; p++ {
+		if p <= start && end <= p+n && uuidAt(text[p:p+n]) {
+			return true
+		}
+	}
+	return false
+}
+
+func uuidAt(b []byte) bool {
+	for i, c := range b {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !hexDigit(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func hexDigit(c byte) bool { return c-'0' < 10 || (c|0x20)-'a' < 6 }
 
 // wordHyphen reports whether the hyphen at h follows a word of letters
 // alone ("card-4929…", "visa-4929-7375-…"): that is prose, the number is

@@ -279,7 +279,7 @@ func tabGap(text []byte, i int) (gapKind, int) {
 	return gapTab, j - i
 }
 
-// spacedDash matches " - " with any dash.
+// spacedDash matches " - " with any dash, and " -" at the end of a line.
 func spacedDash(text []byte, i int) (gapKind, int) {
 	j := i + 1
 	if j >= len(text) {
@@ -291,6 +291,9 @@ func spacedDash(text []byte, i int) (gapKind, int) {
 		j += len(string(r))
 	} else {
 		return 0, 0
+	}
+	if _, n := lineBreak(text, j); n > 0 {
+		return gapSpacedDash, j + n - i // wrapped after the dash: "311 - 70 -\n4671"
 	}
 	if j < len(text) && text[j] == ' ' {
 		return gapSpacedDash, j + 1 - i

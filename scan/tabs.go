@@ -60,8 +60,12 @@ func (d *detector) tabRow(text []byte, r *run, a, b int) (Match, bool) {
 		if t > 0 && groups[j].n > maxTabTrailDigits {
 			break
 		}
-		if t == 0 && !rowEnds(text, r, b) {
-			continue
+		maskEnd := groups[b-1].end
+		if t == 0 {
+			var ok bool
+			if maskEnd, ok = rowEnds(text, r, b); !ok {
+				continue
+			}
 		}
 		if !cardCells(r, a, j) {
 			continue
@@ -74,10 +78,13 @@ func (d *detector) tabRow(text []byte, r *run, a, b int) (Match, bool) {
 			return Match{}, false
 		}
 		m := d.newMatch(KindPAN, text, r, a, j)
-		m.maskEnd = groups[b-1].end
+		m.maskEnd = maskEnd
 		return m, true
 	}
-	if b-a != 3 || groups[a].n != 3 || groups[a+1].n != 2 || groups[a+2].n != 4 || !rowEnds(text, r, b) {
+	if b-a != 3 || groups[a].n != 3 || groups[a+1].n != 2 || groups[a+2].n != 4 {
+		return Match{}, false
+	}
+	if _, ok := rowEnds(text, r, b); !ok {
 		return Match{}, false
 	}
 	dg := r.digits[groups[a].d0 : groups[a+2].d0+4]
@@ -140,24 +147,35 @@ func rowStarts(text []byte, r *run, a int) bool {
 
 // rowEnds reports whether the row of r ending before group b ends there:
 // last in its line of the run, with no more digits in it and not glued to
-// a token.
-func rowEnds(text []byte, r *run, b int) bool {
-	if b < len(r.groups) {
-		return r.gaps[b-1] == gapBreak
+// a token. An expiry or a CVV typed after the last cell ("…\t1111 12/27")
+// may follow; end is where they end, for masking.
+func rowEnds(text []byte, r *run, b int) (end int, ok bool) {
+	groups, gaps := r.groups, r.gaps
+	if b < len(groups) {
+		if gaps[b-1] == gapBreak {
+			return groups[b-1].end, true
+		}
+		g := b
+		for g < len(groups) && g < b+maxTrailGroups && groups[g].n <= maxTrailDigits && (gaps[g-1] == gapSpace || gaps[g-1] == gapDash) {
+			g++
+		}
+		if g == b || (g < len(groups) && gaps[g-1] != gapBreak) {
+			return 0, false
+		}
+		return groups[g-1].end, true
 	}
-	end := r.groups[b-1].end
-	after := runeAt(text, end)
-	if wordChar(after) {
-		return false
+	end = groups[b-1].end
+	if wordChar(runeAt(text, end)) {
+		return 0, false
 	}
 	p := skipBlank(text, end)
 	if startsDigit(text, p) {
-		return false
+		return 0, false
 	}
 	if c := runeAt(text, p); (c == '.' || c == ',' || c == '-' || c == '/' || c == ':') && startsDigit(text, p+1) {
-		return false
+		return 0, false
 	}
-	return true
+	return end, true
 }
 
 // skipBlank passes over tabs, spaces and invisible characters from i.
@@ -276,8 +294,14 @@ const (
 	cellDigits = 2 // digits alone
 )
 
-// cellKind tells whether a cell is a number.
+// cellKind tells whether a cell is a number, or starts with one ("12 kg",
+// a last cell the writer typed on after: "5520 Let me know").
 func cellKind(cell []byte) int {
+	if k := bytes.IndexByte(cell, ' '); k > 0 {
+		if kind := cellKind(cell[:k]); kind != 0 {
+			return cellNumber
+		}
+	}
 	kind, digits := cellDigits, 0
 	for i := 0; i < len(cell); {
 		_, size, ok := digitAt(cell, i)
