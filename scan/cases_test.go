@@ -42,7 +42,7 @@ func TestPublicCases(t *testing.T) {
 		for _, m := range ms {
 			kinds[m.Kind] = true
 		}
-		masked := MaskString(text)
+		masked := printable(text)
 		switch cols[1] {
 		case "SSN":
 			ssnAll++

@@ -127,7 +127,7 @@ func TestReadableClasses(t *testing.T) {
 	for _, c := range classCases {
 		t.Run(c.class+"/"+c.name, func(t *testing.T) {
 			if got := found(c.text); got != c.want {
-				t.Errorf("Detect(%q) = %q, want %q", MaskString(c.text), got, c.want)
+				t.Errorf("Detect(%q) = %q, want %q", printable(c.text), got, c.want)
 			}
 		})
 	}
@@ -151,7 +151,7 @@ func TestMaskReadableClasses(t *testing.T) {
 			keep += len(f) - strings.IndexByte(f, ':') - 1
 		}
 		if n := len(digitsIn(masked)); n > keep+countDigitsOutside(c.text) {
-			t.Errorf("%s/%s: %d digits left in the masked text %q, at most %d", c.class, c.name, n, masked, keep+countDigitsOutside(c.text))
+			t.Errorf("%s/%s: %d digits left in the masked text %q, at most %d", c.class, c.name, n, printable(masked), keep+countDigitsOutside(c.text))
 		}
 	}
 	for _, c := range []struct{ in, want string }{
@@ -164,7 +164,7 @@ func TestMaskReadableClasses(t *testing.T) {
 		{"SSN 589 93-7059", "SSN ***-**-7059"},
 	} {
 		if got := MaskString(c.in); got != c.want {
-			t.Errorf("MaskString(%q) = %q, want %q", MaskString(c.in), got, c.want)
+			t.Errorf("MaskString(%q) = %q, want %q", printable(c.in), printable(got), c.want)
 		}
 	}
 }

@@ -25,6 +25,7 @@ type detector struct {
 	anchors []bool
 	reach   []int8
 	kw      keywordIndex
+	table   tableCache
 }
 
 var detectors = sync.Pool{New: func() any { return new(detector) }}
@@ -43,6 +44,7 @@ func Detect(text []byte) []Match {
 
 func (d *detector) detect(text []byte, out []Match) []Match {
 	d.kw.reset()
+	d.table = tableCache{}
 	first := len(out)
 	for i := 0; ; {
 		i = nextCandidate(text, i)

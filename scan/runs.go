@@ -24,6 +24,7 @@ const (
 	maxGapBytes   = 24               // longest separator we follow
 	maxStars      = 5
 	maxTabs       = 4
+	maxCellDigits = 6    // a tab joins only cells this short: a card's or an SSN's groups
 	maxRunGroups  = 4096 // beyond this a run is data, not a number; it is cut
 )
 
@@ -108,13 +109,20 @@ func (r *run) parse(text []byte, i int) int {
 			i += size
 		}
 		g.end, g.n = i, len(r.digits)-g.d0
+		if k := len(r.gaps); k > 0 && r.gaps[k-1] == gapTab && g.n > maxCellDigits {
+			// A long number in the next cell is a value of its own, as
+			// is any run of unbroken ids in an export: it starts a run.
+			r.digits = r.digits[:g.d0]
+			r.gaps = r.gaps[:k-1]
+			return g.start
+		}
 		r.ssnShaped = r.ssnShaped || g.n == 3 || g.n == 9
 		r.groups = append(r.groups, g)
 		if len(r.groups) >= maxRunGroups {
 			return i
 		}
 		kind, size := gapAt(text, i)
-		if kind == 0 {
+		if kind == 0 || (kind == gapTab && g.n > maxCellDigits) {
 			return i
 		}
 		if i+size >= len(text) {

@@ -74,7 +74,7 @@ func (d *detector) tabRow(text []byte, r *run, a, b int) (Match, bool) {
 		if !knownIssuer(dg) || !luhn(dg) || !plausibleUATP(dg, r, a, j) {
 			continue
 		}
-		if inTable(text, groups[a].start, groups[b-1].end, j-a) {
+		if d.inTable(text, groups[a].start, groups[b-1].end, j-a) {
 			return Match{}, false
 		}
 		m := d.newMatch(KindPAN, text, r, a, j)
@@ -89,7 +89,7 @@ func (d *detector) tabRow(text []byte, r *run, a, b int) (Match, bool) {
 	}
 	dg := r.digits[groups[a].d0 : groups[a+2].d0+4]
 	start, end := groups[a].start, groups[a+2].end
-	if !validSSN(dg) || !d.kw.near(text, start, end) || inTable(text, start, end, 3) {
+	if !validSSN(dg) || !d.kw.near(text, start, end) || d.inTable(text, start, end, 3) {
 		return Match{}, false
 	}
 	return d.newMatch(KindSSN, text, r, a, b), true
@@ -215,32 +215,48 @@ func startsDigitBefore(text []byte, i int) bool {
 	return startsDigit(text, i-len(string(r)))
 }
 
+// tableCache keeps the last inTable answer: every row of a line has the
+// same neighbours.
+type tableCache struct {
+	ok           bool
+	ls, le, want int
+	data         bool
+}
+
 // inTable reports whether the line holding [start, end) is a row of a
 // table of numbers: the line above or the line below has a stretch of at
 // least cells numeric cells that are not a card or an SSN.
-func inTable(text []byte, start, end, cells int) bool {
+func (d *detector) inTable(text []byte, start, end, cells int) bool {
 	lo := max(0, start-tableLookBytes)
 	ls := bytes.LastIndexByte(text[lo:start], '\n')
 	if ls >= 0 {
 		ls += lo
-		pl := max(0, ls-tableLookBytes)
-		ps := bytes.LastIndexByte(text[pl:ls], '\n') + 1 + pl
-		if dataRow(text[ps:ls], cells) {
-			return true
-		}
 	}
 	hi := min(len(text), end+tableLookBytes)
-	if le := bytes.IndexByte(text[end:hi], '\n'); le >= 0 {
-		ns := end + le + 1
+	le := bytes.IndexByte(text[end:hi], '\n')
+	if le >= 0 {
+		le += end
+	}
+	c := &d.table
+	if c.ok && c.ls == ls && c.le == le && c.want == cells {
+		return c.data
+	}
+	data := false
+	if ls >= 0 {
+		pl := max(0, ls-tableLookBytes)
+		ps := bytes.LastIndexByte(text[pl:ls], '\n') + 1 + pl
+		data = dataRow(text[ps:ls], cells)
+	}
+	if le >= 0 && !data {
+		ns := le + 1
 		ne := min(len(text), ns+tableLookBytes)
 		if k := bytes.IndexByte(text[ns:ne], '\n'); k >= 0 {
 			ne = ns + k
 		}
-		if dataRow(text[ns:ne], cells) {
-			return true
-		}
+		data = dataRow(text[ns:ne], cells)
 	}
-	return false
+	*c = tableCache{ok: true, ls: ls, le: le, want: cells, data: data}
+	return data
 }
 
 // dataRow reports whether line holds at least want consecutive numeric
