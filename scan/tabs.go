@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 )
 
 // Numbers pasted from a spreadsheet arrive with a tab between cells. A
@@ -197,22 +198,22 @@ func skipBlank(text []byte, i int) int {
 // skipBlankBack passes over tabs, spaces and format characters before i.
 func skipBlankBack(text []byte, i int) int {
 	for i > 0 {
-		r := runeBefore(text, i)
+		r, size := utf8.DecodeLastRune(text[:i])
 		if r != '\t' && r != ' ' && !invisible(r) {
 			return i
 		}
-		i -= len(string(r))
+		i -= size
 	}
 	return i
 }
 
 // startsDigitBefore reports whether a digit of any script ends at i.
 func startsDigitBefore(text []byte, i int) bool {
-	r := runeBefore(text, i)
-	if r == 0 {
+	if i <= 0 {
 		return false
 	}
-	return startsDigit(text, i-len(string(r)))
+	_, size := utf8.DecodeLastRune(text[:i])
+	return startsDigit(text, i-size)
 }
 
 // tableCache keeps the last inTable answer: every row of a line has the
