@@ -1,9 +1,9 @@
 package scan
 
 // US Social Security numbers and ITINs: 3-2-4 digits with one consistent
-// separator, or 9 bare digits (or the odd 3-6 grouping) only when an SSN
-// keyword is near, as Microsoft Purview requires for its unformatted
-// pattern. Validity follows the SSA's rules since the 2011 randomization.
+// separator, or 9 bare digits (or the odd 3-6 grouping, a space and a dash
+// mixed, three tab-separated cells) only when an SSN keyword is near, as
+// Microsoft Purview requires for its unformatted pattern. Validity follows the SSA's rules since the 2011 randomization.
 
 // findSSNs appends the SSNs in r to out.
 func (d *detector) findSSNs(text []byte, r *run, out []Match) []Match {
