@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -194,4 +195,26 @@ func countDigitsOutside(text string) int {
 		in += len(digitsIn(text[m.Start:end]))
 	}
 	return len(digitsIn(text)) - in
+}
+
+// TestTableCellsThroughTheWalk: cells of an HTML table reach the detector
+// separated by tabs, one row a line, so a card typed one group per cell
+// is found and a table of figures with a card-shaped row is not.
+func TestTableCellsThroughTheWalk(t *testing.T) {
+	cases := []struct{ name, html, want string }{
+		{"card in cells", "<table><tr><td>Card</td><td>4111</td><td>1111</td><td>1111</td><td>1111</td></tr></table>", "body=pan:1111"},
+		{"ssn in cells", "<p>SSN:</p><table><tr><td>489</td><td>36</td><td>8350</td></tr></table>", "body=ssn:8350"},
+		{"figures", "<table><tr><td>Q1</td><td>Q2</td><td>Q3</td><td>Q4</td></tr><tr><td>1200</td><td>1350</td><td>1420</td><td>1580</td></tr>" +
+			"<tr><td>4111</td><td>1111</td><td>1111</td><td>1111</td></tr><tr><td>1300</td><td>1400</td><td>1500</td><td>1600</td></tr></table>", ""},
+	}
+	for _, c := range cases {
+		raw := msg("Content-Type: text/html; charset=utf-8\r\n", []byte(c.html))
+		res, err := New(DefaultLimits()).Scan(context.Background(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := summary(res); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
 }

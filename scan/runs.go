@@ -140,12 +140,25 @@ func (r *run) parse(text []byte, i int) int {
 // gapAt recognises the separator starting at i, if a digit could follow
 // it, with any invisible characters around it.
 func gapAt(text []byte, i int) (gapKind, int) {
-	j := skipInvisible(text, i)
+	j := i
+	if maybeInvisible(text, j) {
+		j = skipInvisible(text, j)
+	}
 	kind, size := visibleGap(text, j)
 	if kind == 0 {
 		return 0, 0
 	}
-	return kind, skipInvisible(text, j+size) - i
+	e := j + size
+	if maybeInvisible(text, e) {
+		e = skipInvisible(text, e)
+	}
+	return kind, e - i
+}
+
+// maybeInvisible is the cheap test before skipInvisible: the byte at i may
+// start an invisible character.
+func maybeInvisible(text []byte, i int) bool {
+	return i < len(text) && (text[i] >= 0x80 || text[i] == '=')
 }
 
 // startsDigit reports whether a digit of any script starts at i.
