@@ -273,8 +273,10 @@ func visibleGap(text []byte, i int) (gapKind, int) {
 	r := runeAt(text, i)
 	size := len(string(r))
 	switch {
-	case r == 0xA0 || r == 0x2007 || r == 0x202F || (r >= 0x2000 && r <= 0x200A) || r == 0x3000:
+	case r == 0xA0 || r == 0x2007 || r == 0x202F || (r >= 0x2000 && r <= 0x200A) || r == 0x3000 || r == 0x205F || r == 0x1680:
 		return gapSpace, size
+	case r == 0x2028 || r == 0x2029 || r == 0x85: // line and paragraph separators, NEL
+		return gapBreak, size
 	case (r >= 0x2010 && r <= 0x2015) || r == 0x2212 || r == 0xFE58 || r == 0xFE63 || r == 0xFF0D:
 		return gapDash, size
 	case r == 0xFF0E:
