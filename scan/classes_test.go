@@ -109,6 +109,7 @@ var classCases = []struct {
 	{"hyphen-neg", "luhn fail", "order-4929737510871096", ""},
 	{"hyphen-neg", "no issuer 16", "ref-8929737510871095", ""},
 	{"hyphen-neg", "hyphen on both sides", "id-4929737510871095-x", ""},
+	{"hyphen-neg", "glued on the right", "abc-4929737510871095xyz", ""},
 	{"hyphen-neg", "po date id", "PO-20240315-0042", ""},
 	{"hyphen-neg", "grouped oddly", "SKU-4929-737510-871095", ""},
 

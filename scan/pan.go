@@ -425,7 +425,8 @@ func panContextOK(text []byte, start, end int, runStart, runEnd, printed bool) b
 			return false
 		case before == '/' && inURL(text, start):
 			return false
-		case before == '-' && wordChar(runeBefore(text, start-1)) && !(printed && wordHyphen(text, start-1)):
+		case before == '-' && wordChar(runeBefore(text, start-1)) &&
+			!(printed && wordHyphen(text, start-1) && !(runEnd && wordChar(after))):
 			return false
 		}
 	}
