@@ -11,7 +11,14 @@ import (
 // yardstick, when it is beside the checkout. It asserts the targets of the
 // scanner issue: every SSN and card found, at most two negatives flagged.
 func TestPublicCases(t *testing.T) {
-	f, err := os.Open("../../shared/pii-cases.tsv")
+	// Beside the main checkout, or beside the worktrees one level deeper.
+	var f *os.File
+	var err error
+	for _, path := range []string{"../../shared/pii-cases.tsv", "../../../shared/pii-cases.tsv"} {
+		if f, err = os.Open(path); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		t.Skip("public case file not present:", err)
 	}
@@ -35,7 +42,7 @@ func TestPublicCases(t *testing.T) {
 		for _, m := range ms {
 			kinds[m.Kind] = true
 		}
-		masked := MaskString(text)
+		masked := printable(text)
 		switch cols[1] {
 		case "SSN":
 			ssnAll++

@@ -25,6 +25,7 @@ type detector struct {
 	anchors []bool
 	reach   []int8
 	kw      keywordIndex
+	table   tableCache
 }
 
 var detectors = sync.Pool{New: func() any { return new(detector) }}
@@ -43,6 +44,7 @@ func Detect(text []byte) []Match {
 
 func (d *detector) detect(text []byte, out []Match) []Match {
 	d.kw.reset()
+	d.table = tableCache{}
 	first := len(out)
 	for i := 0; ; {
 		i = nextCandidate(text, i)
@@ -59,16 +61,43 @@ func (d *detector) detect(text []byte, out []Match) []Match {
 		}
 		next := d.r.parse(text, i)
 		if len(d.r.digits) >= 9 {
-			n := len(out)
-			out = d.findPANs(text, &d.r, out)
-			if d.r.ssnShaped {
-				out = d.dropOverlaps(d.findSSNs(text, &d.r, out), n)
-			}
+			out = d.findRun(text, &d.r, out)
 		}
 		i = next
 	}
 	found := out[first:]
 	sort.Slice(found, func(a, b int) bool { return found[a].Start < found[b].Start })
+	return out
+}
+
+// findRun appends the numbers in r. Tabs separate the cells of a table:
+// each stretch between them is read as a run of its own, as before tabs
+// joined runs at all, and the rows of cells are read by the stricter rules
+// of tabs.go.
+func (d *detector) findRun(text []byte, r *run, out []Match) []Match {
+	if !r.hasTab {
+		return d.findIn(text, r, out)
+	}
+	for a := 0; a < len(r.groups); {
+		b := a + 1
+		for b < len(r.groups) && r.gaps[b-1] != gapTab {
+			b++
+		}
+		if r.ndigits(a, b) >= 9 {
+			sub := r.cells(a, b)
+			out = d.findIn(text, &sub, out)
+		}
+		a = b
+	}
+	return d.findTabRows(text, r, out)
+}
+
+func (d *detector) findIn(text []byte, r *run, out []Match) []Match {
+	n := len(out)
+	out = d.findPANs(text, r, out)
+	if r.ssnShaped {
+		out = d.dropOverlaps(d.findSSNs(text, r, out), n)
+	}
 	return out
 }
 
@@ -116,7 +145,6 @@ func (d *detector) newMatch(kind Kind, text []byte, r *run, i, j int) Match {
 			switch r.gaps[g-1] {
 			case gapDash, gapSpacedDash:
 				b = append(b, '-')
-			case gapInvisible:
 			default:
 				b = append(b, ' ')
 			}
@@ -170,6 +198,12 @@ func shortRun(text []byte, i int) (end int, skip bool) {
 			return i, noCandidate(n, groups)
 		case '\r', '\n', '=', '&':
 			return i, false
+		case '\t':
+			// The first cell of a row that may be a card (4) or an SSN (3)
+			// split over cells: let parse read the row.
+			if groups == 1 && (n == 3 || n == 4) {
+				return i, false
+			}
 		}
 		if text[i] >= 0x80 {
 			return i, false

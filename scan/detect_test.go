@@ -16,6 +16,24 @@ func found(text string) string {
 	return strings.Join(parts, " ")
 }
 
+// printable is text safe to print in a failure message: masked, and then
+// every digit but the last four of the whole text hidden too, so a number
+// the detector missed is not printed either.
+func printable(text string) string {
+	masked := []rune(MaskString(text))
+	keep := 4
+	for i := len(masked) - 1; i >= 0; i-- {
+		if unicode.IsDigit(masked[i]) {
+			if keep > 0 {
+				keep--
+			} else {
+				masked[i] = '*'
+			}
+		}
+	}
+	return string(masked)
+}
+
 func TestDetect(t *testing.T) {
 	cases := []struct {
 		name, text, want string
@@ -34,6 +52,8 @@ func TestDetect(t *testing.T) {
 		{"ssn wrapped first", "489\r\n36 8350", "ssn:8350"},
 		{"ssn wrapped after dash", "489-36-\n8350", "ssn:8350"},
 		{"ssn wrapped after first dash", "489-\n> 36-8350", "ssn:8350"},
+		{"ssn spaced dash wrapped", "311 - 70 -\n4671.", "ssn:4671"},
+		{"ssn spaced dash wrapped after space", "311 - \n70 - 4671", "ssn:4671"},
 		{"card wrapped after dash", "4111-1111-\n1111-1111", "pan:1111"},
 		{"ssn bare keyword after", "489368350 is my social security number", "ssn:8350"},
 		{"ssn bare keyword glued", "SSN#489368350", "ssn:8350"},
@@ -114,13 +134,15 @@ func TestDetect(t *testing.T) {
 		{"card then more digits", "612999921404471347800000", ""},
 		{"22 digits", "4111111111111111111111", ""},
 		{"uuid", "47223179-9330-4259-b66c-f2db26efb20c", ""},
+		{"uuid with decimal leading groups", "Correlation-ID: 49291234-5678-4115-81e1-b72bacab05ca", ""},
 		{"decimal", "translate(0%, -0.5309136012499991%)", ""},
 		{"url path", "http://example.com/tickets/4111111111111111", ""},
 		{"phone plus", "+4111111111111111", ""},
 		{"masked card", "**** **** **** 1111", ""},
 		{"pci truncation", "411111******1111", ""},
 		{"ampersand", "4111 1111&1111 1111", ""},
-		{"tab separated cells", "4111\t1111\t1111\t1111", ""},
+		{"tab separated cells", "4111\t1111\t1111\t1111", "pan:1111"},
+		{"tab separated data", "4111\t1111\t1111\t1111\t2024", ""},
 		{"hex token", "ab4111111111111111cd", ""},
 		{"base64 token", "kX9z4111111111111111Qm2", ""},
 		{"mixed case token", "tOk4111111111111111eN", ""},
@@ -144,7 +166,7 @@ func TestDetect(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if got := found(c.text); got != c.want {
-				t.Errorf("Detect(%q) = %q, want %q", MaskString(c.text), got, c.want)
+				t.Errorf("Detect(%q) = %q, want %q", printable(c.text), got, c.want)
 			}
 		})
 	}
@@ -166,10 +188,10 @@ func TestMask(t *testing.T) {
 	}
 	for _, c := range cases {
 		if got := MaskString(c.in); got != c.want {
-			t.Errorf("MaskString(%q) = %q, want %q", MaskString(c.in), got, c.want)
+			t.Errorf("MaskString(%q) = %q, want %q", printable(c.in), printable(got), c.want)
 		}
 		if again := found(MaskString(c.in)); again != "" {
-			t.Errorf("masked text of %q still holds %s", MaskString(c.in), again)
+			t.Errorf("masked text of %q still holds %s", printable(c.in), again)
 		}
 	}
 }

@@ -139,3 +139,43 @@ func isAlnum(r rune) bool {
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
+
+// wordChar reports whether r continues a word for the context rules (a
+// number glued to a token is part of the token): a letter or digit of a
+// script written with spaces between words. Letters of the scripts written
+// without them are boundaries: in "カード番号は4111…です" or
+// "我的卡号是4111…谢谢" the number stands on its own.
+func wordChar(r rune) bool {
+	return isAlnum(r) && !spaceless(r)
+}
+
+// spaceless reports whether r belongs to a script whose words are not
+// separated by spaces (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar,
+// Tibetan, Yi), or to Hangul, whose particles are glued to numbers.
+func spaceless(r rune) bool {
+	switch {
+	case r < 0x0E00:
+		return false
+	case r <= 0x0FFF: // Thai, Lao, Tibetan
+		return true
+	case r <= 0x109F: // Myanmar
+		return true
+	case r >= 0x1100 && r <= 0x11FF: // Hangul Jamo
+		return true
+	case r >= 0x1780 && r <= 0x17FF, r >= 0x19E0 && r <= 0x19FF: // Khmer
+		return true
+	case r >= 0x2E80 && r <= 0xA4CF: // CJK radicals, kana, Bopomofo, Hangul compatibility, CJK ideographs, Yi
+		return true
+	case r >= 0xA960 && r <= 0xA97F, r >= 0xAC00 && r <= 0xD7FF: // Hangul
+		return true
+	case r >= 0xF900 && r <= 0xFAFF: // CJK compatibility ideographs
+		return true
+	case r >= 0xFF66 && r <= 0xFFDC: // half-width katakana and Hangul
+		return true
+	case r >= 0x1B000 && r <= 0x1B16F: // kana supplement
+		return true
+	case r >= 0x20000 && r <= 0x323AF: // CJK extensions
+		return true
+	}
+	return false
+}

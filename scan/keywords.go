@@ -9,6 +9,16 @@ var ssnKeywords = [...]string{
 	"itin", "tin", "taxpayer", "tax payer", "tax id", "tax identification",
 }
 
+// ssnKeywordsWide name the SSN in scripts written without spaces, where
+// the keyword is glued to the number and the words around it
+// ("社会保障番号は489368350です"): they need no word boundary.
+var ssnKeywordsWide = [...]string{
+	"社会保障番号", "社会保障号", "社会安全号", "社會安全號", "社會保障號",
+	"ソーシャルセキュリティ", "ソーシャル・セキュリティ",
+	"사회보장번호", "사회보장 번호", "사회 보장 번호",
+	"หมายเลขประกันสังคม",
+}
+
 const keywordWindow = 300
 
 // keywordIndex finds SSN keywords near candidates. Candidates arrive in
@@ -58,13 +68,17 @@ func (k *keywordIndex) near(text []byte, start, end int) bool {
 	return false
 }
 
-// keywordAt reports whether a keyword starts at p on a word boundary.
+// keywordAt reports whether a keyword starts at p on a word boundary. A
+// letter of a script written without spaces is a boundary ("我的SSN是…").
 func keywordAt(text []byte, p int) bool {
+	if text[p] >= 0xE0 {
+		return wideKeywordAt(text, p)
+	}
 	c := text[p] | 0x20
 	if c != 's' && c != 'i' && c != 't' {
 		return false
 	}
-	if p > 0 && isLetter(rune(text[p-1])) {
+	if p > 0 && wordLetter(runeBefore(text, p)) {
 		return false
 	}
 	for _, kw := range ssnKeywords {
@@ -73,10 +87,25 @@ func keywordAt(text []byte, p int) bool {
 		}
 		// "ssn" may be followed by anything but another letter ("ssns",
 		// "ssn#" are their own entries); "ssid" likewise.
-		if e := p + len(kw); e < len(text) && isLetter(rune(text[e])) {
+		if e := p + len(kw); e < len(text) && wordLetter(runeAt(text, e)) {
 			continue
 		}
 		return true
 	}
 	return false
+}
+
+func wideKeywordAt(text []byte, p int) bool {
+	for _, kw := range ssnKeywordsWide {
+		if kw[0] == text[p] && p+len(kw) <= len(text) && string(text[p:p+len(kw)]) == kw {
+			return true
+		}
+	}
+	return false
+}
+
+// wordLetter is a letter that would run on into a keyword: one of a script
+// written with spaces.
+func wordLetter(r rune) bool {
+	return isLetter(r) && !spaceless(r)
 }

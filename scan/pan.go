@@ -1,6 +1,9 @@
 package scan
 
-import "net/url"
+import (
+	"net/url"
+	"unicode/utf8"
+)
 
 // Payment card numbers: 13 to 19 digits that pass Luhn AND start with a
 // known issuer prefix at one of that issuer's lengths. Luhn alone passes one
@@ -207,7 +210,7 @@ func (c panCandidate) score(r *run) int {
 	var kind gapKind
 	for g := c.i; g < c.j-1; g++ {
 		k := r.gaps[g]
-		if k == gapBreak || k == gapInvisible {
+		if k == gapBreak {
 			continue
 		}
 		if kind != 0 && k != kind {
@@ -283,7 +286,8 @@ func (d *detector) addWindow(text []byte, r *run, i, j int, cands []panCandidate
 	if !knownIssuer(digits) || !luhn(digits) || !plausibleUATP(digits, r, i, j) {
 		return cands
 	}
-	if !panContextOK(text, groups[i].start, groups[j-1].end, i == 0, j == len(groups)) {
+	printed := j-i == 1 || cardCells(r, i, j)
+	if !panContextOK(text, groups[i].start, groups[j-1].end, i == 0, j == len(groups), printed) {
 		return cands
 	}
 	return append(cands, panCandidate{i: i, j: j, digits: n, drops: -1})
@@ -409,8 +413,11 @@ func plausibleUATP(d []byte, r *run, i, j int) bool {
 
 // panContextOK rejects digit runs that are part of something else: a phone
 // number (+), an id in a URL path, a hyphenated token such as a UUID, or a
-// token of letters and digits (hex, base64).
-func panContextOK(text []byte, start, end int, runStart, runEnd bool) bool {
+// token of letters and digits (hex, base64). printed says the digits are
+// unbroken or in a card's printed grouping: after a word and a hyphen
+// ("card-4929…", "visa-4929-7375-1087-1095") only such a number is read as
+// a card, not one grouped as ids are ("SKU-4929-737510-871095").
+func panContextOK(text []byte, start, end int, runStart, runEnd, printed bool) bool {
 	before, after := runeBefore(text, start), runeAt(text, end)
 	if runStart {
 		switch {
@@ -418,20 +425,82 @@ func panContextOK(text []byte, start, end int, runStart, runEnd bool) bool {
 			return false
 		case before == '/' && inURL(text, start):
 			return false
-		case before == '-' && isAlnum(runeBefore(text, start-1)):
+		case before == '-' && wordChar(runeBefore(text, start-1)) &&
+			!(printed && wordHyphen(text, start-1) && !(runEnd && wordChar(after))):
 			return false
 		}
 	}
-	if runEnd && after == '-' && isAlnum(runeAt(text, end+1)) {
+	if runEnd && after == '-' && wordChar(runeAt(text, end+1)) {
 		return false
 	}
 	if runStart && (isLetter(before) || before == ' ') && inUPS(text, start) {
 		return false
 	}
-	if runStart && runEnd && isAlnum(before) && isAlnum(after) && inToken(text, start, end) {
+	if runStart && runEnd && wordChar(before) && wordChar(after) && inToken(text, start, end) {
+		return false
+	}
+	if (before == '-' || after == '-') && inUUID(text, start, end) {
 		return false
 	}
 	return true
+}
+
+// inUUID reports whether [start, end) lies in a UUID (8-4-4-4-12 hex
+// digits), whose leading groups are all decimal digits now and then
+// ("12345678-9012-4616-81e1-…") and can pass for a dashed card.
+func inUUID(text []byte, start, end int) bool {
+	const n = 36
+	lo, hi := start, end
+	for lo > 0 && start-lo < n && (hexDigit(text[lo-1]) || text[lo-1] == '-') {
+		lo--
+	}
+	for hi < len(text) && hi-end < n && (hexDigit(text[hi]) || text[hi] == '-') {
+		hi++
+	}
+	for p := lo; p+n <= hi; p++ {
+		if p <= start && end <= p+n && uuidAt(text[p:p+n]) {
+			return true
+		}
+	}
+	return false
+}
+
+func uuidAt(b []byte) bool {
+	for i, c := range b {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !hexDigit(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func hexDigit(c byte) bool { return c-'0' < 10 || (c|0x20)-'a' < 6 }
+
+// wordHyphen reports whether the hyphen at h follows a word of letters
+// alone ("card-4929…", "visa-4929-7375-…"): that is prose, the number is
+// read on its own. A hyphen after a token holding digits ("A1-…",
+// "2024-…") makes the number part of an identifier.
+func wordHyphen(text []byte, h int) bool {
+	p, letters := h, 0
+	for p > 0 && h-p < 64 {
+		r, size := utf8.DecodeLastRune(text[:p])
+		if !wordChar(r) {
+			break
+		}
+		if !isLetter(r) {
+			return false
+		}
+		letters++
+		p -= size
+	}
+	return letters >= 2 && h-p < 64
 }
 
 // inUPS reports whether the digits at start are part of a UPS tracking

@@ -1,9 +1,9 @@
 package scan
 
 // US Social Security numbers and ITINs: 3-2-4 digits with one consistent
-// separator, or 9 bare digits (or the odd 3-6 grouping) only when an SSN
-// keyword is near, as Microsoft Purview requires for its unformatted
-// pattern. Validity follows the SSA's rules since the 2011 randomization.
+// separator, or 9 bare digits (or the odd 3-6 grouping, a space and a dash
+// mixed, three tab-separated cells) only when an SSN keyword is near, as
+// Microsoft Purview requires for its unformatted pattern. Validity follows the SSA's rules since the 2011 randomization.
 
 // findSSNs appends the SSNs in r to out.
 func (d *detector) findSSNs(text []byte, r *run, out []Match) []Match {
@@ -13,10 +13,16 @@ func (d *detector) findSSNs(text []byte, r *run, out []Match) []Match {
 		switch {
 		case g+2 < n && groups[g].n == 3 && groups[g+1].n == 2 && groups[g+2].n == 4:
 			k, ok := ssnGaps(gaps[g], gaps[g+1])
-			if !ok || !alone(gaps, g, g+3, k) {
+			mixed := !ok && mixedSSNGaps(gaps[g], gaps[g+1])
+			switch {
+			case mixed:
+				if !looseEnds(gaps, g, g+3) {
+					continue
+				}
+			case !ok || !alone(gaps, g, g+3, k):
 				continue
 			}
-			if m, ok := d.ssnMatch(text, r, g, g+3, false); ok {
+			if m, ok := d.ssnMatch(text, r, g, g+3, mixed); ok {
 				out = append(out, m)
 				g += 2
 			}
@@ -56,6 +62,27 @@ func ssnGaps(a, b gapKind) (gapKind, bool) {
 	return 0, false
 }
 
+// mixedSSNGaps tells whether two separators are a space and a dash, in
+// either order ("589 93-7059", "589-93 7059"): a person reads an SSN, but
+// so loose a shape is taken only next to an SSN keyword.
+func mixedSSNGaps(a, b gapKind) bool {
+	spaceOrDash := func(k gapKind) bool { return k == gapSpace || k == gapDash || k == gapSpacedDash }
+	return a != b && spaceOrDash(a) && spaceOrDash(b)
+}
+
+// looseEnds reports whether groups [i, j) are joined to nothing on either
+// side but by a line break: a mixed shape inside a longer run of spaced or
+// dashed groups is part of something else.
+func looseEnds(gaps []gapKind, i, j int) bool {
+	if i > 0 && gaps[i-1] != gapBreak {
+		return false
+	}
+	if j-1 < len(gaps) && gaps[j-1] != gapBreak {
+		return false
+	}
+	return true
+}
+
 func ssnSeparator(k gapKind) bool {
 	return k == gapDash || k == gapSpace || k == gapDot || k == gapSpacedDash
 }
@@ -90,10 +117,10 @@ func (d *detector) ssnMatch(text []byte, r *run, i, j int, needKeyword bool) (Ma
 		return Match{}, false
 	}
 	start, end := r.groups[i].start, r.groups[j-1].end
-	if i == 0 && j == len(r.groups) && isAlnum(runeBefore(text, start)) && isAlnum(runeAt(text, end)) {
+	if i == 0 && j == len(r.groups) && wordChar(runeBefore(text, start)) && wordChar(runeAt(text, end)) {
 		return Match{}, false // inside a token of letters and digits
 	}
-	if j == len(r.groups) && runeAt(text, end) == '-' && isAlnum(runeAt(text, end+1)) {
+	if j == len(r.groups) && runeAt(text, end) == '-' && wordChar(runeAt(text, end+1)) {
 		return Match{}, false
 	}
 	if needKeyword && !d.kw.near(text, start, end) {

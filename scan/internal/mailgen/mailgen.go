@@ -160,17 +160,7 @@ func (b *builder) render(u *unit, c context) rendered {
 		return rendered{u: u, spelled: b.g.spell(u.secret, c)}
 	}
 	n := u.neg
-	if n.kind == nil {
-		var ok []*negKind
-		for i := range negKinds {
-			k := &negKinds[i]
-			if k.ctx&c != 0 && (!k.keyword || !b.keywords) {
-				ok = append(ok, k)
-			}
-		}
-		n.kind = ok[b.g.r.IntN(len(ok))]
-		n.value, n.sent = n.kind.draw(b.g)
-	}
+	b.drawNegative(n, c)
 	value := n.value
 	if c&(inText|inHTML) == 0 {
 		value = strings.ReplaceAll(value, "\n", " ")
@@ -182,6 +172,23 @@ func (b *builder) render(u *unit, c context) rendered {
 		note:     "ref",
 		spelling: n.kind.kind,
 	}}
+}
+
+// drawNegative draws n's kind, if not yet drawn, among the kinds that may
+// appear in every context of c.
+func (b *builder) drawNegative(n *negItem, c context) {
+	if n.kind != nil {
+		return
+	}
+	var ok []*negKind
+	for i := range negKinds {
+		k := &negKinds[i]
+		if k.ctx&c == c && (!k.keyword || !b.keywords) {
+			ok = append(ok, k)
+		}
+	}
+	n.kind = ok[b.g.r.IntN(len(ok))]
+	n.value, n.sent = n.kind.draw(b.g)
 }
 
 // label records where each rendered unit ended up.

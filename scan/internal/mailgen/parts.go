@@ -200,6 +200,14 @@ func (b *builder) body(units []*unit, lang language, where string) part {
 		b.label(rs, where, p.desc)
 		return p
 	}
+	// Both halves say the same: a hard negative is one that may be in both
+	// (a row of tab-separated cells is spaced digits once HTML collapses
+	// its tabs).
+	for _, u := range units {
+		if u.neg != nil {
+			b.drawNegative(u.neg, inText|inHTML)
+		}
+	}
 	rs := b.renderAll(units, inText)
 	plain, _ := b.textPart("text/plain", plainPieces(b.textLines(rs, lang)), lang, "", false)
 	b.label(rs, where, plain.desc)

@@ -42,8 +42,11 @@ type spelling struct {
 	name    string
 	ctx     context
 	keyword bool // nine bare digits: the sentence must name the SSN
-	quoted  bool
-	render  func(g *Generator, d string) []piece
+	// ownKeyword: the spelling names the SSN itself, in a script written
+	// without spaces; the sentence around it does not.
+	ownKeyword bool
+	quoted     bool
+	render     func(g *Generator, d string) []piece
 }
 
 // expSuffix marks a spelling followed by an expiry and CVV; wrappedSuffix
@@ -112,6 +115,11 @@ var cardSpellings = []spelling{
 	{name: "card-fullwidth", ctx: anywhere &^ inPDF, render: func(g *Generator, d string) []piece {
 		return numberPiece(fullWidth(strings.Join(groups(d), g.pick("", " ", "\u3000", "\uff0d"))))
 	}},
+	{name: "card-tabbed", ctx: inText | inHTML, render: joined("\t")},
+	{name: "card-format-chars", ctx: anywhere &^ inPDF, render: withFormatChars(" ", "-", "")},
+	{name: "card-glued-cjk", ctx: anywhere &^ inPDF, render: gluedCJK},
+	{name: "card-word-hyphen", ctx: anywhere, render: wordHyphen},
+	// The markup spellings come last: spell gives them their share in HTML.
 	{name: "card-html-split", ctx: inHTML, render: htmlSplit},
 	{name: "card-html-entities", ctx: inHTML, render: htmlEntities},
 }
@@ -138,7 +146,103 @@ var ssnSpellings = []spelling{
 		sep := g.pick("-", "\uff0d")
 		return numberPiece(fullWidth(d[:3] + sep + d[3:5] + sep + d[5:]))
 	}},
+	{name: "ssn-tabbed", ctx: inText | inHTML, keyword: true, render: ssnJoined("\t")},
+	{name: "ssn-format-chars", ctx: anywhere &^ inPDF, render: withFormatChars("-", " ", "\u2013")},
+	{name: "ssn-glued-cjk", ctx: anywhere &^ inPDF, render: gluedCJK},
+	{name: "ssn-bare-cjk-keyword", ctx: anywhere &^ inPDF, ownKeyword: true, render: gluedCJKKeyword},
+	{name: "ssn-mixed-separators", ctx: anywhere, keyword: true, render: func(g *Generator, d string) []piece {
+		a, b := g.pick(" ", "-", " - "), " "
+		if a == " " {
+			b = g.pick("-", " - ", "\u2013")
+		}
+		return numberPiece(d[:3] + a + d[3:5] + b + d[5:])
+	}},
 	{name: "ssn-html-split", ctx: inHTML, render: htmlSplit},
+}
+
+// formatChars are invisible between two digits (Unicode category Cf):
+// joiners, direction marks and embeddings, soft hyphens, BOMs, invisible
+// operators. Mail clients and copy-paste from web pages and PDFs leave
+// them inside numbers.
+var formatChars = []string{
+	"\u200b", "\u200c", "\u200d", "\u2060", "\u200e", "\u200f", "\ufeff", "\u00ad", "\u180e",
+	"\u2061", "\u2062", "\u2063", "\u2064", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+	"\u2066", "\u2067", "\u2068", "\u2069", "\u061c",
+}
+
+// withFormatChars writes the number with one of seps between its groups
+// (cards in their printed grouping, SSNs 3-2-4) and format characters
+// dropped in at random places, between digits and around separators.
+func withFormatChars(seps ...string) func(*Generator, string) []piece {
+	return func(g *Generator, d string) []piece {
+		sep := seps[g.r.IntN(len(seps))]
+		var gs []string
+		if len(d) == 9 {
+			gs = []string{d[:3], d[3:5], d[5:]}
+		} else {
+			gs = groups(d)
+		}
+		plain := strings.Join(gs, sep)
+		rs := []rune(plain)
+		must := 1 + g.r.IntN(len(rs)-1) // at least one
+		var b strings.Builder
+		for i, r := range rs {
+			if i == must || (i > 0 && g.r.IntN(4) == 0) {
+				b.WriteString(g.pick(formatChars...))
+			}
+			b.WriteRune(r)
+		}
+		return numberPiece(b.String())
+	}
+}
+
+// cjkGlue is text in scripts written without spaces that a number is glued
+// to, before and after; none of it names the SSN.
+var cjkGlue = [][2]string{
+	{"番号は", "です"},
+	{"番号：", "。"},
+	{"我的号码是", "谢谢"},
+	{"號碼是", "，謝謝"},
+	{"หมายเลขของฉันคือ", "ครับ"},
+	{"เลขที่", "ค่ะ"},
+	{"번호는", "입니다"},
+	{"カードー", "ーです"},
+}
+
+// gluedCJK writes the number with no space between it and the words
+// around it, in ASCII or full-width digits.
+func gluedCJK(g *Generator, d string) []piece {
+	var v string
+	if len(d) == 9 {
+		v = d[:3] + "-" + d[3:5] + "-" + d[5:]
+	} else {
+		v = g.pick(d, strings.Join(groups(d), " "))
+	}
+	if g.r.IntN(2) == 0 {
+		v = fullWidth(v)
+	}
+	glue := cjkGlue[g.r.IntN(len(cjkGlue))]
+	return []piece{{s: glue[0]}, {s: v, split: true}, {s: glue[1]}}
+}
+
+// cjkSSNKeywords name the SSN in Japanese, Chinese, Korean and Thai.
+var cjkSSNKeywords = []string{"社会保障番号は", "社会安全号码", "社會安全號碼：", "사회보장번호", "หมายเลขประกันสังคม"}
+
+// gluedCJKKeyword writes nine bare digits glued to an SSN keyword in a
+// script written without spaces.
+func gluedCJKKeyword(g *Generator, d string) []piece {
+	if g.r.IntN(3) == 0 {
+		d = fullWidth(d)
+	}
+	return []piece{{s: g.pick(cjkSSNKeywords...)}, {s: d, split: true}, {s: g.pick("です", "。", "", "입니다", "ครับ")}}
+}
+
+// wordHyphen writes a card after a word and a hyphen, as in a file name or
+// a message id: "card-4929…", "visa-4929-7375-1087-1095".
+func wordHyphen(g *Generator, d string) []piece {
+	word := g.pick("card", "visa", "cc", "Card", "VISA", "mastercard", "amex", "karte", "carte")
+	v := g.pick(d, strings.Join(groups(d), "-"), strings.Join(groups(d), " "))
+	return []piece{{s: word + "-"}, {s: v, split: true}}
 }
 
 // htmlSplit writes a number with inline tags inside it, as a mail client
@@ -271,6 +375,10 @@ func (g *Generator) spell(it *secretItem, c context) spelled {
 		if sp.keyword {
 			out.spelling += "+keyword"
 		}
+	case sp.ownKeyword:
+		sent = plainNumberSentences[g.r.IntN(len(plainNumberSentences))]
+		out.note = "see notes"
+		out.spelling += "+keyword"
 	case sp.keyword || g.r.IntN(2) == 0:
 		sent = ssnKeywordSentences[g.r.IntN(len(ssnKeywordSentences))]
 		out.note = "SSN"
@@ -288,13 +396,38 @@ func (g *Generator) spell(it *secretItem, c context) spelled {
 
 // maskedForName is the number as the scanner masks it inside a file name:
 // an SSN becomes "***-**-6789"; a card keeps its separators and shows its
-// last four digits.
+// last four digits. Text glued around the number stays.
 func maskedForName(it *secretItem, value []piece) string {
-	s := textOf(value)
-	if it.typ == SSN {
-		return "***-**-" + it.digits[5:]
+	var b strings.Builder
+	for _, p := range value {
+		switch {
+		case !p.split:
+			b.WriteString(p.s)
+		case it.typ == SSN:
+			b.WriteString(maskSSN(p.s, it.digits[5:]))
+		default:
+			b.WriteString(maskDigits(p.s))
+		}
 	}
-	return maskDigits(s)
+	return b.String()
+}
+
+// maskSSN replaces the digits of s and everything between them with
+// "***-**-" and the last four.
+func maskSSN(s, last4 string) string {
+	first, end := -1, 0
+	for i, r := range s {
+		if _, ok := digitValue(r); ok {
+			if first < 0 {
+				first = i
+			}
+			end = i + len(string(r))
+		}
+	}
+	if first < 0 {
+		return s
+	}
+	return s[:first] + "***-**-" + last4 + s[end:]
 }
 
 func textOf(ps []piece) string {
