@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 )
 

@@ -196,8 +196,8 @@ func (c *core) verifyAudit(ctx context.Context, q dbtx, anchors []AuditAnchor) (
 func (c *core) crossCheck(ctx context.Context, q dbtx, seen filed, rep *VerifyReport, problem func(string, ...any)) error {
 	for _, k := range []struct {
 		query, what, event string
-		has             map[uuid.UUID]bool
-		count           *int64
+		has                map[uuid.UUID]bool
+		count              *int64
 	}{
 		{"SELECT id, ref FROM tickets", "tickets", ActionTicketCreate, seen.tickets, &rep.Tickets},
 		{"SELECT m.id, t.ref FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.kind = 'inbound'",

@@ -23,7 +23,7 @@ type sqliteBatch struct {
 	c      *sql.Conn
 	stmts  *stmtCache
 	key    []byte // the audit key
-	loaded bool // head read from the database in this transaction
+	loaded bool   // head read from the database in this transaction
 	head   chainHead
 	events []AuditEvent
 	// details holds each event's detail, already encoded for its column.
