@@ -729,3 +729,45 @@ func TestAcceptAsksOutboxForOnce(t *testing.T) {
 		}
 	})
 }
+
+// A download of the ciphertext is quarantine.fetch; whether the identity
+// then opened it is reported and recorded apart, a failure with a reason
+// code and nothing else (issue 8 item 8, issue 11 item 1).
+func TestQuarantineFetchAndOpenOutcome(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		acc := mustAccept(t, h.s, sample(1, []byte("sealed")))
+		it, err := h.s.FetchQuarantine(ctx, acc.QuarantineID, "user:officer")
+		if err != nil || string(it.Sealed) != "sealed" {
+			t.Fatalf("fetch: %v", err)
+		}
+		if err := h.s.RecordQuarantineOpen(ctx, acc.QuarantineID, "user:officer", false, "no_identity_matched"); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.s.RecordQuarantineOpen(ctx, acc.QuarantineID, "user:officer", true, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"", "card 4111 1111", "Decrypt failed: bad header", strings.Repeat("x", 65)} {
+			if err := h.s.RecordQuarantineOpen(ctx, acc.QuarantineID, "user:officer", false, bad); !IsInvalid(err) {
+				t.Errorf("reason %d bytes long: %v, want refused", len(bad), err)
+			}
+		}
+		if err := h.s.RecordQuarantineOpen(ctx, uuid.New(), "user:officer", true, ""); !errors.Is(err, ErrNotFound) {
+			t.Errorf("outcome for an unknown item: %v", err)
+		}
+		events, _ := h.s.ListAudit(ctx, 0, 0)
+		var got []string
+		for _, e := range events {
+			if e.ItemID == acc.QuarantineID.String() && e.Actor == "user:officer" {
+				got = append(got, e.Action+" "+e.Detail["reason"])
+				if e.TicketID != acc.TicketID.String() || e.Detail["ref"] != acc.Ref {
+					t.Errorf("%s event names ticket %s ref %s", e.Action, e.TicketID, e.Detail["ref"])
+				}
+			}
+		}
+		want := "quarantine.fetch |quarantine.open_failed no_identity_matched|quarantine.open "
+		if strings.Join(got, "|") != want {
+			t.Fatalf("events %q, want %q", strings.Join(got, "|"), want)
+		}
+	})
+}

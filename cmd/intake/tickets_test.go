@@ -79,7 +79,7 @@ func tkSetup(t *testing.T, n int) *tkFixture {
 			in.Parts[0].Text = "my card is **** **** **** 1111 and SSN ***-**-1123"
 			in.Findings = []tickets.Finding{{Type: "pan", Last4: "1111", Where: "body"}, {Type: "ssn", Last4: "1123", Where: "body"}}
 		}
-		in.DedupKey = tickets.DedupKey(in.Queue, in.MessageID, nil)
+		in.DedupKey = tickets.DedupKey(in.Queue, in.Envelope.MailFrom, in.MessageID, raw)
 		acc, err := s.Accept(ctx, in)
 		if err != nil {
 			t.Fatal(err)
@@ -253,7 +253,14 @@ func TestQuarantineCommands(t *testing.T) {
 		t.Fatalf("open with the wrong identity: exit %d, want 1", code)
 	}
 
-	// Every look is in the audit chain, with who looked.
+	garbled := filepath.Join(t.TempDir(), "garbled.key")
+	os.WriteFile(garbled, []byte("AGE-SECRET-KEY-NOT-A-KEY\n"), 0o600)
+	if code, _, errOut := tkRun(t, "quarantine", "open", it.ID.String(), "--identity", garbled, "--out", "-", "--config", f.cfg); code != 1 || !strings.Contains(errOut, "identity_unreadable") {
+		t.Fatalf("open with an unreadable identity: exit %d, %s", code, errOut)
+	}
+
+	// Every download is in the audit chain, with who looked, and then
+	// whether it opened: a failure with its reason code, nothing else.
 	data := filepath.Join(f.dir, "data")
 	secret, _ := tickets.LoadOrCreateSecret(data)
 	s, err := tickets.Open(context.Background(), tickets.Options{DataDir: data, Secret: secret})
@@ -262,14 +269,17 @@ func TestQuarantineCommands(t *testing.T) {
 	}
 	events, _ := s.ListAudit(context.Background(), 0, 0)
 	s.Close()
-	opens := 0
+	var audited []string
 	for _, e := range events {
-		if e.Action == tickets.ActionQuarantineOpen && e.ItemID == it.ID.String() && strings.HasPrefix(e.Actor, "cli:") {
-			opens++
+		if e.ItemID == it.ID.String() && strings.HasPrefix(e.Actor, "cli:") {
+			audited = append(audited, strings.TrimSpace(e.Action+" "+e.Detail["reason"]))
 		}
 	}
-	if opens != 2 { // decrypted, and tried with the wrong key; the refused overwrite never looked
-		t.Fatalf("%d audited opens, want 2", opens)
+	// Decrypted; tried with the wrong key; with a garbled identity. The
+	// refused overwrite never fetched.
+	want := "quarantine.fetch|quarantine.open|quarantine.fetch|quarantine.open_failed no_identity_matched|quarantine.fetch|quarantine.open_failed identity_unreadable"
+	if strings.Join(audited, "|") != want {
+		t.Fatalf("audited %q\nwant     %q", strings.Join(audited, "|"), want)
 	}
 
 	if code, out, _ := tkRun(t, "quarantine", "purge", it.ID.String(), "--config", f.cfg); code != 0 || !strings.Contains(out, "purged") {
@@ -304,5 +314,62 @@ func TestAuditVerifyCommand(t *testing.T) {
 	code, out, _ = tkRun(t, "audit", "verify", "--config", f.cfg)
 	if code != 1 || !strings.Contains(out, "seq 2") {
 		t.Fatalf("verify after tampering: exit %d\n%s", code, out)
+	}
+}
+
+// What threading and the store's repairs decided is shown to staff: the
+// link of a ticket opened by a message that named another ticket, a
+// message from someone who is not a participant, an unverified From, and
+// the fields whose bytes were not text.
+func TestTicketsShowLinksAndNotes(t *testing.T) {
+	f := tkSetup(t, 1)
+	data := filepath.Join(f.dir, "data")
+	secret, _ := tickets.LoadOrCreateSecret(data)
+	s, err := tickets.Open(context.Background(), tickets.Options{DataDir: data, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := f.refs[0]
+	d, err := s.GetTicket(context.Background(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accept := func(in *tickets.Inbound) tickets.Accepted {
+		t.Helper()
+		in.Queue = "support"
+		in.DedupKey = tickets.DedupKey(in.Queue, in.Envelope.MailFrom, in.MessageID, []byte(in.Subject))
+		acc, err := s.Accept(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc
+	}
+	// Mallory forges the requester's From and tags the subject.
+	forged := accept(&tickets.Inbound{MessageID: "forged@evil.example", Subject: "Re: [" + first + "] change my address",
+		From: d.Requester, Envelope: tickets.Envelope{MailFrom: "mallory@evil.example"}})
+	// A CC answers with our token, and a subject holding a NUL.
+	token := tickets.NewThreader(secret).MessageID(d.ID, "support.localhost")
+	cc := accept(&tickets.Inbound{MessageID: "cc@partner.example", Subject: "Re: thanks\x00", From: "cc@partner.example",
+		Envelope: tickets.Envelope{MailFrom: "cc@partner.example"}, InReplyTo: token, SenderVerified: true})
+	s.Close()
+	if forged.Ref == first || forged.Threaded || cc.Ref != first {
+		t.Fatalf("forged %+v, cc %+v", forged, cc)
+	}
+
+	code, out, errOut := tkRun(t, "tickets", "show", forged.Ref, "--config", f.cfg)
+	if code != 0 || !strings.Contains(out, "Related:   possible follow-up of "+first) || !strings.Contains(out, "From address was not verified") {
+		t.Fatalf("show %s: exit %d %s\n%s", forged.Ref, code, errOut, out)
+	}
+	code, out, _ = tkRun(t, "tickets", "show", forged.Ref, "--json", "--config", f.cfg)
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); code != 0 || err != nil || obj["related"] != "possible follow-up of "+first || obj["related_ref"] != first {
+		t.Fatalf("show --json: exit %d, %v: related %v, related_ref %v", code, err, obj["related"], obj["related_ref"])
+	}
+	code, out, _ = tkRun(t, "tickets", "show", first, "--config", f.cfg)
+	if code != 0 || !strings.Contains(out, "not the requester or a participant") || !strings.Contains(out, "replaced with U+FFFD in: subject") {
+		t.Fatalf("show %s: exit %d\n%s", first, code, out)
+	}
+	if strings.Contains(out, "Related:") {
+		t.Fatalf("the first ticket shows a link it does not have\n%s", out)
 	}
 }
