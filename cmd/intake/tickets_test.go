@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/intake-mail/intake/tickets"
 )
@@ -371,5 +375,118 @@ func TestTicketsShowLinksAndNotes(t *testing.T) {
 	}
 	if strings.Contains(out, "Related:") {
 		t.Fatalf("the first ticket shows a link it does not have\n%s", out)
+	}
+}
+
+// smtpSend delivers data from mailFrom and returns the final reply text.
+func smtpSend(t *testing.T, addr, mailFrom, data string) string {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail(mailFrom, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("help@support.localhost", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, data)
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		t.Fatalf("DATA: %v", err)
+	}
+	c.Quit()
+	return resp.StatusText
+}
+
+// Through the real gateway: a Message-ID reused by someone else, or with
+// other content, files a new ticket while the very same message sent
+// again does not; a forged From with a subject tag gets a ticket of its
+// own linked to the tagged one; and serve anchors the audit chain in its
+// data directory, which then verifies.
+func TestServeDedupThreadingAndAnchors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	logs := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	readyCh := make(chan running, 1)
+	errCh := make(chan error, 1)
+	go func() { errCh <- serve(ctx, cfg, newLogger(logs, "info"), nil, func(r running) { readyCh <- r }) }()
+	var r running
+	select {
+	case r = <-readyCh:
+	case err := <-errCh:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	addr := r.smtp.String()
+	ref := func(status string) string {
+		t.Helper()
+		m := queuedRe.FindStringSubmatch(status)
+		if m == nil {
+			t.Fatalf("DATA answered %q", status)
+		}
+		return m[1]
+	}
+	msg := func(from, subject, body string) string {
+		return "From: " + from + "\r\nTo: help@support.localhost\r\nSubject: " + subject + "\r\nMessage-ID: <fixed-id@device.example>\r\n\r\n" + body + "\r\n"
+	}
+	strangers := ref(smtpSend(t, addr, "stranger@elsewhere.example", msg("stranger@elsewhere.example", "hello", "first")))
+	member := msg("member@example.org", "my card", "my card is 4111 1111 1111 1111")
+	members := ref(smtpSend(t, addr, "member@example.org", member))
+	if members == strangers {
+		t.Fatalf("the member's message with a reused Message-ID was answered with the stranger's ticket %s", strangers)
+	}
+	again := ref(smtpSend(t, addr, "member@example.org", member))
+	if again != members {
+		t.Fatalf("the same message sent again got %s, want %s (a retry)", again, members)
+	}
+	other := ref(smtpSend(t, addr, "member@example.org", msg("member@example.org", "my card", "another reading")))
+	if other == members {
+		t.Fatalf("other content under a fixed Message-ID was taken for a retry of %s", members)
+	}
+	forged := ref(smtpSend(t, addr, "mallory@evil.example",
+		"From: member@example.org\r\nTo: help@support.localhost\r\nSubject: Re: ["+members+"] new address\r\nMessage-ID: <m@evil.example>\r\n\r\nplease\r\n"))
+	if forged == members {
+		t.Fatalf("a forged From with the subject tag was threaded onto %s", members)
+	}
+
+	cancel()
+	select {
+	case err := <-errCh:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if fi, err := os.Stat(filepath.Join(dir, tickets.AuditKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("audit key: %v", err)
+	}
+	anchors, err := os.ReadFile(filepath.Join(dir, tickets.AnchorFile))
+	if err != nil || strings.Count(string(anchors), "\n") < 2 { // the first retention round, and shutdown
+		t.Fatalf("anchor file: %v\n%s", err, anchors)
+	}
+	if !strings.Contains(logs.String(), `"audit_anchor"`) || !strings.Contains(logs.String(), "generated the audit key") {
+		t.Fatalf("no audit anchor in the log")
+	}
+	conf := filepath.Join(t.TempDir(), "intake.toml")
+	os.WriteFile(conf, []byte(fmt.Sprintf("data_dir = %q\n", dir)), 0o600)
+	if code, out, errOut := tkRun(t, "audit", "verify", "--anchor", filepath.Join(dir, tickets.AnchorFile), "--config", conf); code != 0 || !strings.Contains(out, "4 tickets") {
+		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := tkRun(t, "tickets", "show", forged, "--config", conf); code != 0 || !strings.Contains(out, "possible follow-up of "+members) {
+		t.Fatalf("show %s: exit %d\n%s", forged, code, out)
 	}
 }
