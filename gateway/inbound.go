@@ -136,7 +136,7 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 	for _, u := range res.Unscannable {
 		in.Unscannable = append(in.Unscannable, tickets.Unscannable{Where: u.Where, Reason: u.Reason})
 	}
-	in.DedupKey = tickets.DedupKey(queue, in.MessageID, stored)
+	in.DedupKey = tickets.DedupKey(queue, in.Envelope.MailFrom, in.MessageID, stored)
 	return in
 }
 

@@ -34,6 +34,9 @@ type prepared struct {
 	attIDs      []uuid.UUID
 	attSums     []string
 	sender      string
+	// repaired lists, as JSON, the fields whose bytes were replaced to
+	// make them text (see text.go); "" when none were.
+	repaired string
 	// ticketID and ref name the ticket if the message starts one.
 	ticketID uuid.UUID
 	ref      string
@@ -50,7 +53,13 @@ func (c *core) prepare(in *Inbound) (*prepared, error) {
 	if err := c.o.Limits.validate(in); err != nil {
 		return nil, fmt.Errorf("accept: %w", err)
 	}
+	// Limits apply to what the sender sent; the repair may lengthen a
+	// field (three bytes for one), which no column minds.
+	in, repaired := repairInbound(in)
 	p := &prepared{in: in, now: c.now()}
+	if len(repaired) > 0 {
+		p.repaired = jsonText(repaired)
+	}
 	if !in.ReceivedAt.IsZero() {
 		p.now = in.ReceivedAt.UTC().Truncate(time.Microsecond)
 	}
@@ -165,7 +174,7 @@ func (c *core) Accept(ctx context.Context, in *Inbound) (Accepted, error) {
 		// The key was taken between our look and our insert (another node,
 		// or an earlier member of the same batch); its ticket is committed
 		// or about to be: read it outside the rolled-back transaction.
-		return c.duplicateOf(ctx, in.DedupKey)
+		return c.duplicateOf(ctx, p.in.DedupKey)
 	}
 	if err != nil {
 		return Accepted{}, fmt.Errorf("accept: %w", err)
@@ -211,7 +220,7 @@ func (c *core) lookupDedup(ctx context.Context, q dbtx, key string) (Accepted, e
 // its outcome only in the database and in what it returns.
 func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error) {
 	in := p.in
-	target, err := c.findThread(ctx, q, in)
+	target, err := c.findThread(ctx, q, in, p.sender)
 	if err != nil {
 		return Accepted{}, err
 	}
@@ -260,10 +269,10 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		// PostgreSQL it also settles two nodes picking one ref at once.
 		for try := 0; ; try++ {
 			n, err := q.Exec(ctx, `INSERT INTO tickets (id, ref, status, queue, requester, requester_name, assignee, subject,
-				sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (ref) DO NOTHING`,
+				sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref)
+				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (ref) DO NOTHING`,
 				tid, acc.Ref, string(StatusNew), in.Queue, p.sender, in.FromName, in.Subject,
-				b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now))
+				b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now), target.related)
 			if err != nil {
 				return acc, fmt.Errorf("insert ticket: %w", err)
 			}
@@ -279,24 +288,16 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 			acc.Ref = p.ref
 		}
 	}
-	// Only the requester, or someone who reached the ticket by token or
-	// headers, becomes a participant allowed to thread by subject tag. The
-	// requester needs no row (threading compares tickets.requester): that
-	// is two fewer b-tree pages in every new ticket's commit.
-	if p.sender != "" && target.by != ThreadSubject && acc.Threaded && p.sender != target.requester {
-		if err := q.Defer(ctx, "insert participant", "INSERT INTO participants (ticket_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING", tid, p.sender); err != nil {
-			return acc, err
-		}
-	}
-
 	// The rows below need no answer but success: Defer lets PostgreSQL
 	// take them in one round trip with the next statement that does.
 	if err := q.Defer(ctx, "insert message", `INSERT INTO messages (id, ticket_id, kind, message_id, in_reply_to, refs, from_addr, from_name,
-		subject, envelope, headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		subject, envelope, headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at,
+		repaired, sender_verified, not_participant)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.msgID.String(), tid, string(KindInbound), p.messageID, p.inReplyTo, p.refs, p.sender, in.FromName,
 		in.Subject, p.envelope, p.headers, in.AuthResults, in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC,
-		p.findings, p.unscannable, idText(p.qID), in.Size, micros(p.now)); err != nil {
+		p.findings, p.unscannable, idText(p.qID), in.Size, micros(p.now),
+		p.repaired, b2i(in.SenderVerified), b2i(target.notParticipant)); err != nil {
 		return acc, err
 	}
 	for i, part := range in.Parts {
@@ -362,6 +363,12 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 	detail := map[string]string{"ref": acc.Ref, "message": p.msgID.String(), "queue": in.Queue}
 	if acc.Threaded {
 		detail["threaded_by"] = string(acc.ThreadedBy)
+	}
+	if target.notParticipant {
+		detail["not_participant"] = "1"
+	}
+	if target.related != "" {
+		detail["related"] = target.related
 	}
 	if _, err := c.appendAudit(ctx, q, AuditEvent{At: p.now, Actor: "gateway", Action: action, TicketID: tid, Detail: detail}); err != nil {
 		return acc, err

@@ -2,13 +2,13 @@ package tickets
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Concurrent accepts spread over the chains (PostgreSQL) or share chain 1
@@ -31,12 +31,27 @@ func TestAuditChainsUnderConcurrency(t *testing.T) {
 		}
 		wg.Wait()
 		events, err := h.s.ListAudit(ctx, 0, 0)
-		if err != nil || len(events) != 128 {
-			t.Fatalf("%d events, %v; want 128", len(events), err)
+		if err != nil {
+			t.Fatal(err)
 		}
 		chains := map[int64]int{}
+		keyed := map[int64]int{}
 		for _, e := range events {
+			if e.Action == ActionAuditKey {
+				keyed[e.Chain]++
+				continue
+			}
 			chains[e.Chain]++
+		}
+		filed := 0
+		for c, n := range chains {
+			filed += n
+			if keyed[c] != 1 {
+				t.Fatalf("chain %d has %d audit.key events, want 1", c, keyed[c])
+			}
+		}
+		if filed != 128 {
+			t.Fatalf("%d events besides audit.key, want 128", filed)
 		}
 		switch h.backend {
 		case "sqlite":
@@ -48,7 +63,7 @@ func TestAuditChainsUnderConcurrency(t *testing.T) {
 				t.Fatalf("postgres chains = %v, want the events spread", chains)
 			}
 		}
-		if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK || rep.Events != 128 {
+		if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK || rep.Events != int64(len(events)) {
 			t.Fatalf("verify = %+v, %v", rep, err)
 		}
 
@@ -56,7 +71,7 @@ func TestAuditChainsUnderConcurrency(t *testing.T) {
 		// there is one, so the newer chains are what is tampered with.
 		var victim AuditEvent
 		for _, e := range events[40:] {
-			if h.backend == "sqlite" || e.Chain != 1 {
+			if e.Action != ActionAuditKey && (h.backend == "sqlite" || e.Chain != 1) {
 				victim = e
 				break
 			}
@@ -132,49 +147,47 @@ func TestAuditVerifyWhileAppending(t *testing.T) {
 	})
 }
 
-// onlyMigrations hides migrations newer than upTo.
-type onlyMigrations struct {
-	fs.FS
-	upTo int64
-}
-
-func (o onlyMigrations) ReadDir(name string) ([]fs.DirEntry, error) {
-	es, err := fs.ReadDir(o.FS, name)
-	if err != nil {
-		return nil, err
-	}
-	var out []fs.DirEntry
-	for _, e := range es {
-		num, _, _ := strings.Cut(e.Name(), "_")
-		if v, err := strconv.ParseInt(num, 10, 64); err == nil && v <= o.upTo {
-			out = append(out, e)
+// installSchema creates the schema of version upTo behind the store's
+// back, as the binary of that version left it.
+func (h *harness) installSchema(upTo int64) {
+	h.t.Helper()
+	if h.backend == "postgres" {
+		h.dropSchema()
+		h.raw("CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{h.schema}.Sanitize())
+	} else {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(filepath.Join(h.dir, DBFile+suffix))
 		}
 	}
-	return out, nil
+	ms, err := loadMigrations(migrationFS, h.backend)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.raw("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+	for _, m := range ms {
+		if m.version > upTo {
+			break
+		}
+		sql := m.sql
+		if h.backend == "postgres" {
+			sql = strings.ReplaceAll(sql, "BLOB", "BYTEA")
+		}
+		h.raw(sql)
+		h.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)", m.version, m.name)
+	}
 }
 
-// A chain written by version 1 (one chain, no event counts) verifies after
-// the upgrade, keeps growing, and still catches tampering with its old
-// events.
+// A chain written by version 1 (one chain, no event counts, no key)
+// verifies after the upgrade: its plain events stay as they were, an
+// audit.key event links onto them at the first open, and the chain goes
+// on keyed. Tampering with the old events is still caught.
 func TestAuditChainAcrossUpgrade(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		// Start again from an empty database, at version 1.
 		h.s.Close()
-		switch h.backend {
-		case "sqlite":
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				os.Remove(filepath.Join(h.dir, DBFile+suffix))
-			}
-		case "postgres":
-			h.dropSchema()
-		}
-		orig := migrationFS
-		defer func() { migrationFS = orig }()
-		migrationFS = onlyMigrations{FS: orig, upTo: 1}
-		old := h.open(Options{})
+		h.installSchema(1)
 		// Version 1 wrote audit rows without a chain or counts; write
-		// three as it did, behind the store's back.
+		// three as it did.
 		prev := ""
 		for seq := int64(1); seq <= 3; seq++ {
 			e := AuditEvent{Seq: seq, At: h.clock.Now(), Actor: "gateway", Action: ActionTicketCreate, Detail: map[string]string{"ref": "T-AAAAAA"}, PrevHash: prev}
@@ -184,15 +197,18 @@ func TestAuditChainAcrossUpgrade(t *testing.T) {
 			h.raw("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", e.Seq, e.Hash)
 			prev = e.Hash
 		}
-		old.Close()
 
-		migrationFS = orig
 		h.s = h.open(Options{})
 		for i := 0; i < 6; i++ {
 			mustAccept(t, h.s, sample(i, nil))
 		}
-		if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK || rep.Events != 9 {
+		rep, err := h.s.VerifyAudit(ctx)
+		if err != nil || !rep.OK || rep.Tickets != 6 {
 			t.Fatalf("verify after upgrade: %+v, %v", rep, err)
+		}
+		events, _ := h.s.ListAudit(ctx, 0, 0)
+		if events[3].Action != ActionAuditKey || events[3].Chain != 1 || events[3].PrevHash != prev || events[3].Detail["legacy_events"] != "3" {
+			t.Fatalf("event after the plain ones = %+v, want chain 1's audit.key event linked to them", events[3])
 		}
 		h.raw("UPDATE audit SET actor = 'nobody' WHERE seq = 2")
 		if rep, err := h.s.VerifyAudit(ctx); err != nil || rep.OK {

@@ -65,80 +65,143 @@ func TestAcceptStoresWhatStaffSee(t *testing.T) {
 	})
 }
 
+// Threading trusts what cannot be forged (our token) and, for anything
+// else, only a verified sender who is the requester or a participant; the
+// rest opens a new ticket that links to the one it named (issue 8 item 6).
 func TestThreading(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		first := mustAccept(t, h.s, sample(1, nil))
 		th := NewThreader(h.secret)
 		other := NewThreader([]byte("some-other-secret-of-32-bytes!!!"))
+		if err := h.s.AddParticipant(ctx, first.Ref, "CC@Partner.example", "user:agent"); err != nil {
+			t.Fatal(err)
+		}
+		const stranger = "attacker@evil.example"
 
 		reply := func(mod func(in *Inbound)) Accepted {
 			in := sample(2, nil)
 			in.Subject = "Re: something"
 			mod(in)
+			in.DedupKey = keyFor(in, "mx1")
 			return mustAccept(t, h.s, in)
 		}
+		from := func(in *Inbound, addr string, verified bool) {
+			in.From, in.Envelope.MailFrom, in.SenderVerified = addr, addr, verified
+		}
 		cases := []struct {
-			name string
-			mod  func(in *Inbound)
-			want ThreadedBy // ThreadNew: a new ticket
+			name    string
+			mod     func(in *Inbound)
+			want    ThreadedBy // ThreadNew: a new ticket
+			related bool       // the new ticket links to the first
+			outside bool       // threaded, marked as not a participant
 		}{
-			{"our token in In-Reply-To", func(in *Inbound) {
-				in.From = "someone-else@elsewhere.example"
+			{"our token from a stranger, unverified", func(in *Inbound) {
+				from(in, stranger, false)
 				in.InReplyTo = "<" + th.MessageID(first.TicketID, "support.localhost") + ">"
-			}, ThreadToken},
-			{"our token deep in References", func(in *Inbound) {
+			}, ThreadToken, false, true},
+			{"our token deep in References, requester", func(in *Inbound) {
 				in.References = []string{"<x@y>", th.MessageID(first.TicketID, "support.localhost"), "<z@y>"}
-			}, ThreadToken},
+			}, ThreadToken, false, false},
 			{"a token signed with another key", func(in *Inbound) {
 				in.InReplyTo = other.MessageID(first.TicketID, "support.localhost")
-			}, ThreadNew},
-			{"In-Reply-To a stored Message-ID", func(in *Inbound) {
+			}, ThreadNew, false, false},
+			{"In-Reply-To a stored Message-ID, verified requester", func(in *Inbound) {
+				in.SenderVerified = true
 				in.InReplyTo = "<" + sample1MessageID(t, h, first) + ">"
-			}, ThreadHeaders},
-			{"References a stored Message-ID", func(in *Inbound) {
+			}, ThreadHeaders, false, false},
+			{"References a stored Message-ID, verified participant", func(in *Inbound) {
+				from(in, "cc@partner.example", true)
 				in.References = []string{"<unknown@x>", sample1MessageID(t, h, first)}
-			}, ThreadHeaders},
-			{"subject tag from the requester", func(in *Inbound) {
+			}, ThreadHeaders, false, false},
+			{"In-Reply-To a stored Message-ID, requester unverified (forgeable From)", func(in *Inbound) {
+				in.Envelope.MailFrom = stranger // From says member, envelope says otherwise
+				in.InReplyTo = "<" + sample1MessageID(t, h, first) + ">"
+			}, ThreadNew, true, false},
+			{"References a stored Message-ID, verified stranger", func(in *Inbound) {
+				from(in, stranger, true)
+				in.References = []string{sample1MessageID(t, h, first)}
+			}, ThreadNew, true, false},
+			{"subject tag from the verified requester", func(in *Inbound) {
+				in.SenderVerified = true
 				in.From = "MEMBER@example.org"
 				in.Subject = "Re: [" + first.Ref + "] my account"
-			}, ThreadSubject},
-			{"subject tag from a stranger", func(in *Inbound) {
-				in.From = "attacker@evil.example"
+			}, ThreadSubject, false, false},
+			{"subject tag from a forged requester", func(in *Inbound) {
+				in.Envelope.MailFrom = stranger
+				in.Subject = "Re: [" + first.Ref + "] my account"
+			}, ThreadNew, true, false},
+			{"subject tag from a verified stranger", func(in *Inbound) {
+				from(in, stranger, true)
 				in.Subject = "[" + first.Ref + "] injected"
-			}, ThreadNew},
-			{"subject tag from a participant", func(in *Inbound) {
-				in.From = "someone-else@elsewhere.example" // joined by token above
-				in.Subject = "[" + strings.ToLower(first.Ref) + "] more"
-			}, ThreadNew}, // lower-case tag is not ours: the tag is exact
-			{"subject tag, upper case, participant", func(in *Inbound) {
-				in.From = "someone-else@elsewhere.example"
+			}, ThreadNew, true, false},
+			{"subject tag from the stranger whose token threaded", func(in *Inbound) {
+				from(in, stranger, true) // the token made them no participant
+				in.Subject = "Re: [" + first.Ref + "] more"
+			}, ThreadNew, true, false},
+			{"subject tag from a verified participant", func(in *Inbound) {
+				from(in, "cc@partner.example", true)
 				in.Subject = "Fwd: [" + first.Ref + "] more"
-			}, ThreadSubject},
-			{"nothing to thread by", func(in *Inbound) {}, ThreadNew},
+			}, ThreadSubject, false, false},
+			{"subject tag from an unverified participant", func(in *Inbound) {
+				from(in, "cc@partner.example", false)
+				in.Subject = "Fwd: [" + first.Ref + "] more"
+			}, ThreadNew, true, false},
+			{"lower-case tag is not ours", func(in *Inbound) {
+				in.SenderVerified = true
+				in.Subject = "[" + strings.ToLower(first.Ref) + "] more"
+			}, ThreadNew, false, false},
+			{"nothing to thread by", func(in *Inbound) {}, ThreadNew, false, false},
 		}
+		threaded := 1
 		for _, tc := range cases {
 			acc := reply(tc.mod)
 			if tc.want == ThreadNew {
-				if acc.Threaded || acc.TicketID == first.TicketID {
+				if acc.Threaded || acc.TicketID == first.TicketID || acc.Ref == first.Ref {
 					t.Errorf("%s: threaded onto %s by %q, want a new ticket", tc.name, acc.Ref, acc.ThreadedBy)
+					continue
+				}
+				d, err := h.s.GetTicket(ctx, acc.Ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := d.RelatedRef == first.Ref; got != tc.related {
+					t.Errorf("%s: related ref %q, want a link to %s: %v", tc.name, d.RelatedRef, first.Ref, tc.related)
+				}
+				if tc.related && d.Related != "possible follow-up of "+first.Ref {
+					t.Errorf("%s: related note %q", tc.name, d.Related)
 				}
 				continue
 			}
+			threaded++
 			if !acc.Threaded || acc.TicketID != first.TicketID || acc.Ref != first.Ref || acc.ThreadedBy != tc.want {
 				t.Errorf("%s: got %+v, want threaded onto %s by %q", tc.name, acc, first.Ref, tc.want)
+				continue
+			}
+			d, err := h.s.GetTicket(ctx, first.Ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range d.Messages {
+				if m.ID == acc.MessageID && m.NotParticipant != tc.outside {
+					t.Errorf("%s: message marked not-participant %v, want %v", tc.name, m.NotParticipant, tc.outside)
+				}
 			}
 		}
 		d, err := h.s.GetTicket(ctx, first.Ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Ticket.Messages != 7 || len(d.Messages) != 7 {
-			t.Fatalf("ticket holds %d messages (count %d), want 7", len(d.Messages), d.Ticket.Messages)
+		if d.Ticket.Messages != threaded || len(d.Messages) != threaded {
+			t.Fatalf("ticket holds %d messages (count %d), want %d", len(d.Messages), d.Ticket.Messages, threaded)
+		}
+		// Mail made nobody a participant: only staff's one row is there.
+		if n := h.count("participants"); n != 1 {
+			t.Fatalf("%d participant rows, want 1 (added by staff)", n)
 		}
 
 		// A reply to a solved ticket reopens it; one to a closed ticket
-		// starts a new ticket.
+		// starts a new ticket that links to it.
 		if err := h.s.SetStatus(ctx, first.Ref, StatusSolved, "user:agent"); err != nil {
 			t.Fatal(err)
 		}
@@ -152,6 +215,9 @@ func TestThreading(t *testing.T) {
 		acc := reply(func(in *Inbound) { in.InReplyTo = th.MessageID(first.TicketID, "support.localhost") })
 		if acc.Threaded {
 			t.Fatalf("reply to a closed ticket threaded onto it")
+		}
+		if d, _ := h.s.GetTicket(ctx, acc.Ref); d.RelatedRef != first.Ref {
+			t.Fatalf("reply to a closed ticket: related %q, want %s", d.RelatedRef, first.Ref)
 		}
 	})
 }
@@ -169,9 +235,10 @@ func TestDedup(t *testing.T) {
 		ctx := context.Background()
 		in := sample(1, []byte("sealed"))
 		first := mustAccept(t, h.s, in)
-		h.clock.Advance(20 * time.Minute) // the sender retries later
+		h.clock.Advance(20 * time.Minute) // the sender retries later, via another hop
 		again := sample(1, []byte("sealed"))
-		again.MessageID, again.DedupKey = in.MessageID, in.DedupKey
+		again.MessageID = in.MessageID
+		again.DedupKey = keyFor(again, "mx2")
 		second := mustAccept(t, h.s, again)
 		if !second.Duplicate || second.Ref != first.Ref || second.TicketID != first.TicketID || second.MessageID != first.MessageID {
 			t.Fatalf("redelivery = %+v, want duplicate of %+v", second, first)
@@ -180,9 +247,26 @@ func TestDedup(t *testing.T) {
 		other := sample(1, nil)
 		other.Queue = "billing"
 		other.MessageID = in.MessageID
-		other.DedupKey = DedupKey(other.Queue, other.MessageID, nil)
+		other.DedupKey = keyFor(other, "mx1")
 		if acc := mustAccept(t, h.s, other); acc.Duplicate {
 			t.Fatalf("same Message-ID to another queue treated as duplicate")
+		}
+		// Look-alikes (issue 15 item 1): the member's Message-ID reused by a
+		// stranger, and a device that sends one fixed Message-ID with every
+		// message. Each is a message of its own: filed, with its own ref.
+		stranger := sample(2, nil)
+		stranger.MessageID = in.MessageID
+		stranger.Envelope.MailFrom, stranger.From = "stranger@elsewhere.example", "stranger@elsewhere.example"
+		stranger.DedupKey = keyFor(stranger, "mx1")
+		device := sample(1, []byte("sealed"))
+		device.MessageID = in.MessageID
+		device.Parts[0].Text = "Second reading: meter 42, SSN ***-**-6789"
+		device.DedupKey = keyFor(device, "mx1")
+		for name, la := range map[string]*Inbound{"stranger": stranger, "fixed Message-ID": device} {
+			acc := mustAccept(t, h.s, la)
+			if acc.Duplicate || acc.Ref == first.Ref || acc.Threaded {
+				t.Fatalf("%s: %+v, want a new ticket, not the first delivery's %s", name, acc, first.Ref)
+			}
 		}
 
 		// Many concurrent deliveries of one message (several sessions, or
@@ -215,11 +299,11 @@ func TestDedup(t *testing.T) {
 				t.Fatalf("concurrent deliveries got refs %v, want one", refs)
 			}
 		}
-		if n := h.count("tickets"); n != 3 {
-			t.Fatalf("%d tickets, want 3", n)
+		if n := h.count("tickets"); n != 5 {
+			t.Fatalf("%d tickets, want 5", n)
 		}
-		if n := h.count("quarantine"); n != 2 {
-			t.Fatalf("%d quarantine items, want 2", n)
+		if n := h.count("quarantine"); n != 3 {
+			t.Fatalf("%d quarantine items, want 3", n)
 		}
 	})
 }
@@ -514,7 +598,7 @@ func TestRetentionPurge(t *testing.T) {
 		for _, e := range events {
 			actions[e.Action]++
 		}
-		if actions[ActionRetentionPurge] != 2 || actions[ActionTicketPurge] != 1 || actions[ActionQuarantineOpen] != 1 {
+		if actions[ActionRetentionPurge] != 2 || actions[ActionTicketPurge] != 1 || actions[ActionQuarantineFetch] != 1 {
 			t.Fatalf("audit actions = %v", actions)
 		}
 		if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK {
@@ -543,7 +627,7 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 				for i := 0; i < 3; i++ {
 					mustAccept(t, h.s, sample(i, []byte("sealed")))
 				}
-				if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK || rep.Events != 6 {
+				if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK || rep.Tickets != 3 || rep.Items != 3 || rep.Messages != 3 {
 					t.Fatalf("before tampering: %+v, %v", rep, err)
 				}
 				if n := h.raw(tc.tamper, tc.args...); n != 1 {
@@ -642,6 +726,48 @@ func TestAcceptAsksOutboxForOnce(t *testing.T) {
 		}
 		if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK {
 			t.Fatalf("audit: %+v, %v", rep, err)
+		}
+	})
+}
+
+// A download of the ciphertext is quarantine.fetch; whether the identity
+// then opened it is reported and recorded apart, a failure with a reason
+// code and nothing else (issue 8 item 8, issue 11 item 1).
+func TestQuarantineFetchAndOpenOutcome(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		acc := mustAccept(t, h.s, sample(1, []byte("sealed")))
+		it, err := h.s.FetchQuarantine(ctx, acc.QuarantineID, "user:officer")
+		if err != nil || string(it.Sealed) != "sealed" {
+			t.Fatalf("fetch: %v", err)
+		}
+		if err := h.s.RecordQuarantineOpen(ctx, acc.QuarantineID, "user:officer", false, "no_identity_matched"); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.s.RecordQuarantineOpen(ctx, acc.QuarantineID, "user:officer", true, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"", "card 4111 1111", "Decrypt failed: bad header", strings.Repeat("x", 65)} {
+			if err := h.s.RecordQuarantineOpen(ctx, acc.QuarantineID, "user:officer", false, bad); !IsInvalid(err) {
+				t.Errorf("reason %d bytes long: %v, want refused", len(bad), err)
+			}
+		}
+		if err := h.s.RecordQuarantineOpen(ctx, uuid.New(), "user:officer", true, ""); !errors.Is(err, ErrNotFound) {
+			t.Errorf("outcome for an unknown item: %v", err)
+		}
+		events, _ := h.s.ListAudit(ctx, 0, 0)
+		var got []string
+		for _, e := range events {
+			if e.ItemID == acc.QuarantineID.String() && e.Actor == "user:officer" {
+				got = append(got, e.Action+" "+e.Detail["reason"])
+				if e.TicketID != acc.TicketID.String() || e.Detail["ref"] != acc.Ref {
+					t.Errorf("%s event names ticket %s ref %s", e.Action, e.TicketID, e.Detail["ref"])
+				}
+			}
+		}
+		want := "quarantine.fetch |quarantine.open_failed no_identity_matched|quarantine.open "
+		if strings.Join(got, "|") != want {
+			t.Fatalf("events %q, want %q", strings.Join(got, "|"), want)
 		}
 	})
 }

@@ -47,9 +47,8 @@ func TestCrashChild(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; ; i++ {
-				in := sample(i, []byte("sealed original"))
-				in.MessageID = fmt.Sprintf("crash-%s-%d-%d@example.org", f[5], w, i)
-				in.DedupKey = DedupKey(in.Queue, in.MessageID, nil)
+				in := crashMessage(fmt.Sprintf("crash-%s-%d-%d@example.org", f[5], w, i), []byte("sealed original"))
+				in.DedupKey = keyFor(in, "mx-trial-"+f[5])
 				acc, err := s.Accept(context.Background(), in)
 				if err != nil {
 					continue // not acknowledged: the sender would retry
@@ -62,6 +61,16 @@ func TestCrashChild(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// crashMessage is the message the child sends as mid; its content depends
+// on mid alone, so the parent can send the very same message again.
+func crashMessage(mid string, sealed []byte) *Inbound {
+	in := sample(0, sealed)
+	in.MessageID = mid
+	in.Subject = "crash test " + mid
+	in.Parts[0].Text = "body of " + mid
+	return in
 }
 
 func TestAcknowledgedSurvivesSIGKILL(t *testing.T) {
@@ -143,15 +152,16 @@ func TestAcknowledgedSurvivesSIGKILL(t *testing.T) {
 				t.Errorf("acknowledged %s (%s): %d stored copies under %q, %v", mid, ref, n, tref, err)
 			}
 		}
-		// A sender retrying any of them gets the same ref and no new ticket.
+		// A sender retrying any of them (the same bytes, through another
+		// hop: other trace fields) gets the same ref and no new ticket.
 		before := h.count("tickets")
 		i := 0
 		for mid, ref := range acked {
 			if i++; i > 20 {
 				break
 			}
-			in := sample(0, nil)
-			in.MessageID, in.DedupKey = mid, DedupKey(in.Queue, mid, nil)
+			in := crashMessage(mid, []byte("sealed original"))
+			in.DedupKey = keyFor(in, "mx-retry")
 			acc := mustAccept(t, s, in)
 			if !acc.Duplicate || acc.Ref != ref {
 				t.Errorf("redelivery of %s: %+v, want duplicate of %s", mid, acc, ref)
@@ -159,6 +169,16 @@ func TestAcknowledgedSurvivesSIGKILL(t *testing.T) {
 		}
 		if after := h.count("tickets"); after != before {
 			t.Errorf("redeliveries made %d new tickets", after-before)
+		}
+		// The same Message-ID from someone else is another message.
+		for mid, ref := range acked {
+			in := crashMessage(mid, nil)
+			in.Envelope.MailFrom, in.From = "stranger@elsewhere.example", "stranger@elsewhere.example"
+			in.DedupKey = keyFor(in, "mx-retry")
+			if acc := mustAccept(t, s, in); acc.Duplicate || acc.Ref == ref {
+				t.Errorf("a stranger's message reusing %s was taken for a redelivery of %s", mid, ref)
+			}
+			break
 		}
 		if rep, err := s.VerifyAudit(ctx); err != nil || !rep.OK {
 			t.Errorf("audit after crashes: %+v, %v", rep, err)

@@ -9,22 +9,32 @@ import (
 
 // DedupKey identifies one delivery of a message to a queue, so that a
 // retry (the first 250 lost, the sender trying again minutes later, or via
-// another node) files nothing new. With a Message-ID it is the ID and the
-// queue; without one it is a hash of the canonical content (see
-// CanonicalHash). Only a hash is kept: a Message-ID could hold a number.
-func DedupKey(queue, messageID string, raw []byte) string {
+// another node) files nothing new, while a different message that happens
+// to carry the same Message-ID does file.
+//
+// A retry is the same sender sending the same bytes again: so the key is
+// the queue, the envelope sender (masked is fine: masking is
+// deterministic), the Message-ID, and a digest of the message as received
+// without the trace fields that change from one attempt to the next (see
+// CanonicalHash: the Received and Authentication-Results we add, X-Intake-*,
+// and the other hops' trace). Keying on the Message-ID alone let a stranger
+// who sent first with a member's Message-ID, or a device that sends one
+// fixed Message-ID, swallow every later message under the first ticket.
+// Only a hash is kept: a Message-ID could hold a number.
+//
+// Keys made before this version (v1: queue and Message-ID) no longer
+// match: a retry straddling the upgrade may file a second ticket once.
+func DedupKey(queue, mailFrom, messageID string, raw []byte) string {
 	h := sha256.New()
-	h.Write([]byte("intake-dedup-v1\x00"))
+	h.Write([]byte("intake-dedup-v2\x00"))
 	h.Write([]byte(queue))
 	h.Write([]byte{0})
-	if id := normMessageID(messageID); id != "" {
-		h.Write([]byte("mid\x00"))
-		h.Write([]byte(id))
-	} else {
-		h.Write([]byte("body\x00"))
-		h.Write(CanonicalHash(raw))
-	}
-	return "v1:" + hex.EncodeToString(h.Sum(nil))
+	h.Write([]byte(normAddr(mailFrom)))
+	h.Write([]byte{0})
+	h.Write([]byte(normMessageID(messageID)))
+	h.Write([]byte{0})
+	h.Write(CanonicalHash(raw))
+	return "v2:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // traceHeaders change from one delivery attempt to the next (each hop adds

@@ -115,6 +115,20 @@ type Ticket struct {
 	Messages      int          `json:"messages"`
 	Created       time.Time    `json:"created"`
 	Updated       time.Time    `json:"updated"`
+	// RelatedRef is a ticket the first message named (subject tag,
+	// In-Reply-To, a token of a closed ticket) but was not trusted to
+	// join; Related says so for people ("possible follow-up of T-...").
+	// Staff only: never tell the sender.
+	RelatedRef string `json:"related_ref,omitempty"`
+	Related    string `json:"related,omitempty"`
+}
+
+// relatedNote is what staff read for a ticket's RelatedRef.
+func relatedNote(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	return "possible follow-up of " + ref
 }
 
 // Message is one mail or note on a ticket.
@@ -139,6 +153,15 @@ type Message struct {
 	QuarantineID uuid.UUID     `json:"quarantine_id,omitempty"` // uuid.Nil when nothing was sealed
 	Size         int64         `json:"size"`                    // raw size in bytes
 	Created      time.Time     `json:"created"`
+	// SenderVerified: the gateway proved the From address (aligned DMARC
+	// pass, or SPF pass with the envelope sender equal to From).
+	SenderVerified bool `json:"sender_verified"`
+	// NotParticipant: the sender is neither the requester nor a
+	// participant; the message joined by our signed token (see thread.go).
+	NotParticipant bool `json:"not_participant,omitempty"`
+	// Repaired names the fields whose bytes were not text (NUL, invalid
+	// UTF-8) and now hold U+FFFD in their place (see text.go).
+	Repaired []string `json:"repaired,omitempty"`
 }
 
 // TicketDetail is a ticket with everything staff may see of it.
@@ -206,16 +229,24 @@ type AuditEvent struct {
 
 // Audit actions written by the store itself.
 const (
-	ActionTicketCreate      = "ticket.create"
-	ActionMessageAppend     = "message.append"
-	ActionQuarantineSeal    = "quarantine.seal"
-	ActionQuarantineOpen    = "quarantine.open"
-	ActionQuarantineRelease = "quarantine.release"
-	ActionQuarantinePurge   = "quarantine.purge"
-	ActionRetentionPurge    = "retention.purge"
-	ActionTicketPurge       = "ticket.purge"
-	ActionTicketStatus      = "ticket.status"
-	ActionOutboxFail        = "outbox.fail"
+	ActionTicketCreate   = "ticket.create"
+	ActionMessageAppend  = "message.append"
+	ActionQuarantineSeal = "quarantine.seal"
+	// ActionQuarantineFetch is a read of the ciphertext (a download);
+	// whether it then opened is ActionQuarantineOpen or
+	// ActionQuarantineOpenFailed, reported by whoever holds the identity.
+	ActionQuarantineFetch      = "quarantine.fetch"
+	ActionQuarantineOpen       = "quarantine.open"
+	ActionQuarantineOpenFailed = "quarantine.open_failed"
+	ActionQuarantineRelease    = "quarantine.release"
+	ActionQuarantinePurge      = "quarantine.purge"
+	ActionRetentionPurge       = "retention.purge"
+	ActionTicketPurge          = "ticket.purge"
+	ActionTicketStatus         = "ticket.status"
+	ActionOutboxFail           = "outbox.fail"
+	ActionParticipantAdd       = "ticket.participant_add"
+	// ActionAuditKey starts the keyed part of a chain (see audit.go).
+	ActionAuditKey = "audit.key"
 )
 
 // OutboxState is where a job stands.

@@ -204,8 +204,24 @@ func sample(i int, sealed []byte) *Inbound {
 		Sealed:      sealed,
 		Size:        4096,
 	}
-	in.DedupKey = DedupKey(in.Queue, in.MessageID, nil)
+	in.DedupKey = keyFor(in, "mx1")
 	return in
+}
+
+// rawFor is the message in as its sender sent it, received through hop:
+// a retry through another hop differs only in its trace fields.
+func rawFor(in *Inbound, hop string) []byte {
+	return []byte("Received: from " + hop + ".member.example by mx.support.localhost (intake) id " + hop + "\r\n" +
+		"Authentication-Results: mx.support.localhost; spf=pass (" + hop + ")\r\n" +
+		"X-Intake-Trace: " + hop + "\r\n" +
+		"From: " + in.FromName + " <" + in.From + ">\r\n" +
+		"Message-ID: <" + in.MessageID + ">\r\n" +
+		"Subject: " + in.Subject + "\r\n\r\n" + in.Parts[0].Text + "\r\n")
+}
+
+// keyFor is the dedup key the gateway would give in, received via hop.
+func keyFor(in *Inbound, hop string) string {
+	return DedupKey(in.Queue, in.Envelope.MailFrom, in.MessageID, rawFor(in, hop))
 }
 
 func mustAccept(t testing.TB, s Store, in *Inbound) Accepted {
@@ -215,4 +231,22 @@ func mustAccept(t testing.TB, s Store, in *Inbound) Accepted {
 		t.Fatalf("accept: %v", err)
 	}
 	return acc
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustStat(t *testing.T, path string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
 }

@@ -43,7 +43,7 @@ func (c *core) insertJob(ctx context.Context, q dbtx, j OutboxJob, now time.Time
 	}
 	if _, err := q.Exec(ctx, `INSERT INTO outbox (`+outboxCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', 0, '', ?, ?)`,
-		id.String(), j.Kind, idText(j.TicketID), j.Recipient, orEmpty(j.Payload), string(OutboxPending),
+		id.String(), clean(j.Kind), idText(j.TicketID), clean(j.Recipient), orEmpty(j.Payload), string(OutboxPending),
 		micros(next), micros(j.GiveUpAt), micros(now), micros(now)); err != nil {
 		return id, fmt.Errorf("insert outbox job: %w", err)
 	}
@@ -144,7 +144,7 @@ func (c *core) Ack(ctx context.Context, id uuid.UUID, owner string) error {
 // Retry schedules another attempt at next; past the job's GiveUpAt it
 // fails the job instead, so a reply nobody will want is not sent late.
 func (c *core) Retry(ctx context.Context, id uuid.UUID, owner string, next time.Time, lastErr string) error {
-	lastErr = clip(lastErr, c.o.Limits.Header)
+	lastErr = clean(clip(lastErr, c.o.Limits.Header)) // a remote server's words: any bytes
 	j, err := c.GetOutbox(ctx, id)
 	if err != nil {
 		return fmt.Errorf("retry outbox job %s: %w", id, err)
@@ -156,7 +156,7 @@ func (c *core) Retry(ctx context.Context, id uuid.UUID, owner string, next time.
 }
 
 func (c *core) Fail(ctx context.Context, id uuid.UUID, owner string, lastErr string) error {
-	lastErr = clip(lastErr, c.o.Limits.Header)
+	lastErr = clean(clip(lastErr, c.o.Limits.Header)) // a remote server's words: any bytes
 	err := c.write(ctx, func(q dbtx) error {
 		now := c.now()
 		var tid string

@@ -103,9 +103,9 @@ func sensitiveInbound(t testing.TB, sealer *Sealer, i int) *Inbound {
 	}
 	in := sample(i, sealed)
 	in.MessageID = fmt.Sprintf("p%d@example.org", i)
-	in.DedupKey = DedupKey(in.Queue, in.MessageID, nil)
 	in.Subject = "my card **** **** **** 1111 and SSN ***-**-1123"
 	in.Parts[0].Text = "number: ************1111\nnumber: ***-**-8350\n"
+	in.DedupKey = keyFor(in, "mx1")
 	in.Findings = []Finding{{Type: "pan", Last4: "1111", Where: "subject"}, {Type: "ssn", Last4: "1123", Where: "subject"}, {Type: "ssn", Last4: "8350", Where: "body"}}
 	return in
 }

@@ -26,7 +26,7 @@ type pgStore struct {
 // migrationLock is an arbitrary constant naming intake's migration lock.
 const migrationLock = "SELECT pg_advisory_xact_lock(7234501)"
 
-func openPostgres(ctx context.Context, o Options) (Store, error) {
+func openPostgres(ctx context.Context, o Options) (*pgStore, error) {
 	if o.DSN == "" {
 		return nil, fmt.Errorf("open postgres store: dsn missing ([store] dsn)")
 	}

@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -72,11 +73,11 @@ func (c *core) GetQuarantine(ctx context.Context, id uuid.UUID) (*QuarantineItem
 	return &it, nil
 }
 
-// OpenQuarantine audits first and reads the ciphertext in the same
-// transaction: there is no look without its record.
-func (c *core) OpenQuarantine(ctx context.Context, id uuid.UUID, actor string) (*QuarantineItem, error) {
+// FetchQuarantine audits first and reads the ciphertext in the same
+// transaction: there is no download without its record.
+func (c *core) FetchQuarantine(ctx context.Context, id uuid.UUID, actor string) (*QuarantineItem, error) {
 	if actor == "" {
-		return nil, fmt.Errorf("open quarantine item: %w: actor required", ErrInvalid)
+		return nil, fmt.Errorf("fetch quarantine item: %w: actor required", ErrInvalid)
 	}
 	var it QuarantineItem
 	err := c.write(ctx, func(q dbtx) error {
@@ -90,14 +91,59 @@ func (c *core) OpenQuarantine(ctx context.Context, id uuid.UUID, actor string) (
 		if it.State == QuarantinePurged || it.Sealed == nil {
 			return fmt.Errorf("%w: item was purged", ErrNotFound)
 		}
-		_, err = c.appendAudit(ctx, q, AuditEvent{Actor: actor, Action: ActionQuarantineOpen, TicketID: it.TicketID.String(), ItemID: id.String(),
-			Detail: map[string]string{"ref": it.TicketRef}})
+		_, err = c.appendAudit(ctx, q, AuditEvent{Actor: actor, Action: ActionQuarantineFetch, TicketID: it.TicketID.String(), ItemID: id.String(),
+			Detail: map[string]string{"ref": it.TicketRef, "sealed_size": strconv.FormatInt(it.SealedSize, 10)}})
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open quarantine item %s: %w", id, err)
+		return nil, fmt.Errorf("fetch quarantine item %s: %w", id, err)
 	}
 	return &it, nil
+}
+
+func (c *core) OpenQuarantine(ctx context.Context, id uuid.UUID, actor string) (*QuarantineItem, error) {
+	return c.FetchQuarantine(ctx, id, actor)
+}
+
+// openReason is what an open_failed reason may be made of: a short code
+// from a fixed vocabulary, never words a client could fill with content.
+func openReason(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *core) RecordQuarantineOpen(ctx context.Context, id uuid.UUID, actor string, opened bool, reason string) error {
+	if actor == "" {
+		return fmt.Errorf("record quarantine open: %w: actor required", ErrInvalid)
+	}
+	action, detail := ActionQuarantineOpen, map[string]string{}
+	if !opened {
+		if !openReason(reason) {
+			return fmt.Errorf("record quarantine open: %w: reason must be a short code ([a-z0-9_.:-], at most 64)", ErrInvalid)
+		}
+		action, detail["reason"] = ActionQuarantineOpenFailed, reason
+	}
+	err := c.write(ctx, func(q dbtx) error {
+		var tid, ref string
+		if err := one(q.QueryRow(ctx, "SELECT q.ticket_id, t.ref FROM quarantine q JOIN tickets t ON t.id = q.ticket_id WHERE q.id = ?", id.String()), &tid, &ref); err != nil {
+			return err
+		}
+		detail["ref"] = ref
+		_, err := c.appendAudit(ctx, q, AuditEvent{Actor: actor, Action: action, TicketID: tid, ItemID: id.String(), Detail: detail})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record quarantine open of %s: %w", id, err)
+	}
+	return nil
 }
 
 func (c *core) ReleaseQuarantine(ctx context.Context, id uuid.UUID, actor string) error {

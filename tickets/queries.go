@@ -9,16 +9,17 @@ import (
 )
 
 const ticketCols = `id, ref, status, queue, requester, requester_name, assignee, subject,
-	sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at`
+	sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref`
 
 func scanTicket(r row) (Ticket, error) {
 	var t Ticket
 	var id, status string
 	var sensitive, withheld, messages, created, updated int64
 	if err := r.Scan(&id, &t.Ref, &status, &t.Queue, &t.Requester, &t.RequesterName, &t.Assignee, &t.Subject,
-		&sensitive, &withheld, &t.Auth.SPF, &t.Auth.DKIM, &t.Auth.DMARC, &messages, &created, &updated); err != nil {
+		&sensitive, &withheld, &t.Auth.SPF, &t.Auth.DKIM, &t.Auth.DMARC, &messages, &created, &updated, &t.RelatedRef); err != nil {
 		return t, err
 	}
+	t.Related = relatedNote(t.RelatedRef)
 	t.ID, t.Status = parseID(id), Status(status)
 	t.Sensitive, t.Withheld, t.Messages = sensitive != 0, withheld != 0, int(messages)
 	t.Created, t.Updated = fromMicros(created), fromMicros(updated)
@@ -91,7 +92,8 @@ func (c *core) getTicket(ctx context.Context, where string, arg any) (*TicketDet
 
 func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, error) {
 	r, err := c.read.Query(ctx, `SELECT id, kind, message_id, in_reply_to, refs, from_addr, from_name, subject, envelope,
-		headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at
+		headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at,
+		repaired, sender_verified, not_participant
 		FROM messages WHERE ticket_id = ? ORDER BY created_at, id`, ticketID.String())
 	if err != nil {
 		return nil, fmt.Errorf("read messages: %w", err)
@@ -100,10 +102,11 @@ func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, err
 	byID := map[string]int{}
 	for r.Next() {
 		var m Message
-		var id, kind, refs, env, headers, findings, unscannable, qid string
-		var created int64
+		var id, kind, refs, env, headers, findings, unscannable, qid, repaired string
+		var created, verified, notParticipant int64
 		if err := r.Scan(&id, &kind, &m.MessageID, &m.InReplyTo, &refs, &m.From, &m.FromName, &m.Subject, &env,
-			&headers, &m.AuthResults, &m.Auth.SPF, &m.Auth.DKIM, &m.Auth.DMARC, &findings, &unscannable, &qid, &m.Size, &created); err != nil {
+			&headers, &m.AuthResults, &m.Auth.SPF, &m.Auth.DKIM, &m.Auth.DMARC, &findings, &unscannable, &qid, &m.Size, &created,
+			&repaired, &verified, &notParticipant); err != nil {
 			r.Close()
 			return nil, fmt.Errorf("read messages: %w", err)
 		}
@@ -115,6 +118,10 @@ func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, err
 		m.Unscannable = fromJSON[[]Unscannable](unscannable)
 		m.QuarantineID = parseID(qid)
 		m.Created = fromMicros(created)
+		m.SenderVerified, m.NotParticipant = verified != 0, notParticipant != 0
+		if repaired != "" {
+			m.Repaired = fromJSON[[]string](repaired)
+		}
 		m.Parts = []Part{}
 		byID[id] = len(out)
 		out = append(out, m)
@@ -212,6 +219,34 @@ func (c *core) SetStatus(ctx context.Context, ref string, s Status, actor string
 			return fmt.Errorf("set status of %s: %w", norm, ErrNotFound)
 		}
 		return fmt.Errorf("set status of %s: %w", norm, err)
+	}
+	return nil
+}
+
+func (c *core) AddParticipant(ctx context.Context, ref, address, actor string) error {
+	norm, err := ParseRef(ref)
+	if err != nil {
+		return fmt.Errorf("add participant: %w", err)
+	}
+	addr := normAddr(address)
+	if addr == "" || needsRepair(addr) || len(addr) > c.o.Limits.Short || actor == "" {
+		return fmt.Errorf("add participant: %w: address and actor required, valid text", ErrInvalid)
+	}
+	err = c.write(ctx, func(q dbtx) error {
+		var id string
+		if err := one(q.QueryRow(ctx, "SELECT id FROM tickets WHERE ref = ?"+c.d.forUpdate, norm), &id); err != nil {
+			return err
+		}
+		n, err := q.Exec(ctx, "INSERT INTO participants (ticket_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING", id, addr)
+		if err != nil || n == 0 {
+			return err
+		}
+		_, err = c.appendAudit(ctx, q, AuditEvent{Actor: actor, Action: ActionParticipantAdd, TicketID: id,
+			Detail: map[string]string{"ref": norm}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("add participant to %s: %w", norm, err)
 	}
 	return nil
 }

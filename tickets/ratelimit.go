@@ -12,6 +12,15 @@ import (
 // writer already does.
 
 func (c *core) allowAll(ctx context.Context, q dbtx, ls []Limit, now time.Time) (bool, error) {
+	for i := range ls {
+		if needsRepair(ls[i].Key) { // a key holds an address: text like any other
+			ls = append([]Limit(nil), ls...)
+			for j := range ls {
+				ls[j].Key = clean(ls[j].Key)
+			}
+			break
+		}
+	}
 	for _, l := range ls {
 		ok, err := c.check(ctx, q, l, now)
 		if err != nil || !ok {
@@ -62,7 +71,7 @@ func (c *core) Allow(ctx context.Context, l Limit) (bool, error) {
 
 func (c *core) CountEvents(ctx context.Context, key string, since time.Time) (int, error) {
 	var n int64
-	if err := one(c.read.QueryRow(ctx, "SELECT COUNT(*) FROM rate_events WHERE key = ? AND at > ?", key, micros(since)), &n); err != nil {
+	if err := one(c.read.QueryRow(ctx, "SELECT COUNT(*) FROM rate_events WHERE key = ? AND at > ?", clean(key), micros(since)), &n); err != nil {
 		return 0, fmt.Errorf("count rate events: %w", err)
 	}
 	return int(n), nil

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,18 +83,22 @@ func WriteIdentityFile(path string, id Identity) error {
 	return nil
 }
 
+// errIdentity marks an identity file that could not be read.
+var errIdentity = errors.New("identity file unusable")
+
 // OpenSealed decrypts a sealed original with the identities in an age
-// identity file. Callers get it through Store.OpenQuarantine, which audits
-// the look first.
+// identity file. Callers get it through Store.FetchQuarantine, which
+// audits the download first, and report the outcome with
+// Store.RecordQuarantineOpen (see OpenFailureReason).
 func OpenSealed(sealed []byte, identityFile string) ([]byte, error) {
 	f, err := os.Open(identityFile)
 	if err != nil {
-		return nil, fmt.Errorf("open identity file: %w", err)
+		return nil, fmt.Errorf("open identity file: %w: %w", errIdentity, err)
 	}
 	defer f.Close()
 	ids, err := age.ParseIdentities(f)
 	if err != nil {
-		return nil, fmt.Errorf("parse identity file: %w", err)
+		return nil, fmt.Errorf("parse identity file: %w: %w", errIdentity, err)
 	}
 	r, err := age.Decrypt(bytes.NewReader(sealed), ids...)
 	if err != nil {
@@ -104,4 +109,19 @@ func OpenSealed(sealed []byte, identityFile string) ([]byte, error) {
 		return nil, fmt.Errorf("decrypt sealed original: %w", err)
 	}
 	return raw, nil
+}
+
+// OpenFailureReason is the code RecordQuarantineOpen keeps for an error
+// of OpenSealed: "no_identity_matched" (the item was sealed to other
+// keys), "identity_unreadable", or "decrypt_failed" (a damaged
+// ciphertext). Never the error's words, which are not ours to vouch for.
+func OpenFailureReason(err error) string {
+	var noMatch *age.NoIdentityMatchError
+	switch {
+	case errors.As(err, &noMatch):
+		return "no_identity_matched"
+	case errors.Is(err, errIdentity):
+		return "identity_unreadable"
+	}
+	return "decrypt_failed"
 }

@@ -87,7 +87,7 @@ func sqliteDSN(path string, readOnly bool, busy time.Duration) string {
 	return "file:" + path + "?" + v.Encode()
 }
 
-func openSQLite(ctx context.Context, o Options) (Store, error) {
+func openSQLite(ctx context.Context, o Options) (*sqliteStore, error) {
 	path := o.DSN
 	if path == "" {
 		if o.DataDir == "" {
@@ -299,7 +299,7 @@ func (s *sqliteStore) runOnce(batch []*writeReq, errs []error, settled []bool, s
 	bg := context.Background()
 	// The statements run without the callers' contexts: cancelling one
 	// would interrupt SQLite and roll back the whole shared transaction.
-	b := &sqliteBatch{c: s.wc, stmts: s.stmts}
+	b := &sqliteBatch{c: s.wc, stmts: s.stmts, key: s.o.AuditKey}
 	q := b.q()
 	// IMMEDIATE takes the write lock now: another process (the CLI) makes
 	// us wait on busy_timeout here instead of failing mid-transaction.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // A group commit on SQLite shares one transaction among many writes, and
@@ -21,7 +22,8 @@ import (
 type sqliteBatch struct {
 	c      *sql.Conn
 	stmts  *stmtCache
-	loaded bool // head read from the database in this transaction
+	key    []byte // the audit key
+	loaded bool   // head read from the database in this transaction
 	head   chainHead
 	events []AuditEvent
 	// details holds each event's detail, already encoded for its column.
@@ -44,21 +46,50 @@ func (b *sqliteBatch) rollbackTo(m batchMark) {
 	b.events, b.details = b.events[:m.n], b.details[:m.n]
 }
 
-// appendAudit links e onto the in-memory head. e.At and e.Detail are set.
-func (b *sqliteBatch) appendAudit(e AuditEvent) (AuditEvent, error) {
-	if !b.loaded {
-		h := &b.head
-		if err := one(b.q().QueryRow(context.Background(), "SELECT seq, hash, events FROM audit_head WHERE id = 1"), &h.seq, &h.hash, &h.events); err != nil {
-			return e, fmt.Errorf("read audit head: %w", err)
-		}
-		b.loaded = true
+// loadHead reads chain 1's head once per transaction.
+func (b *sqliteBatch) loadHead() error {
+	if b.loaded {
+		return nil
 	}
-	e.Chain, e.Seq, e.PrevHash = 1, b.head.seq+1, b.head.hash
-	e.Hash = eventHash(e)
-	b.head = chainHead{seq: e.Seq, hash: e.Hash, events: b.head.events + 1}
+	h := &b.head
+	if err := one(b.q().QueryRow(context.Background(), "SELECT seq, hash, events, key_seq FROM audit_head WHERE id = 1"), &h.seq, &h.hash, &h.events, &h.keySeq); err != nil {
+		return fmt.Errorf("read audit head: %w", err)
+	}
+	b.loaded = true
+	return nil
+}
+
+// link appends e, linked and keyed, to the in-memory chain.
+func (b *sqliteBatch) link(e AuditEvent) AuditEvent {
+	e.Chain = 1
+	e, b.head = b.head.next(b.key, e, b.head.seq+1)
 	b.events = append(b.events, e)
 	b.details = append(b.details, jsonText(e.Detail))
-	return e, nil
+	return e
+}
+
+// appendAudit links e onto the in-memory head, after the chain's audit.key
+// event if it has none yet. e.At and e.Detail are set.
+func (b *sqliteBatch) appendAudit(e AuditEvent) (AuditEvent, error) {
+	if err := b.loadHead(); err != nil {
+		return e, err
+	}
+	if b.head.keySeq == 0 {
+		b.link(keyEvent(e.At, b.head.events))
+	}
+	return b.link(e), nil
+}
+
+// keyChain gives chain 1 its audit.key event if it holds events from
+// before the key and none yet (see audit.go).
+func (b *sqliteBatch) keyChain(at time.Time) error {
+	if err := b.loadHead(); err != nil {
+		return err
+	}
+	if b.head.keySeq == 0 && b.head.events > 0 {
+		b.link(keyEvent(at, b.head.events))
+	}
+	return nil
 }
 
 func (b *sqliteBatch) q() sqlTx { return sqlTx{x: b.c, cache: b.stmts, b: b} }
@@ -93,7 +124,7 @@ func (b *sqliteBatch) flush() error {
 		}
 		rest, details = rest[n:], details[n:]
 	}
-	if _, err := q.Exec(context.Background(), "UPDATE audit_head SET seq = ?, hash = ?, events = ? WHERE id = 1", b.head.seq, b.head.hash, b.head.events); err != nil {
+	if _, err := q.Exec(context.Background(), "UPDATE audit_head SET seq = ?, hash = ?, events = ?, key_seq = ? WHERE id = 1", b.head.seq, b.head.hash, b.head.events, b.head.keySeq); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
 	return nil

@@ -132,6 +132,12 @@ type VerifyReport struct {
 	Events   int64
 	OK       bool
 	Problems []string // "seq 12: hash mismatch (edited)", "seq 13 missing (deleted)"
+	// Anchors is how many anchors (see AuditAnchor) were checked.
+	Anchors int
+	// Tickets, Messages and Items are how many rows the cross-check found
+	// their audit event for (every ticket its ticket.create, every inbound
+	// message the event that filed it, every quarantine item its seal).
+	Tickets, Messages, Items int64
 }
 
 // Store is everything intake keeps. Both backends implement it with one
@@ -167,6 +173,10 @@ type Tickets interface {
 	// GetAttachment returns a clean attachment with its content.
 	GetAttachment(ctx context.Context, id uuid.UUID) (*Attachment, error)
 	SetStatus(ctx context.Context, ref string, s Status, actor string) error
+	// AddParticipant lets address thread onto the ticket as the requester
+	// does (verified sender, subject tag or headers). Staff decide it, and
+	// it is audited; mail alone never makes anyone a participant.
+	AddParticipant(ctx context.Context, ref, address, actor string) error
 }
 
 // Quarantine manages sealed originals. Every read of ciphertext is audited.
@@ -174,10 +184,18 @@ type Quarantine interface {
 	ListQuarantine(ctx context.Context, f QuarantineFilter) ([]QuarantineItem, error)
 	// GetQuarantine returns an item's metadata, without ciphertext.
 	GetQuarantine(ctx context.Context, id uuid.UUID) (*QuarantineItem, error)
-	// OpenQuarantine records a quarantine.open audit event for actor and
+	// FetchQuarantine records a quarantine.fetch audit event for actor and
 	// then returns the item with its ciphertext. Decrypting is the caller's
-	// (see OpenSealed); the store never holds an identity.
+	// (see OpenSealed), who then reports the outcome with
+	// RecordQuarantineOpen; the store never holds an identity.
+	FetchQuarantine(ctx context.Context, id uuid.UUID, actor string) (*QuarantineItem, error)
+	// OpenQuarantine is FetchQuarantine under its old name.
 	OpenQuarantine(ctx context.Context, id uuid.UUID, actor string) (*QuarantineItem, error)
+	// RecordQuarantineOpen audits whether actor's identity opened a fetched
+	// item: quarantine.open, or quarantine.open_failed with reason, a short
+	// token such as "no_identity_matched" (lower-case letters, digits and
+	// _.:- only, so that it can hold no content; anything else is refused).
+	RecordQuarantineOpen(ctx context.Context, id uuid.UUID, actor string, opened bool, reason string) error
 	ReleaseQuarantine(ctx context.Context, id uuid.UUID, actor string) error
 	// PurgeQuarantine deletes the ciphertext now (secure_delete on SQLite).
 	PurgeQuarantine(ctx context.Context, id uuid.UUID, actor string) error
@@ -185,12 +203,18 @@ type Quarantine interface {
 	PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport, error)
 }
 
-// Audit is the hash-chained event log.
+// Audit is the keyed, hash-chained event log (see audit.go).
 type Audit interface {
 	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
-	// VerifyAudit walks the whole chain and reports edited or deleted events.
-	VerifyAudit(ctx context.Context) (VerifyReport, error)
+	// VerifyAudit walks the whole chain and reports edited or deleted
+	// events, checks that it still holds each anchor's heads, and
+	// cross-checks that every ticket, inbound message and quarantine item
+	// has its event.
+	VerifyAudit(ctx context.Context, anchors ...AuditAnchor) (VerifyReport, error)
+	// AuditAnchor returns the chain heads now, to be kept outside the
+	// database (a log line, an append-only file: see AppendAnchor).
+	AuditAnchor(ctx context.Context) (AuditAnchor, error)
 }
 
 // Outbox is the durable queue of outbound work, claimed under leases so two
@@ -247,6 +271,12 @@ type Options struct {
 
 	// Secret keys the threading token (see LoadOrCreateSecret). Required.
 	Secret []byte
+	// AuditKey keys the audit chain's HMAC (see LoadOrCreateAuditKey). It
+	// must stay outside the database: whoever can write the database but
+	// not read this key cannot rewrite the chain unnoticed. nil: the key
+	// in DataDir/audit.key (created on first use), or, with no DataDir
+	// (tests of a PostgreSQL store), one derived from Secret.
+	AuditKey []byte
 	// RetentionDays sets each quarantine item's deadline; 0 means 30.
 	RetentionDays int
 	// NoGroupCommit makes the SQLite writer commit each write alone (for
@@ -274,6 +304,10 @@ var (
 	ErrClosed       = errors.New("store closed")
 	ErrSchemaTooNew = errors.New("database schema is newer than this intake")
 	ErrConflict     = errors.New("conflict")
+	// ErrAuditKeyMismatch: the audit key does not verify the event that
+	// keyed this database's chain; another node's audit.key, or a forged
+	// event. Writing on would make events nobody can verify.
+	ErrAuditKeyMismatch = errors.New("audit key does not match the database's audit chain")
 )
 
 // IsInvalid reports whether err is the caller's input being refused (an
@@ -305,11 +339,37 @@ func Open(ctx context.Context, o Options) (Store, error) {
 		o.BusyTimeout = 10 * time.Second
 	}
 	o.Limits = o.Limits.withDefaults()
+	if len(o.AuditKey) == 0 {
+		key, err := defaultAuditKey(o)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		o.AuditKey = key
+	}
+	if len(o.AuditKey) < 16 {
+		return nil, fmt.Errorf("open store: audit key shorter than 16 bytes")
+	}
+	var st Store
+	var c *core
 	switch o.Driver {
 	case "", "sqlite":
-		return openSQLite(ctx, o)
+		s, err := openSQLite(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		st, c = s, s.core
 	case "postgres", "postgresql", "pgx":
-		return openPostgres(ctx, o)
+		s, err := openPostgres(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		st, c = s, s.core
+	default:
+		return nil, fmt.Errorf("open store: unknown driver %q (want sqlite or postgres)", o.Driver)
 	}
-	return nil, fmt.Errorf("open store: unknown driver %q (want sqlite or postgres)", o.Driver)
+	if err := c.prepareAuditChains(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
 }

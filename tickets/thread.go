@@ -15,19 +15,45 @@ type threadTarget struct {
 	status    Status
 	requester string
 	by        ThreadedBy
+	// notParticipant: joined by our token, from a sender who is neither
+	// the requester nor a participant (see below).
+	notParticipant bool
+	// related is, for a new ticket, the ref of a ticket the message named
+	// but was not trusted to join: staff see "possible follow-up of".
+	related string
 }
 
-// findThread decides, in this order, which existing ticket a message
-// belongs to:
+// findThread decides which existing ticket a message joins. A From
+// address proves nothing by itself (anyone can write any From), so
+// threading asks two things of the sender: that the gateway verified the
+// From (in.SenderVerified: aligned DMARC pass, or SPF pass with the
+// envelope sender equal to From), and that the address is the ticket's
+// requester or a participant. In this order:
 //
-//  1. our signed token in In-Reply-To or References (cannot be forged);
-//  2. In-Reply-To or References naming a stored message's Message-ID;
-//  3. a [T-XXXXXX] subject tag, only when the sender is the ticket's
-//     requester or a known participant: a tag alone would let anyone inject
-//     mail into any ticket (Zammad#5064, FreeScout#2382, GitLab#349329).
+//  1. Our signed token in In-Reply-To or References (ThreadToken). It
+//     cannot be forged, and it proves the sender holds mail we sent on
+//     that ticket, whose subject already names the ref: the 250 tells the
+//     sender nothing new. So it threads whoever sends it, verified or
+//     not. But a sender who is not the requester or a participant (a CC
+//     replying to all, or anyone the mail was forwarded to) is never made
+//     a participant by it: the message is marked NotParticipant for staff,
+//     and the next message from that sender needs the token again.
+//  2. In-Reply-To or References naming a stored message's Message-ID
+//     (ThreadHeaders), only for a verified sender who is the requester or
+//     a participant of that message's ticket. Message-IDs are not secret
+//     (they travel in CCs, lists, forwards), so anything less would let a
+//     stranger, or a forged From, inject mail into a ticket and learn from
+//     the 250 which ticket a Message-ID belongs to.
+//  3. A [T-XXXXXX] subject tag (ThreadSubject), under the same condition:
+//     a tag alone would let anyone inject mail into any ticket (Zammad#5064,
+//     FreeScout#2382, GitLab#349329), and a forged From as much.
 //
-// A closed ticket is not reopened: the message starts a new one.
-func (c *core) findThread(ctx context.Context, q dbtx, in *Inbound) (threadTarget, error) {
+// Whatever names a ticket but fails these (and a reply to a closed
+// ticket, which starts a new one) opens a new ticket with a new ref that
+// links to the named one (related), shown to staff only, and the sender
+// is made a participant of nothing. Mail never makes anyone a
+// participant: staff do (AddParticipant).
+func (c *core) findThread(ctx context.Context, q dbtx, in *Inbound, sender string) (threadTarget, error) {
 	ids := make([]string, 0, 1+len(in.References))
 	if id := normMessageID(in.InReplyTo); id != "" {
 		ids = append(ids, id)
@@ -36,6 +62,12 @@ func (c *core) findThread(ctx context.Context, q dbtx, in *Inbound) (threadTarge
 	for i := len(in.References) - 1; i >= 0; i-- {
 		if id := normMessageID(in.References[i]); id != "" {
 			ids = append(ids, id)
+		}
+	}
+	related := ""
+	note := func(t threadTarget) {
+		if related == "" && t.id != uuid.Nil {
+			related = t.ref
 		}
 	}
 
@@ -48,13 +80,43 @@ func (c *core) findThread(ctx context.Context, q dbtx, in *Inbound) (threadTarge
 		if err != nil {
 			return t, err
 		}
-		if t.usable() {
-			t.by = ThreadToken
-			return t, nil
+		if !t.usable() {
+			note(t)
+			continue
 		}
+		party, err := c.isParty(ctx, q, t, sender)
+		if err != nil {
+			return threadTarget{}, err
+		}
+		t.by, t.notParticipant = ThreadToken, !party
+		return t, nil
 	}
 
+	trusted := in.SenderVerified && sender != ""
 	for _, id := range ids {
+		if trusted {
+			var tid string
+			err := one(q.QueryRow(ctx, `SELECT m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id
+				WHERE m.message_id = ? AND t.status <> 'closed'
+				AND (t.requester = ? OR EXISTS (SELECT 1 FROM participants p WHERE p.ticket_id = t.id AND p.address = ?))
+				ORDER BY m.created_at DESC LIMIT 1`, id, sender, sender), &tid)
+			if err != nil && err != ErrNotFound {
+				return threadTarget{}, fmt.Errorf("thread by headers: %w", err)
+			}
+			if err == nil {
+				t, err := c.ticketForThread(ctx, q, "id = ?", tid)
+				if err != nil {
+					return t, err
+				}
+				if t.usable() {
+					t.by = ThreadHeaders
+					return t, nil
+				}
+			}
+		}
+		if related != "" {
+			continue
+		}
 		var tid string
 		err := one(q.QueryRow(ctx, "SELECT ticket_id FROM messages WHERE message_id = ? ORDER BY created_at DESC LIMIT 1", id), &tid)
 		if err == ErrNotFound {
@@ -67,39 +129,46 @@ func (c *core) findThread(ctx context.Context, q dbtx, in *Inbound) (threadTarge
 		if err != nil {
 			return t, err
 		}
-		if t.usable() {
-			t.by = ThreadHeaders
-			return t, nil
-		}
+		note(t)
 	}
 
-	sender := normAddr(in.From)
-	if sender == "" {
-		return threadTarget{}, nil
-	}
 	for _, ref := range findSubjectRefs(in.Subject) {
 		t, err := c.ticketForThread(ctx, q, "ref = ?", ref)
 		if err != nil {
 			return t, err
 		}
-		if !t.usable() {
+		if t.id == uuid.Nil {
 			continue
 		}
-		// The requester is a participant without a row of their own.
-		if t.requester == sender {
-			t.by = ThreadSubject
-			return t, nil
+		if trusted && t.usable() {
+			party, err := c.isParty(ctx, q, t, sender)
+			if err != nil {
+				return threadTarget{}, err
+			}
+			if party {
+				t.by = ThreadSubject
+				return t, nil
+			}
 		}
-		var n int64
-		if err := one(q.QueryRow(ctx, "SELECT COUNT(*) FROM participants WHERE ticket_id = ? AND address = ?", t.id.String(), sender), &n); err != nil {
-			return threadTarget{}, fmt.Errorf("thread by subject: %w", err)
-		}
-		if n > 0 {
-			t.by = ThreadSubject
-			return t, nil
-		}
+		note(t)
 	}
-	return threadTarget{}, nil
+	return threadTarget{related: related}, nil
+}
+
+// isParty tells whether sender is t's requester or a participant. The
+// requester is a participant without a row of their own.
+func (c *core) isParty(ctx context.Context, q dbtx, t threadTarget, sender string) (bool, error) {
+	if sender == "" {
+		return false, nil
+	}
+	if t.requester == sender {
+		return true, nil
+	}
+	var n int64
+	if err := one(q.QueryRow(ctx, "SELECT COUNT(*) FROM participants WHERE ticket_id = ? AND address = ?", t.id.String(), sender), &n); err != nil {
+		return false, fmt.Errorf("look up participant: %w", err)
+	}
+	return n > 0, nil
 }
 
 func (t threadTarget) usable() bool {

@@ -104,47 +104,76 @@ func unnibbles(s string) ([]byte, bool) {
 // secretFile is where LoadOrCreateSecret keeps the threading key.
 const secretFile = "thread.key"
 
+// AuditKeyFile is where LoadOrCreateAuditKey keeps the audit chain's key,
+// under the data directory.
+const AuditKeyFile = "audit.key"
+
 // LoadOrCreateSecret returns the 32-byte threading secret kept in dataDir,
 // creating it (mode 0600) on first use. Every node of a PostgreSQL cluster
 // must share the same file, or replies threaded by one node's token will
 // not thread on another.
 func LoadOrCreateSecret(dataDir string) ([]byte, error) {
-	path := filepath.Join(dataDir, secretFile)
+	return loadOrCreateKey(dataDir, secretFile, "threading secret")
+}
+
+// LoadOrCreateAuditKey returns the 32-byte key of the audit chain's HMAC
+// kept in dataDir/audit.key, creating it (mode 0600) on first use. It
+// belongs outside the database, and every node of a PostgreSQL cluster
+// needs the same file: copy it from the first node before starting the
+// others (a node with another key refuses to open the store).
+func LoadOrCreateAuditKey(dataDir string) ([]byte, error) {
+	return loadOrCreateKey(dataDir, AuditKeyFile, "audit key")
+}
+
+// defaultAuditKey is the key Open uses when Options.AuditKey is nil: the
+// file in the data directory, or, with none (a PostgreSQL store opened by
+// a test), a key derived from the threading secret.
+func defaultAuditKey(o Options) ([]byte, error) {
+	if o.DataDir != "" {
+		return LoadOrCreateAuditKey(o.DataDir)
+	}
+	m := hmac.New(sha256.New, o.Secret)
+	m.Write([]byte("intake-audit-key-v1"))
+	return m.Sum(nil), nil
+}
+
+func loadOrCreateKey(dataDir, file, what string) ([]byte, error) {
+	path := filepath.Join(dataDir, file)
 	b, err := os.ReadFile(path)
 	if err == nil {
 		if len(b) < 32 {
-			return nil, fmt.Errorf("threading secret %s: %d bytes, want 32", path, len(b))
+			return nil, fmt.Errorf("%s %s: %d bytes, want 32", what, path, len(b))
 		}
 		return b[:32], nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read threading secret: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
-		return nil, fmt.Errorf("generate threading secret: %w", err)
+		return nil, fmt.Errorf("generate %s: %w", what, err)
 	}
 	// O_EXCL: two processes starting at once must not each write a key.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		return LoadOrCreateSecret(dataDir)
+		return loadOrCreateKey(dataDir, file, what)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create threading secret: %w", err)
+		return nil, fmt.Errorf("create %s: %w", what, err)
 	}
 	if _, err := f.Write(secret); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("write threading secret: %w", err)
+		return nil, fmt.Errorf("write %s: %w", what, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("sync threading secret: %w", err)
+		return nil, fmt.Errorf("sync %s: %w", what, err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("close threading secret: %w", err)
+		return nil, fmt.Errorf("close %s: %w", what, err)
 	}
 	return secret, nil
 }

@@ -11,8 +11,8 @@ import (
 // web issue builds on these. Secrets are stored as hashes only.
 
 func (c *core) CreateUser(ctx context.Context, u User) (User, error) {
-	if u.Name == "" {
-		return u, fmt.Errorf("create user: %w: name required", ErrInvalid)
+	if u.Name == "" || needsRepair(u.Name) {
+		return u, fmt.Errorf("create user: %w: name required, as text", ErrInvalid)
 	}
 	if u.ID == uuid.Nil {
 		id, err := uuid.NewV7()
@@ -50,7 +50,7 @@ func scanUser(r row) (User, error) {
 }
 
 func (c *core) GetUser(ctx context.Context, name string) (*User, error) {
-	u, err := scanUser(c.read.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE name = ?", name))
+	u, err := scanUser(c.read.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE name = ?", clean(name)))
 	if err != nil {
 		return nil, fmt.Errorf("get user: %w", err)
 	}
@@ -130,7 +130,7 @@ func (c *core) CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error)
 	t.Created = c.now()
 	err := c.write(ctx, func(q dbtx) error {
 		_, err := q.Exec(ctx, "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-			t.ID.String(), t.TokenHash, t.UserID.String(), t.Name, micros(t.Created), micros(t.Expires))
+			t.ID.String(), clean(t.TokenHash), t.UserID.String(), clean(t.Name), micros(t.Created), micros(t.Expires))
 		return err
 	})
 	if err != nil {

@@ -15,8 +15,10 @@ import (
 )
 
 // intake quarantine list|open|release|purge: the privacy officer's tools
-// for sealed originals. Opening is audited before the ciphertext is read,
-// and decrypting needs the identity file, which lives offline.
+// for sealed originals. Reading the ciphertext is audited before it is
+// read (quarantine.fetch), and decrypting needs the identity file, which
+// lives offline; whether it opened is audited after (quarantine.open, or
+// quarantine.open_failed with a reason code).
 
 func init() {
 	register(command{
@@ -123,15 +125,30 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		return 0
 
 	case "open":
-		it, err := store.OpenQuarantine(ctx, id, cliActor())
+		// The download is audited (quarantine.fetch) before the
+		// ciphertext leaves the store; then whether this identity opened
+		// it is audited too, and a failure says why in a code, no content.
+		actor := cliActor()
+		it, err := store.FetchQuarantine(ctx, id, actor)
 		if err != nil {
 			fmt.Fprintf(stderr, "intake quarantine open: %v\n", err)
 			return exitForStoreErr(err)
 		}
 		raw, err := tickets.OpenSealed(it.Sealed, *identity)
 		if err != nil {
-			fmt.Fprintf(stderr, "intake quarantine open: %v\n", err)
+			reason := tickets.OpenFailureReason(err)
+			if rerr := store.RecordQuarantineOpen(ctx, id, actor, false, reason); rerr != nil {
+				fmt.Fprintf(stderr, "intake quarantine open: %v; and recording the failure: %v\n", err, rerr)
+				return 2
+			}
+			fmt.Fprintf(stderr, "intake quarantine open: %v (audited as %s, %s)\n", err, tickets.ActionQuarantineOpenFailed, reason)
 			return 1
+		}
+		// No look without its record: if the open cannot be audited, the
+		// plaintext is dropped unseen.
+		if err := store.RecordQuarantineOpen(ctx, id, actor, true, ""); err != nil {
+			fmt.Fprintf(stderr, "intake quarantine open: opened, but the open could not be audited, so nothing is written: %v\n", err)
+			return 2
 		}
 		if *out == "-" {
 			if _, err := stdout.Write(raw); err != nil {
@@ -144,7 +161,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "intake quarantine open: %v\n", err)
 			return 2
 		}
-		fmt.Fprintf(stderr, "wrote the original of %s (ticket %s) to %s; the look is in the audit log\n", it.ID, it.TicketRef, *out)
+		fmt.Fprintf(stderr, "wrote the original of %s (ticket %s) to %s; the open is in the audit log\n", it.ID, it.TicketRef, *out)
 		return 0
 
 	case "release":

@@ -127,6 +127,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 	if errors.Is(statErr, os.ErrNotExist) {
 		log.Warn("generated the threading secret; every node of a cluster needs this same file", "path", secretPath)
 	}
+	auditKeyPath := filepath.Join(cfg.DataDir, tickets.AuditKeyFile)
+	_, statErr = os.Stat(auditKeyPath)
+	auditKey, err := tickets.LoadOrCreateAuditKey(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		log.Warn("generated the audit key; keep it out of database backups, and every node of a cluster needs this same file", "path", auditKeyPath)
+	}
 
 	recipients, err := quarantineRecipients(cfg, log)
 	if err != nil {
@@ -142,6 +151,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 		DSN:           cfg.Store.DSN,
 		DataDir:       cfg.DataDir,
 		Secret:        secret,
+		AuditKey:      auditKey,
 		RetentionDays: cfg.Quarantine.RetentionDays,
 	})
 	if err != nil {
@@ -262,6 +272,9 @@ wait:
 	case <-time.After(grace + 5*time.Second):
 		log.Warn("workers did not stop in time")
 	}
+	actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	anchorAudit(actx, d) // the last word on the audit chain, outside the database
+	cancel()
 	if metricsSrv != nil {
 		mctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		metricsSrv.Shutdown(mctx)

@@ -23,7 +23,11 @@ import (
 // "id", "queue", "requester_name", "assignee", "sensitive", "withheld",
 // "auth", "messages" and "updated". `show --json` prints one object: the
 // ticket's fields plus "messages" (each with masked "parts", attachment
-// metadata, findings as type/last4/where) and "quarantine" (metadata only).
+// metadata, findings as type/last4/where, "sender_verified", and when set
+// "not_participant" and "repaired") and "quarantine" (metadata only); a
+// ticket opened by a message that named another ticket it could not be
+// trusted to join has "related_ref" and "related" ("possible follow-up of
+// T-...").
 
 func init() {
 	register(command{
@@ -188,9 +192,21 @@ func printTicket(w io.Writer, d *tickets.TicketDetail) {
 	fmt.Fprintf(w, "Created:   %s\n", d.Created.Format(time.RFC3339))
 	fmt.Fprintf(w, "Flags:     %s\n", flags(d.Ticket))
 	fmt.Fprintf(w, "Auth:      spf=%s dkim=%s dmarc=%s\n", orNone(d.Auth.SPF), orNone(d.Auth.DKIM), orNone(d.Auth.DMARC))
+	if d.Related != "" {
+		fmt.Fprintf(w, "Related:   %s (it named that ticket but was not trusted to join it)\n", d.Related)
+	}
 	for i, m := range d.Messages {
 		fmt.Fprintf(w, "\n--- message %d of %d (%s) %s from %s\n", i+1, len(d.Messages), m.Kind, m.Created.Format(time.RFC3339), m.From)
 		fmt.Fprintf(w, "Subject: %s\n", oneLine(m.Subject, 200))
+		if m.Kind == tickets.KindInbound && !m.SenderVerified {
+			fmt.Fprintln(w, "Note: the From address was not verified (no aligned DMARC pass, no SPF pass for it)")
+		}
+		if m.NotParticipant {
+			fmt.Fprintln(w, "Note: the sender is not the requester or a participant (joined by our reply token)")
+		}
+		if len(m.Repaired) > 0 {
+			fmt.Fprintf(w, "Note: bytes that were not text (NUL, invalid UTF-8) were replaced with U+FFFD in: %s\n", strings.Join(m.Repaired, ", "))
+		}
 		for _, f := range m.Findings {
 			fmt.Fprintf(w, "Finding: %s ending %s in %s\n", f.Type, f.Last4, f.Where)
 		}

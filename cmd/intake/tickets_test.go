@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/intake-mail/intake/tickets"
 )
@@ -79,7 +83,7 @@ func tkSetup(t *testing.T, n int) *tkFixture {
 			in.Parts[0].Text = "my card is **** **** **** 1111 and SSN ***-**-1123"
 			in.Findings = []tickets.Finding{{Type: "pan", Last4: "1111", Where: "body"}, {Type: "ssn", Last4: "1123", Where: "body"}}
 		}
-		in.DedupKey = tickets.DedupKey(in.Queue, in.MessageID, nil)
+		in.DedupKey = tickets.DedupKey(in.Queue, in.Envelope.MailFrom, in.MessageID, raw)
 		acc, err := s.Accept(ctx, in)
 		if err != nil {
 			t.Fatal(err)
@@ -253,7 +257,14 @@ func TestQuarantineCommands(t *testing.T) {
 		t.Fatalf("open with the wrong identity: exit %d, want 1", code)
 	}
 
-	// Every look is in the audit chain, with who looked.
+	garbled := filepath.Join(t.TempDir(), "garbled.key")
+	os.WriteFile(garbled, []byte("AGE-SECRET-KEY-NOT-A-KEY\n"), 0o600)
+	if code, _, errOut := tkRun(t, "quarantine", "open", it.ID.String(), "--identity", garbled, "--out", "-", "--config", f.cfg); code != 1 || !strings.Contains(errOut, "identity_unreadable") {
+		t.Fatalf("open with an unreadable identity: exit %d, %s", code, errOut)
+	}
+
+	// Every download is in the audit chain, with who looked, and then
+	// whether it opened: a failure with its reason code, nothing else.
 	data := filepath.Join(f.dir, "data")
 	secret, _ := tickets.LoadOrCreateSecret(data)
 	s, err := tickets.Open(context.Background(), tickets.Options{DataDir: data, Secret: secret})
@@ -262,14 +273,17 @@ func TestQuarantineCommands(t *testing.T) {
 	}
 	events, _ := s.ListAudit(context.Background(), 0, 0)
 	s.Close()
-	opens := 0
+	var audited []string
 	for _, e := range events {
-		if e.Action == tickets.ActionQuarantineOpen && e.ItemID == it.ID.String() && strings.HasPrefix(e.Actor, "cli:") {
-			opens++
+		if e.ItemID == it.ID.String() && strings.HasPrefix(e.Actor, "cli:") {
+			audited = append(audited, strings.TrimSpace(e.Action+" "+e.Detail["reason"]))
 		}
 	}
-	if opens != 2 { // decrypted, and tried with the wrong key; the refused overwrite never looked
-		t.Fatalf("%d audited opens, want 2", opens)
+	// Decrypted; tried with the wrong key; with a garbled identity. The
+	// refused overwrite never fetched.
+	want := "quarantine.fetch|quarantine.open|quarantine.fetch|quarantine.open_failed no_identity_matched|quarantine.fetch|quarantine.open_failed identity_unreadable"
+	if strings.Join(audited, "|") != want {
+		t.Fatalf("audited %q\nwant     %q", strings.Join(audited, "|"), want)
 	}
 
 	if code, out, _ := tkRun(t, "quarantine", "purge", it.ID.String(), "--config", f.cfg); code != 0 || !strings.Contains(out, "purged") {
@@ -304,5 +318,175 @@ func TestAuditVerifyCommand(t *testing.T) {
 	code, out, _ = tkRun(t, "audit", "verify", "--config", f.cfg)
 	if code != 1 || !strings.Contains(out, "seq 2") {
 		t.Fatalf("verify after tampering: exit %d\n%s", code, out)
+	}
+}
+
+// What threading and the store's repairs decided is shown to staff: the
+// link of a ticket opened by a message that named another ticket, a
+// message from someone who is not a participant, an unverified From, and
+// the fields whose bytes were not text.
+func TestTicketsShowLinksAndNotes(t *testing.T) {
+	f := tkSetup(t, 1)
+	data := filepath.Join(f.dir, "data")
+	secret, _ := tickets.LoadOrCreateSecret(data)
+	s, err := tickets.Open(context.Background(), tickets.Options{DataDir: data, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := f.refs[0]
+	d, err := s.GetTicket(context.Background(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accept := func(in *tickets.Inbound) tickets.Accepted {
+		t.Helper()
+		in.Queue = "support"
+		in.DedupKey = tickets.DedupKey(in.Queue, in.Envelope.MailFrom, in.MessageID, []byte(in.Subject))
+		acc, err := s.Accept(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc
+	}
+	// Mallory forges the requester's From and tags the subject.
+	forged := accept(&tickets.Inbound{MessageID: "forged@evil.example", Subject: "Re: [" + first + "] change my address",
+		From: d.Requester, Envelope: tickets.Envelope{MailFrom: "mallory@evil.example"}})
+	// A CC answers with our token, and a subject holding a NUL.
+	token := tickets.NewThreader(secret).MessageID(d.ID, "support.localhost")
+	cc := accept(&tickets.Inbound{MessageID: "cc@partner.example", Subject: "Re: thanks\x00", From: "cc@partner.example",
+		Envelope: tickets.Envelope{MailFrom: "cc@partner.example"}, InReplyTo: token, SenderVerified: true})
+	s.Close()
+	if forged.Ref == first || forged.Threaded || cc.Ref != first {
+		t.Fatalf("forged %+v, cc %+v", forged, cc)
+	}
+
+	code, out, errOut := tkRun(t, "tickets", "show", forged.Ref, "--config", f.cfg)
+	if code != 0 || !strings.Contains(out, "Related:   possible follow-up of "+first) || !strings.Contains(out, "From address was not verified") {
+		t.Fatalf("show %s: exit %d %s\n%s", forged.Ref, code, errOut, out)
+	}
+	code, out, _ = tkRun(t, "tickets", "show", forged.Ref, "--json", "--config", f.cfg)
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); code != 0 || err != nil || obj["related"] != "possible follow-up of "+first || obj["related_ref"] != first {
+		t.Fatalf("show --json: exit %d, %v: related %v, related_ref %v", code, err, obj["related"], obj["related_ref"])
+	}
+	code, out, _ = tkRun(t, "tickets", "show", first, "--config", f.cfg)
+	if code != 0 || !strings.Contains(out, "not the requester or a participant") || !strings.Contains(out, "replaced with U+FFFD in: subject") {
+		t.Fatalf("show %s: exit %d\n%s", first, code, out)
+	}
+	if strings.Contains(out, "Related:") {
+		t.Fatalf("the first ticket shows a link it does not have\n%s", out)
+	}
+}
+
+// smtpSend delivers data from mailFrom and returns the final reply text.
+func smtpSend(t *testing.T, addr, mailFrom, data string) string {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail(mailFrom, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("help@support.localhost", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, data)
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		t.Fatalf("DATA: %v", err)
+	}
+	c.Quit()
+	return resp.StatusText
+}
+
+// Through the real gateway: a Message-ID reused by someone else, or with
+// other content, files a new ticket while the very same message sent
+// again does not; a forged From with a subject tag gets a ticket of its
+// own linked to the tagged one; and serve anchors the audit chain in its
+// data directory, which then verifies.
+func TestServeDedupThreadingAndAnchors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	logs := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	readyCh := make(chan running, 1)
+	errCh := make(chan error, 1)
+	go func() { errCh <- serve(ctx, cfg, newLogger(logs, "info"), nil, func(r running) { readyCh <- r }) }()
+	var r running
+	select {
+	case r = <-readyCh:
+	case err := <-errCh:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	addr := r.smtp.String()
+	ref := func(status string) string {
+		t.Helper()
+		m := queuedRe.FindStringSubmatch(status)
+		if m == nil {
+			t.Fatalf("DATA answered %q", status)
+		}
+		return m[1]
+	}
+	msg := func(from, subject, body string) string {
+		return "From: " + from + "\r\nTo: help@support.localhost\r\nSubject: " + subject + "\r\nMessage-ID: <fixed-id@device.example>\r\n\r\n" + body + "\r\n"
+	}
+	strangers := ref(smtpSend(t, addr, "stranger@elsewhere.example", msg("stranger@elsewhere.example", "hello", "first")))
+	member := msg("member@example.org", "my card", "my card is 4111 1111 1111 1111")
+	members := ref(smtpSend(t, addr, "member@example.org", member))
+	if members == strangers {
+		t.Fatalf("the member's message with a reused Message-ID was answered with the stranger's ticket %s", strangers)
+	}
+	again := ref(smtpSend(t, addr, "member@example.org", member))
+	if again != members {
+		t.Fatalf("the same message sent again got %s, want %s (a retry)", again, members)
+	}
+	other := ref(smtpSend(t, addr, "member@example.org", msg("member@example.org", "my card", "another reading")))
+	if other == members {
+		t.Fatalf("other content under a fixed Message-ID was taken for a retry of %s", members)
+	}
+	forged := ref(smtpSend(t, addr, "mallory@evil.example",
+		"From: member@example.org\r\nTo: help@support.localhost\r\nSubject: Re: ["+members+"] new address\r\nMessage-ID: <m@evil.example>\r\n\r\nplease\r\n"))
+	if forged == members {
+		t.Fatalf("a forged From with the subject tag was threaded onto %s", members)
+	}
+
+	cancel()
+	select {
+	case err := <-errCh:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if fi, err := os.Stat(filepath.Join(dir, tickets.AuditKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("audit key: %v", err)
+	}
+	anchors, err := os.ReadFile(filepath.Join(dir, tickets.AnchorFile))
+	if err != nil || strings.Count(string(anchors), "\n") < 2 { // the first retention round, and shutdown
+		t.Fatalf("anchor file: %v\n%s", err, anchors)
+	}
+	if !strings.Contains(logs.String(), `"audit_anchor"`) || !strings.Contains(logs.String(), "generated the audit key") {
+		t.Fatalf("no audit anchor in the log")
+	}
+	conf := filepath.Join(t.TempDir(), "intake.toml")
+	os.WriteFile(conf, []byte(fmt.Sprintf("data_dir = %q\n", dir)), 0o600)
+	if code, out, errOut := tkRun(t, "audit", "verify", "--anchor", filepath.Join(dir, tickets.AnchorFile), "--config", conf); code != 0 || !strings.Contains(out, "4 tickets") {
+		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := tkRun(t, "tickets", "show", forged, "--config", conf); code != 0 || !strings.Contains(out, "possible follow-up of "+members) {
+		t.Fatalf("show %s: exit %d\n%s", forged, code, out)
 	}
 }
