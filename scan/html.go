@@ -89,8 +89,9 @@ func htmlText(src []byte) (visible, hidden []byte, uris []string) {
 				newline(&vis)
 			case atom.Td, atom.Th:
 				if start {
-					// A cell is a value of its own: a tab keeps "4111" and
-					// "1111" in neighbouring cells apart, as on screen.
+					// Cells are separated by a tab, as a spreadsheet copy
+					// would be: the detector joins tab cells only when they
+					// are printed as a card or SSN grouping (tabs.go).
 					trimTrailingSpace(&vis)
 					if vis.Len() > 0 && !endsWith(&vis, '\n') {
 						vis.WriteByte('\t')
