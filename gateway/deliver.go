@@ -145,7 +145,9 @@ func (s *Server) authenticate(ctx context.Context, t *transaction, raw []byte, h
 	var r AuthResult
 	r.SPF, r.SPFDomain = sp.result, sp.domain
 	r.DKIM, r.DKIMDomains = summarizeDKIM(dkims)
-	if d, ok := fromDomain(h.get("from")); ok {
+	// RFC 7489 6.6.1: a message without exactly one From field cannot be
+	// evaluated.
+	if d, ok := fromDomain(h.get("from")); ok && h.count("from") == 1 {
 		r.FromDomain = d
 		r.DMARC, r.DMARCPolicy = s.auth.checkDMARC(ctx, d, r.SPF, r.SPFDomain, r.DKIMDomains)
 	} else {
