@@ -133,14 +133,33 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 }
 
 // authenticate runs DKIM and DMARC now and collects the SPF result started
-// at MAIL FROM.
+// at MAIL FROM. The whole step has one deadline (s.authBudget): DNS
+// lookups stop at it, and a DKIM verification still running (its CPU
+// cannot be interrupted) is abandoned and counts as temperror.
 func (s *Server) authenticate(ctx context.Context, t *transaction, raw []byte, h *header) AuthResult {
+	start := time.Now()
+	defer func() { s.metrics.authSecs.Observe(time.Since(start).Seconds()) }()
+	ctx, cancel := context.WithTimeout(ctx, s.authBudget)
+	defer cancel()
+
+	var dkims []dkimVerdict
 	dkimCh := make(chan []dkimVerdict, 1)
-	go func() { dkimCh <- s.auth.checkDKIM(ctx, raw) }()
-	spfCtx, cancel := context.WithTimeout(ctx, s.auth.timeout)
+	if bound := dkimHeaderTooBig(raw); bound != "" {
+		// RFC 6376 6.1: a verifier may refuse work it judges excessive.
+		s.log.Info("dkim not verified: header past the bound", "session", t.sessionID, "bound", bound)
+		dkimCh <- []dkimVerdict{{result: verdictPermError}}
+	} else {
+		go func() { dkimCh <- s.auth.checkDKIM(ctx, raw) }()
+	}
+	spfCtx, cancelSPF := context.WithTimeout(ctx, s.auth.timeout)
 	sp := t.waitSPF(spfCtx)
-	cancel()
-	dkims := <-dkimCh
+	cancelSPF()
+	select {
+	case dkims = <-dkimCh:
+	case <-ctx.Done():
+		s.log.Warn("dkim abandoned at the authentication deadline", "session", t.sessionID, "budget", s.authBudget.String())
+		dkims = []dkimVerdict{{result: verdictTempError}}
+	}
 
 	var r AuthResult
 	r.SPF, r.SPFDomain = sp.result, sp.domain

@@ -54,6 +54,9 @@ type Options struct {
 	Hooks    []BeforeAccept
 	// AuthTimeout bounds each of SPF, DKIM and DMARC; 0 means 10 s.
 	AuthTimeout time.Duration
+	// AuthBudget bounds the whole authentication step after DATA (SPF,
+	// DKIM and DMARC together, CPU included); 0 means twice AuthTimeout.
+	AuthBudget time.Duration
 	// CommitTimeout bounds sealing and committing one message; 0 means 60 s.
 	CommitTimeout time.Duration
 	Now           func() time.Time
@@ -74,6 +77,7 @@ type Server struct {
 	bareLFNets     []netip.Prefix // clients whose bare LFs are made CRLF
 	sessionTimeout time.Duration
 	dataTimeout    time.Duration
+	authBudget     time.Duration
 
 	// hard is cancelled when Shutdown gives up waiting: whatever still
 	// runs (a scan, a DNS lookup) then stops.
@@ -126,6 +130,9 @@ func New(opts Options) (*Server, error) {
 	if opts.AuthTimeout <= 0 {
 		opts.AuthTimeout = 10 * time.Second
 	}
+	if opts.AuthBudget <= 0 {
+		opts.AuthBudget = 2 * opts.AuthTimeout
+	}
 	if opts.CommitTimeout <= 0 {
 		opts.CommitTimeout = 60 * time.Second
 	}
@@ -145,6 +152,7 @@ func New(opts Options) (*Server, error) {
 		hostname:       c.Hostname,
 		sessionTimeout: durationOr(c.SessionTimeout.D(), 30*time.Minute),
 		dataTimeout:    durationOr(c.DataTimeout.D(), 3*time.Minute),
+		authBudget:     opts.AuthBudget,
 		conns:          make(map[*conn]struct{}),
 	}
 	for _, n := range c.BareLFNetworks {
