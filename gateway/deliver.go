@@ -103,6 +103,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 		dup = dup || acc.Duplicate
 	}
 	done := time.Now()
+	s.commits.success()
 	s.metrics.commitSecs.Observe(done.Sub(scanDone).Seconds())
 
 	verdict := verdictWord(res.Verdict())
@@ -186,6 +187,8 @@ func (s *Server) fault(t *transaction, stage string, err error) {
 	level := slog.LevelError
 	if errors.Is(err, context.Canceled) {
 		level = slog.LevelWarn
+	} else if stage == "seal" || stage == "hook" || stage == "store" {
+		s.commits.failure(time.Now())
 	}
 	s.metrics.rejected.WithLabelValues("data", stage, strconv.Itoa(replyTempFailure.Code)).Inc()
 	s.log.Log(context.Background(), level, "message not accepted: local fault",

@@ -59,7 +59,11 @@ type Options struct {
 	AuthBudget time.Duration
 	// CommitTimeout bounds sealing and committing one message; 0 means 60 s.
 	CommitTimeout time.Duration
-	Now           func() time.Time
+	// DataDir and MinFreeBytes: Ready says not ready while the file system
+	// holding DataDir has less than MinFreeBytes free (0: not checked).
+	DataDir      string
+	MinFreeBytes int64
+	Now          func() time.Time
 }
 
 // Server is the SMTP listener. Start it, read Addr, Shutdown it; tests
@@ -74,6 +78,7 @@ type Server struct {
 	cert    atomic.Pointer[tls.Certificate]
 
 	hostname       string
+	commits        commitHealth   // recent commit outcomes, for Ready
 	bareLFNets     []netip.Prefix // clients whose bare LFs are made CRLF
 	sessionTimeout time.Duration
 	dataTimeout    time.Duration
@@ -153,6 +158,7 @@ func New(opts Options) (*Server, error) {
 		sessionTimeout: durationOr(c.SessionTimeout.D(), 30*time.Minute),
 		dataTimeout:    durationOr(c.DataTimeout.D(), 3*time.Minute),
 		authBudget:     opts.AuthBudget,
+		commits:        commitHealth{window: readyWindow, threshold: readyFailures},
 		conns:          make(map[*conn]struct{}),
 	}
 	for _, n := range c.BareLFNetworks {
@@ -163,6 +169,9 @@ func New(opts Options) (*Server, error) {
 		s.bareLFNets = append(s.bareLFNets, p.Masked())
 	}
 	s.hard, s.cancelHard = context.WithCancel(context.Background())
+	if opts.Metrics != nil {
+		opts.Metrics.MustRegister(s.readyGauge())
+	}
 
 	srv := smtp.NewServer(&backend{s: s})
 	srv.Domain = c.Hostname
