@@ -160,3 +160,17 @@ func TestAuthDeadlineAbandonsDKIM(t *testing.T) {
 		t.Error("the abandoned verification is not logged")
 	}
 }
+
+// TestManyKeptHeaderFields: hundreds of fields staff would see (To, Cc)
+// cost those fields, never the message: it is filed, not refused.
+func TestManyKeptHeaderFields(t *testing.T) {
+	e := newEnv(t)
+	h := []string{"From: m@member.example", "Subject: many cc", fmt.Sprintf("Message-ID: <cc-%d@member.example>", time.Now().UnixNano())}
+	for i := 0; i < 300; i++ {
+		h = append(h, fmt.Sprintf("Cc: person%d@member.example", i))
+	}
+	ref := mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, message(h, "hello\n"))
+	if n := len(e.ticket(ref).Messages[0].Headers); n == 0 || n > maxKeptHeaders+1 {
+		t.Errorf("%d headers kept", n)
+	}
+}

@@ -22,6 +22,7 @@ var identifierHeaders = []string{"message-id", "in-reply-to", "references"}
 // so a long header costs that header, never the message.
 const (
 	maxKeptHeaderValue = 16 << 10
+	maxKeptHeaders     = 100 // the store takes 200 in all; past it, the message would be refused
 	maxMessageIDLen    = 998
 	maxReferences      = 200
 )
@@ -102,6 +103,9 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 		}
 		if len(v) > maxKeptHeaderValue {
 			continue
+		}
+		if len(in.Headers) == maxKeptHeaders {
+			break
 		}
 		in.Headers = append(in.Headers, tickets.Header{Name: f.name, Value: v})
 	}
