@@ -129,6 +129,15 @@ func (p *postmasterRewriter) feed(in, out []byte) []byte {
 		case modeData:
 			i := 0
 			for i < len(in) && p.dataState != dataEOF {
+				if p.dataState == dataMid {
+					// Inside a line only a CR can change the state.
+					j := bytes.IndexByte(in[i:], '\r')
+					if j < 0 {
+						i = len(in)
+						break
+					}
+					i += j
+				}
 				p.dataState = nextDataState(p.dataState, in[i])
 				i++
 			}
