@@ -139,8 +139,8 @@ func (c *Config) Validate() error {
 	default:
 		bad("store.driver", "%q: want \"sqlite\" or \"postgres\"", c.Store.Driver)
 	}
-	if c.Store.MinFreeMB < 0 {
-		bad("store.min_free_mb", "must not be negative (0 turns the free-space check off)")
+	if c.Store.MinFreeMB < 0 || c.Store.MinFreeMB > 1<<40 {
+		bad("store.min_free_mb", "%d is outside 0..%d (0 turns the free-space check off)", c.Store.MinFreeMB, int64(1)<<40)
 	}
 
 	if c.Store.ClosedTicketDays < 0 {
