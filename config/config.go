@@ -73,6 +73,10 @@ type Store struct {
 	// ClosedTicketDays deletes closed tickets that have not changed for
 	// this many days; 0 keeps them forever.
 	ClosedTicketDays int `toml:"closed_ticket_days"`
+	// MinFreeMB: below this much free space on data_dir's file system the
+	// node says it is not ready (/readyz 503, intake_ready 0), so that a
+	// load balancer or a second MX takes the mail; 0 turns the check off.
+	MinFreeMB int64 `toml:"min_free_mb"`
 }
 
 type Quarantine struct {
@@ -160,7 +164,7 @@ func Default() Config {
 			BareLFNetworks: []string{"127.0.0.0/8", "::1/128"},
 			ShutdownGrace:  Duration(30 * time.Second),
 		},
-		Store:      Store{Driver: "sqlite"},
+		Store:      Store{Driver: "sqlite", MinFreeMB: 256},
 		Quarantine: Quarantine{RetentionDays: 30},
 		Reply: Reply{
 			Enabled:           true,

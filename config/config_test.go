@@ -120,6 +120,8 @@ func TestValidateFindsEachProblem(t *testing.T) {
 		{"zero timeout", func(c *Config) { c.SMTP.SessionTimeout = 0 }, "smtp.session_timeout"},
 		{"driver", func(c *Config) { c.Store.Driver = "mysql" }, "store.driver"},
 		{"postgres without dsn", func(c *Config) { c.Store.Driver = "postgres" }, "store.dsn"},
+		{"negative free-space floor", func(c *Config) { c.Store.MinFreeMB = -1 }, "store.min_free_mb"},
+		{"free-space floor in bytes overflows", func(c *Config) { c.Store.MinFreeMB = 1 << 50 }, "store.min_free_mb"},
 		{"age key", func(c *Config) { c.Quarantine.Recipients = []string{"ssh-rsa AAAA"} }, "quarantine.recipients"},
 		{"retention", func(c *Config) { c.Quarantine.RetentionDays = 0 }, "quarantine.retention_days"},
 		{"reply from", func(c *Config) { c.Reply.From = "support" }, "reply.from"},

@@ -3,9 +3,9 @@ package config
 import (
 	"bytes"
 	"fmt"
-	"net/url"
 	"reflect"
 	"regexp"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -45,18 +45,20 @@ func redactValue(v reflect.Value) {
 var kvPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
 // RedactDSN hides the password of a PostgreSQL DSN in URL form
-// (postgres://user:pw@host/db) or key=value form (password=pw).
+// (postgres://user:pw@host/db, or ?password=pw) or key=value form
+// (password=pw). A URL is read textually, not parsed: a password no URL
+// parser accepts (an unescaped '#', '/' or '@') is hidden all the same.
 func RedactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if scheme, rest, ok := strings.Cut(dsn, "://"); ok {
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			if user, _, hasPW := strings.Cut(rest[:at], ":"); hasPW {
+				rest = user + ":xxxxx" + rest[at:]
+			}
 		}
-		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
+		rest = urlPassword.ReplaceAllStringFunc(rest, func(m string) string {
+			return m[:len("?password=")] + "xxxxx"
+		})
+		return scheme + "://" + rest
 	}
 	return kvPassword.ReplaceAllString(dsn, "${1}"+hidden)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // minLineLength is the longest text line a server must accept: RFC 5321
@@ -120,12 +121,26 @@ func (c *Config) Validate() error {
 
 	switch c.Store.Driver {
 	case "sqlite":
+		// For sqlite the DSN is an optional file path: a connection string
+		// here would be opened as a file name, and its password printed in
+		// every error about that file.
+		if why := notAFilePath(c.Store.DSN); why != "" {
+			bad("store.dsn", "%s, but store.driver is \"sqlite\", which takes a file path here (or nothing: data_dir/intake.db); "+
+				"for PostgreSQL set driver = \"postgres\"", why)
+		}
 	case "postgres":
 		if c.Store.DSN == "" {
 			bad("store.dsn", "the postgres driver needs a DSN")
+		} else if _, err := pgxpool.ParseConfig(c.Store.DSN); err != nil {
+			// Parsed as the store will parse it, without connecting. The
+			// parser's message may quote the DSN: redacted.
+			bad("store.dsn", "not a valid PostgreSQL connection string: %s", c.RedactString(err.Error()))
 		}
 	default:
 		bad("store.driver", "%q: want \"sqlite\" or \"postgres\"", c.Store.Driver)
+	}
+	if c.Store.MinFreeMB < 0 || c.Store.MinFreeMB > 1<<40 {
+		bad("store.min_free_mb", "%d is outside 0..%d (0 turns the free-space check off)", c.Store.MinFreeMB, int64(1)<<40)
 	}
 
 	if c.Store.ClosedTicketDays < 0 {
@@ -195,6 +210,27 @@ func (c *Config) Validate() error {
 		bad("log.level", "%q: want debug, info, warn or error", c.Log.Level)
 	}
 	return errors.Join(errs...)
+}
+
+// dsnKeyword matches a PostgreSQL keyword=value connection string.
+var dsnKeyword = regexp.MustCompile(`(?i)(^|\s)(host|hostaddr|port|user|password|dbname|sslmode|service|passfile|connect_timeout)\s*=`)
+
+// notAFilePath says why dsn is not a plain file path for the sqlite store
+// ("" when it is one, or empty). What it says never holds a password.
+func notAFilePath(dsn string) string {
+	switch {
+	case dsn == "":
+		return ""
+	case strings.Contains(dsn, "://"):
+		return fmt.Sprintf("%q looks like a connection URL", RedactDSN(dsn))
+	case dsnKeyword.MatchString(dsn):
+		return fmt.Sprintf("%q looks like a keyword=value connection string", RedactDSN(dsn))
+	case strings.HasPrefix(dsn, "file:"):
+		return fmt.Sprintf("%q is a URI, not a path", RedactDSN(dsn))
+	case strings.ContainsAny(dsn, "?#"):
+		return fmt.Sprintf("%q holds '?' or '#', which the SQLite file URI would read as options", RedactDSN(dsn))
+	}
+	return ""
 }
 
 // accepts reports whether key (an address or a domain) is something the

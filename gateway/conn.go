@@ -26,6 +26,8 @@ type conn struct {
 	dataIdle time.Duration
 	hostname string
 	id       string // session id for logs and Received
+	// pm gives go-smtp "RCPT TO:<postmaster>" in a form it parses.
+	pm *postmasterRewriter
 
 	mu            sync.Mutex
 	inData        bool
@@ -75,7 +77,10 @@ func (c *conn) Read(b []byte) (int, error) {
 		}
 	}
 	c.mu.Unlock()
-	return c.Conn.Read(b)
+	if c.pm == nil {
+		return c.Conn.Read(b)
+	}
+	return c.pm.read(c.Conn, b)
 }
 
 // idleTimeoutLine is what go-smtp writes when a read deadline passes; while
@@ -84,6 +89,9 @@ func (c *conn) Read(b []byte) (int, error) {
 var idleTimeoutLine = []byte("421 4.4.2 Idle timeout")
 
 func (c *conn) Write(b []byte) (int, error) {
+	if c.pm != nil {
+		c.pm.wrote(b)
+	}
 	c.mu.Lock()
 	draining, closeAfter := c.draining, c.closeAfter
 	c.mu.Unlock()

@@ -103,6 +103,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 		dup = dup || acc.Duplicate
 	}
 	done := time.Now()
+	s.commits.success()
 	s.metrics.commitSecs.Observe(done.Sub(scanDone).Seconds())
 
 	verdict := verdictWord(res.Verdict())
@@ -133,19 +134,40 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 }
 
 // authenticate runs DKIM and DMARC now and collects the SPF result started
-// at MAIL FROM.
+// at MAIL FROM. The whole step has one deadline (s.authBudget): DNS
+// lookups stop at it, and a DKIM verification still running (its CPU
+// cannot be interrupted) is abandoned and counts as temperror.
 func (s *Server) authenticate(ctx context.Context, t *transaction, raw []byte, h *header) AuthResult {
+	start := time.Now()
+	defer func() { s.metrics.authSecs.Observe(time.Since(start).Seconds()) }()
+	ctx, cancel := context.WithTimeout(ctx, s.authBudget)
+	defer cancel()
+
+	var dkims []dkimVerdict
 	dkimCh := make(chan []dkimVerdict, 1)
-	go func() { dkimCh <- s.auth.checkDKIM(ctx, raw) }()
-	spfCtx, cancel := context.WithTimeout(ctx, s.auth.timeout)
+	if bound := dkimHeaderTooBig(raw); bound != "" {
+		// RFC 6376 6.1: a verifier may refuse work it judges excessive.
+		s.log.Info("dkim not verified: header past the bound", "session", t.sessionID, "bound", bound)
+		dkimCh <- []dkimVerdict{{result: verdictPermError}}
+	} else {
+		go func() { dkimCh <- s.auth.checkDKIM(ctx, raw) }()
+	}
+	spfCtx, cancelSPF := context.WithTimeout(ctx, s.auth.timeout)
 	sp := t.waitSPF(spfCtx)
-	cancel()
-	dkims := <-dkimCh
+	cancelSPF()
+	select {
+	case dkims = <-dkimCh:
+	case <-ctx.Done():
+		s.log.Warn("dkim abandoned at the authentication deadline", "session", t.sessionID, "budget", s.authBudget.String())
+		dkims = []dkimVerdict{{result: verdictTempError}}
+	}
 
 	var r AuthResult
 	r.SPF, r.SPFDomain = sp.result, sp.domain
 	r.DKIM, r.DKIMDomains = summarizeDKIM(dkims)
-	if d, ok := fromDomain(h.get("from")); ok {
+	// RFC 7489 6.6.1: a message without exactly one From field cannot be
+	// evaluated.
+	if d, ok := fromDomain(h.get("from")); ok && h.count("from") == 1 {
 		r.FromDomain = d
 		r.DMARC, r.DMARCPolicy = s.auth.checkDMARC(ctx, d, r.SPF, r.SPFDomain, r.DKIMDomains)
 	} else {
@@ -165,6 +187,8 @@ func (s *Server) fault(t *transaction, stage string, err error) {
 	level := slog.LevelError
 	if errors.Is(err, context.Canceled) {
 		level = slog.LevelWarn
+	} else if stage == "seal" || stage == "hook" || stage == "store" {
+		s.commits.failure(time.Now())
 	}
 	s.metrics.rejected.WithLabelValues("data", stage, strconv.Itoa(replyTempFailure.Code)).Inc()
 	s.log.Log(context.Background(), level, "message not accepted: local fault",

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"mime"
 	"net/mail"
 	"strings"
 
@@ -18,10 +17,7 @@ func fromDomain(from string) (string, bool) {
 	if from == "" {
 		return "", false
 	}
-	dec := mime.WordDecoder{}
-	if d, err := dec.DecodeHeader(from); err == nil {
-		from = d
-	}
+	from, _ = decodeHeaderValue(from)
 	list, err := mail.ParseAddressList(from)
 	if err != nil || len(list) == 0 {
 		return "", false

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -120,17 +121,36 @@ func (e *testEnv) openStore(t testing.TB) tickets.Store {
 }
 
 // swapStore lets a test take the real store away (closing it, so Accept
-// fails the way it does when the database is gone) and bring it back.
+// fails the way it does when the database is gone) and bring it back, or
+// make every commit fail while the store still answers (a full disk).
 type swapStore struct {
-	mu sync.Mutex
-	s  tickets.Store
+	mu      sync.Mutex
+	s       tickets.Store
+	failErr error
 }
 
 func (w *swapStore) set(s tickets.Store) { w.mu.Lock(); w.s = s; w.mu.Unlock() }
 func (w *swapStore) get() tickets.Store  { w.mu.Lock(); defer w.mu.Unlock(); return w.s }
 
+// failCommits makes every Accept fail with err (nil: commit again).
+func (w *swapStore) failCommits(err error) { w.mu.Lock(); w.failErr = err; w.mu.Unlock() }
+
 func (w *swapStore) Accept(ctx context.Context, in *tickets.Inbound) (tickets.Accepted, error) {
+	w.mu.Lock()
+	err := w.failErr
+	w.mu.Unlock()
+	if err != nil {
+		return tickets.Accepted{}, err
+	}
 	return w.get().Accept(ctx, in)
+}
+
+func (w *swapStore) Ping(ctx context.Context) error {
+	s := w.get()
+	if s == nil {
+		return errors.New("store taken away")
+	}
+	return s.Ping(ctx)
 }
 
 // tickets lists every ticket in the store.

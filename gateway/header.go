@@ -103,16 +103,6 @@ func (h *header) count(lower string) int {
 	return n
 }
 
-// values returns the header as a map of every value per canonical-ish
-// name, for the reply policy (which reads names in any case).
-func (h *header) values() map[string][]string {
-	m := make(map[string][]string, len(h.fields))
-	for _, f := range h.fields {
-		m[f.name] = append(m[f.name], f.value())
-	}
-	return m
-}
-
 // rebuild writes the message we store: our new fields first (a trace
 // header goes on top, RFC 5321 4.4), then the received fields minus those
 // drop refuses, then the body.

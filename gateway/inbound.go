@@ -3,8 +3,6 @@ package gateway
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"mime"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -17,10 +15,14 @@ import (
 var keptHeaders = []string{"from", "to", "cc", "reply-to", "date", "message-id", "in-reply-to",
 	"auto-submitted", "precedence", "list-id"}
 
+// identifierHeaders hold message identifiers, not text: never decoded.
+var identifierHeaders = []string{"message-id", "in-reply-to", "references"}
+
 // Bounds that keep what we hand the store inside tickets.DefaultLimits,
 // so a long header costs that header, never the message.
 const (
 	maxKeptHeaderValue = 16 << 10
+	maxKeptHeaders     = 100 // the store takes 200 in all; past it, the message would be refused
 	maxMessageIDLen    = 998
 	maxReferences      = 200
 )
@@ -37,15 +39,6 @@ type Delivery struct {
 	// SenderMasked is true when masking changed the envelope sender (its
 	// local part looks like a number): a reply must never go to it.
 	SenderMasked bool
-}
-
-// decodeWords decodes RFC 2047 encoded words when it can.
-func decodeWords(v string) string {
-	dec := mime.WordDecoder{}
-	if d, err := dec.DecodeHeader(v); err == nil {
-		return d
-	}
-	return v
 }
 
 // buildInbound turns one delivery into what the store files for queue.
@@ -82,24 +75,37 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 		}
 	}
 
+	// The requester is the one From address; without exactly one From
+	// field holding one address, the envelope sender stands in.
 	in.From = in.Envelope.MailFrom
-	if addr, err := mail.ParseAddress(decodeWords(h.get("from"))); err == nil {
-		in.From = scan.MaskString(addr.Address)
-		in.FromName = scan.MaskString(addr.Name)
+	fromHeader := false
+	if h.count("from") == 1 {
+		text, _ := decodeHeaderValue(h.get("from"))
+		if name, addr, ok := parseMailbox(text); ok {
+			in.From = scan.MaskString(addr)
+			in.FromName = scan.MaskString(name)
+			fromHeader = true
+		}
 	}
-	// RFC 7489: a DMARC pass proves the From domain for this message; an SPF
-	// pass proves the envelope's domain, which is the From's only when the
-	// two addresses are the same.
-	in.SenderVerified = auth.DMARC == verdictPass ||
-		(auth.SPF == verdictPass && t.from != "" && strings.EqualFold(t.from, in.From))
+	in.SenderVerified = fromHeader && senderVerified(t.from, in.From, auth)
 
 	for _, f := range h.fields {
 		if !contains(keptHeaders, f.lower) {
 			continue
 		}
-		v := scan.MaskString(decodeWords(f.value()))
+		var v string
+		if contains(identifierHeaders, f.lower) {
+			// A msg-id has no encoded words (RFC 5322 3.6.4): kept as sent.
+			v = scan.MaskString(f.value())
+		} else {
+			text, _ := decodeHeaderValue(f.value())
+			v = scan.MaskString(text)
+		}
 		if len(v) > maxKeptHeaderValue {
 			continue
+		}
+		if len(in.Headers) == maxKeptHeaders {
+			break
 		}
 		in.Headers = append(in.Headers, tickets.Header{Name: f.name, Value: v})
 	}
@@ -167,14 +173,32 @@ func msgIDs(v string) []string {
 	return out
 }
 
-// maskedHeader is the whole header as a map with masked values, for hooks.
-func maskedHeader(h *header) map[string][]string {
-	m := h.values()
-	for k, vs := range m {
-		for i, v := range vs {
-			vs[i] = scan.MaskString(v)
+// senderVerified reports whether from (the From address, masked) is
+// proven for this message. RFC 7489: a DMARC pass proves the From domain
+// (and only when From is in the domain DMARC evaluated); an SPF pass
+// proves the envelope's domain, which is the From's only when the two
+// addresses are the same. A masked address equals no envelope: never
+// verified.
+func senderVerified(envelope, from string, auth *AuthResult) bool {
+	if auth.DMARC == verdictPass && auth.FromDomain != "" {
+		if _, d, ok := splitAddr(from); ok && d == normDomain(auth.FromDomain) {
+			return true
 		}
-		m[k] = vs
+	}
+	return auth.SPF == verdictPass && envelope != "" && strings.EqualFold(envelope, from)
+}
+
+// maskedHeader is the whole header as a map for hooks: values decoded as
+// staff would see them (so no encoded word hides a number from the
+// masker) and masked. Identifiers are masked as sent.
+func maskedHeader(h *header) map[string][]string {
+	m := make(map[string][]string, len(h.fields))
+	for _, f := range h.fields {
+		v := f.value()
+		if !contains(identifierHeaders, f.lower) {
+			v, _ = decodeHeaderValue(v)
+		}
+		m[f.name] = append(m[f.name], scan.MaskString(v))
 	}
 	return m
 }

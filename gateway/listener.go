@@ -58,6 +58,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			deadline: time.Now().Add(l.srv.sessionTimeout),
 			dataIdle: l.srv.dataTimeout,
 			hostname: l.srv.hostname,
+			pm:       &postmasterRewriter{},
 		}
 		c.release = func() {
 			l.done(ip)

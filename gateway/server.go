@@ -54,9 +54,16 @@ type Options struct {
 	Hooks    []BeforeAccept
 	// AuthTimeout bounds each of SPF, DKIM and DMARC; 0 means 10 s.
 	AuthTimeout time.Duration
+	// AuthBudget bounds the whole authentication step after DATA (SPF,
+	// DKIM and DMARC together, CPU included); 0 means twice AuthTimeout.
+	AuthBudget time.Duration
 	// CommitTimeout bounds sealing and committing one message; 0 means 60 s.
 	CommitTimeout time.Duration
-	Now           func() time.Time
+	// DataDir and MinFreeBytes: Ready says not ready while the file system
+	// holding DataDir has less than MinFreeBytes free (0: not checked).
+	DataDir      string
+	MinFreeBytes int64
+	Now          func() time.Time
 }
 
 // Server is the SMTP listener. Start it, read Addr, Shutdown it; tests
@@ -71,9 +78,11 @@ type Server struct {
 	cert    atomic.Pointer[tls.Certificate]
 
 	hostname       string
+	commits        commitHealth   // recent commit outcomes, for Ready
 	bareLFNets     []netip.Prefix // clients whose bare LFs are made CRLF
 	sessionTimeout time.Duration
 	dataTimeout    time.Duration
+	authBudget     time.Duration
 
 	// hard is cancelled when Shutdown gives up waiting: whatever still
 	// runs (a scan, a DNS lookup) then stops.
@@ -126,6 +135,9 @@ func New(opts Options) (*Server, error) {
 	if opts.AuthTimeout <= 0 {
 		opts.AuthTimeout = 10 * time.Second
 	}
+	if opts.AuthBudget <= 0 {
+		opts.AuthBudget = 2 * opts.AuthTimeout
+	}
 	if opts.CommitTimeout <= 0 {
 		opts.CommitTimeout = 60 * time.Second
 	}
@@ -145,6 +157,8 @@ func New(opts Options) (*Server, error) {
 		hostname:       c.Hostname,
 		sessionTimeout: durationOr(c.SessionTimeout.D(), 30*time.Minute),
 		dataTimeout:    durationOr(c.DataTimeout.D(), 3*time.Minute),
+		authBudget:     opts.AuthBudget,
+		commits:        commitHealth{window: readyWindow, threshold: readyFailures},
 		conns:          make(map[*conn]struct{}),
 	}
 	for _, n := range c.BareLFNetworks {
@@ -155,6 +169,9 @@ func New(opts Options) (*Server, error) {
 		s.bareLFNets = append(s.bareLFNets, p.Masked())
 	}
 	s.hard, s.cancelHard = context.WithCancel(context.Background())
+	if opts.Metrics != nil {
+		opts.Metrics.MustRegister(s.readyGauge())
+	}
 
 	srv := smtp.NewServer(&backend{s: s})
 	srv.Domain = c.Hostname

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -109,12 +110,15 @@ func (se *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if len(to) > maxPathLen {
 		return se.refuse("rcpt", replyBadRcptSyn)
 	}
+	if local, ok := barePostmaster(to); ok {
+		to = local // RFC 5321 4.1.1.3: as the client wrote it (see postmaster.go)
+	}
 	queue, r, ok := se.s.policy.check(to)
 	if !ok {
 		return se.refuse("rcpt", r)
 	}
 	for _, have := range se.rcpts {
-		if have == to {
+		if strings.EqualFold(have, to) {
 			return nil // RFC 5321 allows a repeat; it is one recipient
 		}
 	}

@@ -39,8 +39,9 @@ func TestRecipientPolicyOverSMTP(t *testing.T) {
 		{"anyone@support.localhost", "250 "},
 		{"help@other.example", "250 "},
 		{"postmaster@other.example", "250 "},
-		// RCPT TO:<postmaster> without a domain (RFC 5321 4.1.1.3) is
-		// refused by go-smtp's parser before our policy sees it.
+		// Without a domain (RFC 5321 4.1.1.3): see postmaster.go.
+		{"postmaster", "250 "},
+		{"Postmaster", "250 "},
 		{"nobody@other.example", "550 5.1.1 "},
 		{"victim@gmail.example", "554 5.7.1 "},
 		{"victim@support.localhost.attacker.example", "554 5.7.1 "},

@@ -54,7 +54,8 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "# effective configuration (%s; secrets hidden)\n%s", src, out)
 	if problems != nil {
-		fmt.Fprintf(stderr, "intake check-config: configuration has problems:\n%s\n", indent(problems.Error()))
+		// Validate's messages hide secrets already; this is the second lock.
+		fmt.Fprintf(stderr, "intake check-config: configuration has problems:\n%s\n", indent(cfg.RedactString(problems.Error())))
 		return 1
 	}
 	fmt.Fprintln(stderr, "intake check-config: configuration OK")

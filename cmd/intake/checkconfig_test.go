@@ -38,6 +38,17 @@ smarthost = "127.0.0.1:1025"
 		{"every problem at once", []string{"--config", write("bad.toml", "[smtp]\ndomains = []\nmax_line_length = 100\n[store]\ndriver = \"mysql\"\n")}, 1, []string{"[smtp]"}, []string{"smtp.domains", "smtp.max_line_length", "store.driver"}, nil},
 		{"data dir not a directory", []string{"--config", write("file.toml", "data_dir = \"good.toml\"\n")}, 1, nil, []string{"data_dir"}, nil},
 		{"missing file", []string{"--config", filepath.Join(dir, "none.toml")}, 1, nil, []string{"none.toml"}, nil},
+		// A PostgreSQL DSN under the sqlite driver used to pass, and serve
+		// then logged it, password and all, in its "open sqlite store" error.
+		{"postgres DSN under sqlite", []string{"--config", write("pgsqlite.toml", "[store]\ndriver = \"sqlite\"\ndsn = \"postgres://intake:hunter2-secret@db.internal/intake\"\n")}, 1,
+			[]string{"postgres://intake:xxxxx@db.internal/intake"}, []string{"store.dsn", "looks like a connection URL", `driver = "postgres"`}, []string{"hunter2-secret"}},
+		{"keyword DSN under sqlite", []string{"--config", write("kvsqlite.toml", "[store]\ndsn = \"host=db user=intake password=hunter2-secret\"\n")}, 1,
+			nil, []string{"store.dsn", "keyword=value"}, []string{"hunter2-secret"}},
+		{"postgres DSN that does not parse", []string{"--config", write("pgbad.toml", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://intake:hunter2-secret@db.internal:port/intake\"\n")}, 1,
+			nil, []string{"store.dsn", "not a valid PostgreSQL connection string"}, []string{"hunter2-secret"}},
+		// pgx takes a '#' in the password; a URL parser would cut there.
+		{"postgres DSN with a '#' in the password", []string{"--config", write("pgbroken.toml", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://intake:hunter2#secret@db.internal/intake\"\n")}, 0,
+			[]string{"postgres://intake:xxxxx@db.internal/intake"}, nil, []string{"hunter2", "secret@"}},
 		{"usage", []string{"extra"}, 2, nil, nil, nil},
 	}
 	for _, tc := range cases {

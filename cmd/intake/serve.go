@@ -88,7 +88,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "intake serve: invalid configuration:\n%s\n", indent(err.Error()))
 		return 2
 	}
-	log := newLogger(stderr, cfg.Log.Level)
+	// No log line may show a configured secret, whatever a library puts
+	// in an error (a DSN with its password, a smarthost password).
+	log := slog.New(cfg.LogHandler(newLogger(stderr, cfg.Log.Level).Handler()))
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -111,7 +113,10 @@ type running struct {
 
 // serve runs until ctx is cancelled, then shuts down gracefully. ready,
 // when set, is called once everything listens.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan os.Signal, ready func(running)) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan os.Signal, ready func(running)) (err error) {
+	// What serve returns is logged and printed: never with a secret in it.
+	defer func() { err = cfg.RedactError(err) }()
+	log = slog.New(cfg.LogHandler(log.Handler()))
 	log.Info("intake starting", "data_dir", cfg.DataDir, "store", cfg.Store.Driver,
 		"smtp", cfg.SMTP.Listen, "domains", cfg.SMTP.Domains, "metrics", cfg.Metrics.Listen)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -194,6 +199,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 		Logger:   log,
 		Metrics:  reg,
 		Hooks:    hooks,
+		// Readiness: below this much free space the node says so.
+		DataDir:      cfg.DataDir,
+		MinFreeBytes: cfg.Store.MinFreeMB << 20,
 	})
 	if err != nil {
 		return err
@@ -207,7 +215,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 			return fmt.Errorf("metrics listen %s: %w", cfg.Metrics.Listen, err)
 		}
 		metricsAddr = ln.Addr()
-		metricsSrv = &http.Server{Handler: metricsMux(reg, store), ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv = &http.Server{Handler: metricsMux(reg, gw), ReadHeaderTimeout: 10 * time.Second}
 		go metricsSrv.Serve(ln)
 		log.Info("metrics listening", "addr", ln.Addr().String())
 	}
@@ -333,8 +341,9 @@ func writeFileSync(path string, data []byte, mode os.FileMode) error {
 }
 
 // metricsMux serves /metrics, /healthz (the process is up) and /readyz
-// (the store answers).
-func metricsMux(reg *prometheus.Registry, store tickets.Store) *http.ServeMux {
+// (this node can accept mail now: see gateway.Server.Ready; the body says
+// why not in one line).
+func metricsMux(reg *prometheus.Registry, gw *gateway.Server) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -343,8 +352,8 @@ func metricsMux(reg *prometheus.Registry, store tickets.Store) *http.ServeMux {
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
-		if err := store.Ping(ctx); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		if err := gw.Ready(ctx); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		io.WriteString(w, "ready\n")

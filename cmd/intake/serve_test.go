@@ -298,3 +298,94 @@ listen = %q
 		t.Errorf("data_dir not relative to the config file: %v", err)
 	}
 }
+
+// startServe runs serve in-process and returns what it listens on, and a
+// stop function that waits for it to end.
+func startServe(t *testing.T, cfg config.Config, logs io.Writer) (running, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	readyCh := make(chan running, 1)
+	errCh := make(chan error, 1)
+	go func() { errCh <- serve(ctx, cfg, newLogger(logs, "info"), nil, func(r running) { readyCh <- r }) }()
+	select {
+	case r := <-readyCh:
+		return r, func() { cancel(); <-errCh }
+	case err := <-errCh:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("serve did not start")
+	}
+	return running{}, nil
+}
+
+// TestServeReadyzFreeSpace: /readyz reflects whether the node can accept
+// mail now; with the free-space floor above what the data directory's
+// file system has, it is 503 with the reason, and intake_ready is 0.
+func TestServeReadyzFreeSpace(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Store.MinFreeMB = 1 << 40 // a floor no disk reaches
+	r, stop := startServe(t, cfg, io.Discard)
+	defer stop()
+	base := "http://" + r.metrics.String()
+	code, body := httpGet(t, base+"/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "free space") || strings.Count(strings.TrimSpace(body), "\n") != 0 {
+		t.Errorf("/readyz %d %q, want 503 with the reason on one line", code, body)
+	}
+	if _, m := httpGet(t, base+"/metrics"); !strings.Contains(m, "\nintake_ready 0\n") {
+		t.Error("intake_ready is not 0")
+	}
+
+	cfg2 := testConfig(t, t.TempDir())
+	r2, stop2 := startServe(t, cfg2, io.Discard)
+	defer stop2()
+	base2 := "http://" + r2.metrics.String()
+	if code, body := httpGet(t, base2+"/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz %d %q on a healthy node", code, body)
+	}
+	if _, m := httpGet(t, base2+"/metrics"); !strings.Contains(m, "\nintake_ready 1\n") {
+		t.Error("intake_ready is not 1")
+	}
+}
+
+// TestServeNeverLogsDSN: whatever store error serve meets, neither its log
+// nor what it returns shows the DSN's password; the CLI refuses a
+// PostgreSQL DSN under the sqlite driver before anything is opened.
+func TestServeNeverLogsDSN(t *testing.T) {
+	const pw = "hunter2-Secret"
+	cases := []struct{ driver, dsn string }{
+		// What check-config used to let through: opened as a file name.
+		{"sqlite", "postgres://intake:" + pw + "@127.0.0.1:1/intake"},
+		// A server that is not there.
+		{"postgres", "postgres://intake:" + pw + "@127.0.0.1:1/intake?connect_timeout=2"},
+		{"postgres", "host=127.0.0.1 port=1 user=intake password=" + pw + " dbname=intake connect_timeout=2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.driver, func(t *testing.T) {
+			cfg := testConfig(t, t.TempDir())
+			cfg.Store.Driver, cfg.Store.DSN = tc.driver, tc.dsn
+			logs := &lockedBuffer{}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := serve(ctx, cfg, newLogger(logs, "debug"), nil, nil)
+			if err == nil {
+				t.Fatal("serve started on a store that cannot be opened")
+			}
+			if strings.Contains(err.Error(), "hunter2") || strings.Contains(logs.String(), "hunter2") {
+				t.Error("the DSN's password is in what serve logged or returned")
+			}
+		})
+	}
+
+	dir := t.TempDir()
+	p := filepath.Join(dir, "intake.toml")
+	os.WriteFile(p, []byte(fmt.Sprintf("data_dir = %q\n[store]\ndriver = \"sqlite\"\ndsn = \"postgres://intake:%s@127.0.0.1:1/intake\"\n", dir, pw)), 0o600)
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"serve", "--config", p}, &out, &errb); code != 2 {
+		t.Errorf("serve with a postgres DSN under sqlite: exit %d, want 2\n%s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "store.dsn") || strings.Contains(out.String()+errb.String(), "hunter2") {
+		t.Errorf("serve's refusal: %q", errb.String())
+	}
+}
