@@ -540,11 +540,12 @@ func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 	var ops []pdfObj
 	var stack []pdfGState
 	lost := 0 // q beyond maxPDFGStates, so their Q pop nothing
+	var numBuf [6]float64
 	nums := func(k int) ([]float64, bool) {
 		if len(ops) < k {
 			return nil, false
 		}
-		v := make([]float64, k)
+		v := numBuf[:k]
 		for i, o := range ops[len(ops)-k:] {
 			v[i] = finite(num(o))
 		}
@@ -575,7 +576,7 @@ func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 			continue
 		}
 		gs := &w.gs
-		switch op := string(t.str); op {
+		switch op := contentOp(t.str); op {
 		case "q":
 			if len(stack) < maxPDFGStates {
 				stack = append(stack, *gs)
@@ -591,7 +592,7 @@ func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 			}
 		case "cm":
 			if v, ok := nums(6); ok {
-				gs.ctm = pdfMatrix(v).mul(gs.ctm)
+				gs.ctm = pdfMatrix(v[:6]).mul(gs.ctm)
 			}
 		case "BT":
 			w.tm, w.tlm = identityMatrix, identityMatrix
@@ -605,7 +606,7 @@ func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 			}
 		case "Tm":
 			if v, ok := nums(6); ok {
-				w.tlm = pdfMatrix(v)
+				w.tlm = pdfMatrix(v[:6])
 				w.tm = w.tlm
 			}
 		case "T*":
@@ -678,6 +679,60 @@ func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 		}
 		ops = ops[:0]
 	}
+}
+
+// contentOp returns the operators run acts on as constants, so reading an
+// operator allocates nothing; any other is "".
+func contentOp(b []byte) string {
+	switch string(b) {
+	case "q":
+		return "q"
+	case "Q":
+		return "Q"
+	case "cm":
+		return "cm"
+	case "BT":
+		return "BT"
+	case "Td":
+		return "Td"
+	case "TD":
+		return "TD"
+	case "Tm":
+		return "Tm"
+	case "T*":
+		return "T*"
+	case "Tc":
+		return "Tc"
+	case "Tw":
+		return "Tw"
+	case "Tz":
+		return "Tz"
+	case "TL":
+		return "TL"
+	case "Ts":
+		return "Ts"
+	case "Tf":
+		return "Tf"
+	case "Tj":
+		return "Tj"
+	case "'":
+		return "'"
+	case "\"":
+		return "\""
+	case "TJ":
+		return "TJ"
+	case "Do":
+		return "Do"
+	case "BI":
+		return "BI"
+	case "BDC":
+		return "BDC"
+	case "BMC":
+		return "BMC"
+	case "EMC":
+		return "EMC"
+	}
+	return ""
 }
 
 // nextLine is T*: down one leading, back to the line's start.
