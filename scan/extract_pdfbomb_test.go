@@ -192,7 +192,7 @@ func TestSharedBudgetBombs(t *testing.T) {
 	if lim.Shared.InUse() != 0 {
 		t.Errorf("%d bytes still held after every scan ended", lim.Shared.InUse())
 	}
-	if peak > 640*mib {
+	if peak > 768*mib {
 		t.Errorf("heap grew by %d MiB for six bombs", peak/mib)
 	}
 }
@@ -262,5 +262,36 @@ func TestSharedBudget(t *testing.T) {
 		t.Errorf("slots given back: %v", err)
 	} else {
 		d()
+	}
+}
+
+// TestPDFContentWindow: a content stream read through its window loses no
+// token at the window's edge, follows a string longer than the window,
+// skips an inline image longer than it, and refuses (too_large) a string
+// longer than any window it would grow to: cutting it would hide its end.
+func TestPDFContentWindow(t *testing.T) {
+	filler := strings.Repeat("0 0 m 1 1 l S ", pdfWindow/14+7) // tokens across every edge
+	longString := strings.Repeat("x", 3*pdfWindow) + " " + testCard
+	image := strings.Repeat("\x00\xffE I\n", 2*pdfWindow/6)
+	cases := []struct {
+		name, content string
+		want          string
+		reason        string
+	}{
+		{"tokens across the window's edges", filler + "BT /F1 12 Tf 72 700 Td (" + testCard + ") Tj ET " + filler, testCard, ""},
+		{"a string longer than the window", filler + "BT /F1 12 Tf 72 700 Td (" + longString + ") Tj ET", testCard, ""},
+		{"an inline image longer than the window", "BI /W 1 /H 1 ID\n" + image + " EI BT /F1 12 Tf 72 700 Td (" + testCard + ") Tj ET", testCard, ""},
+		{"a string longer than any window", "BT /F1 12 Tf 72 700 Td (" + strings.Repeat("7", pdfMaxToken+10) + ") Tj ET", "", ReasonTooLarge},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text, err := pdfText(testBudget(), onePage(tc.content, helvetica))
+			if reasonOrEmpty(err) != tc.reason {
+				t.Fatalf("reason %q (%v), want %q", reasonOrEmpty(err), err, tc.reason)
+			}
+			if tc.want != "" && !strings.Contains(text, tc.want) {
+				t.Errorf("text (%d bytes) lacks the number ending %s", len(text), last4(tc.want))
+			}
+		})
 	}
 }

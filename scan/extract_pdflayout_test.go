@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -254,5 +256,38 @@ func TestPDFLayoutText(t *testing.T) {
 	want := "Social security number\n" + combSSN[:3] + " " + combSSN[3:5] + " " + combSSN[5:] + "\nName Jane Doe"
 	if !strings.Contains(text, want) {
 		t.Errorf("text %q, want it to hold %q", maskForTest(text), maskForTest(want))
+	}
+}
+
+// pdfLayoutSeeds are fuzz seeds for the layout, the form and the streaming
+// reader: comb digits, kerned TJ, AcroForm fields with and without
+// appearances, flattened fields drawn as forms, and a content stream long
+// enough to be read through the window more than once.
+func pdfLayoutSeeds(t testing.TB) [][]byte {
+	cell := func(d string) string { return combDigits(4, 5, 14, d) }
+	long := strings.Repeat("BT /F1 10 Tf 1 0 0 1 72 700 Tm [(4) -900 (1) -900 (1)] TJ ET q 1 0 0 1 5 5 cm Q\n", 2000) +
+		"BI /W 4 /H 1 /CS /G /BPC 8 ID \x00EI\x01\x02 EI\n" + combDigits(100, 650, 14, combCard)
+	return [][]byte{
+		onePage(combDigits(100, 650, 14, combCard), helvetica),
+		acroFormSSN(false),
+		acroFormSSN(true),
+		formPage(combDigits(72, 720, 9, "12")+"q 1 0 0 1 186 700 cm /Fc Do Q q 1 0 0 1 72 700 cm /Fa Do Q q 0 1 -1 0 140 700 cm /Fb Do Q",
+			[]string{cell(combSSN[:3]), cell(combSSN[3:5]), cell(combSSN[5:])}, "", ""),
+		onePage(long, helvetica),
+	}
+}
+
+// TestWritePDFLayoutSeeds writes pdfLayoutSeeds under testdata/fuzz when
+// INTAKE_WRITE_FUZZ_SEEDS is set (see TestWriteFuzzSeeds).
+func TestWritePDFLayoutSeeds(t *testing.T) {
+	if os.Getenv("INTAKE_WRITE_FUZZ_SEEDS") == "" {
+		t.Skip("set INTAKE_WRITE_FUZZ_SEEDS=1 to rewrite testdata/fuzz seeds")
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzExtractPDF")
+	for i, s := range pdfLayoutSeeds(t) {
+		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-layout-%02d", i)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
