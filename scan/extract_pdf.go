@@ -31,7 +31,7 @@ const (
 	maxPDFFields    = 10_000
 	maxPDFGStates   = 64       // q without Q
 	maxPDFExtra     = 4 << 20  // lines kept for numbers the layout missed
-	pdfFormCache    = 64 << 10 // forms this small are kept, not inflated at each use
+	pdfFormCache    = pdfWindow - 1 // forms smaller are kept, not inflated at each use
 )
 
 // pdfParseCost is the memory a PDF's parsed objects take per byte of the
@@ -380,7 +380,10 @@ func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 	ps := &pageStreams{w: w, streams: streams}
 	defer ps.close()
 	w.gs, w.tm, w.tlm = defaultGState(identityMatrix), identityMatrix, identityMatrix
-	if err := w.run(contentReader(d.b, ps), res, 0); err != nil {
+	c := contentReader(d.b, ps)
+	err := w.run(c, res, 0)
+	c.release()
+	if err != nil {
 		return err
 	}
 	if err := w.annotations(nd, res); err != nil {
@@ -498,22 +501,26 @@ func (w *pdfWalker) formContent(s *pdfStream) (*pdfContent, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	head := make([]byte, pdfFormCache+1)
-	n, err := io.ReadFull(sr, head)
-	head = head[:n]
+	win := windows.Get().(*[]byte)
+	n, err := io.ReadFull(sr, (*win)[:pdfFormCache])
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		sr.Close()
 		if err := d.b.hold(int64(n)); err != nil {
+			windows.Put(win)
 			return nil, nil, err
 		}
-		d.decoded[s] = head
-		return contentBytes(head), func() {}, nil
+		data := append([]byte(nil), (*win)[:n]...)
+		windows.Put(win)
+		d.decoded[s] = data
+		return contentBytes(data), func() {}, nil
 	case err != nil:
 		sr.Close()
+		windows.Put(win)
 		return nil, nil, err
 	}
-	return contentReader(d.b, io.MultiReader(bytes.NewReader(head), sr)), sr.Close, nil
+	c := contentReader(d.b, io.MultiReader(bytes.NewReader((*win)[:n]), sr))
+	return c, func() { c.release(); sr.Close(); windows.Put(win) }, nil
 }
 
 // formMatrix is a form's /Matrix (identity when absent or malformed).
@@ -945,7 +952,9 @@ func (w *pdfWalker) orphans() error {
 		glyphs, unmapped := w.glyphs, w.unmapped
 		w.gs, w.tm, w.tlm = defaultGState(identityMatrix), identityMatrix, identityMatrix
 		errBefore := w.err
-		err = w.run(contentReader(d.b, sr), nil, maxPDFFormDepth)
+		c := contentReader(d.b, sr)
+		err = w.run(c, nil, maxPDFFormDepth)
+		c.release()
 		sr.Close()
 		// An orphan that is not a content stream at all (a CMap, a
 		// glyph program) is not a part of the document we failed to read.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // This file reads content streams (ISO 32000 7.8.2) as they decode, through
@@ -50,8 +51,14 @@ func (c *pdfContent) fill(want int) error {
 		if err := c.b.hold(int64(size)); err != nil {
 			return err
 		}
-		nb := make([]byte, size)
+		var nb []byte
+		if size == pdfWindow {
+			nb = *windows.Get().(*[]byte)
+		} else {
+			nb = make([]byte, size)
+		}
 		rest = copy(nb, c.lx.data[c.lx.pos:])
+		c.release()
 		c.buf = nb
 	} else {
 		rest = copy(c.buf, c.lx.data[c.lx.pos:])
@@ -75,6 +82,19 @@ func (c *pdfContent) fill(want int) error {
 		c.eof = true // a reader that yields nothing, forever
 	}
 	return nil
+}
+
+// windows keeps windows between content streams: a PDF has many small
+// ones.
+var windows = sync.Pool{New: func() any { b := make([]byte, pdfWindow); return &b }}
+
+// release gives the window back; the content is not read after it.
+func (c *pdfContent) release() {
+	if len(c.buf) == pdfWindow {
+		b := c.buf
+		windows.Put(&b)
+	}
+	c.buf = nil
 }
 
 // next returns the next token, and the operand it starts when it is not
