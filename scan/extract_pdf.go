@@ -29,8 +29,8 @@ const (
 	maxPDFFormRuns  = 10_000
 	maxPDFTreeDepth = 64
 	maxPDFFields    = 10_000
-	maxPDFGStates   = 64       // q without Q
-	maxPDFExtra     = 4 << 20  // lines kept for numbers the layout missed
+	maxPDFGStates   = 64            // q without Q
+	maxPDFExtra     = 4 << 20       // lines kept for numbers the layout missed
 	pdfFormCache    = pdfWindow - 1 // forms smaller are kept, not inflated at each use
 )
 
