@@ -204,6 +204,22 @@ func (w *pdfWalker) text() string {
 	return unsafe.String(unsafe.SliceData(w.out), len(w.out))
 }
 
+// textLimit is the most text the document may yield: Limits.MaxDocumentText
+// and what is left of the decoded-bytes budget.
+func (w *pdfWalker) textLimit() int64 {
+	b := w.doc.b
+	limit := b.remaining()
+	if m := b.lim.MaxDocumentText; m > 0 {
+		limit = min(limit, m)
+	}
+	return limit
+}
+
+// textRoom is how much more text may be written.
+func (w *pdfWalker) textRoom() int64 {
+	return max(w.textLimit()-int64(len(w.out)), 0)
+}
+
 // emit writes text, within Limits.MaxDocumentText and the decoded-bytes
 // budget, holding its memory in the shared account as the buffer grows.
 func (w *pdfWalker) emit(p []byte) {
@@ -211,11 +227,7 @@ func (w *pdfWalker) emit(p []byte) {
 		return
 	}
 	b := w.doc.b
-	limit := b.remaining()
-	if m := b.lim.MaxDocumentText; m > 0 {
-		limit = min(limit, m)
-	}
-	if int64(len(w.out)+len(p)) > limit {
+	if limit := w.textLimit(); int64(len(w.out)+len(p)) > limit {
 		w.halt = unscannable(ReasonTooLarge, fmt.Sprintf("pdf: more than %d bytes of text", limit))
 		return
 	}
@@ -900,7 +912,9 @@ func (w *pdfWalker) attachments() error {
 		if d.name(s.dict["Type"]) != "EmbeddedFile" {
 			continue
 		}
-		data, err := d.decode(s)
+		// Its text is the document's text: no more is inflated than the
+		// text budget can take.
+		data, err := d.decodeMax(s, w.textRoom()+1)
 		if err != nil {
 			if err := w.fail(err); err != nil {
 				return err

@@ -14,40 +14,58 @@ import (
 )
 
 // pdfBomb is a one-page PDF of a few hundred KiB whose one FlateDecode
-// content stream inflates to about inflated bytes of unit repeated (the
-// issue's bomb: 200 MiB of "(777...) Tj"). Built once per shape.
-func pdfBomb(tb testing.TB, inflated int, unit string) []byte {
+// stream inflates to about inflated bytes of unit repeated (the issue's
+// bomb: 200 MiB of "(777...) Tj"). where puts that stream in the page's
+// contents ("page"), in a form the page draws ("form"), in a content
+// stream no page draws ("orphan") or in an attached file ("attached").
+// Built once per shape.
+func pdfBomb(tb testing.TB, inflated int, unit, where string) []byte {
 	tb.Helper()
-	key := fmt.Sprintf("%d/%s", inflated, unit)
+	key := fmt.Sprintf("%d/%s/%s", inflated, unit, where)
 	if b, ok := bombs.Load(key); ok {
 		return b.([]byte)
 	}
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	zw.Write([]byte("BT /F1 12 Tf 72 700 Td\n"))
+	if where != "attached" {
+		zw.Write([]byte("BT /F1 12 Tf 72 700 Td\n"))
+	}
 	chunk := []byte(strings.Repeat(unit, max(1, (1<<20)/len(unit))))
 	for n := 0; n < inflated; n += len(chunk) {
 		zw.Write(chunk)
 	}
-	zw.Write([]byte("ET\n"))
+	if where != "attached" {
+		zw.Write([]byte("ET\n"))
+	}
 	zw.Close()
+	contents, bombDict := "4 0 R", ""
+	switch where {
+	case "form":
+		contents, bombDict = "6 0 R", "/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+	case "orphan":
+		contents = "6 0 R"
+	case "attached":
+		contents, bombDict = "6 0 R", "/Type /EmbeddedFile "
+	}
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n")
 	var off []int
 	obj := func(s string) { off = append(off, b.Len()); b.WriteString(s) }
 	obj("1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n")
 	obj("2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n")
-	obj("3 0 obj << /Type /Page /Parent 2 0 R /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >> endobj\n")
-	obj(fmt.Sprintf("4 0 obj << /Length %d /Filter /FlateDecode >> stream\n", z.Len()))
+	obj("3 0 obj << /Type /Page /Parent 2 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Fm 4 0 R >> >> /Contents " + contents + " >> endobj\n")
+	obj(fmt.Sprintf("4 0 obj << %s/Length %d /Filter /FlateDecode >> stream\n", bombDict, z.Len()))
 	b.Write(z.Bytes())
 	b.WriteString("\nendstream endobj\n")
 	obj("5 0 obj " + helvetica + " endobj\n")
+	page := "BT /F1 12 Tf 72 720 Td (Statement) Tj ET /Fm Do"
+	obj(fmt.Sprintf("6 0 obj << /Length %d >> stream\n%s\nendstream endobj\n", len(page), page))
 	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 6\n0000000000 65535 f \n")
+	fmt.Fprintf(&b, "xref\n0 7\n0000000000 65535 f \n")
 	for _, o := range off {
 		fmt.Fprintf(&b, "%010d 00000 n \n", o)
 	}
-	fmt.Fprintf(&b, "trailer << /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", x)
+	fmt.Fprintf(&b, "trailer << /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", x)
 	bombs.Store(key, b.Bytes())
 	return b.Bytes()
 }
@@ -103,21 +121,25 @@ func TestPDFInflateBomb(t *testing.T) {
 	// (smaller, with a smaller text budget, to keep the test short).
 	small := DefaultLimits()
 	small.MaxDocumentText = 1 << 20
+	sevens := "(" + strings.Repeat("7", 4000) + ") Tj\n"
 	shapes := []struct {
-		name, unit string
-		inflated   int
-		lim        Limits
-		reason     string
+		name, unit, where string
+		inflated          int
+		lim               Limits
+		reason            string
 	}{
-		{"200 MiB of long strings", "(" + strings.Repeat("7", 4000) + ") Tj\n", 200 * mib, DefaultLimits(), ReasonTooLarge},
-		{"one glyph per show", "(7) Tj\n", 40 * mib, small, ReasonTooLarge},
-		{"one glyph per Td", "(7) Tj 9 0 Td\n", 40 * mib, small, ReasonTooLarge},
-		{"one long TJ array", "[(7) -900 (7) -900 (7) -900 (7)] TJ\n", 40 * mib, small, ReasonTooLarge},
-		{"no text at all", "0 0 m 1 1 l S\n", 40 * mib, DefaultLimits(), ReasonNoText},
+		{"200 MiB of long strings", sevens, "page", 200 * mib, DefaultLimits(), ReasonTooLarge},
+		{"in a form the page draws", sevens, "form", 200 * mib, DefaultLimits(), ReasonTooLarge},
+		{"in a stream no page draws", sevens, "orphan", 200 * mib, DefaultLimits(), ReasonTooLarge},
+		{"in an attached text file", strings.Repeat("7", 4000) + "\n", "attached", 200 * mib, DefaultLimits(), ReasonTooLarge},
+		{"one glyph per show", "(7) Tj\n", "page", 40 * mib, small, ReasonTooLarge},
+		{"one glyph per Td", "(7) Tj 9 0 Td\n", "page", 40 * mib, small, ReasonTooLarge},
+		{"TJ arrays kerning every glyph", "[(7) -900 (7) -900 (7) -900 (7)] TJ\n", "page", 40 * mib, small, ReasonTooLarge},
+		{"drawing, no text", "0 0 m 1 1 l S\n", "page", 40 * mib, DefaultLimits(), ""},
 	}
 	for _, sh := range shapes {
 		t.Run(sh.name, func(t *testing.T) {
-			bomb := pdfBomb(t, sh.inflated, sh.unit)
+			bomb := pdfBomb(t, sh.inflated, sh.unit, sh.where)
 			stop := heapPeak()
 			start := time.Now()
 			text, err := pdfText(newBudget(context.Background(), sh.lim), bomb)
@@ -141,7 +163,7 @@ func TestSharedBudgetBombs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 200 MiB bomb")
 	}
-	bomb := pdfBomb(t, 200*mib, "("+strings.Repeat("7", 4000)+") Tj\n")
+	bomb := pdfBomb(t, 200*mib, "("+strings.Repeat("7", 4000)+") Tj\n", "page")
 	bombMsg := msg("Subject: statement\r\nContent-Type: multipart/mixed; boundary=b\r\n", []byte(
 		"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"+
 			"--b\r\nContent-Type: application/pdf; name=bomb.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"+string(b64(bomb))+"--b--\r\n"))

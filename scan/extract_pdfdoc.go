@@ -20,8 +20,9 @@ const maxPDFObjects = 500_000
 // pdfStreamSlack is decoded size every stream may reach whatever its ratio.
 const pdfStreamSlack = 8 << 20
 
-// maxObjStmBytes bounds one object stream, which is held whole while the
-// document is read; producers write a few hundred objects to each.
+// maxObjStmBytes bounds the object streams of one document, which are
+// held whole while it is read; producers write a few hundred small objects
+// to each, a few MiB in all for the largest documents.
 const maxObjStmBytes = 32 << 20
 
 var errPDFImageStream = errors.New("image data")
@@ -202,18 +203,24 @@ func (d *pdfDoc) streamBounds(dict pdfDict, kw int) (start, end, next int) {
 // loadObjectStreams reads the objects compressed into object streams
 // (7.5.7). A definition later in the file wins, as an update would.
 func (d *pdfDoc) loadObjectStreams() error {
+	room := int64(maxObjStmBytes)
 	for _, num := range d.objStms {
 		s, ok := d.objs[num].(*pdfStream)
 		if !ok {
 			continue
 		}
-		data, err := d.decodeMax(s, maxObjStmBytes)
+		data, err := d.decodeMax(s, room)
 		if err != nil {
 			switch reasonOf(err) {
 			case ReasonTooLarge, ReasonTimeout:
 				return err // its objects would be missing: not a clean read
 			}
 			continue // its objects are missing; what uses them reports it
+		}
+		room -= int64(len(data))
+		// Its objects, parsed, cost several times its bytes.
+		if err := d.b.hold(pdfParseCost * int64(len(data))); err != nil {
+			return err
 		}
 		n, _ := d.resolve(s.dict["N"]).(pdfInt)
 		first, _ := d.resolve(s.dict["First"]).(pdfInt)
