@@ -113,3 +113,16 @@ func (b *budget) hold(n int64) error {
 	b.held += n
 	return nil
 }
+
+// unhold gives back n bytes held since the heavy extraction began, when
+// the memory they stood for is freed before it ends (a window returned to
+// its pool), so a long document does not hold what it no longer uses.
+func (b *budget) unhold(n int64) {
+	s := b.lim.Shared
+	if s == nil || n <= 0 {
+		return
+	}
+	n = min(n, b.held)
+	b.held -= n
+	s.release(n)
+}

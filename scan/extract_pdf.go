@@ -239,6 +239,7 @@ func (w *pdfWalker) emit(p []byte) {
 		}
 		nb := make([]byte, len(w.out), size)
 		copy(nb, w.out)
+		b.unhold(int64(cap(w.out)))
 		w.out = nb
 	}
 	w.out = append(w.out, p...)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-pdf/fpdf"
 )
 
 // pdfBomb is a one-page PDF of a few hundred KiB whose one FlateDecode
@@ -315,5 +317,33 @@ func TestPDFContentWindow(t *testing.T) {
 				t.Errorf("text (%d bytes) lacks the number ending %s", len(text), last4(tc.want))
 			}
 		})
+	}
+}
+
+// TestSharedBudgetLongDocument: what a document holds of the shared
+// account follows what it holds in memory: a window given back at the end
+// of each page is given back to the account too, so a long document does
+// not run out of a small account.
+func TestSharedBudgetLongDocument(t *testing.T) {
+	p := fpdf.New("P", "mm", "A4", "")
+	p.SetCompression(true)
+	p.SetFont("Helvetica", "", 12)
+	for i := 0; i < 400; i++ {
+		p.AddPage()
+		p.Cell(0, 8, fmt.Sprintf("Page %d of the statement", i+1))
+	}
+	var out bytes.Buffer
+	if err := p.Output(&out); err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	lim.Shared = NewSharedBudget(12 * mib)
+	text, err := pdfText(newBudget(context.Background(), lim), out.Bytes())
+	if err != nil || !strings.Contains(text, "Page 400 of") {
+		t.Fatalf("400 pages: %v, %d bytes of text", err, len(text))
+	}
+	t.Logf("400 pages, %d KiB: shared account peak %d KiB", out.Len()>>10, lim.Shared.Peak()>>10)
+	if lim.Shared.InUse() != 0 {
+		t.Errorf("%d bytes still held", lim.Shared.InUse())
 	}
 }

@@ -21,12 +21,13 @@ const (
 
 // pdfContent yields the tokens of one content stream.
 type pdfContent struct {
-	b   *budget
-	src io.Reader // nil when the whole stream is in memory
-	lx  pdfLexer
-	buf []byte
-	eof bool
-	err error // why the source stopped, when it was not its end
+	b    *budget
+	src  io.Reader // nil when the whole stream is in memory
+	lx   pdfLexer
+	buf  []byte
+	held int64 // what the window holds of the shared account
+	eof  bool
+	err  error // why the source stopped, when it was not its end
 }
 
 // contentBytes reads a stream already in memory.
@@ -51,6 +52,7 @@ func (c *pdfContent) fill(want int) error {
 		if err := c.b.hold(int64(size)); err != nil {
 			return err
 		}
+		c.held += int64(size)
 		var nb []byte
 		if size == pdfWindow {
 			nb = *windows.Get().(*[]byte)
@@ -58,7 +60,9 @@ func (c *pdfContent) fill(want int) error {
 			nb = make([]byte, size)
 		}
 		rest = copy(nb, c.lx.data[c.lx.pos:])
-		c.release()
+		c.b.unhold(int64(len(c.buf)))
+		c.held -= int64(len(c.buf))
+		c.putWindow()
 		c.buf = nb
 	} else {
 		rest = copy(c.buf, c.lx.data[c.lx.pos:])
@@ -88,8 +92,18 @@ func (c *pdfContent) fill(want int) error {
 // ones.
 var windows = sync.Pool{New: func() any { b := make([]byte, pdfWindow); return &b }}
 
-// release gives the window back; the content is not read after it.
+// release gives the window back, and what it held of the shared account;
+// the content is not read after it.
 func (c *pdfContent) release() {
+	if c.b != nil {
+		c.b.unhold(c.held)
+	}
+	c.held = 0
+	c.putWindow()
+	c.lx.data, c.lx.pos = nil, 0
+}
+
+func (c *pdfContent) putWindow() {
 	if len(c.buf) == pdfWindow {
 		b := c.buf
 		windows.Put(&b)

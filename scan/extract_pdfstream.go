@@ -24,6 +24,7 @@ type pdfStreamReader struct {
 	limit   int64 // decoded bytes this stream may yield
 	n       int64
 	closers []func()
+	held    int64 // a decrypted copy, given back on Close
 	err     error
 }
 
@@ -70,6 +71,8 @@ func (sr *pdfStreamReader) Close() {
 		c()
 	}
 	sr.closers = nil
+	sr.b.unhold(sr.held)
+	sr.held = 0
 }
 
 // open returns a reader of s's decoded data. The caller closes it.
@@ -78,17 +81,20 @@ func (d *pdfDoc) open(s *pdfStream) (*pdfStreamReader, error) {
 		return nil, err
 	}
 	data := s.src[s.start:s.end]
+	var held int64
 	if s.fromFile && d.crypt != nil && s.ref != d.encrypt && d.name(s.dict["Type"]) != "XRef" {
 		// Decrypted whole: a copy of the stored bytes, never more.
 		if err := d.b.hold(int64(len(data))); err != nil {
 			return nil, err
 		}
+		held = int64(len(data))
 		var err error
 		if data, err = d.crypt.decryptStream(s.ref, data); err != nil {
+			d.b.unhold(held)
 			return nil, err
 		}
 	}
-	sr := &pdfStreamReader{b: d.b, limit: d.streamLimit(int64(len(data)))}
+	sr := &pdfStreamReader{b: d.b, limit: d.streamLimit(int64(len(data))), held: held}
 	var r io.Reader = bytes.NewReader(data)
 	filters, parms := d.filters(s.dict)
 	for i, f := range filters {
