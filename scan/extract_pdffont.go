@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -319,8 +318,6 @@ type pdfShown struct {
 	glyphs, unmapped int
 	spaces           int     // single-byte code 32: word spacing applies (9.3.3)
 	width            float64 // sum of the glyph widths, per unit font size
-	nonSpace         int     // glyphs that are not white space
-	last             rune    // the last character written
 }
 
 // show appends the text of one shown string to dst and measures it.
@@ -328,13 +325,7 @@ type pdfShown struct {
 // read is reported unscannable rather than passed as clean.
 func (f *pdfFont) show(s []byte, dst []byte) ([]byte, pdfShown) {
 	var st pdfShown
-	put := func(r rune) {
-		dst = utf8.AppendRune(dst, r)
-		st.last = r
-		if !unicode.IsSpace(r) {
-			st.nonSpace++
-		}
-	}
+	put := func(r rune) { dst = utf8.AppendRune(dst, r) }
 	if f.cmap == nil && f.simple != nil {
 		// The common case, a simple font without a ToUnicode map: one
 		// table lookup per byte.
