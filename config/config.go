@@ -131,6 +131,10 @@ type Metrics struct {
 type Scan struct {
 	MaxTime Duration `toml:"max_time"` // past it, what is left is withheld, never passed
 	OCR     bool     `toml:"ocr"`      // read images with tesseract when installed
+	// MemoryLimitMiB bounds the memory every message scanned at once may
+	// hold together (scan.SharedBudget); past it a part waits briefly,
+	// then is withheld as too_large. 0 means the default, 512.
+	MemoryLimitMiB int `toml:"memory_limit_mib"`
 }
 
 // Log chooses how much is logged; lines are JSON on standard error.
@@ -182,7 +186,7 @@ func Default() Config {
 		},
 		Web:     Web{Listen: "127.0.0.1:8080"},
 		Metrics: Metrics{Listen: "127.0.0.1:9180"},
-		Scan:    Scan{MaxTime: Duration(20 * time.Second)},
+		Scan:    Scan{MaxTime: Duration(20 * time.Second), MemoryLimitMiB: 512},
 		Log:     Log{Level: "info"},
 	}
 }

@@ -15,6 +15,10 @@ type budget struct {
 	deadline time.Time
 	decoded  int64
 	parts    int
+
+	// The message's share of Limits.Shared while a heavy extraction runs.
+	heavyDepth int
+	held       int64
 }
 
 func newBudget(ctx context.Context, lim Limits) *budget {
@@ -66,4 +70,59 @@ func (b *budget) check() error {
 		return unscannable(ReasonTimeout, "time budget spent")
 	}
 	return nil
+}
+
+// heavy starts an extraction that may hold much memory for a while (a
+// PDF): it takes one of the process-wide slots of Limits.Shared, waiting
+// briefly when all are taken. done gives the slot back with every byte
+// held since. Nested calls share the outer slot. Without Limits.Shared it
+// costs nothing.
+func (b *budget) heavy() (done func(), err error) {
+	s := b.lim.Shared
+	if s == nil {
+		return func() {}, nil
+	}
+	if b.heavyDepth == 0 {
+		if err := s.enter(b.ctx, b.deadline); err != nil {
+			return nil, err
+		}
+	}
+	b.heavyDepth++
+	return func() {
+		b.heavyDepth--
+		if b.heavyDepth == 0 {
+			s.release(b.held)
+			b.held = 0
+			s.leave()
+		}
+	}, nil
+}
+
+// hold charges n bytes the extraction is about to keep in memory to the
+// shared account, until the heavy extraction ends. Past what the account
+// can give (after a brief wait) the part is too_large. Outside a heavy
+// extraction, or without Limits.Shared, it is free.
+func (b *budget) hold(n int64) error {
+	s := b.lim.Shared
+	if s == nil || b.heavyDepth == 0 || n <= 0 {
+		return nil
+	}
+	if err := s.acquire(b.ctx, b.deadline, n); err != nil {
+		return err
+	}
+	b.held += n
+	return nil
+}
+
+// unhold gives back n bytes held since the heavy extraction began, when
+// the memory they stood for is freed before it ends (a window returned to
+// its pool), so a long document does not hold what it no longer uses.
+func (b *budget) unhold(n int64) {
+	s := b.lim.Shared
+	if s == nil || n <= 0 {
+		return
+	}
+	n = min(n, b.held)
+	b.held -= n
+	s.release(n)
 }

@@ -4,20 +4,46 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // image.DecodeConfig reads the sizes of these formats
+	_ "image/jpeg"
+	_ "image/png"
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
+
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/tiff"
+	_ "golang.org/x/image/webp"
 )
 
 // maxOCRText bounds what tesseract may print for one image; a page of text
 // is a few KiB.
 const maxOCRText = 1 << 20
 
+// tesseractSlots bounds the tesseract processes of the whole process: one
+// per CPU (each runs one thread), however many messages carry images.
+var tesseractSlots = make(chan struct{}, max(runtime.NumCPU(), 1))
+
+// ocrStarts counts tesseract processes started, for tests.
+var ocrStarts atomic.Int64
+
 // ocrText reads the text in an image with tesseract when Limits.OCR is set
 // and it is installed (Debian: tesseract-ocr). The image goes in on stdin
 // and the text comes back on stdout: no temporary file, since the image
 // may show a card. The run is bounded by the message's remaining time.
+//
+// Tesseract needs several bytes per pixel, and a PNG of 20000 x 20000
+// pixels of one colour is a few hundred KiB: the image's header is read
+// first, and an image past Limits.MaxOCRPixels is withheld as too_large
+// without a process being started; one whose size cannot be read is not
+// given to tesseract at all. At most one tesseract per CPU runs at a time,
+// and each under an address-space limit (Limits.OCRMemory).
 func ocrText(b *budget, data []byte) (string, error) {
 	if !b.lim.OCR {
 		return "", unscannable(ReasonNoText, "image (OCR off)")
@@ -29,6 +55,9 @@ func ocrText(b *budget, data []byte) (string, error) {
 			return "", unscannable(ReasonNoText, "image (tesseract not installed)")
 		}
 		bin = p
+	}
+	if err := ocrSizeCheck(b.lim, data); err != nil {
+		return "", err
 	}
 	if err := b.check(); err != nil {
 		return "", err
@@ -42,7 +71,13 @@ func ocrText(b *budget, data []byte) (string, error) {
 		ctx, cancel = context.WithDeadline(ctx, b.deadline)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, bin, "stdin", "stdout")
+	select {
+	case tesseractSlots <- struct{}{}:
+		defer func() { <-tesseractSlots }()
+	case <-ctx.Done():
+		return "", unscannable(ReasonTimeout, "OCR: waited for a free tesseract past the time budget")
+	}
+	cmd := tesseractCommand(ctx, bin, b.lim.OCRMemory)
 	cmd.Stdin = bytes.NewReader(data)
 	var stdout limitedBuffer
 	stdout.max = maxOCRText
@@ -50,6 +85,7 @@ func ocrText(b *budget, data []byte) (string, error) {
 	cmd.Stderr = io.Discard // progress chatter; may echo nothing we need
 	// One thread: the gateway scans several messages at once.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	ocrStarts.Add(1)
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return "", unscannable(ReasonTimeout, "OCR ran out of time")
@@ -57,6 +93,7 @@ func ocrText(b *budget, data []byte) (string, error) {
 	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
+			// Among the failures: tesseract refused memory past its limit.
 			return "", unscannable(ReasonNoText, "image (OCR could not read it)")
 		}
 		return "", unscannable(ReasonNoText, "image (OCR did not run)")
@@ -72,6 +109,42 @@ func ocrText(b *budget, data []byte) (string, error) {
 		return "", err
 	}
 	return text, nil
+}
+
+// ocrSizeCheck reads the image's dimensions from its header (PNG, JPEG,
+// GIF, BMP, TIFF, WebP; every page of a TIFF counts) and refuses what
+// tesseract should not be given.
+func ocrSizeCheck(lim Limits, data []byte) error {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return unscannable(ReasonNoText, "image (size unreadable, not given to OCR)")
+	}
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if isTIFF(data) {
+		if pixels, err = tiffPixels(data); err != nil {
+			return err
+		}
+	}
+	if lim.MaxOCRPixels > 0 && pixels > lim.MaxOCRPixels {
+		return unscannable(ReasonTooLarge, fmt.Sprintf("image of %d pixels, past the OCR limit of %d", pixels, lim.MaxOCRPixels))
+	}
+	return nil
+}
+
+// tesseractCommand runs tesseract on stdin, under an address-space limit
+// where the system has a POSIX shell: the limit is set by the shell's
+// ulimit before it replaces itself with tesseract, so it holds from the
+// first instruction (setting it from here after the start would race the
+// child, and Go cannot set it between fork and exec). If the shell cannot
+// set it, tesseract does not run (exit 97), and the image stays withheld.
+func tesseractCommand(ctx context.Context, bin string, limit int64) *exec.Cmd {
+	if limit > 0 && runtime.GOOS != "windows" {
+		if sh, err := exec.LookPath("/bin/sh"); err == nil {
+			kib := strconv.FormatInt(max(limit>>10, 1), 10)
+			return exec.CommandContext(ctx, sh, "-c", `ulimit -v "$1" || exit 97; shift; exec "$@"`, "sh", kib, bin, "stdin", "stdout")
+		}
+	}
+	return exec.CommandContext(ctx, bin, "stdin", "stdout")
 }
 
 // limitedBuffer keeps at most max bytes and notes that more were offered,

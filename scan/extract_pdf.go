@@ -3,9 +3,11 @@ package scan
 import (
 	"bytes"
 	"fmt"
-	"strings"
+	"io"
+	"math"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Why not a PDF library: github.com/ledongthuc/pdf (rsc.io/pdf's fork) was
@@ -27,16 +29,29 @@ const (
 	maxPDFFormRuns  = 10_000
 	maxPDFTreeDepth = 64
 	maxPDFFields    = 10_000
+	maxPDFGStates   = 64            // q without Q
+	maxPDFExtra     = 4 << 20       // lines kept for numbers the layout missed
+	pdfFormCache    = pdfWindow - 1 // forms smaller are kept, not inflated at each use
 )
 
-// pdfText returns the text layer of a PDF: page content (with the fonts'
-// Unicode maps), form XObjects, annotations and form field values, document
-// properties, attached text files, and content streams no page references.
-// An encrypted PDF is read when the empty user password opens it (it opens
-// in every viewer without a prompt), else ReasonEncrypted. A PDF with pages
-// that are only images, or text in fonts we cannot map to Unicode, is
-// ReasonNoText. When an error is returned, the text read so far is returned
-// too: the part is unscannable, but a number in it is still a finding.
+// pdfParseCost is the memory a PDF's parsed objects take per byte of the
+// file, charged to the shared account before it is read: maps and slices
+// of small objects cost several times their text.
+const pdfParseCost = 4
+
+// pdfText returns the text layer of a PDF: page content laid out by glyph
+// position (with the fonts' Unicode maps and widths), form XObjects,
+// annotations and form field values, document properties, attached text
+// files, and content streams no page references. An encrypted PDF is read
+// when the empty user password opens it (it opens in every viewer without
+// a prompt), else ReasonEncrypted. A PDF with pages that are only images,
+// or text in fonts we cannot map to Unicode, is ReasonNoText. When an
+// error is returned, the text read so far is returned too: the part is
+// unscannable, but a number in it is still a finding.
+//
+// Content streams are interpreted as they inflate, the text is bounded by
+// Limits.MaxDocumentText, and the memory the reading holds is charged to
+// Limits.Shared (one heavy extraction slot for the whole document).
 func pdfText(b *budget, data []byte) (text string, err error) {
 	w := &pdfWalker{}
 	defer func() {
@@ -46,11 +61,19 @@ func pdfText(b *budget, data []byte) (text string, err error) {
 			}
 			// A bug of ours must cost a false alarm, never a leak or a
 			// crash; the panic value may quote content, so it is dropped.
-			text, err = w.out.String(), unscannable(ReasonParseError, "pdf: internal error")
+			text, err = w.text(), unscannable(ReasonParseError, "pdf: internal error")
 		}
 	}()
 	if !bytes.Contains(data[:min(len(data), 1024)], magicPDF) {
 		return "", unscannable(ReasonParseError, "pdf: no header")
+	}
+	done, err := b.heavy()
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	if err := b.hold(pdfParseCost*int64(len(data)) + blockMemory); err != nil {
+		return "", err
 	}
 	d := &pdfDoc{b: b, data: data}
 	if err := d.scan(); err != nil {
@@ -67,13 +90,21 @@ func pdfText(b *budget, data []byte) (text string, err error) {
 	w.doc = d
 	w.fonts = map[pdfRef]*pdfFont{}
 	w.seen = map[*pdfStream]bool{}
+	w.shown = map[int]bool{}
 	steps := []func() error{w.pages, w.fields, w.info, w.attachments, w.orphans}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return w.out.String(), err
+			return w.text(), err
+		}
+		if w.halt != nil {
+			return w.text(), w.halt
 		}
 	}
-	text = w.out.String()
+	w.mergeExtra()
+	if w.halt != nil {
+		return w.text(), w.halt
+	}
+	text = w.text()
 	if err := b.take(int64(len(text))); err != nil {
 		return text, err
 	}
@@ -100,6 +131,10 @@ func (w *pdfWalker) verdict(text string) error {
 		return unscannable(ReasonNoText, "pdf: text in fonts without a Unicode map")
 	case w.imageOnlyPages > 0:
 		return unscannable(ReasonNoText, fmt.Sprintf("pdf: %d pages are only images", w.imageOnlyPages))
+	case w.scattered > 0:
+		// Digits a person reads as a number, drawn too far apart or too
+		// irregularly for the layout to join: not clean.
+		return unscannable(ReasonNoText, "pdf: digits drawn one by one that could not be joined")
 	}
 	return nil
 }
@@ -113,12 +148,25 @@ func hasLetterOrDigit(s string) bool {
 	return false
 }
 
+// pdfGState is the part of the graphics state (8.4) that places text.
+type pdfGState struct {
+	ctm                      pdfMatrix
+	font                     *pdfFont
+	size, tc, tw, th, tl, ts float64 // Tf size, Tc, Tw, Tz/100, TL, Ts
+}
+
+func defaultGState(ctm pdfMatrix) pdfGState {
+	return pdfGState{ctm: ctm, th: 1}
+}
+
 type pdfWalker struct {
 	doc   *pdfDoc
-	out   strings.Builder
+	out   []byte
 	fonts map[pdfRef]*pdfFont
 	seen  map[*pdfStream]bool // content streams already interpreted
+	shown map[int]bool        // form fields whose widget drew text on a page
 	err   error               // the first part we could not read
+	halt  error               // a budget ran out: stop, and say so
 
 	glyphs, unmapped int
 	sawImage         bool
@@ -126,12 +174,121 @@ type pdfWalker struct {
 	pageImages       []*pdfStream // JPEG pictures drawn on this page, for OCR
 	imageOnlyPages   int
 	formRuns         int
+	scattered        int // lines of lone digits the layout could not join
+	suppress         int // inside marked content with /ActualText
 
-	// Text position, enough to tell a new line from the same line.
-	curY, lineY, lastY float64
-	haveLast, moved    bool
-	newline            bool
-	suppress           int // inside marked content with /ActualText
+	// The text state of the stream being read.
+	gs      pdfGState
+	tm, tlm pdfMatrix
+
+	// The page being laid out, and buffers reused from page to page.
+	blk     pdfBlock
+	placed  int // bytes of text placed so far, to tell whether a form drew any
+	notes   []string
+	lay     []byte
+	raw     []byte
+	order   []int32
+	seps    []int
+	scratch []byte
+
+	extra      [][]byte // lines for numbers the layout did not show
+	extraBytes int
+}
+
+// text is what was written so far. The buffer is never written again
+// once this is taken, so it is not copied: it may be megabytes.
+func (w *pdfWalker) text() string {
+	if len(w.out) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(w.out), len(w.out))
+}
+
+// textLimit is the most text the document may yield: Limits.MaxDocumentText
+// and what is left of the decoded-bytes budget.
+func (w *pdfWalker) textLimit() int64 {
+	b := w.doc.b
+	limit := b.remaining()
+	if m := b.lim.MaxDocumentText; m > 0 {
+		limit = min(limit, m)
+	}
+	return limit
+}
+
+// textRoom is how much more text may be written.
+func (w *pdfWalker) textRoom() int64 {
+	return max(w.textLimit()-int64(len(w.out)), 0)
+}
+
+// emit writes text, within Limits.MaxDocumentText and the decoded-bytes
+// budget, holding its memory in the shared account as the buffer grows.
+func (w *pdfWalker) emit(p []byte) {
+	if w.halt != nil || len(p) == 0 {
+		return
+	}
+	b := w.doc.b
+	if limit := w.textLimit(); int64(len(w.out)+len(p)) > limit {
+		w.halt = unscannable(ReasonTooLarge, fmt.Sprintf("pdf: more than %d bytes of text", limit))
+		return
+	}
+	if len(w.out)+len(p) > cap(w.out) {
+		size := max(2*cap(w.out), len(w.out)+len(p), 4096)
+		if err := b.hold(int64(size)); err != nil {
+			w.halt = err
+			return
+		}
+		nb := make([]byte, len(w.out), size)
+		copy(nb, w.out)
+		b.unhold(int64(cap(w.out)))
+		w.out = nb
+	}
+	w.out = append(w.out, p...)
+}
+
+func (w *pdfWalker) emitString(s string) {
+	w.emit(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// line ends the current line of output, once.
+func (w *pdfWalker) line() {
+	if n := len(w.out); n > 0 && w.out[n-1] != '\n' {
+		w.emit([]byte{'\n'})
+	}
+}
+
+// addExtra keeps a line to add at the end when it shows a number nothing
+// else in the document shows.
+func (w *pdfWalker) addExtra(p []byte) {
+	if len(p) == 0 || w.halt != nil {
+		return
+	}
+	if w.extraBytes+len(p) > maxPDFExtra {
+		w.halt = unscannable(ReasonTooLarge, "pdf: too many numbers the layout could not place")
+		return
+	}
+	w.extraBytes += len(p)
+	w.extra = append(w.extra, append([]byte(nil), p...))
+}
+
+// mergeExtra writes the extra lines that hold a number (by kind and last
+// four) the document's text does not already show, so a number is found
+// once however many ways it was read.
+func (w *pdfWalker) mergeExtra() {
+	if len(w.extra) == 0 {
+		return
+	}
+	have := Detect(w.out)
+	for _, x := range w.extra {
+		missed := missedMatches(have, Detect(x))
+		if len(missed) == 0 {
+			continue
+		}
+		have = append(have, missed...)
+		w.line()
+		w.emit(x)
+		w.line()
+	}
+	w.extra = nil
 }
 
 // fail remembers the first unreadable part; budget errors stop the walk.
@@ -192,6 +349,9 @@ func (w *pdfWalker) pages() error {
 		if err := w.page(nd, d.dict(res)); err != nil {
 			return err
 		}
+		if w.halt != nil {
+			return w.halt
+		}
 	}
 	return nil
 }
@@ -209,43 +369,46 @@ func (d *pdfDoc) findCatalog() pdfDict {
 
 func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 	d := w.doc
-	start := w.out.Len()
-	w.pageImage, w.pageImages = false, w.pageImages[:0]
+	start := len(w.out)
+	w.pageImage, w.pageImages, w.notes = false, w.pageImages[:0], w.notes[:0]
 	var streams []*pdfStream
 	switch c := d.resolve(nd["Contents"]).(type) {
 	case *pdfStream:
 		streams = append(streams, c)
 	case pdfArray:
+		inPage := map[*pdfStream]bool{}
 		for _, x := range c {
-			if s := d.stream(x); s != nil {
+			// the same stream twice in one array: once is enough
+			if s := d.stream(x); s != nil && !inPage[s] {
+				inPage[s] = true
 				streams = append(streams, s)
 			}
 		}
 	}
-	var content []byte
-	inPage := map[*pdfStream]bool{}
 	for _, s := range streams {
-		if inPage[s] {
-			continue // the same stream twice in one array: once is enough
-		}
-		inPage[s] = true
 		w.seen[s] = true
-		data, err := d.decode(s)
-		if err != nil {
-			if err := w.fail(err); err != nil {
-				return err
-			}
-			continue
-		}
-		content = append(append(content, data...), '\n')
 	}
-	if err := w.run(content, res, 0); err != nil {
+	// The streams of a page are one content stream (7.8.2), read as they
+	// inflate.
+	ps := &pageStreams{w: w, streams: streams}
+	defer ps.close()
+	w.gs, w.tm, w.tlm = defaultGState(identityMatrix), identityMatrix, identityMatrix
+	c := contentReader(d.b, ps)
+	err := w.run(c, res, 0)
+	c.release()
+	if err != nil {
 		return err
 	}
 	if err := w.annotations(nd, res); err != nil {
 		return err
 	}
-	if w.pageImage && !hasLetterOrDigit(w.out.String()[start:]) {
+	w.flushBlock()
+	for _, n := range w.notes {
+		w.line()
+		w.emitString(n)
+		w.line()
+	}
+	if w.pageImage && !hasLetterOrDigit(string(w.out[start:])) {
 		read, err := w.ocrPage()
 		if err != nil {
 			return err
@@ -258,69 +421,130 @@ func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 	return nil
 }
 
-// annotations reads notes (/Contents) and the appearance of form fields
-// and stamps, which show what was typed into them.
-func (w *pdfWalker) annotations(nd pdfDict, res pdfDict) error {
-	d := w.doc
-	for _, a := range d.array(nd["Annots"]) {
-		ad := d.dict(a)
-		if ad == nil {
-			continue
-		}
-		if s, ok := d.resolve(ad["Contents"]).(pdfString); ok {
-			w.line()
-			w.out.WriteString(textString(s))
-			w.line()
-		}
-		ap := d.dict(ad["AP"])
-		switch n := d.resolve(ap["N"]).(type) {
-		case *pdfStream:
-			if err := w.form(n, res, 1); err != nil {
-				return err
+// pageStreams reads a page's content streams one after the other, a line
+// break between them; one that cannot be read is noted and passed over.
+type pageStreams struct {
+	w       *pdfWalker
+	streams []*pdfStream
+	cur     *pdfStreamReader
+	sep     bool
+}
+
+func (p *pageStreams) Read(b []byte) (int, error) {
+	for len(b) > 0 {
+		if p.cur == nil {
+			if p.sep {
+				p.sep = false
+				b[0] = '\n'
+				return 1, nil
 			}
-		case pdfDict:
-			i := 0
-			for _, v := range n {
-				if s := d.stream(v); s != nil && i < 8 {
-					i++
-					if err := w.form(s, res, 1); err != nil {
-						return err
-					}
+			if len(p.streams) == 0 {
+				return 0, io.EOF
+			}
+			s := p.streams[0]
+			p.streams = p.streams[1:]
+			sr, err := p.w.doc.open(s)
+			if err != nil {
+				if err := p.w.fail(err); err != nil {
+					return 0, err
+				}
+				continue
+			}
+			p.cur = sr
+		}
+		n, err := p.cur.Read(b)
+		if err != nil {
+			p.close()
+			p.sep = true
+			if err != io.EOF {
+				if err := p.w.fail(err); err != nil {
+					return n, err
 				}
 			}
 		}
+		if n > 0 {
+			return n, nil
+		}
 	}
-	return nil
+	return 0, nil
 }
 
-// form interprets a form XObject (8.10) with its own resources.
-func (w *pdfWalker) form(s *pdfStream, parent pdfDict, depth int) error {
+func (p *pageStreams) close() {
+	if p.cur != nil {
+		p.cur.Close()
+		p.cur = nil
+	}
+}
+
+// form interprets a form XObject (8.10) with its own resources, drawn
+// through m onto the page; the graphics state is the caller's and comes
+// back unchanged.
+func (w *pdfWalker) form(s *pdfStream, parent pdfDict, depth int, m pdfMatrix) error {
 	d := w.doc
 	if depth > maxPDFFormDepth || w.formRuns >= maxPDFFormRuns {
 		return nil
 	}
 	w.formRuns++
 	w.seen[s] = true
-	data, err := d.decode(s)
+	c, closeFn, err := w.formContent(s)
 	if err != nil {
 		return w.fail(err)
 	}
+	defer closeFn()
 	res := parent
 	if r := d.dict(s.dict["Resources"]); r != nil {
 		res = r
 	}
-	saved := [3]float64{w.curY, w.lineY, w.lastY}
-	err = w.run(data, res, depth)
-	w.curY, w.lineY, w.lastY = saved[0], saved[1], saved[2]
+	gs, tm, tlm := w.gs, w.tm, w.tlm
+	w.gs.ctm = m
+	w.tm, w.tlm = identityMatrix, identityMatrix
+	err = w.run(c, res, depth)
+	w.gs, w.tm, w.tlm = gs, tm, tlm
 	return err
 }
 
-// line ends the current line of output, once.
-func (w *pdfWalker) line() {
-	if n := w.out.Len(); n > 0 && w.out.String()[n-1] != '\n' {
-		w.out.WriteByte('\n')
+// formContent reads a form's stream: kept in memory when it is small (a
+// form may be drawn on every page), else read as it inflates.
+func (w *pdfWalker) formContent(s *pdfStream) (*pdfContent, func(), error) {
+	d := w.doc
+	if data, ok := d.decoded[s]; ok {
+		return contentBytes(data), func() {}, nil
 	}
-	w.haveLast = false
+	sr, err := d.open(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	win := windows.Get().(*[]byte)
+	n, err := io.ReadFull(sr, (*win)[:pdfFormCache])
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		sr.Close()
+		if err := d.b.hold(int64(n)); err != nil {
+			windows.Put(win)
+			return nil, nil, err
+		}
+		data := append([]byte(nil), (*win)[:n]...)
+		windows.Put(win)
+		d.decoded[s] = data
+		return contentBytes(data), func() {}, nil
+	case err != nil:
+		sr.Close()
+		windows.Put(win)
+		return nil, nil, err
+	}
+	c := contentReader(d.b, io.MultiReader(bytes.NewReader((*win)[:n]), sr))
+	return c, func() { c.release(); sr.Close(); windows.Put(win) }, nil
+}
+
+// formMatrix is a form's /Matrix (identity when absent or malformed).
+func (d *pdfDoc) formMatrix(s *pdfStream) pdfMatrix {
+	m := identityMatrix
+	if a := d.array(s.dict["Matrix"]); len(a) == 6 {
+		for i := range m {
+			m[i] = finite(num(d.resolve(a[i])))
+		}
+	}
+	return m
 }
 
 // contentCheckEvery is how many content tokens pass between budget checks.
@@ -330,19 +554,36 @@ const contentCheckEvery = 8192
 // and a stream of a million numbers must not become a million values.
 const maxOperands = 64
 
-// run interprets a content stream for its text (9.4).
-func (w *pdfWalker) run(data []byte, res pdfDict, depth int) error {
-	d := w.doc
-	lx := pdfLexer{data: data, noRefs: true}
+// run interprets a content stream for its text (9.4), placing each shown
+// string where it is drawn.
+func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 	var ops []pdfObj
-	var font *pdfFont
+	var stack []pdfGState
+	lost := 0 // q beyond maxPDFGStates, so their Q pop nothing
+	var numBuf [6]float64
+	nums := func(k int) ([]float64, bool) {
+		if len(ops) < k {
+			return nil, false
+		}
+		v := numBuf[:k]
+		for i, o := range ops[len(ops)-k:] {
+			v[i] = finite(num(o))
+		}
+		return v, true
+	}
 	for n := 0; ; n++ {
 		if n%contentCheckEvery == 0 {
-			if err := d.b.check(); err != nil {
+			if err := w.doc.b.check(); err != nil {
 				return err
 			}
 		}
-		t := lx.next()
+		if w.halt != nil {
+			return w.halt
+		}
+		t, obj, err := c.next()
+		if err != nil {
+			return w.fail(err)
+		}
 		switch t.kind {
 		case tokEOF:
 			return nil
@@ -351,39 +592,77 @@ func (w *pdfWalker) run(data []byte, res pdfDict, depth int) error {
 			if len(ops) >= maxOperands {
 				ops = ops[:0]
 			}
-			ops = append(ops, lx.objectFrom(t, 0))
+			ops = append(ops, obj)
 			continue
 		}
-		switch op := string(t.str); op {
+		gs := &w.gs
+		switch op := contentOp(t.str); op {
+		case "q":
+			if len(stack) < maxPDFGStates {
+				stack = append(stack, *gs)
+			} else {
+				lost++
+			}
+		case "Q":
+			if lost > 0 {
+				lost--
+			} else if len(stack) > 0 {
+				*gs = stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+			}
+		case "cm":
+			if v, ok := nums(6); ok {
+				gs.ctm = pdfMatrix(v[:6]).mul(gs.ctm)
+			}
 		case "BT":
-			w.curY, w.lineY = 0, 0
+			w.tm, w.tlm = identityMatrix, identityMatrix
 		case "Td", "TD":
-			if len(ops) >= 2 {
-				w.lineY += num(ops[len(ops)-1])
-				w.curY = w.lineY
-				w.moved = true
+			if v, ok := nums(2); ok {
+				if op == "TD" {
+					gs.tl = -v[1]
+				}
+				w.tlm = translate(v[0], v[1]).mul(w.tlm)
+				w.tm = w.tlm
 			}
 		case "Tm":
-			if len(ops) >= 6 {
-				w.curY = num(ops[5])
-				w.lineY = w.curY
-				w.moved = true
+			if v, ok := nums(6); ok {
+				w.tlm = pdfMatrix(v[:6])
+				w.tm = w.tlm
 			}
 		case "T*":
-			w.newline = true
+			w.nextLine()
+		case "Tc", "Tw", "Tz", "TL", "Ts":
+			if v, ok := nums(1); ok {
+				switch op {
+				case "Tc":
+					gs.tc = v[0]
+				case "Tw":
+					gs.tw = v[0]
+				case "Tz":
+					gs.th = v[0] / 100
+				case "TL":
+					gs.tl = v[0]
+				case "Ts":
+					gs.ts = v[0]
+				}
+			}
 		case "Tf":
 			if len(ops) >= 2 {
 				if name, ok := ops[len(ops)-2].(pdfName); ok {
-					font = w.font(res, name)
+					gs.font = w.font(res, name)
 				}
+				gs.size = finite(num(ops[len(ops)-1]))
 			}
 		case "Tj", "'", "\"":
+			if op == "\"" && len(ops) >= 3 {
+				gs.tw, gs.tc = finite(num(ops[len(ops)-3])), finite(num(ops[len(ops)-2]))
+			}
 			if op != "Tj" {
-				w.newline = true
+				w.nextLine()
 			}
 			if len(ops) > 0 {
 				if s, ok := ops[len(ops)-1].(pdfString); ok {
-					w.show(font, s)
+					w.show(s)
 				}
 			}
 		case "TJ":
@@ -392,11 +671,9 @@ func (w *pdfWalker) run(data []byte, res pdfDict, depth int) error {
 				for _, x := range arr {
 					switch v := x.(type) {
 					case pdfString:
-						w.show(font, v)
+						w.show(v)
 					case pdfInt, float64:
-						if num(v) < -200 { // a gap the width of a space
-							w.moved = true
-						}
+						w.tm = translate(-finite(num(v))/1000*gs.size*gs.th, 0).mul(w.tm)
 					}
 				}
 			}
@@ -409,7 +686,9 @@ func (w *pdfWalker) run(data []byte, res pdfDict, depth int) error {
 				}
 			}
 		case "BI":
-			lx.skipInlineImage()
+			if err := c.skipInlineImage(); err != nil {
+				return w.fail(err)
+			}
 			w.sawImage, w.pageImage = true, true
 		case "BDC", "BMC":
 			w.markedContent(op, ops, res)
@@ -420,6 +699,95 @@ func (w *pdfWalker) run(data []byte, res pdfDict, depth int) error {
 		}
 		ops = ops[:0]
 	}
+}
+
+// contentOp returns the operators run acts on as constants, so reading an
+// operator allocates nothing; any other is "".
+func contentOp(b []byte) string {
+	switch string(b) {
+	case "q":
+		return "q"
+	case "Q":
+		return "Q"
+	case "cm":
+		return "cm"
+	case "BT":
+		return "BT"
+	case "Td":
+		return "Td"
+	case "TD":
+		return "TD"
+	case "Tm":
+		return "Tm"
+	case "T*":
+		return "T*"
+	case "Tc":
+		return "Tc"
+	case "Tw":
+		return "Tw"
+	case "Tz":
+		return "Tz"
+	case "TL":
+		return "TL"
+	case "Ts":
+		return "Ts"
+	case "Tf":
+		return "Tf"
+	case "Tj":
+		return "Tj"
+	case "'":
+		return "'"
+	case "\"":
+		return "\""
+	case "TJ":
+		return "TJ"
+	case "Do":
+		return "Do"
+	case "BI":
+		return "BI"
+	case "BDC":
+		return "BDC"
+	case "BMC":
+		return "BMC"
+	case "EMC":
+		return "EMC"
+	}
+	return ""
+}
+
+// nextLine is T*: down one leading, back to the line's start.
+func (w *pdfWalker) nextLine() {
+	w.tlm = translate(0, -w.gs.tl).mul(w.tlm)
+	w.tm = w.tlm
+}
+
+// show draws one string at the text position and moves the pen past it
+// (9.4.4): the glyph widths scaled by the font size, character and word
+// spacing, and horizontal scaling.
+func (w *pdfWalker) show(s pdfString) {
+	gs := &w.gs
+	font := gs.font
+	if font == nil {
+		font = pdfDefaultFont
+	}
+	var st pdfShown
+	w.scratch, st = font.show(s, w.scratch[:0])
+	if w.suppress == 0 {
+		w.glyphs += st.glyphs
+		w.unmapped += st.unmapped
+	}
+	tx := (st.width*gs.size + float64(st.glyphs)*gs.tc + float64(st.spaces)*gs.tw) * gs.th
+	m := w.tm.mul(gs.ctm)
+	w.tm = translate(finite(tx), 0).mul(w.tm)
+	if w.suppress > 0 {
+		return
+	}
+	end := w.tm.mul(gs.ctm)
+	x0, y0 := m.apply(0, gs.ts)
+	x1, y1 := end.apply(0, gs.ts)
+	dir := gs.size * gs.th
+	w.place(w.scratch, baselineRot(dir*m[0], dir*m[1]), x0, y0, x1, y1, gs.size*math.Hypot(m[2], m[3]))
+	w.placed += len(w.scratch)
 }
 
 // markedContent honours /ActualText (14.9.4): the text a span stands for
@@ -440,8 +808,19 @@ func (w *pdfWalker) markedContent(op string, ops []pdfObj, res pdfDict) {
 		props = w.doc.dict(w.doc.dict(res["Properties"])[p])
 	}
 	if s, ok := w.doc.resolve(props["ActualText"]).(pdfString); ok {
-		w.position()
-		w.out.WriteString(textString(s))
+		t := textString(s)
+		gs := &w.gs
+		m := w.tm.mul(gs.ctm)
+		size := gs.size * math.Hypot(m[2], m[3])
+		x0, y0 := m.apply(0, gs.ts)
+		dx, dy := m[0], m[1]
+		if l := math.Hypot(dx, dy); l > 0 {
+			dx, dy = dx/l, dy/l
+		}
+		adv := 0.5 * size * float64(utf8.RuneCountInString(t))
+		w.place([]byte(t), baselineRot(m[0], m[1]), x0, y0, x0+adv*dx, y0+adv*dy, size)
+		w.placed += len(t)
+		w.blk.open = false
 		w.suppress = 1
 	}
 }
@@ -455,7 +834,7 @@ func (w *pdfWalker) xobject(res pdfDict, name pdfName, depth int) error {
 	}
 	switch d.name(s.dict["Subtype"]) {
 	case "Form":
-		return w.form(s, res, depth+1)
+		return w.form(s, res, depth+1, d.formMatrix(s).mul(w.gs.ctm))
 	case "Image":
 		w.sawImage, w.pageImage = true, true
 		if d.b.lim.OCR && len(w.pageImages) < maxPDFOCRImages {
@@ -490,46 +869,16 @@ func (w *pdfWalker) ocrPage() (bool, error) {
 		}
 		if err == nil && hasLetterOrDigit(text) {
 			w.line()
-			w.out.WriteString(text)
+			w.emitString(text)
 			found = true
 		}
 	}
 	return found, nil
 }
 
-// show writes the text of one shown string.
-func (w *pdfWalker) show(font *pdfFont, s pdfString) {
-	if w.suppress > 0 {
-		return
-	}
-	if font == nil {
-		font = pdfDefaultFont
-	}
-	w.position()
-	g, u := font.decode(s, &w.out)
-	w.glyphs += g
-	w.unmapped += u
-}
-
-// position separates this piece of text from the last: a newline when the
-// baseline moved, a space when the pen jumped along the line, nothing when
-// the text runs on (so "4111" and "1111" shown back to back stay joined).
-func (w *pdfWalker) position() {
-	if w.haveLast {
-		dy := w.curY - w.lastY
-		switch {
-		case w.newline || dy > 0.5 || dy < -0.5:
-			w.out.WriteByte('\n')
-		case w.moved:
-			w.out.WriteByte(' ')
-		}
-	}
-	w.lastY, w.haveLast, w.moved, w.newline = w.curY, true, false, false
-}
-
 // pdfDefaultFont reads text shown before any Tf, or in a stream read
 // without its resources.
-var pdfDefaultFont = &pdfFont{simple: latin1Table()}
+var pdfDefaultFont = &pdfFont{simple: latin1Table(), std: &stdHelvetica, dw: 0.556}
 
 func num(o pdfObj) float64 {
 	switch v := o.(type) {
@@ -541,98 +890,6 @@ func num(o pdfObj) float64 {
 	return 0
 }
 
-// skipInlineImage moves past "ID <binary> EI" of an inline image (8.9.7).
-func (lx *pdfLexer) skipInlineImage() {
-	for i := 0; i < 256; i++ {
-		t := lx.next()
-		if t.kind == tokEOF {
-			return
-		}
-		if t.kind == tokKeyword && string(t.str) == "ID" {
-			break
-		}
-	}
-	lx.pos++ // the single white-space byte after ID
-	for lx.pos < len(lx.data) {
-		i := bytes.Index(lx.data[lx.pos:], []byte("EI"))
-		if i < 0 {
-			lx.pos = len(lx.data)
-			return
-		}
-		p := lx.pos + i
-		lx.pos = p + 2
-		if p > 0 && isPDFSpace(lx.data[p-1]) && (p+2 == len(lx.data) || isPDFSpace(lx.data[p+2]) || isPDFDelim(lx.data[p+2])) {
-			return
-		}
-	}
-}
-
-// fields writes interactive form field values (12.7.3) with their names,
-// so "SSN" next to nine digits reads as it did on screen.
-func (w *pdfWalker) fields() error {
-	d := w.doc
-	root := d.dict(d.trailer["Root"])
-	if root == nil {
-		root = d.findCatalog()
-	}
-	form := d.dict(root["AcroForm"])
-	stack := append(pdfArray(nil), d.array(form["Fields"])...)
-	visited := map[int]bool{}
-	for n := 0; len(stack) > 0 && n < maxPDFFields; n++ {
-		o := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if r, ok := o.(pdfRef); ok {
-			if visited[r.num] {
-				continue
-			}
-			visited[r.num] = true
-		}
-		fd := d.dict(o)
-		if fd == nil {
-			continue
-		}
-		if v := fieldValue(d, fd["V"]); v != "" {
-			w.line()
-			if t, ok := d.resolve(fd["T"]).(pdfString); ok {
-				w.out.WriteString(textString(t))
-				w.out.WriteString(": ")
-			}
-			w.out.WriteString(v)
-			w.line()
-		}
-		kids := d.array(fd["Kids"])
-		for i := len(kids) - 1; i >= 0; i-- {
-			stack = append(stack, kids[i])
-		}
-	}
-	return nil
-}
-
-func fieldValue(d *pdfDoc, o pdfObj) string {
-	switch v := d.resolve(o).(type) {
-	case pdfString:
-		return textString(v)
-	case pdfName:
-		if v == "Off" {
-			return ""
-		}
-		return string(v)
-	case pdfArray:
-		var parts []string
-		for _, x := range v {
-			if s, ok := d.resolve(x).(pdfString); ok {
-				parts = append(parts, textString(s))
-			}
-		}
-		return strings.Join(parts, " ")
-	case *pdfStream: // rich text value: its bytes are text
-		if data, err := d.decode(v); err == nil && utf8.Valid(data) {
-			return string(data)
-		}
-	}
-	return ""
-}
-
 // info writes the document information dictionary (14.3.3).
 func (w *pdfWalker) info() error {
 	d := w.doc
@@ -640,7 +897,7 @@ func (w *pdfWalker) info() error {
 	for _, k := range []pdfName{"Title", "Subject", "Keywords", "Author"} {
 		if s, ok := d.resolve(info[k]).(pdfString); ok && len(s) > 0 {
 			w.line()
-			w.out.WriteString(textString(s))
+			w.emitString(textString(s))
 			w.line()
 		}
 	}
@@ -656,7 +913,9 @@ func (w *pdfWalker) attachments() error {
 		if d.name(s.dict["Type"]) != "EmbeddedFile" {
 			continue
 		}
-		data, err := d.decode(s)
+		// Its text is the document's text: no more is inflated than the
+		// text budget can take.
+		data, err := d.decodeMax(s, w.textRoom()+1)
 		if err != nil {
 			if err := w.fail(err); err != nil {
 				return err
@@ -670,7 +929,7 @@ func (w *pdfWalker) attachments() error {
 			continue
 		}
 		w.line()
-		w.out.WriteString(bytesToText(data))
+		w.emitString(bytesToText(data))
 		w.line()
 	}
 	return nil
@@ -697,23 +956,28 @@ func (w *pdfWalker) orphans() error {
 		if _, font := s.dict["Length2"]; font {
 			continue
 		}
-		data, err := d.decode(s)
+		w.seen[s] = true
+		sr, err := d.open(s)
 		if err != nil {
 			if reasonOf(err) == ReasonTooLarge || reasonOf(err) == ReasonTimeout {
 				return err
 			}
 			continue
 		}
-		if bytes.Contains(data, []byte("begincmap")) || !bytes.Contains(data, []byte("BT")) {
-			continue
-		}
-		w.seen[s] = true
 		glyphs, unmapped := w.glyphs, w.unmapped
-		w.line()
-		if err := w.run(data, nil, maxPDFFormDepth); err != nil {
+		w.gs, w.tm, w.tlm = defaultGState(identityMatrix), identityMatrix, identityMatrix
+		errBefore := w.err
+		c := contentReader(d.b, sr)
+		err = w.run(c, nil, maxPDFFormDepth)
+		c.release()
+		sr.Close()
+		// An orphan that is not a content stream at all (a CMap, a
+		// glyph program) is not a part of the document we failed to read.
+		w.err = errBefore
+		if err != nil {
 			return err
 		}
-		w.line()
+		w.flushBlock()
 		// Orphans are read without their fonts; their glyphs do not count
 		// against the fonts of the pages.
 		w.glyphs, w.unmapped = glyphs, unmapped

@@ -367,9 +367,10 @@ func TestPDFHostile(t *testing.T) {
 // it is on, and is no_text when it is off.
 func TestPDFScanOCR(t *testing.T) {
 	scan := onePage("q 612 0 0 792 0 0 cm /Im1 Do Q", helvetica)
+	jpg := smallJPEG(t)
 	scan = bytes.Replace(scan, []byte("/ColorSpace /DeviceGray"), []byte("/Filter /DCTDecode /ColorSpace /DeviceGray"), 1)
-	scan = bytes.Replace(scan, []byte("stream\n\x00\nendstream"), []byte("stream\n\xff\xd8\xff\nendstream"), 1)
-	scan = bytes.Replace(scan, []byte("/Length 1 >>"), []byte("/Length 3 >>"), 1)
+	scan = bytes.Replace(scan, []byte("stream\n\x00\nendstream"), append(append([]byte("stream\n"), jpg...), "\nendstream"...), 1)
+	scan = bytes.Replace(scan, []byte("/Length 1 >>"), []byte(fmt.Sprintf("/Length %d >>", len(jpg))), 1)
 
 	if _, err := pdfText(testBudget(), scan); reasonOrEmpty(err) != ReasonNoText {
 		t.Fatalf("OCR off: reason %q, want no_text", reasonOrEmpty(err))

@@ -2,14 +2,9 @@ package scan
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/zlib"
-	"encoding/ascii85"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
-	"sync"
 	"unicode/utf16"
 )
 
@@ -24,6 +19,11 @@ const maxPDFObjects = 500_000
 
 // pdfStreamSlack is decoded size every stream may reach whatever its ratio.
 const pdfStreamSlack = 8 << 20
+
+// maxObjStmBytes bounds the object streams of one document, which are
+// held whole while it is read; producers write a few hundred small objects
+// to each, a few MiB in all for the largest documents.
+const maxObjStmBytes = 32 << 20
 
 var errPDFImageStream = errors.New("image data")
 
@@ -203,14 +203,24 @@ func (d *pdfDoc) streamBounds(dict pdfDict, kw int) (start, end, next int) {
 // loadObjectStreams reads the objects compressed into object streams
 // (7.5.7). A definition later in the file wins, as an update would.
 func (d *pdfDoc) loadObjectStreams() error {
+	room := int64(maxObjStmBytes)
 	for _, num := range d.objStms {
 		s, ok := d.objs[num].(*pdfStream)
 		if !ok {
 			continue
 		}
-		data, err := d.decode(s)
+		data, err := d.decodeMax(s, room)
 		if err != nil {
+			switch reasonOf(err) {
+			case ReasonTooLarge, ReasonTimeout:
+				return err // its objects would be missing: not a clean read
+			}
 			continue // its objects are missing; what uses them reports it
+		}
+		room -= int64(len(data))
+		// Its objects, parsed, cost several times its bytes.
+		if err := d.b.hold(pdfParseCost * int64(len(data))); err != nil {
+			return err
 		}
 		n, _ := d.resolve(s.dict["N"]).(pdfInt)
 		first, _ := d.resolve(s.dict["First"]).(pdfInt)
@@ -289,30 +299,29 @@ func (d *pdfDoc) name(o pdfObj) pdfName {
 }
 
 // decode returns a stream's data with its filters undone, once; the bytes
-// are charged to the budget the first time.
+// are charged to the budget as they decode and held in the shared account
+// while the document is read. Content streams are not decoded whole: see
+// open and pdfContent.
 func (d *pdfDoc) decode(s *pdfStream) ([]byte, error) {
+	return d.decodeMax(s, -1)
+}
+
+// decodeMax is decode for a stream that is useless past limit bytes (a
+// font's CMap): past it the stream is too_large, and no more is inflated.
+func (d *pdfDoc) decodeMax(s *pdfStream, limit int64) ([]byte, error) {
 	if out, ok := d.decoded[s]; ok {
 		return out, nil
 	}
-	if err := d.b.check(); err != nil {
+	sr, err := d.open(s)
+	if err != nil {
 		return nil, err
 	}
-	data := s.src[s.start:s.end]
-	if s.fromFile && d.crypt != nil && s.ref != d.encrypt && d.name(s.dict["Type"]) != "XRef" {
-		var err error
-		if data, err = d.crypt.decryptStream(s.ref, data); err != nil {
-			return nil, err
-		}
+	defer sr.Close()
+	if limit >= 0 && limit < sr.limit {
+		sr.limit = limit
 	}
-	filters, parms := d.filters(s.dict)
-	for i, f := range filters {
-		var err error
-		data, err = d.applyFilter(f, d.dict(parms[i]), data)
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := d.b.take(int64(len(data))); err != nil {
+	data, err := readAllHeld(d.b, sr)
+	if err != nil {
 		return nil, err
 	}
 	d.decoded[s] = data
@@ -335,151 +344,6 @@ func (d *pdfDoc) filters(dict pdfDict) ([]pdfName, pdfArray) {
 		return names, parms
 	}
 	return nil, nil
-}
-
-// applyFilter undoes one filter (7.4) within the budget.
-func (d *pdfDoc) applyFilter(f pdfName, parms pdfDict, in []byte) ([]byte, error) {
-	limit := func() int64 {
-		ratio := ratioLimit(d.b, int64(len(in)))
-		if d.b.lim.MaxArchiveRatio > 0 {
-			ratio = max(ratio, 5*d.b.lim.MaxArchiveRatio*int64(len(in))+pdfStreamSlack)
-		}
-		return min(d.b.remaining(), ratio)
-	}
-	switch f {
-	case "FlateDecode", "Fl":
-		var r io.Reader
-		if zr, err := newZlibReader(in); err == nil {
-			defer zlibReaders.Put(zr)
-			r = zr
-		} else {
-			r = flate.NewReader(bytes.NewReader(in)) // raw deflate, no zlib header
-		}
-		out, err := readLimited(r, limit())
-		if err != nil {
-			return nil, err
-		}
-		return undoPredictor(d, parms, out)
-	case "ASCIIHexDecode", "AHx":
-		lx := pdfLexer{data: in}
-		return lx.hexString(), nil
-	case "ASCII85Decode", "A85":
-		in = bytes.TrimPrefix(bytes.TrimSpace(in), []byte("<~"))
-		if i := bytes.Index(in, []byte("~>")); i >= 0 {
-			in = in[:i]
-		}
-		return readLimited(ascii85.NewDecoder(bytes.NewReader(in)), limit())
-	case "RunLengthDecode", "RL":
-		return runLengthDecode(in, limit())
-	case "Crypt":
-		return in, nil // the identity crypt filter; real ones were undone above
-	case "DCTDecode", "DCT", "JPXDecode", "CCITTFaxDecode", "CCF", "JBIG2Decode":
-		return nil, errPDFImageStream
-	}
-	return nil, unscannable(ReasonUnsupported, "pdf: stream filter "+string(f))
-}
-
-// zlibReaders keeps inflaters (and their 32 KiB windows) between streams:
-// a PDF has many small ones.
-var zlibReaders sync.Pool
-
-func newZlibReader(in []byte) (io.ReadCloser, error) {
-	if zr, ok := zlibReaders.Get().(io.ReadCloser); ok {
-		if err := zr.(zlib.Resetter).Reset(bytes.NewReader(in), nil); err != nil {
-			zlibReaders.Put(zr)
-			return nil, err
-		}
-		return zr, nil
-	}
-	return zlib.NewReader(bytes.NewReader(in))
-}
-
-// readLimited reads r to its end, or fails when it would exceed limit.
-// A stream that ends early keeps what was decoded, as viewers show it.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(r, limit+1))
-	if n > limit {
-		return nil, unscannable(ReasonTooLarge, "pdf: stream decodes past the budget")
-	}
-	if err != nil && buf.Len() == 0 {
-		return nil, unscannable(ReasonParseError, "pdf: corrupt compressed stream")
-	}
-	return buf.Bytes(), nil
-}
-
-func runLengthDecode(in []byte, limit int64) ([]byte, error) {
-	var out []byte
-	for i := 0; i < len(in); {
-		n := int(in[i])
-		i++
-		switch {
-		case n < 128:
-			end := min(i+n+1, len(in))
-			out = append(out, in[i:end]...)
-			i = end
-		case n > 128:
-			if i < len(in) {
-				out = append(out, bytes.Repeat(in[i:i+1], 257-n)...)
-				i++
-			}
-		default:
-			return out, nil // 128: end of data
-		}
-		if int64(len(out)) > limit {
-			return nil, unscannable(ReasonTooLarge, "pdf: stream decodes past the budget")
-		}
-	}
-	return out, nil
-}
-
-// undoPredictor reverses a PNG predictor (7.4.4.4), which object streams
-// may use; the TIFF predictor is left alone (images only).
-func undoPredictor(d *pdfDoc, parms pdfDict, in []byte) ([]byte, error) {
-	pred, _ := d.resolve(parms["Predictor"]).(pdfInt)
-	if pred < 10 {
-		return in, nil
-	}
-	colors, bpc, cols := pdfInt(1), pdfInt(8), pdfInt(1)
-	if v, ok := d.resolve(parms["Colors"]).(pdfInt); ok && v > 0 && v <= 32 {
-		colors = v
-	}
-	if v, ok := d.resolve(parms["BitsPerComponent"]).(pdfInt); ok && v > 0 && v <= 16 {
-		bpc = v
-	}
-	if v, ok := d.resolve(parms["Columns"]).(pdfInt); ok && v > 0 && v <= 1<<20 {
-		cols = v
-	}
-	bpp := max(int(colors*bpc+7)/8, 1)
-	rowLen := int(colors*bpc*cols+7) / 8
-	if rowLen > len(in) {
-		return in, nil // not one row: nothing a predictor could undo
-	}
-	out := make([]byte, 0, len(in))
-	prev := make([]byte, rowLen)
-	for i := 0; i+1+rowLen <= len(in); i += 1 + rowLen {
-		ft, row := in[i], append([]byte(nil), in[i+1:i+1+rowLen]...)
-		for j := range row {
-			var left, up, upLeft byte
-			if j >= bpp {
-				left, upLeft = row[j-bpp], prev[j-bpp]
-			}
-			up = prev[j]
-			switch ft {
-			case 1:
-				row[j] += left
-			case 2:
-				row[j] += up
-			case 3:
-				row[j] += byte((int(left) + int(up)) / 2)
-			case 4:
-				row[j] += paeth(left, up, upLeft)
-			}
-		}
-		out = append(out, row...)
-		prev = row
-	}
-	return out, nil
 }
 
 func paeth(a, b, c byte) byte {

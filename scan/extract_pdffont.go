@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,7 +30,28 @@ type pdfFont struct {
 	simple  *[256]rune // one-byte fonts: code to rune; 0 means unknown
 	utf16   bool       // a predefined UCS-2/UTF-16 CMap: codes are Unicode
 	twoByte bool       // composite font without codespace ranges
+
+	// Advance widths in text space units per unit of font size (9.2.4):
+	// /Widths of a simple font, /W of a composite one, else the standard
+	// 14 metrics, else dw.
+	widths []float64 // by code from first
+	first  uint32
+	cidW   map[uint32]float64
+	cidR   []cidWidthRange
+	std    *[95]uint16 // by character, for ASCII
+	dw     float64
 }
+
+type cidWidthRange struct {
+	lo, hi uint32
+	w      float64
+}
+
+// Bounds on the width tables of one font.
+const (
+	maxFontWidths = 1 << 16
+	maxCIDRanges  = 4096
+)
 
 type pdfCMap struct {
 	space  [5][]cmapSpan // codespace ranges by byte length 1-4
@@ -67,10 +89,11 @@ func (w *pdfWalker) buildFont(fd pdfDict) *pdfFont {
 	f := &pdfFont{}
 	if fd == nil {
 		f.simple = latin1Table()
+		f.std, f.dw = &stdHelvetica, 0.556
 		return f
 	}
 	if s := d.stream(fd["ToUnicode"]); s != nil {
-		if data, err := d.decode(s); err == nil && len(data) <= maxCMapBytes {
+		if data, err := d.decodeMax(s, maxCMapBytes); err == nil {
 			f.cmap = parseCMap(data)
 		}
 	}
@@ -80,10 +103,111 @@ func (w *pdfWalker) buildFont(fd pdfDict) *pdfFont {
 			f.utf16 = true
 		}
 		f.twoByte = true
+		w.cidWidths(f, d.dict(d.array(fd["DescendantFonts"]).first()))
 		return f
 	}
 	f.simple = w.simpleEncoding(fd)
+	w.simpleWidths(f, fd)
 	return f
+}
+
+func (a pdfArray) first() pdfObj {
+	if len(a) == 0 {
+		return nil
+	}
+	return a[0]
+}
+
+// simpleWidths reads /FirstChar and /Widths (9.6.2), scaled by the
+// /FontMatrix of a Type 3 font (9.6.4).
+func (w *pdfWalker) simpleWidths(f *pdfFont, fd pdfDict) {
+	d := w.doc
+	scale := 0.001
+	if d.name(fd["Subtype"]) == "Type3" {
+		if m := d.array(fd["FontMatrix"]); len(m) >= 1 {
+			scale = math.Abs(num(d.resolve(m[0])))
+		}
+	}
+	f.std, f.dw = stdWidths(string(d.name(fd["BaseFont"])))
+	if f.dw == 0 {
+		f.dw = 0.5 // an estimate: most glyphs of most fonts are near it
+	}
+	if desc := d.dict(fd["FontDescriptor"]); desc != nil {
+		if mw := num(d.resolve(desc["MissingWidth"])); mw > 0 {
+			f.dw = mw * scale
+		}
+	}
+	ws := d.array(fd["Widths"])
+	if len(ws) == 0 {
+		return
+	}
+	fc := num(d.resolve(fd["FirstChar"]))
+	if fc < 0 || fc > 0xffff {
+		return
+	}
+	f.first = uint32(fc)
+	f.widths = make([]float64, min(len(ws), 256))
+	for i := range f.widths {
+		f.widths[i] = num(d.resolve(ws[i])) * scale
+	}
+}
+
+// cidWidths reads /DW and /W of a CIDFont (9.7.4.3).
+func (w *pdfWalker) cidWidths(f *pdfFont, cf pdfDict) {
+	d := w.doc
+	f.dw = 1
+	if v, ok := d.resolve(cf["DW"]).(pdfInt); ok {
+		f.dw = float64(v) / 1000
+	}
+	ws := d.array(cf["W"])
+	f.cidW = map[uint32]float64{}
+	for i := 0; i < len(ws); {
+		c0 := num(d.resolve(ws[i]))
+		if c0 < 0 || c0 > math.MaxUint32 || i+1 >= len(ws) {
+			return
+		}
+		switch next := d.resolve(ws[i+1]).(type) {
+		case pdfArray:
+			for k, x := range next {
+				if len(f.cidW) >= maxFontWidths {
+					return
+				}
+				f.cidW[uint32(c0)+uint32(k)] = num(d.resolve(x)) / 1000
+			}
+			i += 2
+		default:
+			if i+2 >= len(ws) || len(f.cidR) >= maxCIDRanges {
+				return
+			}
+			c1 := num(next)
+			if c1 >= c0 && c1 <= math.MaxUint32 {
+				f.cidR = append(f.cidR, cidWidthRange{uint32(c0), uint32(c1), num(d.resolve(ws[i+2])) / 1000})
+			}
+			i += 3
+		}
+	}
+}
+
+// width is the advance of one glyph in text space per unit font size.
+func (f *pdfFont) width(code uint32, r rune) float64 {
+	if f.cidW != nil {
+		if v, ok := f.cidW[code]; ok {
+			return v
+		}
+		for _, rg := range f.cidR {
+			if code >= rg.lo && code <= rg.hi {
+				return rg.w
+			}
+		}
+		return f.dw
+	}
+	if i := code - f.first; code >= f.first && i < uint32(len(f.widths)) {
+		return f.widths[i]
+	}
+	if f.std != nil && r >= 32 && r < 127 {
+		return float64(f.std[r-32]) / 1000
+	}
+	return f.dw
 }
 
 // simpleEncoding builds the code-to-rune table of a one-byte font from its
@@ -189,26 +313,41 @@ func glyphRune(name string) rune {
 	return 0
 }
 
-// decode writes the text of one shown string and counts glyphs and the
-// glyphs nothing mapped.
-func (f *pdfFont) decode(s []byte, out *strings.Builder) (glyphs, unmapped int) {
+// pdfShown is what one shown string drew.
+type pdfShown struct {
+	glyphs, unmapped int
+	spaces           int     // single-byte code 32: word spacing applies (9.3.3)
+	width            float64 // sum of the glyph widths, per unit font size
+}
+
+// show appends the text of one shown string to dst and measures it.
+// Glyphs no map explains are counted, so a page drawn in fonts we cannot
+// read is reported unscannable rather than passed as clean.
+func (f *pdfFont) show(s []byte, dst []byte) ([]byte, pdfShown) {
+	var st pdfShown
+	put := func(r rune) { dst = utf8.AppendRune(dst, r) }
 	if f.cmap == nil && f.simple != nil {
 		// The common case, a simple font without a ToUnicode map: one
 		// table lookup per byte.
 		for _, c := range s {
-			switch r := f.simple[c]; {
+			r := f.simple[c]
+			switch {
 			case r == 0:
 				if c >= 0x20 && c < 0x7f {
-					out.WriteByte(c)
+					r = rune(c)
+					put(r)
 				}
-				unmapped++
-			case r < utf8.RuneSelf:
-				out.WriteByte(byte(r))
+				st.unmapped++
 			default:
-				out.WriteRune(r)
+				put(r)
 			}
+			if c == ' ' {
+				st.spaces++
+			}
+			st.width += f.width(uint32(c), r)
 		}
-		return len(s), unmapped
+		st.glyphs = len(s)
+		return dst, st
 	}
 	for i := 0; i < len(s); {
 		n := f.codeLen(s[i:])
@@ -217,33 +356,47 @@ func (f *pdfFont) decode(s []byte, out *strings.Builder) (glyphs, unmapped int) 
 			code = code<<8 | uint32(c)
 		}
 		i += n
-		glyphs++
-		if f.cmap != nil {
-			if r, ok := f.cmap.lookup(code, n); ok {
-				for _, c := range r {
-					out.WriteRune(c)
-				}
-				continue
-			}
+		st.glyphs++
+		if n == 1 && code == ' ' {
+			st.spaces++
 		}
-		switch {
+		first := rune(0)
+		switch rs, ok := f.lookup(code, n); {
+		case ok:
+			for _, c := range rs {
+				put(c)
+			}
+			if len(rs) > 0 {
+				first = rs[0]
+			}
 		case f.utf16:
-			out.WriteRune(rune(code))
+			first = rune(code)
+			put(first)
 		case f.simple != nil && n == 1 && f.simple[code] != 0:
-			out.WriteRune(f.simple[code])
+			first = f.simple[code]
+			put(first)
 		case f.simple != nil && n == 1:
 			// A glyph name we do not know: show the code in the base
 			// encoding (digits are digits in every one of them) and count
 			// it, so a font of unknown names makes the page unscannable.
 			if code >= 0x20 && code < 0x7f {
-				out.WriteByte(byte(code))
+				first = rune(code)
+				put(first)
 			}
-			unmapped++
+			st.unmapped++
 		default:
-			unmapped++
+			st.unmapped++
 		}
+		st.width += f.width(code, first)
 	}
-	return glyphs, unmapped
+	return dst, st
+}
+
+func (f *pdfFont) lookup(code uint32, n int) ([]rune, bool) {
+	if f.cmap == nil {
+		return nil, false
+	}
+	return f.cmap.lookup(code, n)
 }
 
 // codeLen is how many bytes the next code takes (9.7.6.2).

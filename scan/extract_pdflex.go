@@ -107,6 +107,9 @@ func (lx *pdfLexer) next() pdfToken {
 // regularToken is a number or a keyword (operator, true, obj, R...).
 func regularToken(w []byte) pdfToken {
 	if len(w) > 0 && len(w) < 40 && (isDecDigit(w[0]) || w[0] == '-' || w[0] == '+' || w[0] == '.') {
+		if v, ok := smallNumber(w); ok {
+			return v
+		}
 		isInt := bytes.IndexByte(w, '.') < 0
 		if isInt {
 			if v, err := strconv.ParseInt(string(w), 10, 64); err == nil {
@@ -120,6 +123,39 @@ func regularToken(w []byte) pdfToken {
 		return pdfToken{kind: tokNumber, num: 0}
 	}
 	return pdfToken{kind: tokKeyword, str: w}
+}
+
+// smallNumber reads the numbers content streams are made of ("12",
+// "-3.5", ".25") without strconv, which would copy each one to a string.
+func smallNumber(w []byte) (pdfToken, bool) {
+	i, neg := 0, false
+	if w[0] == '-' || w[0] == '+' {
+		neg, i = w[0] == '-', 1
+	}
+	if i == len(w) || len(w)-i > 15 {
+		return pdfToken{}, false
+	}
+	var v, scale float64 = 0, 0
+	for ; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= '0' && c <= '9':
+			v = v*10 + float64(c-'0')
+			if scale > 0 {
+				scale *= 10
+			}
+		case c == '.' && scale == 0:
+			scale = 1
+		default:
+			return pdfToken{}, false
+		}
+	}
+	if scale > 1 {
+		v /= scale
+	}
+	if neg {
+		v = -v
+	}
+	return pdfToken{kind: tokNumber, num: v, isInt: scale == 0}, true
 }
 
 func (lx *pdfLexer) literalString() []byte {

@@ -14,6 +14,23 @@ type Limits struct {
 	MaxTime         time.Duration // wall time for one message
 	OCR             bool          // run tesseract on images when it is installed
 	TesseractPath   string        // "" means look for "tesseract" on PATH
+
+	// MaxDocumentText bounds the text one document (a PDF) may yield: the
+	// walk copies and masks it, so it is memory several times over. Past
+	// it the document is too_large. 0 leaves only MaxDecodedBytes.
+	MaxDocumentText int64
+	// MaxOCRPixels is the largest image (width x height, from its header)
+	// given to tesseract, which needs several bytes per pixel; a larger
+	// one is withheld as too_large without being decoded. 0: no limit.
+	MaxOCRPixels int64
+	// OCRMemory is the address space one tesseract process may map
+	// (Linux and other Unix: ulimit -v in a /bin/sh wrapper). 0: no limit.
+	OCRMemory int64
+
+	// Shared, when set, is the account every message in flight draws on
+	// (see SharedBudget): made once per process by the caller, so a
+	// Scanner copied with the same Limits shares it.
+	Shared *SharedBudget
 }
 
 // DefaultLimits suits an MX that accepts messages of up to 25 MiB and still
@@ -26,5 +43,8 @@ func DefaultLimits() Limits {
 		MaxArchiveRatio: 200,
 		MaxArchiveFiles: 2000,
 		MaxTime:         20 * time.Second,
+		MaxDocumentText: 16 << 20,
+		MaxOCRPixels:    40_000_000,
+		OCRMemory:       1 << 30,
 	}
 }

@@ -167,6 +167,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 	lim := scan.DefaultLimits()
 	lim.MaxTime = cfg.Scan.MaxTime.D()
 	lim.OCR = cfg.Scan.OCR
+	lim.Shared = scan.NewSharedBudget(int64(cfg.Scan.MemoryLimitMiB) << 20)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(outboxDepth(store))

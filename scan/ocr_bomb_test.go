@@ -1,0 +1,261 @@
+package scan
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// hugePNG is a valid one-bit grey PNG of w x h pixels, all black: it
+// compresses to almost nothing (the 20 000 x 20 000 pixel bomb is a
+// few hundred KiB), and tesseract would need gigabytes to read it.
+func hugePNG(tb testing.TB, w, h int) []byte {
+	tb.Helper()
+	var out bytes.Buffer
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		binary.Write(&out, binary.BigEndian, uint32(len(data)))
+		c := crc32.NewIEEE()
+		c.Write([]byte(typ))
+		c.Write(data)
+		out.WriteString(typ)
+		out.Write(data)
+		binary.Write(&out, binary.BigEndian, c.Sum32())
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8], ihdr[9] = 1, 0 // bit depth 1, greyscale
+	chunk("IHDR", ihdr)
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	row := make([]byte, 1+(w+7)/8) // filter byte 0, then the pixels
+	for y := 0; y < h; y++ {
+		zw.Write(row)
+	}
+	zw.Close()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return out.Bytes()
+}
+
+// recordingTesseract stands in for tesseract and leaves a file behind
+// each time it is started.
+func recordingTesseract(t *testing.T) (bin, marks string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("shell scripts stand in for tesseract")
+	}
+	dir := t.TempDir()
+	marks = filepath.Join(dir, "marks")
+	if err := os.Mkdir(marks, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	bin = filepath.Join(dir, "tesseract")
+	script := "#!/bin/sh\ntouch " + marks + "/$$\ncat >/dev/null\necho 'Card " + testCard + "'\n"
+	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return bin, marks
+}
+
+func started(t *testing.T, marks string) int {
+	t.Helper()
+	es, err := os.ReadDir(marks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
+}
+
+// tiffPages is a little-endian TIFF whose IFDs declare pages of w x h
+// (only the header and the IFDs: enough for its size to be read).
+func tiffPages(w, h, pages int) []byte {
+	var b bytes.Buffer
+	b.WriteString("II*\x00")
+	binary.Write(&b, binary.LittleEndian, uint32(8))
+	for p := 0; p < pages; p++ {
+		at := b.Len()
+		entries := [][3]uint32{{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1}, {273, 4, 0}, {277, 3, 1}, {278, 4, uint32(h)}, {279, 4, 0}}
+		binary.Write(&b, binary.LittleEndian, uint16(len(entries)))
+		for _, e := range entries {
+			binary.Write(&b, binary.LittleEndian, uint16(e[0]))
+			binary.Write(&b, binary.LittleEndian, uint16(e[1]))
+			binary.Write(&b, binary.LittleEndian, uint32(1))
+			binary.Write(&b, binary.LittleEndian, e[2])
+		}
+		next := uint32(0)
+		if p+1 < pages {
+			next = uint32(at + 2 + 12*len(entries) + 4)
+		}
+		binary.Write(&b, binary.LittleEndian, next)
+	}
+	return b.Bytes()
+}
+
+// TestOCRPixelBomb: an image whose header declares more pixels than
+// Limits.MaxOCRPixels (a 20 000 x 20 000 PNG of a few dozen KiB; a TIFF
+// of many pages) is withheld as too_large and tesseract is never started
+// for it; an image whose size cannot be read is not given to it either.
+func TestOCRPixelBomb(t *testing.T) {
+	huge := hugePNG(t, 20000, 20000)
+	t.Logf("20000x20000 PNG: %d KiB", len(huge)>>10)
+	corrupt := append([]byte(nil), hugePNG(t, 64, 64)...)
+	corrupt[29] ^= 0xff // the IHDR checksum
+	cases := []struct {
+		name   string
+		image  []byte
+		reason string
+	}{
+		{"20000x20000 PNG", huge, ReasonTooLarge},
+		{"TIFF of 30 pages of 2 megapixels", tiffPages(2000, 1000, 30), ReasonTooLarge},
+		{"TIFF pages that loop", func() []byte {
+			b := tiffPages(10, 10, 2)
+			copy(b[len(b)-4:], []byte{8, 0, 0, 0}) // the last page points at the first
+			return b
+		}(), ReasonNoText},
+		{"PNG with a broken header", corrupt, ReasonNoText},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bin, marks := recordingTesseract(t)
+			lim := DefaultLimits()
+			lim.OCR = true
+			lim.TesseractPath = bin
+			raw := msg("Subject: scan\r\nContent-Type: multipart/mixed; boundary=b\r\n", []byte(
+				"--b\r\nContent-Type: text/plain\r\n\r\nsee the picture\r\n"+
+					"--b\r\nContent-Type: image/png; name=pic.png\r\nContent-Transfer-Encoding: base64\r\n\r\n"+string(b64(tc.image))+"--b--\r\n"))
+			res, err := New(lim).Scan(context.Background(), raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := summary(res), "attachment:pic.png!"+tc.reason; got != want {
+				t.Errorf("scan: %q, want %q", got, want)
+			}
+			if n := started(t, marks); n != 0 {
+				t.Errorf("tesseract started %d times", n)
+			}
+		})
+	}
+	t.Run("real tesseract is not started either", func(t *testing.T) {
+		if _, err := exec.LookPath("tesseract"); err != nil {
+			t.Skip("tesseract not installed")
+		}
+		lim := DefaultLimits()
+		lim.OCR = true
+		before := ocrStarts.Load()
+		_, err := ocrText(newBudget(context.Background(), lim), huge)
+		if reasonOrEmpty(err) != ReasonTooLarge || ocrStarts.Load() != before {
+			t.Errorf("reason %q, %d processes started", reasonOrEmpty(err), ocrStarts.Load()-before)
+		}
+	})
+}
+
+// TestOCRConcurrency: however many images are read at once, no more
+// tesseract processes run than the machine has CPUs.
+func TestOCRConcurrency(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell scripts stand in for tesseract")
+	}
+	dir := t.TempDir()
+	running := filepath.Join(dir, "running")
+	os.Mkdir(running, 0o700)
+	bin := filepath.Join(dir, "tesseract")
+	// Each one reports how many were running while it ran.
+	script := "#!/bin/sh\ncat >/dev/null\ntouch " + running + "/$$\nsleep 0.2\necho \"running $(ls " + running + " | wc -l)\"\nrm " + running + "/$$\n"
+	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	lim.OCR = true
+	lim.TesseractPath = bin
+	pic := smallJPEG(t)
+	n := 3*cap(tesseractSlots) + 1
+	var mu sync.Mutex
+	most := 0
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			text, err := ocrText(newBudget(context.Background(), lim), pic)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			k, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "running")))
+			mu.Lock()
+			most = max(most, k)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d images at once: at most %d tesseract processes (limit %d)", n, most, cap(tesseractSlots))
+	if most < 1 || most > cap(tesseractSlots) {
+		t.Errorf("%d tesseract processes ran at once, limit %d", most, cap(tesseractSlots))
+	}
+}
+
+// TestOCRMemoryLimit: tesseract runs under the address-space limit of
+// Limits.OCRMemory (ulimit -v, in KiB), and without one when it is 0.
+func TestOCRMemoryLimit(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell scripts stand in for tesseract")
+	}
+	bin := filepath.Join(t.TempDir(), "tesseract")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat >/dev/null\necho \"limit $(ulimit -v) args $*\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		limit int64
+		want  string
+	}{
+		{256 << 20, "limit 262144 args stdin stdout"},
+		{0, "limit unlimited args stdin stdout"},
+	} {
+		lim := DefaultLimits()
+		lim.OCR, lim.TesseractPath, lim.OCRMemory = true, bin, tc.limit
+		text, err := ocrText(newBudget(context.Background(), lim), smallJPEG(t))
+		if err != nil || strings.TrimSpace(text) != tc.want {
+			t.Errorf("OCRMemory %d: %q (%v), want %q", tc.limit, text, err, tc.want)
+		}
+	}
+	t.Run("real tesseract fails closed past it", func(t *testing.T) {
+		if _, err := exec.LookPath("tesseract"); err != nil {
+			t.Skip("tesseract not installed")
+		}
+		lim := DefaultLimits()
+		lim.OCR, lim.OCRMemory = true, 8<<20 // less than tesseract's own code
+		_, err := ocrText(newBudget(context.Background(), lim), renderPNG(t, "Card "+testCard))
+		if reasonOrEmpty(err) != ReasonNoText {
+			t.Errorf("reason %q, want no_text", reasonOrEmpty(err))
+		}
+	})
+}
+
+// smallJPEG is a real JPEG of a few pixels.
+func smallJPEG(t testing.TB) []byte {
+	img := image.NewGray(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 4)
+	}
+	img.Set(1, 1, color.White)
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
