@@ -183,7 +183,8 @@ func TestGuardPublicCases(t *testing.T) {
 			neg++
 			if len(hits) > 0 {
 				negFlagged++
-				t.Logf("negative flagged (%s): %q", hits[0].Rule, scan.MaskString(text))
+				// Every digit hidden: the scanner's mask leaves some cases whole.
+				t.Logf("negative flagged (%s): %q", hits[0].Rule, hideDigits(text))
 			}
 		}
 	}
@@ -194,6 +195,15 @@ func TestGuardPublicCases(t *testing.T) {
 	if negFlagged > 2 {
 		t.Errorf("guard flagged %d public negatives, want at most 2", negFlagged)
 	}
+}
+
+func hideDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return '#'
+		}
+		return r
+	}, s)
 }
 
 func openPublicCases() (*os.File, error) {
