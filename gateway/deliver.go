@@ -82,6 +82,10 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 	dup := false
 	for _, g := range groups {
 		in := s.buildInbound(t, g.queue, g.rcpts, &h, res, &auth, sealed, stored, now)
+		if err := s.guardInbound(t, in, res, &sealed, stored); err != nil {
+			s.fault(t, "seal", err)
+			return replyTempFailure
+		}
 		d := &Delivery{Queue: g.queue, EnvelopeFrom: in.Envelope.MailFrom, Rcpts: in.Envelope.Rcpts, Header: header, Auth: auth, Scan: res,
 			SenderMasked: in.Envelope.MailFrom != t.from}
 		for _, hook := range s.opts.Hooks {

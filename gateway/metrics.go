@@ -13,6 +13,7 @@ type metrics struct {
 	rejected    *prometheus.CounterVec // stage, reason, code
 	findings    *prometheus.CounterVec // type: ssn, pan
 	unscannable *prometheus.CounterVec // reason
+	secondCheck *prometheus.CounterVec // rule (guard.go)
 	auth        *prometheus.CounterVec // method, result
 	scanSecs    prometheus.Histogram
 	commitSecs  prometheus.Histogram
@@ -65,6 +66,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time spent on SPF, DKIM and DMARC for one message, after DATA.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14),
 		}),
+		secondCheck: newSecondCheckCounter(),
 		sizeBytes: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "intake_smtp_message_bytes",
 			Help:    "Size of messages received in DATA.",
@@ -73,7 +75,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.connections, m.open, m.accepted, m.rejected, m.findings,
-			m.unscannable, m.auth, m.scanSecs, m.commitSecs, m.authSecs, m.sizeBytes)
+			m.unscannable, m.auth, m.scanSecs, m.commitSecs, m.authSecs, m.sizeBytes, m.secondCheck)
 	}
 	return m
 }

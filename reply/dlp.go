@@ -25,7 +25,8 @@ var ErrSensitiveOutbound = errors.New("outbound message holds a sensitive number
 // CheckOutbound is outbound DLP: raw must hold no full number anywhere,
 // neither in any header nor in its decoded text. body is the text as it was
 // before encoding, read directly as well so that a scanner fault cannot let
-// a number through (fail closed: a scan error blocks the send too).
+// a number through (fail closed: a scan error blocks the send too). Last,
+// the independent second check (guard.go) reads it all once more.
 func CheckOutbound(ctx context.Context, sc Scanner, raw []byte, body string) error {
 	var found []scan.Match
 	head := raw
@@ -38,7 +39,7 @@ func CheckOutbound(ctx context.Context, sc Scanner, raw []byte, body string) err
 		return blocked(found)
 	}
 	if sc == nil {
-		return nil
+		return secondCheck(raw, body)
 	}
 	res, err := sc.Scan(ctx, raw)
 	if err != nil {
@@ -54,7 +55,7 @@ func CheckOutbound(ctx context.Context, sc Scanner, raw []byte, body string) err
 	if len(res.Unscannable) > 0 {
 		return fmt.Errorf("%w: part %s could not be scanned (%s)", ErrSensitiveOutbound, res.Unscannable[0].Where, res.Unscannable[0].Reason)
 	}
-	return nil
+	return secondCheck(raw, body)
 }
 
 // blocked names what was found by kind and last four, as staff may see it.
