@@ -231,7 +231,8 @@ func TestDataURIImageOCR(t *testing.T) {
 	if err := os.WriteFile(fake, []byte("#!/bin/sh\ncat >/dev/null\necho 'Card 4111 1111 1111 1111'\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"))
+	// A real image: OCR is only given images whose header reads.
+	png := base64.StdEncoding.EncodeToString(renderPNG(t, "x"))
 	lim := DefaultLimits()
 	lim.OCR, lim.TesseractPath = true, fake
 	res, err := New(lim).Scan(t.Context(), msg("Content-Type: text/html\r\n", []byte(`<img src="data:image/png;base64,`+png+`">`)))
