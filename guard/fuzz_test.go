@@ -14,6 +14,7 @@ func FuzzBytes(f *testing.F) {
 	f.Add([]byte("IBAN DE89 3704 0044 0532 0130 00 and CH9300762011623852957"))
 	f.Add([]byte("4111 1111 11=\r\n11 1111\n 2222=\n"))
 	f.Add([]byte("ＳＳＮ：４８９－３６－８３５０ \U0001d7d2"))
+	f.Add([]byte("1Z 1SD 425 86 1213 731 5\nA\t1234\t5678\n4111\t1111\t1111\t1111\n\t9"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, h := range Bytes(b) {
 			if h.Offset < 0 || h.Offset >= len(b) {
@@ -37,12 +38,15 @@ var separators = []string{
 // FuzzVisaFound is the guard's promise: a Luhn-valid 16-digit Visa
 // number, grouped 4-4-4-4 with any one separator (a line break may stand
 // for any of them), set as a word of its own into random text, is always
-// found.
+// found. Groups split by tabs are cells of a row, and a row among rows of
+// figures is figures (rule 7): such a number is promised on lines of its
+// own, set apart by blank lines.
 func FuzzVisaFound(f *testing.F) {
 	f.Add("Hello", "thanks", uint64(1), uint8(0), uint8(0))
 	f.Add("+1 555 ", " 12/27 123", uint64(2), uint8(3), uint8(24))
 	f.Add("SSN 489-36-8350", "DE89", uint64(3), uint8(9), uint8(26))
 	f.Add("\xff\xfe", "\x00\x00", uint64(4), uint8(12), uint8(0))
+	f.Add("Q1\tQ2\n12\t34\t56\t78", "90\t12\t34\t56\n", uint64(5), uint8(8), uint8(2))
 	f.Fuzz(func(t *testing.T, before, after string, seed uint64, sepIdx, breakIdx uint8) {
 		r := rand.New(rand.NewPCG(seed, 0))
 		d := []byte("4")
@@ -65,6 +69,9 @@ func FuzzVisaFound(f *testing.F) {
 		// " x " keeps the number a word of its own whatever the random
 		// text ends or starts with: a digit, a "+", a letter.
 		text := before + " x " + b.String() + " x " + after
+		if strings.Contains(sep, "\t") {
+			text = before + "\n\n x " + b.String() + " x \n\n" + after
+		}
 		if !hasKind(Text(text), "pan") {
 			t.Fatalf("card with last four %s, separator %+q, not found", d[12:], sep)
 		}

@@ -4,7 +4,11 @@
 // prefix, and for any SSA-valid nine-digit run near an SSN word, however
 // the digits are written: UTF-16 or UTF-32 of either endian, full-width or
 // other Unicode digits, and any short run of punctuation, spaces, NULs,
-// format characters or a quoted line break between digit groups.
+// format characters or a quoted line break between digit groups. What it
+// passes over on purpose is listed in rules.go and normalise.go: codes of
+// letters and digits, IBANs, UPS numbers, decimals, a row of tab-separated
+// cells among rows of figures (as the precise scanner does), and digits
+// split by bytes that are not UTF-8 in binary data.
 //
 // It shares no code with scan on purpose: a bug in the precise scanner must
 // not be a bug here too. It decides nothing about masking; a Hit only says

@@ -75,6 +75,26 @@ func TestFinds(t *testing.T) {
 		{"SSN full-width", "ＳＳＮ ４８９－３６－８３５０", "ssn"},
 		{"SSN NUL-separated", "S\x00S\x00N\x00 \x004\x008\x009\x00-\x003\x006\x00-\x008\x003\x005\x000\x00", "ssn"},
 		{"SSN underscores", "ssn 489_36_8350", "ssn"},
+		// Rule 7: a row of cells standing alone is read.
+		{"tab row on its own line", "Card:\n4111\t1111\t1111\t1111\nthanks", "pan"},
+		{"tab row with a label", "Visa\t4111\t1111\t1111\t1111", "pan"},
+		{"tab row under a short row", "Qty\t2\r\nCard\t4111\t1111\t1111\t1111\r\n", "pan"},
+		{"tab row under a header", "Q1\tQ2\tQ3\tQ4\n4111\t1111\t1111\t1111", "pan"},
+		{"tab row quoted and broken", "> 4111\t1111\n> 1111\t1111", "pan"},
+		{"SSN in tab cells", "SSN\n489\t36\t8350", "ssn"},
+		// A quoted-printable soft break is dropped wherever it is.
+		{"soft break after a dash", "4111-1111-=\r\n1111-1111", "pan"},
+		// A UPS number needs a letter; a fold in an IBAN does not hide what follows.
+		{"card after 1Z", "1Z 4111 1111 1111 1111", "pan"},
+		{"card after a folded IBAN", "DESCRIPTION:IBAN DE89 3704 0044 0532 0130 00\r\n  4111 1111 1111 1111", "pan"},
+		{"card folded inside a group", "DESCRIPTION:IBAN DE89 3704 0044 0532 0130 00 or card 4111 11\r\n 11 1111 1111", "pan"},
+		// Thirteen digits: Visa and 50 only.
+		{"Maestro 13", "5018797173926", "pan"},
+		// Glued to letters at one end only.
+		{"glued to letters at one end", "visa4111-1111-1111-1111 ok", "pan"},
+		// In text, even in a legacy charset, a byte that is not UTF-8 separates.
+		{"Latin-1 no-break spaces", "Carte n\xb0 4111\xa01111\xa01111\xa01111, merci", "pan"},
+		{"card in binary data", binaryAround("4111 1111 1111 1111"), "pan"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,6 +158,16 @@ func TestIgnores(t *testing.T) {
 		{"SSN eight digits", "SSN 48936835"},
 		{"ZIP+4 near SSN", "SSN on file; ZIP 98052-6399"},
 		{"word inside another", "Continue with 489-36-8350"},
+		// Rule 7: a row among rows of figures is figures.
+		{"tab row in a table", "Item\tQ1\tQ2\tQ3\tQ4\nApples\t1234\t5678\t9012\t3456\nPears\t4111\t1111\t1111\t1111\nTotal\t5345\t6789\t9123\t4567"},
+		{"tab row in a short table", "Jan\tFeb\tMar\tApr\r\n4111\t1111\t1111\t1111\r\n1234\t5678\t9012.50\t3456 Let me know.\r\n"},
+		{"tab row with other figures", "Pasted from the sheet:\n67\tUSD\t494285656\t123\t2024-03-25\n(end of paste)"},
+		{"order split by a soft break", "Order #111-=\r\n3056930-9025904"},
+		{"IBAN folded inside a group", "DESCRIPTION:IBAN: DE64 18\r\n 99 9260 5094 8687 86\r\nEND:VEVENT"},
+		{"UPS grouped", "UPS tracking 1Z 1SD 425 86 1213 731 5."},
+		{"id of 13 starting with 6", "See the attached file order-6503253654682.pdf"},
+		{"UUID glued to letters", "Request id f3056930-9025-904c-a917-9ce6cd930541."},
+		{"digits between bytes of binary data", binaryAround("4111\x881111\x881111\x881111")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -146,6 +176,13 @@ func TestIgnores(t *testing.T) {
 			}
 		})
 	}
+}
+
+// binaryAround sets s between two runs of bytes that are not UTF-8, as in
+// compressed data.
+func binaryAround(s string) string {
+	junk := strings.Repeat("\x9c\xd2\x7f\xb7\xe3", 12)
+	return junk + " " + s + " " + junk
 }
 
 func hasKind(hits []Hit, kind string) bool {

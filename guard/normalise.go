@@ -14,18 +14,23 @@ import (
 //	'a'-'z'  a Latin letter (ASCII ones lower-cased, any other one is 'z')
 //	wordByte any other letter or number (CJK, Cyrillic...): ends a number
 //	'\n'     a line break of any kind
-//	' '      any other white space (tab, no-break and ideographic spaces...)
+//	'\t'     a tab, kept apart for the rule on rows of cells
+//	' '      any other white space (no-break and ideographic spaces...)
 //	others   punctuation and control characters as they are; a non-ASCII
-//	         one becomes a byte of its own above 0x80
+//	         one, and a byte that is not UTF-8 in text, becomes a byte of
+//	         its own above 0x80
 //
 // and NULs, CR, format characters (zero-width spaces and joiners,
-// direction marks, the soft hyphen) and combining marks are dropped, since
-// a reader does not see them.
+// direction marks, the soft hyphen), combining marks and quoted-printable
+// soft breaks ("=" ending a line) are dropped, since a reader does not see
+// them. In binary data (see isBinary) a byte that is not UTF-8 is wordByte:
+// it ends a number rather than separating its groups.
 const wordByte = 0x7f
 
 // normalise reads b with dec (nil: UTF-8) and returns the normalised text
 // and, for each group of digits in it, where its first digit was in b.
 func normalise(b []byte, dec decoder) (t []byte, starts []int) {
+	bin := dec == nil && isBinary(b)
 	t = make([]byte, 0, len(b))
 	var enc [utf8.UTFMax]byte
 	var nfkc []byte
@@ -41,6 +46,10 @@ func normalise(b []byte, dec decoder) (t []byte, starts []int) {
 			var size int
 			r, size = dec(b[i:])
 			i += size
+		}
+		if r == utf8.RuneError && bin {
+			t = append(t, wordByte)
+			continue
 		}
 		if r < utf8.RuneSelf || r == utf8.RuneError || invisible(r) {
 			t, starts = add(t, starts, r, at)
@@ -67,6 +76,9 @@ func add(t []byte, starts []int, r rune, at int) ([]byte, []int) {
 	if c == 0 {
 		return t, starts
 	}
+	if c == '\n' && len(t) > 0 && t[len(t)-1] == '=' {
+		return t[:len(t)-1], starts // a soft break: the line goes on
+	}
 	if isDigit(c) && (len(t) == 0 || !isDigit(t[len(t)-1])) {
 		starts = append(starts, at)
 	}
@@ -86,7 +98,7 @@ func classify(r rune) byte {
 	switch {
 	case r == 0 || r == '\r' || invisible(r):
 		return 0
-	case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r == '\n', r == ' ':
+	case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r == '\n', r == '\t', r == ' ':
 		return byte(r)
 	case r >= 'A' && r <= 'Z':
 		return byte(r) + 'a' - 'A'
@@ -131,7 +143,28 @@ func digitValue(r rune) byte {
 	return wordByte
 }
 
+// isBinary reports whether b is not text: at least 16 bytes, and more than
+// one in eight, are not UTF-8. Compressed and image data are; text in a
+// legacy 8-bit charset, whose no-break spaces and dashes separate digit
+// groups as well as any, is not.
+func isBinary(b []byte) bool {
+	if utf8.Valid(b) {
+		return false
+	}
+	bad := 0
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			bad++
+		}
+		i += size
+	}
+	return bad >= 16 && bad*8 > len(b)
+}
+
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
 // isLatin reports a normalised Latin letter: digits glued to one are part
 // of a code (hex, base64, an IBAN, a Message-ID), not a number.

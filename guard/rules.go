@@ -9,9 +9,8 @@ import (
 // What counts as a number, on the normalised text:
 //
 //  1. A group is a maximal run of digits; no number is looked for inside
-//     one (a 20-digit id holds no card). A quoted-printable soft break
-//     ("=" at a line's end) or a folded line (a line break and one blank)
-//     inside the digits does not end the group.
+//     one (a 20-digit id holds no card). A folded line (a line break and
+//     one blank) inside the digits does not end the group.
 //  2. Digits inside a token that mixes letters and digits more than once
 //     (hex, base64, "1Z…" tracking numbers) or with letters on both sides
 //     are a code, not a group. Letters on one side ("cc4111…") are fine.
@@ -19,21 +18,29 @@ import (
 //     letter and at most one kind of mark besides white space; a line
 //     break with the quote prefix after it ("\n> ") counts as one. Joined
 //     groups make a chain. A chain right after "+" is a phone number:
-//     skipped. So are the digits of a valid IBAN (mod-97 check).
+//     skipped. So are the digits of a valid IBAN (mod-97 check) and of a
+//     UPS tracking number ("1Z" and sixteen letters and digits, grouped
+//     or not).
 //  4. A candidate is any window of whole consecutive groups of a chain
-//     whose separators are all alike (white space of any length counts as
-//     one space; a line break is like anything): "4111 1111 1111 1111" and
-//     "4111-1111-\n1111-1111", not "2024-03-15 10:22:31".
+//     whose separators are all alike (white space of any length and kind,
+//     tabs too, is one space; a line break is like anything):
+//     "4111 1111 1111 1111" and "4111-1111-\n1111-1111", not
+//     "2024-03-15 10:22:31".
 //  5. A window that goes on, with its own separator, into more digits is
 //     part of something longer: for a card, a group of two or more before
 //     it or of four or more after it (a CVV or an expiry may follow); for
 //     an SSN, any group. So is a window going on into a letter when its
-//     separator has no space (a UUID). A window starting after "digits."
+//     separator has no space, or glued to letters at both ends (a UUID:
+//     "…-a917-…", "f3056930-9025-904c"). A window starting after "digits."
 //     or made of two groups joined by "." is a decimal.
 //  6. Cards: 13-19 digits, Luhn-valid, with an issuer prefix at one of its
 //     lengths. SSNs: 9 digits valid under the SSA's rules (ITIN areas
 //     included), not a ZIP+4 (5-4), with an SSN word within keywordWindow
 //     characters.
+//  7. A window with a tab in it is a row of cells pasted from a sheet. It
+//     is a number only when it stands alone: no other digit on its lines,
+//     and neither the line above nor the line below holds as many cells
+//     of figures. A row among rows of figures is figures.
 const (
 	maxSep        = 3
 	minCard       = 13
@@ -41,7 +48,7 @@ const (
 	keywordWindow = 300
 )
 
-// group is t[s:e], holding n digits (and maybe a soft break), read at
+// group is t[s:e], holding n digits (and maybe a folded line), read at
 // src; next is the key of the separator after it, when it joins the next.
 type group struct {
 	s, e, n, src int
@@ -60,15 +67,17 @@ func findNumbers(t []byte, starts []int) []Hit {
 	f := &finder{t: t, g: make([]group, 0, len(starts))}
 	runs := 0
 	for i := 0; i < len(t); {
-		if !isDigit(t[i]) {
-			if end := iban(t, i); end > i {
-				for ; i < end; i++ {
-					if isDigit(t[i]) && !isDigit(t[i-1]) {
-						runs++
-					}
+		if end := max(iban(t, i), ups(t, i)); end > i {
+			// Neither starts after a digit: its first digit starts a run.
+			for j := i; j < end; j++ {
+				if isDigit(t[j]) && (j == i || !isDigit(t[j-1])) {
+					runs++
 				}
-				continue
 			}
+			i = end
+			continue
+		}
+		if !isDigit(t[i]) {
 			i++
 			continue
 		}
@@ -78,10 +87,10 @@ func findNumbers(t []byte, starts []int) []Hit {
 				i, g.n = i+1, g.n+1
 			}
 			runs++
-			if !bytes.HasPrefix(t[i:], []byte("=\n")) && !bytes.HasPrefix(t[i:], []byte("\n ")) || i+2 >= len(t) || !isDigit(t[i+2]) {
+			if !bytes.HasPrefix(t[i:], []byte("\n ")) || i+2 >= len(t) || !isDigit(t[i+2]) {
 				break
 			}
-			i += 2 // a soft break or a fold: the digits go on
+			i += 2 // a folded line: the digits go on
 		}
 		g.e = i
 		if !f.code(g) {
@@ -139,12 +148,12 @@ func joinable(sep []byte) bool {
 		case isWord(c) || isDigit(c):
 			return false
 		case c == '\n':
-			for i+1 < len(sep) && (sep[i+1] == '>' || sep[i+1] == ' ') {
+			for i+1 < len(sep) && (sep[i+1] == '>' || isBlank(sep[i+1])) {
 				i++
 			}
-		case c != ' ' && mark != 0 && c != mark:
+		case !isBlank(c) && mark != 0 && c != mark:
 			return false
-		case c != ' ':
+		case !isBlank(c):
 			mark = c
 		}
 		n++
@@ -153,17 +162,22 @@ func joinable(sep []byte) bool {
 }
 
 // key is what a separator must equal for a window to be alike
-// throughout: its bytes (at most maxSep of them once white space is
-// collapsed) packed in a number, or 0, like anything, for a line break.
+// throughout: its bytes (at most maxSep of them, white space of any
+// length and kind as one space) packed in a number, or 0, like anything,
+// for a line break.
 func key(sep []byte) uint32 {
 	if bytes.IndexByte(sep, '\n') >= 0 {
 		return 0
 	}
 	var k uint32
 	for i, c := range sep {
-		if c != ' ' || i == 0 || sep[i-1] != ' ' {
-			k = k<<8 | uint32(c)
+		if isBlank(c) {
+			if i > 0 && isBlank(sep[i-1]) {
+				continue
+			}
+			c = ' '
 		}
+		k = k<<8 | uint32(c)
 	}
 	return k | 1<<31
 }
@@ -204,12 +218,14 @@ func iban(t []byte, i int) int {
 			j++
 			continue
 		}
-		// Blanks, and folded lines ("\n "), only between groups of four.
+		// Blanks only between groups of four; a folded line ("\n ")
+		// anywhere, as unfolding removes it.
 		k := j
-		for k < len(t) && (t[k] == ' ' || (t[k] == '\n' && k+1 < len(t) && t[k+1] == ' ')) {
+		for k < len(t) && (isBlank(t[k]) || (t[k] == '\n' && k+1 < len(t) && t[k+1] == ' ')) {
 			k++
 		}
-		if k == j || n%4 != 0 || k == len(t) || !(isLatin(t[k]) || isDigit(t[k])) {
+		fold := k == j+2 && t[j] == '\n'
+		if k == j || (n%4 != 0 && !fold) || k == len(t) || !(isLatin(t[k]) || isDigit(t[k])) {
 			break
 		}
 		j = k
@@ -218,6 +234,32 @@ func iban(t []byte, i int) int {
 		rem = mod97(rem, c)
 	}
 	if n < 15 || n > 34 || rem != 1 {
+		return i
+	}
+	return j
+}
+
+// ups returns the end of a UPS tracking number starting at t[i], or i:
+// "1Z" beginning a word, then sixteen letters and digits, at least one a
+// letter (so no card hides behind "1Z"), unbroken or in groups split by
+// one blank ("1Z 999 AA1 01 2345 678 4").
+func ups(t []byte, i int) int {
+	if i+2 > len(t) || t[i] != '1' || t[i+1] != 'z' || (i > 0 && (isWord(t[i-1]) || isDigit(t[i-1]))) {
+		return i
+	}
+	j, n, letters := i+2, 0, 0
+	for ; j < len(t) && n < 16; j++ {
+		switch c := t[j]; {
+		case isLatin(c):
+			letters++
+			n++
+		case isDigit(c):
+			n++
+		case c != ' ' || t[j-1] == ' ':
+			return i
+		}
+	}
+	if n < 16 || letters == 0 {
 		return i
 	}
 	return j
@@ -257,11 +299,11 @@ func (f *finder) windows(a, b int) {
 			if k == dot && j == i+1 {
 				continue // "12.5": a decimal
 			}
-			if len(d) >= minCard && len(d) <= maxCard && luhn(d) && issuer(d, j == i) && !f.continued(i, j, a, b, k, 2, 4) {
+			if len(d) >= minCard && len(d) <= maxCard && luhn(d) && issuer(d, j == i) && !f.continued(i, j, a, b, k, 2, 4) && f.alone(i, j) {
 				f.hits = append(f.hits, Hit{Rule: RuleCard, Kind: "pan", Offset: f.g[i].src})
 			}
 			zip4 := j == i+1 && f.g[i].n == 5
-			if len(d) == 9 && !zip4 && validSSN(d) && !f.continued(i, j, a, b, k, 1, 1) && f.keywordNear(f.g[i].s, f.g[j].e) {
+			if len(d) == 9 && !zip4 && validSSN(d) && !f.continued(i, j, a, b, k, 1, 1) && f.alone(i, j) && f.keywordNear(f.g[i].s, f.g[j].e) {
 				f.hits = append(f.hits, Hit{Rule: RuleSSN, Kind: "ssn", Offset: f.g[i].src})
 			}
 		}
@@ -270,11 +312,77 @@ func (f *finder) windows(a, b int) {
 
 var dot = key([]byte("."))
 
+// alone reports whether window [i, j] is not a row among rows of figures
+// (rule 7). A window without a tab always is.
+func (f *finder) alone(i, j int) bool {
+	t, s, e := f.t, f.g[i].s, f.g[j].e
+	if bytes.IndexByte(t[s:e], '\t') < 0 {
+		return true
+	}
+	first := bytes.LastIndexByte(t[:s], '\n') + 1
+	last := len(t)
+	if n := bytes.IndexByte(t[e:], '\n'); n >= 0 {
+		last = e + n
+	}
+	if has(t[first:s], isDigit) || has(t[e:last], isDigit) {
+		return false
+	}
+	cells := j - i + 1
+	if first > 0 {
+		above := bytes.LastIndexByte(t[:first-1], '\n') + 1
+		if figures(t[above:first-1]) >= cells {
+			return false
+		}
+	}
+	if last < len(t) {
+		below := t[last+1:]
+		if n := bytes.IndexByte(below, '\n'); n >= 0 {
+			below = below[:n]
+		}
+		if figures(below) >= cells {
+			return false
+		}
+	}
+	return true
+}
+
+// figures counts the tab-separated cells of a line that begin with a
+// figure ("1234", "$12.50", "-3"; not "Q1"). A row that is itself a card
+// counts too: with the guard's wide prefixes one row of figures in a
+// hundred reads as one, so a table of cards split into cells is left to
+// the precise scanner.
+func figures(line []byte) int {
+	n := 0
+	for cell := range bytes.SplitSeq(line, []byte("\t")) {
+		for _, c := range cell {
+			if isDigit(c) {
+				n++
+			}
+			if isDigit(c) || isWord(c) {
+				break
+			}
+		}
+	}
+	return n
+}
+
+func has(b []byte, is func(byte) bool) bool {
+	for _, c := range b {
+		if is(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // continued reports whether window [i, j] of chain [a, b], alike with
 // separator k, goes on with k into a group of at least before digits
 // before it or after digits after it, or into a Latin letter when k has
-// no space (rule 5).
+// no space, or is glued to letters at both ends (rule 5).
 func (f *finder) continued(i, j, a, b int, k uint32, before, after int) bool {
+	if s, e := f.g[i].s, f.g[j].e; s > 0 && isLatin(f.t[s-1]) && e < len(f.t) && isLatin(f.t[e]) {
+		return true
+	}
 	if k == 0 {
 		return false
 	}
@@ -323,7 +431,9 @@ func luhn(d []byte) bool {
 }
 
 // issuers is a coarse prefix table, wider than the precise scanner's: a
-// prefix range (as digits) and the lengths cards with it have.
+// prefix range (as digits) and the lengths cards with it have. Thirteen
+// digits only for Visa and 50: an id of thirteen digits starting with 5
+// or 6 is common, a card of them all but unknown.
 var issuers = []struct {
 	lo, hi  string
 	lengths []int
@@ -339,8 +449,8 @@ var issuers = []struct {
 	{"38", "39", []int{14, 15, 16, 17, 18, 19}}, // Diners Club
 	{"35", "35", []int{16, 17, 18, 19}},         // JCB
 	{"50", "50", []int{13, 16, 17, 18, 19}},     // Maestro, Verve, RuPay
-	{"56", "58", []int{13, 16, 17, 18, 19}},     // Maestro
-	{"6", "6", []int{13, 16, 17, 18, 19}},       // Discover, UnionPay, Maestro, RuPay...
+	{"56", "58", []int{16, 17, 18, 19}},         // Maestro
+	{"6", "6", []int{16, 17, 18, 19}},           // Discover, UnionPay, Maestro, RuPay...
 	{"9792", "9792", []int{16}},                 // Troy
 	{"1", "1", []int{15}},                       // UATP, only written unbroken
 }
