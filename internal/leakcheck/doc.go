@@ -17,7 +17,8 @@
 //   - each of those in UTF-16 and UTF-32 of either byte order, at every
 //     alignment;
 //   - each of those inside base64 (every alignment, line breaks allowed),
-//     inside hex (PostgreSQL's bytea output), and inside zlib, gzip and
+//     inside hex (PostgreSQL's bytea output), inside RFC 2047 encoded
+//     words (joined, as a number may straddle two), and inside zlib, gzip and
 //     zip streams (a PDF's FlateDecode content, an XLSX or DOCX kept as an
 //     attachment), nested up to maxDepth.
 //

@@ -135,6 +135,7 @@ func (s *scan) level(b []byte, depth int) {
 		return
 	}
 	s.hex(b, depth)
+	s.words(b, depth)
 	s.base64(b, depth)
 	s.inflate(b, depth)
 }

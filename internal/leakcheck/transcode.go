@@ -236,3 +236,110 @@ func gzipData(b []byte) ([]byte, bool) {
 	}
 	return b[p:], true
 }
+
+// words reads every sequence of RFC 2047 encoded words, decoded and joined
+// as a mail client shows them (a number may straddle two words), whatever
+// their charset: digits are ASCII in every charset that is not UTF-16 or
+// UTF-32, and the level reads those too.
+func (s *scan) words(b []byte, depth int) {
+	var joined []byte
+	start := -1
+	flush := func() {
+		if start >= 0 && len(joined) >= s.c.minLen {
+			at := start
+			s.nested(joined, "encoded words", depth, func(int) int { return at })
+		}
+		joined, start = joined[:0], -1
+	}
+	for i := 0; i < len(b); {
+		k := bytes.Index(b[i:], []byte("=?"))
+		if k < 0 {
+			break
+		}
+		k += i
+		if start >= 0 && !onlySpace(b[i:k]) {
+			flush()
+		}
+		text, q, end, ok := encodedWordAt(b, k)
+		if !ok {
+			flush()
+			i = k + 2
+			continue
+		}
+		if start < 0 {
+			start = k
+		}
+		joined = appendWord(joined, text, q)
+		i = end
+	}
+	flush()
+}
+
+func onlySpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// encodedWordAt parses "=?charset?B?text?=" at b[i:] and returns its text,
+// whether it is Q-encoded, and where it ends.
+func encodedWordAt(b []byte, i int) (text []byte, q bool, end int, ok bool) {
+	j := i + 2
+	cs := bytes.IndexByte(b[j:min(len(b), j+64)], '?')
+	if cs <= 0 || j+cs+3 > len(b) || b[j+cs+2] != '?' {
+		return nil, false, 0, false
+	}
+	switch b[j+cs+1] {
+	case 'Q', 'q':
+		q = true
+	case 'B', 'b':
+	default:
+		return nil, false, 0, false
+	}
+	t := j + cs + 3
+	e := bytes.Index(b[t:min(len(b), t+1000)], []byte("?="))
+	if e < 0 {
+		return nil, false, 0, false
+	}
+	return b[t : t+e], q, t + e + 2, true
+}
+
+func appendWord(dst, text []byte, q bool) []byte {
+	if !q {
+		var v uint32
+		n := 0
+		for _, c := range text {
+			if b64Table[c] < 0 {
+				continue
+			}
+			v = v<<6 | uint32(b64Table[c])
+			n++
+			if n == 4 {
+				dst = append(dst, byte(v>>16), byte(v>>8), byte(v))
+				v, n = 0, 0
+			}
+		}
+		switch n {
+		case 2:
+			dst = append(dst, byte(v>>4))
+		case 3:
+			dst = append(dst, byte(v>>10), byte(v>>2))
+		}
+		return dst
+	}
+	for k := 0; k < len(text); k++ {
+		switch c := text[k]; {
+		case c == '_':
+			dst = append(dst, ' ')
+		case c == '=' && k+2 < len(text) && isHex(text[k+1]) && isHex(text[k+2]):
+			dst = append(dst, byte(hexVal(text[k+1])<<4|hexVal(text[k+2])))
+			k += 2
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
