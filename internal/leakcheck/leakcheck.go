@@ -85,7 +85,7 @@ var ErrIncomplete = errors.New("leakcheck: nested encodings past the work budget
 // nil.
 func (c *Checker) Find(blob []byte) ([]Hit, error) {
 	bmpOnce.Do(buildBMP)
-	s := &scan{c: c, at: func(i int) int { return i }, budget: 16*len(blob) + 256<<20}
+	s := &scan{c: c, at: func(i int) int { return i }, atEnd: func(e int) int { return e }, budget: 16*len(blob) + 256<<20}
 	s.level(blob, 0)
 	if s.over {
 		return s.hits, ErrIncomplete
@@ -103,6 +103,7 @@ type scan struct {
 	hits   []Hit
 	prefix string          // the nested readings above this level, "base64@1 › "
 	at     func(i int) int // offset at this level to offset in the blob
+	atEnd  func(e int) int // the same for an offset just past something
 	budget int             // bytes nested decoding may still produce
 	over   bool
 	run    run
@@ -141,8 +142,10 @@ func (s *scan) level(b []byte, depth int) {
 }
 
 // nested reads decoded, which the encoding name found in the current
-// level; at maps an offset in decoded to one in the current level.
-func (s *scan) nested(decoded []byte, name string, depth int, at func(int) int) {
+// level; at maps an offset in decoded to one in the current level, atEnd
+// an offset just past something (nil: just past where at maps the byte
+// before).
+func (s *scan) nested(decoded []byte, name string, depth int, at, atEnd func(int) int) {
 	if len(decoded) < s.c.minLen {
 		return
 	}
@@ -151,9 +154,13 @@ func (s *scan) nested(decoded []byte, name string, depth int, at func(int) int) 
 		return
 	}
 	s.budget -= len(decoded)
-	prefix, outer := s.prefix, s.at
+	if atEnd == nil {
+		atEnd = func(e int) int { return at(e-1) + 1 }
+	}
+	prefix, outer, outerEnd := s.prefix, s.at, s.atEnd
 	s.prefix = prefix + name + " › "
 	s.at = func(i int) int { return outer(at(i)) }
+	s.atEnd = func(e int) int { return outerEnd(atEnd(e)) }
 	s.level(decoded, depth+1)
-	s.prefix, s.at = prefix, outer
+	s.prefix, s.at, s.atEnd = prefix, outer, outerEnd
 }

@@ -160,5 +160,5 @@ func (r *run) report(number, lo, hi int) {
 	}
 	c := r.s.c
 	r.s.add(Hit{Number: number, Last4: c.Last4(number), Spelling: sp,
-		Offset: r.s.at(r.starts[lo]), End: r.s.at(r.ends[hi-1]-1) + 1})
+		Offset: r.s.at(r.starts[lo]), End: r.s.atEnd(r.ends[hi-1])})
 }

@@ -136,8 +136,8 @@ func Shapes(from string) []Shape {
 	}
 	{
 		ssn := g.ssn()
-		add("utf-32-label-body", "8.2", []string{ssn}, nil, []string{"Subject: form", "MIME-Version: 1.0"},
-			b64part("Content-Type: text/plain; charset=utf-32\r\n", utf32(false, "my SSN is "+group(ssn, 3, 2, 4)+"\r\n")))
+		add("utf-32-label-body", "8.2", []string{ssn}, nil, []string{"Subject: form", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-32", "Content-Transfer-Encoding: base64"},
+			b64body(utf32(false, "my SSN is "+group(ssn, 3, 2, 4)+"\r\n")))
 	}
 	{
 		card := g.card()
@@ -324,8 +324,8 @@ func Shapes(from string) []Shape {
 	}
 	{
 		ssn := g.ssn()
-		add("utf-16-with-u0000", "15.2", []string{ssn}, nil, []string{"Subject: utf16", "MIME-Version: 1.0"},
-			b64part("Content-Type: text/plain; charset=utf-16le\r\n", utf16le("SSN "+ssn[:3]+"\x00"+ssn[3:5]+"\x00"+ssn[5:]+"\r\n")))
+		add("utf-16-with-u0000", "15.2", []string{ssn}, nil, []string{"Subject: utf16", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-16le", "Content-Transfer-Encoding: base64"},
+			b64body(utf16le("SSN "+ssn[:3]+"\x00"+ssn[3:5]+"\x00"+ssn[5:]+"\r\n")))
 	}
 	{
 		card := g.card()
@@ -360,8 +360,8 @@ func Shapes(from string) []Shape {
 	}
 	{
 		card := g.card()
-		add("base64-utf-16-bom", "8", []string{card}, nil, []string{"Subject: bom", "MIME-Version: 1.0"},
-			b64part("Content-Type: text/plain; charset=utf-16\r\n", append([]byte{0xff, 0xfe}, utf16le("card "+group(card, 4, 4, 4, 4)+"\r\n")...)))
+		add("base64-utf-16-bom", "8", []string{card}, nil, []string{"Subject: bom", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-16", "Content-Transfer-Encoding: base64"},
+			b64body(append([]byte{0xff, 0xfe}, utf16le("card "+group(card, 4, 4, 4, 4)+"\r\n")...)))
 	}
 	{
 		card, ssn := g.card(), g.ssn()
@@ -376,6 +376,11 @@ func Shapes(from string) []Shape {
 				b64part("Content-Type: application/gzip; name=note.txt.gz\r\nContent-Disposition: attachment; filename=note.txt.gz\r\n", gzipped([]byte("card "+group(card, 4, 4, 4, 4)+"\r\n"))),
 				b64part("Content-Type: application/zip; name=ssn.zip\r\nContent-Disposition: attachment; filename=ssn.zip\r\n", zipped("ssn.txt", []byte("SSN "+group(ssn, 3, 2, 4)+"\r\n"))),
 			))
+	}
+	{
+		card := g.card()
+		add("base64-pasted-in-plain-text", "8 (extra)", []string{card}, nil, append([]string{"Subject: forwarded"}, plain...),
+			"The form said:\r\n"+base64.StdEncoding.EncodeToString([]byte("Card number: "+group(card, 4, 4, 4, 4)+"\r\n"))+"\r\n")
 	}
 	return out
 }
@@ -532,6 +537,8 @@ func each(s, pattern string) string {
 	}
 	return b.String()
 }
+
+func b64body(b []byte) string { return wrap76(base64.StdEncoding.EncodeToString(b)) + "\r\n" }
 
 func wrap76(s string) string {
 	var b strings.Builder

@@ -38,7 +38,7 @@ func (s *scan) hex(b []byte, depth int) {
 				for k := range out {
 					out[k] = byte(hexVal(b[start+2*k])<<4 | hexVal(b[start+2*k+1]))
 				}
-				s.nested(out, "hex@"+strconv.Itoa(align), depth, func(k int) int { return start + 2*k })
+				s.nested(out, "hex@"+strconv.Itoa(align), depth, func(k int) int { return start + 2*k }, nil)
 			}
 		}
 		i = j
@@ -133,7 +133,7 @@ func (s *scan) decodeBase64(stripped []byte, segs []segment, depth int) {
 			out = append(out, byte(q>>16), byte(q>>8), byte(q))[:len(out)+n-1]
 		}
 		a := align
-		s.nested(out, "base64@"+strconv.Itoa(align), depth, func(j int) int { return orig(a + 4*(j/3) + j%3) })
+		s.nested(out, "base64@"+strconv.Itoa(align), depth, func(j int) int { return orig(a + 4*(j/3) + j%3) }, nil)
 	}
 }
 
@@ -155,10 +155,13 @@ const maxInflate = 64 << 20
 func (s *scan) inflate(b []byte, depth int) {
 	var fr io.ReadCloser
 	try := func(name string, at int, data []byte) {
+		// A bytes.Reader is an io.ByteReader: flate reads no further
+		// than the stream, so what is left says where it ended.
+		br := bytes.NewReader(data)
 		if fr == nil {
-			fr = flate.NewReader(bytes.NewReader(data))
+			fr = flate.NewReader(br)
 		} else {
-			fr.(flate.Resetter).Reset(bytes.NewReader(data), nil)
+			fr.(flate.Resetter).Reset(br, nil)
 		}
 		limit := min(maxInflate, s.budget+1)
 		out := s.buf(depth, 0)
@@ -176,7 +179,8 @@ func (s *scan) inflate(b []byte, depth int) {
 		if len(out) >= limit {
 			s.over = true
 		}
-		s.nested(out, name, depth, func(int) int { return at })
+		end := len(b) - br.Len() // data is a suffix of b
+		s.nested(out, name, depth, func(int) int { return at }, func(int) int { return end })
 	}
 	for i := 0; i+2 < len(b); i++ {
 		switch b[i] {
@@ -243,11 +247,11 @@ func gzipData(b []byte) ([]byte, bool) {
 // UTF-32, and the level reads those too.
 func (s *scan) words(b []byte, depth int) {
 	var joined []byte
-	start := -1
+	start, end := -1, -1
 	flush := func() {
 		if start >= 0 && len(joined) >= s.c.minLen {
-			at := start
-			s.nested(joined, "encoded words", depth, func(int) int { return at })
+			at, to := start, end
+			s.nested(joined, "encoded words", depth, func(int) int { return at }, func(int) int { return to })
 		}
 		joined, start = joined[:0], -1
 	}
@@ -260,7 +264,7 @@ func (s *scan) words(b []byte, depth int) {
 		if start >= 0 && !onlySpace(b[i:k]) {
 			flush()
 		}
-		text, q, end, ok := encodedWordAt(b, k)
+		text, q, wend, ok := encodedWordAt(b, k)
 		if !ok {
 			flush()
 			i = k + 2
@@ -270,7 +274,7 @@ func (s *scan) words(b []byte, depth int) {
 			start = k
 		}
 		joined = appendWord(joined, text, q)
-		i = end
+		i, end = wend, wend
 	}
 	flush()
 }
