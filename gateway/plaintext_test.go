@@ -183,7 +183,7 @@ func TestNoPlaintextAttackShapes(t *testing.T) {
 			e := newEnv(t)
 			code, text := sendMail(t, e.addr, from, []string{"help@support.localhost"}, string(sh.Raw))
 			if code != 250 {
-				t.Fatalf("answered %d %q: the shape was not filed, so nothing was proved", code, leakcheckSafe(text))
+				t.Fatalf("answered %d %q: the shape was not filed, so nothing was proved", code, hideDigits(text))
 			}
 			ref := refOf(t, code, text)
 			c := leakcheck.New(sh.Numbers...)
@@ -239,9 +239,9 @@ func TestNoPlaintextAttackShapes(t *testing.T) {
 	}
 }
 
-// leakcheckSafe masks an SMTP reply for a failure message: a reply may
+// hideDigits masks an SMTP reply for a failure message: a reply may
 // echo what was sent.
-func leakcheckSafe(s string) string {
+func hideDigits(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r >= '0' && r <= '9' {
@@ -286,7 +286,7 @@ func TestNoPlaintextAttackShapesPostgres(t *testing.T) {
 	for _, sh := range shapes {
 		code, text := sendMail(t, e.addr, from, []string{"help@support.localhost"}, string(sh.Raw))
 		if code != 250 {
-			t.Errorf("%s: answered %d %q", sh.Name, code, leakcheckSafe(text))
+			t.Errorf("%s: answered %d %q", sh.Name, code, hideDigits(text))
 			continue
 		}
 		refs = append(refs, refOf(t, code, text))

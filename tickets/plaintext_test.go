@@ -45,10 +45,10 @@ func plantedChecker(extra ...string) *leakcheck.Checker {
 	return leakcheck.New(append(digits, extra...)...)
 }
 
-// TestPlantedCheckerCanFail: the check this file relies on sees a planted
+// TestNoPlaintextCheckCanFail: the check this file relies on sees a planted
 // number written the ways a leak would write it, in a file of the data
 // directory, and names the file and the last four only.
-func TestPlantedCheckerCanFail(t *testing.T) {
+func TestNoPlaintextCheckCanFail(t *testing.T) {
 	c := plantedChecker()
 	for _, n := range plantedNumbers {
 		d := n.digits

@@ -23,18 +23,6 @@ var readings = func() (r []reading) {
 	return r
 }()
 
-// index of a reading in readings.
-func readingIndex(unit int, be bool, align int) int {
-	i := align
-	if be {
-		i += unit
-	}
-	if unit == 4 {
-		i += 4
-	}
-	return i
-}
-
 // wideSlack is how far apart (in units) two digits may be for the
 // cheaper pass to count them in one streak: more than MaxGap, since it does
 // not tell invisible units from separators.
