@@ -49,6 +49,10 @@ var classCases = []struct {
 	{"cf", "rlm between digits", "4111\u200f1111\u200f1111\u200f1111", "pan:1111"},
 	{"cf", "bom", "4111\ufeff1111\ufeff1111\ufeff1111", "pan:1111"},
 	{"cf", "soft hyphen", "4111\u00ad1111\u00ad1111\u00ad1111", "pan:1111"},
+	// NULs (QP =00, UTF-16 U+0000 left in text) are drawn as nothing too.
+	{"cf", "nul between groups", "4111\x001111\x001111\x001111", "pan:1111"},
+	{"cf", "two nuls", "card 4111\x00\x001111\x00\x001111\x00\x001111", "pan:1111"},
+	{"cf", "ssn with nuls", "ssn 489\x0036\x008350", "ssn:8350"},
 	{"cf", "mongolian vowel separator", "4111\u180e1111\u180e1111\u180e1111", "pan:1111"},
 	{"cf", "invisible operators", "4111\u20611111\u20621111\u20631111\u2064", "pan:1111"},
 	{"cf", "bidi embedding", "\u202a4111 1111 1111 1111\u202c", "pan:1111"},

@@ -196,8 +196,8 @@ func shortRun(text []byte, i int) (end int, skip bool) {
 				return i, false // a longer separator: let parse decide
 			}
 			return i, noCandidate(n, groups)
-		case '\r', '\n', '=', '&':
-			return i, false
+		case '\r', '\n', '=', '&', 0:
+			return i, false // a line break, an escape or an invisible NUL
 		case '\t':
 			// The first cell of a row that may be a card (4) or an SSN (3)
 			// split over cells: let parse read the row.

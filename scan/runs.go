@@ -94,7 +94,7 @@ func (r *run) parse(text []byte, i int) int {
 				i = j
 				continue
 			}
-			if text[i] < 0x80 && text[i] != '=' {
+			if text[i] < 0x80 && text[i] != '=' && text[i] != 0 {
 				break
 			}
 			v, size, ok := digitAt(text, i)
@@ -158,7 +158,7 @@ func gapAt(text []byte, i int) (gapKind, int) {
 // maybeInvisible is the cheap test before skipInvisible: the byte at i may
 // start an invisible character.
 func maybeInvisible(text []byte, i int) bool {
-	return i < len(text) && (text[i] >= 0x80 || text[i] == '=')
+	return i < len(text) && (text[i] >= 0x80 || text[i] == '=' || text[i] == 0)
 }
 
 // startsDigit reports whether a digit of any script starts at i.
@@ -174,7 +174,8 @@ func startsDigit(text []byte, i int) bool {
 // format characters (Unicode category Cf: zero-width spaces and joiners,
 // LRM/RLM, bidi embeddings and isolates, soft hyphens, BOMs, invisible
 // operators...), variation selectors and the combining keycap, and
-// quoted-printable soft line breaks left in text that was never decoded.
+// quoted-printable soft line breaks left in text that was never decoded,
+// and NULs.
 func skipInvisible(text []byte, i int) int {
 	for i < len(text) {
 		c := text[i]
@@ -187,6 +188,12 @@ func skipInvisible(text []byte, i int) int {
 			default:
 				return i
 			}
+			continue
+		}
+		if c == 0 {
+			// A NUL (QP =00, UTF-16 U+0000 between groups) is drawn as
+			// nothing by most viewers: the digits around it join.
+			i++
 			continue
 		}
 		if c < 0x80 {
