@@ -165,7 +165,6 @@ func shown(t *testing.T, e *testEnv, rep *leakcheck.Report, refs ...string) {
 // them when the leak is still there and fails them when it is gone
 // (remove the entry then).
 var knownLeaks = map[string]string{
-	"base64-pasted-in-plain-text": "base64 of a card line pasted in a text/plain body (no Content-Transfer-Encoding) is stored and shown as is: neither the scanner nor the second check decodes base64 inside text",
 }
 
 // TestNoPlaintextAttackShapes sends each attack shape of issues 8 and 15

@@ -342,11 +342,16 @@ func (w *walker) document(data []byte, text string, err error, ctype, name, loc 
 		masked, fs := w.find([]byte(text), loc)
 		shown := map[findingKey]int{}
 		sameOnce(shown, fs)
+		viewOnly := false
 		if v := escapedView([]byte(text)); v != nil {
-			fs = append(fs, w.findOnly(v, loc, shown)...)
+			got := w.findOnly(v, loc, shown)
+			viewOnly = len(got) > 0
+			fs = append(fs, got...)
 		}
 		p.Findings = fs
-		if w.s.keepText {
+		if w.s.keepText && !viewOnly {
+			// With a number only in its escaped spelling, the masked
+			// text would still hold it: show none.
 			p.Text = masked
 		}
 	}
@@ -395,10 +400,14 @@ func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth i
 	shown := map[findingKey]int{}
 	sameOnce(shown, fs)
 	views = append(views, escapedView(text), escapedView(hidden))
+	if hasBase64Run(text) {
+		views = append(views, base64View(text))
+	}
 	for _, alt := range alts {
 		av, ah, _ := w.textView(alt, f, m, html)
 		views = append(views, av, ah, escapedView(av), escapedView(ah))
 	}
+	viewOnly := false
 	for _, v := range views {
 		if len(v) == 0 {
 			continue
@@ -409,11 +418,20 @@ func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth i
 			problem = firstNonEmpty(problem, reasonOf(err))
 			break
 		}
-		fs = append(fs, w.findOnly(v, loc, shown)...)
+		got := w.findOnly(v, loc, shown)
+		viewOnly = viewOnly || len(got) > 0
+		fs = append(fs, got...)
 	}
 	p.Findings = fs
 	if problem != "" {
 		p.Withheld, p.Reason = true, problem
+	}
+	if viewOnly && !p.Withheld {
+		// The number is in the text only in another spelling (escaped,
+		// base64, another charset reading), which masking the shown text
+		// cannot reach: the text is withheld, not shown half-masked.
+		p.Withheld, p.Reason = true, "sensitive"
+		masked = ""
 	}
 	if w.s.keepText {
 		p.Text = masked

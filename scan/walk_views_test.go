@@ -123,7 +123,9 @@ func TestAmbiguousContentType(t *testing.T) {
 		{"signature then text", "Content-Type: application/pkcs7-signature\r\nContent-Type: text/plain\r\n", card,
 			"attachment:unnamed.application-pkcs7-signature!parse_error attachment:unnamed.application-pkcs7-signature=pan:1111 body!parse_error body=pan:1111"},
 		{"two transfer encodings", "Content-Type: text/plain\r\nContent-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n",
-			base64.StdEncoding.EncodeToString([]byte(card)), "body!parse_error body=pan:1111"},
+			// Read as 7bit the body is base64 text, whose decoded view
+			// holds the number too: both readings report it.
+			base64.StdEncoding.EncodeToString([]byte(card)), "body!parse_error body=pan:1111 body=pan:1111"},
 		{"two charsets", "Content-Type: text/plain; charset=us-ascii\r\nContent-Type: text/plain; charset=utf-7\r\n",
 			string(utf7(card)), "body!parse_error body=pan:1111"},
 		{"clean but ambiguous", "Content-Type: text/plain\r\nContent-Type: text/html\r\n", "hello", "body!parse_error"},
@@ -241,5 +243,32 @@ func TestDataURIImageOCR(t *testing.T) {
 	}
 	if got := summary(res); got != "body/data-1.png!no_text body/data-1.png=pan:1111" {
 		t.Errorf("with OCR: %q", got)
+	}
+}
+
+// TestBase64PastedInText: a body encoded by a form mailer that forgot its
+// Content-Transfer-Encoding is base64 text; decoded, it holds the number,
+// so the body is withheld rather than shown with the base64 in it. Ids
+// and hashes that are base64-shaped stay clean.
+func TestBase64PastedInText(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString([]byte("Card number: 4111 1111 1111 1111, expiry 12/27. Thanks!"))
+	cases := []struct{ name, body, want string }{
+		{"one line", b64, "body=pan:1111"},
+		{"wrapped", b64[:40] + "\r\n" + b64[40:], "body=pan:1111"},
+		{"in prose", "Here it is:\r\n" + b64 + "\r\nBye", "body=pan:1111"},
+		{"url-safe unpadded", strings.TrimRight(base64.URLEncoding.EncodeToString([]byte("ssn 489-36-8350 thanks for your help today")), "="), "body=ssn:8350"},
+		{"a hash", "sha256: " + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 8)), ""},
+		{"binary", base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00")), ""},
+	}
+	for _, c := range cases {
+		got, res := scanSummary(t, msg("Content-Type: text/plain\r\n", []byte(c.body)))
+		if got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+		for _, p := range res.Parts {
+			if c.want != "" && (!p.Withheld || p.Text != "") {
+				t.Errorf("%s: body with a number in base64 shown (withheld %v)", c.name, p.Withheld)
+			}
+		}
 	}
 }

@@ -1,0 +1,116 @@
+package scan
+
+import (
+	"encoding/base64"
+	"unicode/utf8"
+)
+
+// minBase64Run is the shortest base64 run worth decoding: 32 characters
+// are 24 bytes, room for a card number and a word or two. Shorter runs
+// are ids and hashes.
+const minBase64Run = 32
+
+// base64View decodes the base64 runs in text that decode to text, joined
+// by newlines, or returns nil. A form mailer that encodes its body and
+// forgets the Content-Transfer-Encoding header sends exactly this: no
+// person reads it as sent, but anyone can decode it, so a number in it is
+// as good as written out.
+func base64View(text []byte) []byte {
+	var view []byte
+	for i := 0; i < len(text); {
+		if !isBase64Char(text[i]) {
+			i++
+			continue
+		}
+		start, chars := i, 0
+		for i < len(text) {
+			c := text[i]
+			switch {
+			case isBase64Char(c):
+				chars++
+			case c == '=' || c == '\r' || c == '\n' || c == ' ' || c == '\t':
+			default:
+				goto end
+			}
+			i++
+		}
+	end:
+		if chars < minBase64Run {
+			continue
+		}
+		if dec := decodeBase64Text(text[start:i]); dec != nil {
+			view = append(append(view, dec...), '\n')
+		}
+	}
+	return view
+}
+
+func isBase64Char(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
+}
+
+// decodeBase64Text decodes a run in either alphabet, padded or not, and
+// keeps it only when the bytes read as text in some charset: binary data
+// that happens to be base64 is somebody's attachment, not a message.
+func decodeBase64Text(run []byte) []byte {
+	compact := make([]byte, 0, len(run))
+	for _, c := range run {
+		if isBase64Char(c) {
+			compact = append(compact, c)
+		}
+	}
+	var dec []byte
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		// A trailing partial quantum is ignored rather than refused: the
+		// run may end in a character that only looked like base64.
+		n := len(compact) - len(compact)%4
+		if len(compact)%4 >= 2 {
+			n = len(compact)
+		}
+		if d, err := enc.DecodeString(string(compact[:n])); err == nil {
+			dec = d
+			break
+		}
+	}
+	if len(dec) == 0 {
+		return nil
+	}
+	text, _, problem := decodeCharset(dec, "")
+	if problem != "" || !mostlyText(text) {
+		return nil
+	}
+	return text
+}
+
+// mostlyText: nine in ten characters printable or white space.
+func mostlyText(b []byte) bool {
+	total, ok := 0, 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		b = b[size:]
+		total++
+		if r == utf8.RuneError && size <= 1 {
+			continue
+		}
+		if r >= 0x20 && r != 0x7f || r == '\n' || r == '\r' || r == '\t' {
+			ok++
+		}
+	}
+	return total > 0 && ok*10 >= total*9
+}
+
+// hasBase64Run is the cheap test before base64View.
+func hasBase64Run(text []byte) bool {
+	run := 0
+	for _, c := range text {
+		if isBase64Char(c) {
+			run++
+			if run >= minBase64Run {
+				return true
+			}
+		} else if c != '=' && c != '\n' && c != '\r' {
+			run = 0
+		}
+	}
+	return false
+}
