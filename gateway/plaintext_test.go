@@ -164,8 +164,7 @@ func shown(t *testing.T, e *testEnv, rep *leakcheck.Report, refs ...string) {
 // where; each is reported by the helper that found it. The test skips
 // them when the leak is still there and fails them when it is gone
 // (remove the entry then).
-var knownLeaks = map[string]string{
-}
+var knownLeaks = map[string]string{}
 
 // TestNoPlaintextAttackShapes sends each attack shape of issues 8 and 15
 // (leakcheck.Shapes) through a gateway of its own, and reads everything the
