@@ -110,6 +110,10 @@ func TestValidateFindsEachProblem(t *testing.T) {
 		{"nothing accepted", func(c *Config) { c.SMTP.Domains = nil }, "smtp.domains"},
 		{"bad domain", func(c *Config) { c.SMTP.Domains = []string{"not a domain"} }, "smtp.domains"},
 		{"bad address", func(c *Config) { c.SMTP.Addresses = []string{"nobody"} }, "smtp.addresses"},
+		// The gateway would not route it (mailproto.ParseAddress): refused
+		// here rather than ignored there.
+		{"address the gateway cannot route", func(c *Config) { c.SMTP.Addresses = []string{"a,b@support.localhost"} }, "smtp.addresses"},
+		{"address literal", func(c *Config) { c.SMTP.Addresses = []string{"x@[127.0.0.1]"} }, "smtp.addresses"},
 		{"queue for a foreign address", func(c *Config) { c.SMTP.Queues = map[string]string{"x@elsewhere.example": "q"} }, "smtp.queues"},
 		{"queue name", func(c *Config) { c.SMTP.Queues = map[string]string{"support.localhost": "Bad Name"} }, "smtp.queues"},
 		{"listen", func(c *Config) { c.SMTP.Listen = []string{"2525"} }, "smtp.listen"},
@@ -125,6 +129,8 @@ func TestValidateFindsEachProblem(t *testing.T) {
 		{"age key", func(c *Config) { c.Quarantine.Recipients = []string{"ssh-rsa AAAA"} }, "quarantine.recipients"},
 		{"retention", func(c *Config) { c.Quarantine.RetentionDays = 0 }, "quarantine.retention_days"},
 		{"reply from", func(c *Config) { c.Reply.From = "support" }, "reply.from"},
+		// The responder could not write from it (mailproto.Deliverable).
+		{"reply from with a name", func(c *Config) { c.Reply.From = "Support <support@support.localhost>" }, "reply.from"},
 		{"resolver", func(c *Config) { c.DNS.Resolver = "8.8.8.8" }, "dns.resolver"},
 		{"log level", func(c *Config) { c.Log.Level = "loud" }, "log.level"},
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -50,7 +51,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 	now := s.opts.Now()
 	prepend := []string{
 		s.receivedField(t, now),
-		foldField("Authentication-Results", auth.header),
+		mailproto.FoldField("Authentication-Results", auth.header),
 	}
 	stored := h.rebuild(prepend, senderSupplied(s.hostname), len(raw))
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -59,13 +60,13 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 		ReceivedAt:  now,
 	}
 
-	if id := msgIDs(h.get("message-id")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
+	if id := mailproto.MessageIDs(h.get("message-id")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
 		in.MessageID = scan.MaskString(id[0])
 	}
-	if id := msgIDs(h.get("in-reply-to")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
+	if id := mailproto.MessageIDs(h.get("in-reply-to")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
 		in.InReplyTo = scan.MaskString(id[0])
 	}
-	refs := msgIDs(h.get("references"))
+	refs := mailproto.MessageIDs(h.get("references"))
 	if len(refs) > maxReferences {
 		refs = refs[len(refs)-maxReferences:] // the nearest ancestors matter most
 	}
@@ -146,33 +147,6 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 	return in
 }
 
-// msgIDs pulls the <...> identifiers out of a Message-ID, In-Reply-To or
-// References value, without the angle brackets; a value without brackets
-// counts as one identifier.
-func msgIDs(v string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(v, '<')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(v[i:], '>')
-		if j < 0 {
-			break
-		}
-		if id := strings.TrimSpace(v[i+1 : i+j]); id != "" {
-			out = append(out, id)
-		}
-		v = v[i+j+1:]
-	}
-	if len(out) == 0 {
-		if v = strings.TrimSpace(v); v != "" && !strings.ContainsAny(v, " \t") {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // senderVerified reports whether from (the From address, masked) is
 // proven for this message. RFC 7489: a DMARC pass proves the From domain
 // (and only when From is in the domain DMARC evaluated); an SPF pass
@@ -181,7 +155,7 @@ func msgIDs(v string) []string {
 // verified.
 func senderVerified(envelope, from string, auth *AuthResult) bool {
 	if auth.DMARC == verdictPass && auth.FromDomain != "" {
-		if _, d, ok := splitAddr(from); ok && d == normDomain(auth.FromDomain) {
+		if _, d, ok := mailproto.ParseAddress(from); ok && d == mailproto.NormDomain(auth.FromDomain) {
 			return true
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"github.com/intake-mail/intake/scan"
 	"math/big"
 	"net"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/scan"
 )
 
 // selfSignedCert writes a throwaway certificate and key for STARTTLS.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 )
 
@@ -80,7 +81,7 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 		return se.refuse("mail", replyBadSenderSyn)
 	}
 	if from != "" {
-		if _, _, ok := splitAddr(from); !ok {
+		if _, _, ok := mailproto.ParseAddress(from); !ok {
 			return se.refuse("mail", replyBadSenderSyn)
 		}
 	}
@@ -187,7 +188,7 @@ func (se *session) refuse(stage string, r Reply) error {
 		se.conn.closeAfterReply()
 		return replyTooManyErrors.err()
 	}
-	if r.Code == codeServiceNotAvail {
+	if r.Code == mailproto.C421ServiceUnavailable {
 		// RFC 5321 3.8: a 421 closes the channel.
 		se.conn.closeAfterReply()
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // FuzzDecide: no input makes the policy panic, and a reply only ever goes
@@ -22,7 +24,7 @@ func FuzzDecide(f *testing.F) {
 			t.Fatalf("decision without a reason")
 		}
 		if d.Reply {
-			want, ok := parseEnvelopeSender(env)
+			want, ok := mailproto.Deliverable(env)
 			if !ok || d.To != want {
 				t.Fatalf("reply to %q from envelope %q", d.To, env)
 			}

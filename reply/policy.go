@@ -4,6 +4,7 @@ import (
 	"mime"
 	"strings"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 )
 
@@ -105,7 +106,7 @@ func (p Policy) Decide(in Inbound) Decision {
 	if in.SenderMasked {
 		return no(ReasonMaskedSender)
 	}
-	to, ok := parseEnvelopeSender(in.EnvelopeFrom)
+	to, ok := mailproto.Deliverable(in.EnvelopeFrom)
 	if !ok {
 		return no(ReasonInvalidSender)
 	}
@@ -225,9 +226,9 @@ func (p Policy) isOwn(addr string) bool {
 			return true
 		}
 	}
-	_, dom, _ := splitAddress(addr)
+	_, dom, _ := mailproto.SplitAddress(addr)
 	for _, d := range p.OwnDomains {
-		if strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(d), "."), dom) {
+		if mailproto.NormDomain(d) == dom {
 			return true
 		}
 	}

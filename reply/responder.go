@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -62,7 +63,7 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 	if o.MessageID == nil {
 		return nil, fmt.Errorf("reply: no Message-ID builder (tickets.Threader) given")
 	}
-	from, ok := parseEnvelopeSender(o.From)
+	from, ok := mailproto.Deliverable(o.From)
 	if !ok {
 		return nil, fmt.Errorf("reply: from %q is not an address", o.From)
 	}
@@ -92,7 +93,7 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, dom, _ := splitAddress(from)
+	_, dom, _ := mailproto.SplitAddress(from)
 	if oneLine(o.OrgName) == "" {
 		// Replies name who is writing; with no name set, the domain does.
 		o.OrgName = dom
@@ -275,8 +276,8 @@ func domainSensitiveKey(addr string) string {
 }
 
 func addrOrgDomain(addr string) string {
-	_, dom, _ := splitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
-	return orgDomain(dom)
+	_, dom, _ := mailproto.SplitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
+	return mailproto.OrgDomain(dom)
 }
 
 func keyHash(s string) string {
