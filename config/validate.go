@@ -147,11 +147,30 @@ func (c *Config) Validate() error {
 	if c.Store.ClosedTicketDays < 0 {
 		bad("store.closed_ticket_days", "must not be negative (0 keeps closed tickets)")
 	}
+	for _, k := range []struct{ key, path string }{{"store.thread_key_file", c.Store.ThreadKeyFile}, {"store.audit_key_file", c.Store.AuditKeyFile}} {
+		key, path := k.key, k.path
+		if path == "" {
+			if c.Store.Driver == "postgres" {
+				// Each node would make its own: threading and the audit
+				// chain would differ from node to node.
+				bad(key, "required with driver = \"postgres\": every node of a cluster needs the same secret (copy the file to each)")
+			}
+		} else if fi, err := os.Stat(path); err != nil {
+			bad(key, "%v", err)
+		} else if fi.Size() < 32 {
+			bad(key, "%s holds %d bytes; a key is 32 random bytes (head -c 32 /dev/urandom)", path, fi.Size())
+		}
+	}
 
 	for _, r := range c.Quarantine.Recipients {
 		if _, err := age.ParseX25519Recipient(r); err != nil {
 			bad("quarantine.recipients", "%q is not an age public key (age1...)", r)
 		}
+	}
+	if len(c.Quarantine.Recipients) == 0 && c.Store.Driver == "postgres" {
+		// A node would generate its own key pair, and items it sealed would
+		// open only with an identity nobody else holds.
+		bad("quarantine.recipients", "required with driver = \"postgres\": every node seals to the same public keys")
 	}
 	if c.Quarantine.RetentionDays < 1 {
 		bad("quarantine.retention_days", "must be at least 1")
@@ -173,6 +192,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Reply.RepliesPerDomainHour < 0 {
 		bad("reply.replies_per_domain_hour", "rate limits must not be negative (0 sends none)")
+	}
+	if c.Reply.SensitivePerDomainHour < 0 {
+		bad("reply.sensitive_per_domain_hour", "rate limits must not be negative (0 sends none)")
 	}
 	if c.Reply.Smarthost != "" {
 		if err := checkHostPort(c.Reply.Smarthost); err != nil {

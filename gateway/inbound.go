@@ -28,20 +28,6 @@ const (
 	maxReferences      = 200
 )
 
-// Delivery is what a BeforeAccept hook may know of a message. Every text
-// in it is masked: nothing here may hold a full number.
-type Delivery struct {
-	Queue        string
-	EnvelopeFrom string              // masked; "" is the null reverse-path
-	Rcpts        []string            // masked
-	Header       map[string][]string // every header field as received, values masked
-	Auth         AuthResult
-	Scan         *scan.Result
-	// SenderMasked is true when masking changed the envelope sender (its
-	// local part looks like a number): a reply must never go to it.
-	SenderMasked bool
-}
-
 // buildInbound turns one delivery into what the store files for queue.
 func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *header, res *scan.Result, auth *AuthResult, sealed []byte, stored []byte, now time.Time) *tickets.Inbound {
 	in := &tickets.Inbound{
@@ -162,9 +148,9 @@ func senderVerified(envelope, from string, auth *AuthResult) bool {
 	return auth.SPF == verdictPass && envelope != "" && strings.EqualFold(envelope, from)
 }
 
-// maskedHeader is the whole header as a map for hooks: values decoded as
-// staff would see them (so no encoded word hides a number from the
-// masker) and masked. Identifiers are masked as sent.
+// maskedHeader is the whole header as a map for the reply policy: values
+// decoded as staff would see them (so no encoded word hides a number from
+// the masker) and masked. Identifiers are masked as sent.
 func maskedHeader(h *header) map[string][]string {
 	m := make(map[string][]string, len(h.fields))
 	for _, f := range h.fields {

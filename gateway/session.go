@@ -138,7 +138,7 @@ func (se *session) Data(r io.Reader) error {
 	start := time.Now()
 
 	var buf bytes.Buffer
-	if rep := readMessage(r, &buf, se.s.opts.SMTP.MaxMessageBytes, se.s.trustsBareLF(se.conn.ip)); rep.Code != 0 {
+	if rep := readMessage(r, &buf, se.s.opts.MaxMessageBytes, se.s.trustsBareLF(se.conn.ip)); rep.Code != 0 {
 		return se.refuse("data", rep)
 	}
 	se.s.metrics.sizeBytes.Observe(float64(buf.Len()))
@@ -183,7 +183,7 @@ func (se *session) refuse(stage string, r Reply) error {
 	se.s.log.Info("refused", "session", se.conn.id, "ip", se.conn.ip, "stage", stage,
 		"reason", r.Reason, "code", r.Code,
 		"from", scan.MaskString(se.from), "rcpts", maskAll(se.rcpts))
-	if max := se.s.opts.SMTP.MaxErrors; max > 0 && se.errors >= max {
+	if se.errors >= se.s.opts.MaxErrors {
 		se.s.metrics.rejected.WithLabelValues(stage, replyTooManyErrors.Reason, strconv.Itoa(replyTooManyErrors.Code)).Inc()
 		se.conn.closeAfterReply()
 		return replyTooManyErrors.err()

@@ -16,7 +16,7 @@ func FuzzDecide(f *testing.F) {
 	f.Add("x@y\r\nBcc: z", "X-Auto-Response-Suppress", "All, OOF", "Precedence", "bulk")
 	f.Add("\"a b\"@c.example", "From", "=?utf-8?q?=E2=80=AE?= <a@b>", "Sender", "<>")
 	f.Fuzz(func(t *testing.T, env, k1, v1, k2, v2 string) {
-		p := DefaultPolicy()
+		p := testPolicy()
 		p.RequireSenderAuth = false
 		p.AcknowledgeClean = true
 		d := p.Decide(Inbound{EnvelopeFrom: env, Header: map[string][]string{k1: {v1}, k2: {v2}}})
