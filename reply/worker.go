@@ -192,16 +192,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce claims one batch of due jobs and works them (concurrently, with
-// the per-destination bounds); it returns how many it claimed once every
-// one is settled.
-func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	p := w.newPool(ctx)
-	n, err := w.claim(ctx, p, w.o.Batch)
-	p.wg.Wait() // a waiting job is started before the one it waits for ends
-	return n, err
-}
-
 // claim takes up to n due jobs into p.
 func (w *Worker) claim(ctx context.Context, p *pool, n int) (int, error) {
 	jobs, err := w.o.Store.Claim(ctx, w.o.Owner, w.o.Lease, n)

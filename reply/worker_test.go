@@ -105,6 +105,16 @@ func (e *replyEnv) jobs(t *testing.T) []tickets.OutboxJob {
 	return js
 }
 
+// RunOnce (tests only) claims one batch of due jobs and works them (concurrently, with
+// the per-destination bounds); it returns how many it claimed once every
+// one is settled.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	p := w.newPool(ctx)
+	n, err := w.claim(ctx, p, w.o.Batch)
+	p.wg.Wait() // a waiting job is started before the one it waits for ends
+	return n, err
+}
+
 func (e *replyEnv) runOnce(t *testing.T) int {
 	t.Helper()
 	n, err := e.worker.RunOnce(context.Background())
