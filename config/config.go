@@ -77,6 +77,14 @@ type Store struct {
 	// node says it is not ready (/readyz 503, intake_ready 0), so that a
 	// load balancer or a second MX takes the mail; 0 turns the check off.
 	MinFreeMB int64 `toml:"min_free_mb"`
+	// ThreadKeyFile and AuditKeyFile are the shared secrets: the key that
+	// signs the ticket token in our Message-IDs and the key of the audit
+	// chain's HMAC, 32 bytes or more each, kept out of the database. ""
+	// means data_dir/thread.key and data_dir/audit.key, created on first
+	// start (SQLite only: every node of a PostgreSQL cluster must share
+	// the same two files, so with driver = "postgres" both are required).
+	ThreadKeyFile string `toml:"thread_key_file"`
+	AuditKeyFile  string `toml:"audit_key_file"`
 }
 
 type Quarantine struct {
@@ -111,8 +119,13 @@ type Reply struct {
 	GiveUpStaff     Duration `toml:"give_up_staff"`     // staff replies are worth more patience
 	SensitivePerDay int      `toml:"sensitive_per_day"` // sensitive-data replies per address per 24 h
 	RepliesPerHour  int      `toml:"replies_per_hour"`  // replies of any kind per address per hour
-	// Replies an hour to one organisational domain (each kind; see reply.Policy).
+	// Other replies (withheld notes, acknowledgements) an hour to one
+	// organisational domain, counting every reply to it (see reply.Policy).
 	RepliesPerDomainHour int `toml:"replies_per_domain_hour"`
+	// Sensitive-data replies an hour to one organisational domain, counted
+	// apart and much larger: one big provider's members must not go
+	// untold in a busy hour.
+	SensitivePerDomainHour int `toml:"sensitive_per_domain_hour"`
 }
 
 type Web struct {
@@ -183,6 +196,9 @@ func Default() Config {
 			// Room for a company's staff writing in on one morning, not
 			// for a list of made-up addresses at one provider.
 			RepliesPerDomainHour: 20,
+			// Each is one a day per mailbox already; this bounds made-up
+			// local parts without starving gmail.com's members.
+			SensitivePerDomainHour: 200,
 		},
 		Web:     Web{Listen: "127.0.0.1:8080"},
 		Metrics: Metrics{Listen: "127.0.0.1:9180"},
@@ -220,7 +236,8 @@ func Load(path string) (Config, error) {
 	// service started from / finds the same data as an admin in its folder.
 	// The same holds for every other file the config names.
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&cfg.DataDir, &cfg.SMTP.TLSCert, &cfg.SMTP.TLSKey, &cfg.Reply.TemplatesDir, &cfg.Reply.DKIMKey} {
+	for _, p := range []*string{&cfg.DataDir, &cfg.SMTP.TLSCert, &cfg.SMTP.TLSKey, &cfg.Reply.TemplatesDir, &cfg.Reply.DKIMKey,
+		&cfg.Store.ThreadKeyFile, &cfg.Store.AuditKeyFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -28,6 +28,22 @@ func TestDefaultsValidate(t *testing.T) {
 	}
 }
 
+// testKeyFiles writes a thread key and an audit key into dir and returns
+// their paths.
+func testKeyFiles(t *testing.T, dir string) (thread, audit string) {
+	t.Helper()
+	thread, audit = filepath.Join(dir, "thread.key"), filepath.Join(dir, "audit.key")
+	for _, p := range []string{thread, audit} {
+		if err := os.WriteFile(p, []byte("0123456789abcdef0123456789abcdef"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return thread, audit
+}
+
+// testRecipient is an age public key (of an identity nobody keeps).
+const testRecipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
 func TestLoadContractKeys(t *testing.T) {
 	p := write(t, `
 data_dir = "data"
@@ -46,15 +62,23 @@ reject_dmarc_fail = true
 [store]
 driver = "postgres"
 dsn = "postgres://u:pw@127.0.0.1/db"
+thread_key_file = "keys/thread.key"
+audit_key_file = "keys/audit.key"
 [quarantine]
+recipients = ["`+testRecipient+`"]
 retention_days = 7
 [reply]
 smarthost = "127.0.0.1:1025"
+sensitive_per_domain_hour = 500
 [dns]
 resolver = "127.0.0.1:5353"
 [metrics]
 listen = ""
 `)
+	if err := os.Mkdir(filepath.Join(filepath.Dir(p), "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	testKeyFiles(t, filepath.Join(filepath.Dir(p), "keys"))
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +100,9 @@ listen = ""
 	}
 	if !c.SMTP.RejectDMARCFail || c.Store.DSN == "" {
 		t.Errorf("booleans or strings not read: %+v", c.SMTP)
+	}
+	if c.Store.ThreadKeyFile != filepath.Join(filepath.Dir(p), "keys", "thread.key") || c.Reply.SensitivePerDomainHour != 500 {
+		t.Errorf("key files or the sensitive-data domain cap not read: %q %d", c.Store.ThreadKeyFile, c.Reply.SensitivePerDomainHour)
 	}
 }
 
@@ -110,6 +137,10 @@ func TestValidateFindsEachProblem(t *testing.T) {
 		{"nothing accepted", func(c *Config) { c.SMTP.Domains = nil }, "smtp.domains"},
 		{"bad domain", func(c *Config) { c.SMTP.Domains = []string{"not a domain"} }, "smtp.domains"},
 		{"bad address", func(c *Config) { c.SMTP.Addresses = []string{"nobody"} }, "smtp.addresses"},
+		// The gateway would not route it (mailproto.ParseAddress): refused
+		// here rather than ignored there.
+		{"address the gateway cannot route", func(c *Config) { c.SMTP.Addresses = []string{"a,b@support.localhost"} }, "smtp.addresses"},
+		{"address literal", func(c *Config) { c.SMTP.Addresses = []string{"x@[127.0.0.1]"} }, "smtp.addresses"},
 		{"queue for a foreign address", func(c *Config) { c.SMTP.Queues = map[string]string{"x@elsewhere.example": "q"} }, "smtp.queues"},
 		{"queue name", func(c *Config) { c.SMTP.Queues = map[string]string{"support.localhost": "Bad Name"} }, "smtp.queues"},
 		{"listen", func(c *Config) { c.SMTP.Listen = []string{"2525"} }, "smtp.listen"},
@@ -120,11 +151,21 @@ func TestValidateFindsEachProblem(t *testing.T) {
 		{"zero timeout", func(c *Config) { c.SMTP.SessionTimeout = 0 }, "smtp.session_timeout"},
 		{"driver", func(c *Config) { c.Store.Driver = "mysql" }, "store.driver"},
 		{"postgres without dsn", func(c *Config) { c.Store.Driver = "postgres" }, "store.dsn"},
+		// A cluster's nodes share their secrets and seal to the same keys:
+		// none may make its own.
+		{"postgres without a shared thread key", func(c *Config) { c.Store.Driver = "postgres" }, "store.thread_key_file"},
+		{"postgres without a shared audit key", func(c *Config) { c.Store.Driver = "postgres" }, "store.audit_key_file"},
+		{"postgres without quarantine recipients", func(c *Config) { c.Store.Driver = "postgres" }, "quarantine.recipients"},
+		{"missing key file", func(c *Config) { c.Store.ThreadKeyFile = "/nonexistent/thread.key" }, "store.thread_key_file"},
+		{"short key file", func(c *Config) { c.Store.AuditKeyFile = write(t, "short") }, "store.audit_key_file"},
+		{"negative sensitive-data domain cap", func(c *Config) { c.Reply.SensitivePerDomainHour = -1 }, "reply.sensitive_per_domain_hour"},
 		{"negative free-space floor", func(c *Config) { c.Store.MinFreeMB = -1 }, "store.min_free_mb"},
 		{"free-space floor in bytes overflows", func(c *Config) { c.Store.MinFreeMB = 1 << 50 }, "store.min_free_mb"},
 		{"age key", func(c *Config) { c.Quarantine.Recipients = []string{"ssh-rsa AAAA"} }, "quarantine.recipients"},
 		{"retention", func(c *Config) { c.Quarantine.RetentionDays = 0 }, "quarantine.retention_days"},
 		{"reply from", func(c *Config) { c.Reply.From = "support" }, "reply.from"},
+		// The responder could not write from it (mailproto.Deliverable).
+		{"reply from with a name", func(c *Config) { c.Reply.From = "Support <support@support.localhost>" }, "reply.from"},
 		{"resolver", func(c *Config) { c.DNS.Resolver = "8.8.8.8" }, "dns.resolver"},
 		{"log level", func(c *Config) { c.Log.Level = "loud" }, "log.level"},
 	}

@@ -72,6 +72,10 @@ func TestValidateDSN(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()
 			c.Store.Driver, c.Store.DSN = tc.driver, tc.dsn
+			if tc.driver == "postgres" {
+				c.Store.ThreadKeyFile, c.Store.AuditKeyFile = testKeyFiles(t, t.TempDir())
+				c.Quarantine.Recipients = []string{testRecipient}
+			}
 			start := time.Now()
 			err := c.Validate()
 			if time.Since(start) > 2*time.Second {

@@ -13,6 +13,8 @@ import (
 
 	"filippo.io/age"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // minLineLength is the longest text line a server must accept: RFC 5321
@@ -20,8 +22,7 @@ import (
 const minLineLength = 1000
 
 var (
-	domainRe = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
-	queueRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	queueRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 )
 
 // Validate checks every value and every file the configuration names, and
@@ -46,7 +47,7 @@ func (c *Config) Validate() error {
 			bad("smtp.listen", "%q: %v", l, err)
 		}
 	}
-	if !domainRe.MatchString(s.Hostname) {
+	if !mailproto.ValidHostname(s.Hostname) {
 		bad("smtp.hostname", "%q is not a host name", s.Hostname)
 	}
 	if len(s.Domains) == 0 && len(s.Addresses) == 0 {
@@ -55,12 +56,12 @@ func (c *Config) Validate() error {
 		bad("smtp.domains", "domains and addresses are both empty: no mail would be accepted")
 	}
 	for _, d := range s.Domains {
-		if !domainRe.MatchString(d) {
+		if !mailproto.ValidHostname(d) {
 			bad("smtp.domains", "%q is not a domain", d)
 		}
 	}
 	for _, a := range s.Addresses {
-		if _, _, ok := splitAddress(a); !ok {
+		if _, _, ok := routedAddress(a); !ok {
 			bad("smtp.addresses", "%q is not an address local@domain", a)
 		}
 	}
@@ -146,19 +147,38 @@ func (c *Config) Validate() error {
 	if c.Store.ClosedTicketDays < 0 {
 		bad("store.closed_ticket_days", "must not be negative (0 keeps closed tickets)")
 	}
+	for _, k := range []struct{ key, path string }{{"store.thread_key_file", c.Store.ThreadKeyFile}, {"store.audit_key_file", c.Store.AuditKeyFile}} {
+		key, path := k.key, k.path
+		if path == "" {
+			if c.Store.Driver == "postgres" {
+				// Each node would make its own: threading and the audit
+				// chain would differ from node to node.
+				bad(key, "required with driver = \"postgres\": every node of a cluster needs the same secret (copy the file to each)")
+			}
+		} else if fi, err := os.Stat(path); err != nil {
+			bad(key, "%v", err)
+		} else if fi.Size() < 32 {
+			bad(key, "%s holds %d bytes; a key is 32 random bytes (head -c 32 /dev/urandom)", path, fi.Size())
+		}
+	}
 
 	for _, r := range c.Quarantine.Recipients {
 		if _, err := age.ParseX25519Recipient(r); err != nil {
 			bad("quarantine.recipients", "%q is not an age public key (age1...)", r)
 		}
 	}
+	if len(c.Quarantine.Recipients) == 0 && c.Store.Driver == "postgres" {
+		// A node would generate its own key pair, and items it sealed would
+		// open only with an identity nobody else holds.
+		bad("quarantine.recipients", "required with driver = \"postgres\": every node seals to the same public keys")
+	}
 	if c.Quarantine.RetentionDays < 1 {
 		bad("quarantine.retention_days", "must be at least 1")
 	}
 
 	if c.Reply.Enabled {
-		if _, _, ok := splitAddress(c.Reply.From); !ok {
-			bad("reply.from", "%q is not an address local@domain", c.Reply.From)
+		if _, ok := mailproto.Deliverable(c.Reply.From); !ok {
+			bad("reply.from", "%q is not a plain address local@domain.tld", c.Reply.From)
 		}
 	}
 	if c.Reply.RetryMin <= 0 || c.Reply.RetryMax < c.Reply.RetryMin {
@@ -172,6 +192,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Reply.RepliesPerDomainHour < 0 {
 		bad("reply.replies_per_domain_hour", "rate limits must not be negative (0 sends none)")
+	}
+	if c.Reply.SensitivePerDomainHour < 0 {
+		bad("reply.sensitive_per_domain_hour", "rate limits must not be negative (0 sends none)")
 	}
 	if c.Reply.Smarthost != "" {
 		if err := checkHostPort(c.Reply.Smarthost); err != nil {
@@ -236,12 +259,12 @@ func notAFilePath(dsn string) string {
 // accepts reports whether key (an address or a domain) is something the
 // SMTP policy accepts mail for.
 func (c *Config) accepts(key string) bool {
-	_, domain, isAddr := splitAddress(key)
+	_, domain, isAddr := routedAddress(key)
 	if !isAddr {
-		domain = key
+		domain = mailproto.NormDomain(key)
 	}
 	for _, d := range c.SMTP.Domains {
-		if strings.EqualFold(d, domain) {
+		if mailproto.NormDomain(d) == domain {
 			return true
 		}
 	}
@@ -250,20 +273,18 @@ func (c *Config) accepts(key string) bool {
 			return true
 		}
 		// A domain key routes the listed addresses of that domain.
-		if _, d, _ := splitAddress(a); !isAddr && strings.EqualFold(d, domain) {
+		if _, d, _ := routedAddress(a); !isAddr && d == domain {
 			return true
 		}
 	}
 	return false
 }
 
-func splitAddress(a string) (local, domain string, ok bool) {
-	i := strings.LastIndexByte(a, '@')
-	if i <= 0 || i == len(a)-1 {
-		return "", "", false
-	}
-	local, domain = a[:i], a[i+1:]
-	if strings.ContainsAny(local, " <>\t\r\n") || !domainRe.MatchString(domain) {
+// routedAddress splits an address the gateway routes (see
+// mailproto.ParseAddress) whose domain is a host name.
+func routedAddress(a string) (local, domain string, ok bool) {
+	local, domain, ok = mailproto.ParseAddress(a)
+	if !ok || !mailproto.ValidHostname(domain) {
 		return "", "", false
 	}
 	return local, domain, true

@@ -11,6 +11,8 @@ import (
 	"blitiri.com.ar/go/spf"
 	"github.com/emersion/go-msgauth/authres"
 	"github.com/emersion/go-msgauth/dkim"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // Resolver is the DNS the sender checks use; *net.Resolver is one. Tests
@@ -80,7 +82,7 @@ func (a *authChecker) checkSPF(ctx context.Context, ip net.IP, helo, mailFrom st
 		sender = "postmaster@" + helo
 	}
 	_, domain, _ = strings.Cut(sender, "@")
-	domain = normDomain(domain)
+	domain = mailproto.NormDomain(domain)
 	if ip == nil || domain == "" {
 		return verdictNone, domain
 	}
@@ -119,7 +121,7 @@ func (a *authChecker) checkDKIM(ctx context.Context, raw []byte) []dkimVerdict {
 		default:
 			r = verdictFail
 		}
-		out = append(out, dkimVerdict{result: r, domain: normDomain(v.Domain)})
+		out = append(out, dkimVerdict{result: r, domain: mailproto.NormDomain(v.Domain)})
 	}
 	return out
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/emersion/go-msgauth/dkim"
-
-	"github.com/intake-mail/intake/config"
 )
 
 // authZone publishes SPF, DKIM and DMARC records for the test domains on
@@ -95,7 +93,7 @@ func TestSenderAuthentication(t *testing.T) {
 }
 
 func TestDMARCRejectWhenConfigured(t *testing.T) {
-	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.RejectDMARCFail = true })
+	e := newEnv(t, func(o *Options) { o.RejectDMARCFail = true })
 	authZone(t, e)
 	code, text := sendMail(t, e.addr, "x@forged.example", []string{"help@support.localhost"}, fromMessage("ceo@forged.example", "x"))
 	if code != 550 || !strings.HasPrefix(text, "550 5.7.1") {

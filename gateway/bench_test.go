@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -8,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/intake-mail/intake/reply"
+	"github.com/intake-mail/intake/tickets"
 )
 
 // benchMessage is a distinct ~4 KiB message (its own Message-ID and body),
@@ -27,14 +31,28 @@ func benchMessage(i int64) []byte {
 // whole gateway (SMTP on loopback, sender checks against a local DNS
 // server, scan, durable SQLite commit with group commit) with 8
 // concurrent sessions. One op is one message answered 250.
+//
+// sensitive-with-reply: each message holds an SSN and comes from its own
+// SPF-proven member, so each is sealed and gets a sensitive-data reply:
+// the policy reads the reply history and the intent is committed with the
+// ticket (the reply is rendered later, by the outbox worker, not here).
 func BenchmarkAcceptSMTP(b *testing.B) {
-	for _, reuse := range []bool{false, true} {
-		name := "conn-per-message"
-		if reuse {
-			name = "reused-conns"
-		}
-		b.Run(name, func(b *testing.B) {
-			e := newEnv(b)
+	for _, mode := range []string{"conn-per-message", "reused-conns", "sensitive-with-reply"} {
+		reuse := mode != "conn-per-message"
+		sensitive := mode == "sensitive-with-reply"
+		b.Run(mode, func(b *testing.B) {
+			var e *testEnv
+			if sensitive {
+				e = newEnv(b, func(o *Options) {
+					o.Replies = testResponder(b, func(ro *reply.ResponderOptions) {
+						ro.Policy.SensitivePerDomainHour = 1 << 30
+						ro.History = o.Store.(*swapStore).get()
+					})
+				})
+				e.dns.setTXT("member.example", "v=spf1 ip4:127.0.0.1 -all")
+			} else {
+				e = newEnv(b)
+			}
 			b.SetBytes(4096)
 			b.ReportAllocs()
 			var next atomic.Int64
@@ -62,7 +80,12 @@ func BenchmarkAcceptSMTP(b *testing.B) {
 								return
 							}
 						}
-						if err := sendVia(c, benchMessage(i)); err != nil {
+						msg, from := benchMessage(i), "m@member.example"
+						if sensitive {
+							msg = benchSensitive(i)
+							from = fmt.Sprintf("m%d@member.example", i)
+						}
+						if err := sendFrom(c, from, msg); err != nil {
 							errs <- err
 							return
 						}
@@ -83,12 +106,22 @@ func BenchmarkAcceptSMTP(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+			if sensitive {
+				if js, err := e.store.get().ListOutbox(context.Background(), tickets.OutboxFilter{}); err != nil || len(js) != b.N {
+					b.Fatalf("%d replies queued for %d messages (%v)", len(js), b.N, err)
+				}
+			}
 		})
 	}
 }
 
-func sendVia(c *smtp.Client, msg []byte) error {
-	if err := c.Mail("m@member.example", nil); err != nil {
+// benchSensitive is benchMessage with an SSN in it.
+func benchSensitive(i int64) []byte {
+	return []byte(strings.Replace(string(benchMessage(i)), "\r\n\r\n", "\r\n\r\nmy SSN is 489-36-8350\r\n", 1))
+}
+
+func sendFrom(c *smtp.Client, from string, msg []byte) error {
+	if err := c.Mail(from, nil); err != nil {
 		return err
 	}
 	if err := c.Rcpt("help@support.localhost", nil); err != nil {

@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // conn wraps each accepted connection to add what go-smtp lacks:
@@ -86,7 +88,7 @@ func (c *conn) Read(b []byte) (int, error) {
 // idleTimeoutLine is what go-smtp writes when a read deadline passes; while
 // draining it is the answer to our own wake-up, and the client should be
 // told the truth.
-var idleTimeoutLine = []byte("421 4.4.2 Idle timeout")
+var idleTimeoutLine = bytes.TrimSuffix([]byte(formatLine(mailproto.C421ServiceUnavailable, mailproto.EnhBadConnection, "Idle timeout")), []byte("\r\n"))
 
 func (c *conn) Write(b []byte) (int, error) {
 	if c.pm != nil {
@@ -117,18 +119,18 @@ func (c *conn) Write(b []byte) (int, error) {
 
 func shutdownLine(hostname string) string {
 	r := replyShuttingDown
-	return formatLine(r.Code, r.Enhanced[0], r.Enhanced[1], r.Enhanced[2], hostname+" "+r.Text)
+	return formatLine(r.Code, mailproto.EnhancedCode(r.Enhanced), hostname+" "+r.Text)
 }
 
-func formatLine(code, a, b, c int, text string) string {
+func formatLine(code int, enh mailproto.EnhancedCode, text string) string {
 	buf := make([]byte, 0, 64+len(text))
 	buf = appendInt(buf, code)
 	buf = append(buf, ' ')
-	buf = appendInt(buf, a)
+	buf = appendInt(buf, enh[0])
 	buf = append(buf, '.')
-	buf = appendInt(buf, b)
+	buf = appendInt(buf, enh[1])
 	buf = append(buf, '.')
-	buf = appendInt(buf, c)
+	buf = appendInt(buf, enh[2])
 	buf = append(buf, ' ')
 	buf = append(buf, text...)
 	buf = append(buf, '\r', '\n')

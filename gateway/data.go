@@ -7,6 +7,8 @@ import (
 	"net"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // readChunk is how much of DATA is read and checked at a time.
@@ -144,5 +146,5 @@ func dataError(err error) Reply {
 		return replyTimeout
 	}
 	// EOF before the end of data, a reset BDAT, a closed connection.
-	return Reply{codeServiceNotAvail, enhBadConnection, "Connection error, message not accepted", "client_abort"}
+	return Reply{mailproto.C421ServiceUnavailable, enhBadConnection, "Connection error, message not accepted", "client_abort"}
 }

@@ -9,6 +9,8 @@ import (
 	"testing/iotest"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // TestNewlines: what strict and normalizing reads accept, and what the
@@ -78,8 +80,8 @@ func TestReadMessage(t *testing.T) {
 		{"too big", strings.NewReader(strings.Repeat(big, 100)), 1000, replyTooBig},
 		{"go-smtp too big", iotest.ErrReader(smtp.ErrDataTooLarge), 1 << 20, replyTooBig},
 		{"line too long", iotest.ErrReader(smtp.ErrTooLongLine), 1 << 20, replyLineTooLong},
-		{"client gone", iotest.ErrReader(io.ErrUnexpectedEOF), 1 << 20, Reply{codeServiceNotAvail, enhBadConnection, "Connection error, message not accepted", "client_abort"}},
-		{"internal error text never shown", iotest.ErrReader(errors.New("secret internal detail")), 1 << 20, Reply{codeServiceNotAvail, enhBadConnection, "Connection error, message not accepted", "client_abort"}},
+		{"client gone", iotest.ErrReader(io.ErrUnexpectedEOF), 1 << 20, Reply{mailproto.C421ServiceUnavailable, enhBadConnection, "Connection error, message not accepted", "client_abort"}},
+		{"internal error text never shown", iotest.ErrReader(errors.New("secret internal detail")), 1 << 20, Reply{mailproto.C421ServiceUnavailable, enhBadConnection, "Connection error, message not accepted", "client_abort"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

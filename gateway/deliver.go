@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -41,7 +42,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 
 	auth := s.authenticate(ctx, t, raw, &h)
 	authDone := time.Now()
-	if s.opts.SMTP.RejectDMARCFail && auth.DMARC == verdictFail && auth.DMARCPolicy == "reject" {
+	if s.opts.RejectDMARCFail && auth.DMARC == verdictFail && auth.DMARCPolicy == "reject" {
 		// RFC 7489 6.6.3 leaves it to the receiver; off by default, since a
 		// member's mail through a forwarder or list may fail DMARC.
 		return replyDMARCReject
@@ -50,7 +51,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 	now := s.opts.Now()
 	prepend := []string{
 		s.receivedField(t, now),
-		foldField("Authentication-Results", auth.header),
+		mailproto.FoldField("Authentication-Results", auth.header),
 	}
 	stored := h.rebuild(prepend, senderSupplied(s.hostname), len(raw))
 
@@ -77,7 +78,10 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 
 	// One ticket per queue the recipients map to, usually one.
 	groups := groupByQueue(t.rcpts, t.queues)
-	header := maskedHeader(&h)
+	var header map[string][]string
+	if s.opts.Replies != nil {
+		header = maskedHeader(&h)
+	}
 	var refs []string
 	dup := false
 	for _, g := range groups {
@@ -86,14 +90,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 			s.fault(t, "seal", err)
 			return replyTempFailure
 		}
-		d := &Delivery{Queue: g.queue, EnvelopeFrom: in.Envelope.MailFrom, Rcpts: in.Envelope.Rcpts, Header: header, Auth: auth, Scan: res,
-			SenderMasked: in.Envelope.MailFrom != t.from}
-		for _, hook := range s.opts.Hooks {
-			if err := hook(commitCtx, d, in); err != nil {
-				s.fault(t, "hook", err)
-				return replyTempFailure
-			}
-		}
+		decision := s.queueReply(commitCtx, t, in, header, res, &auth)
 		acc, err := s.opts.Store.Accept(commitCtx, in)
 		if err != nil {
 			if tickets.IsInvalid(err) {
@@ -105,6 +102,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 		}
 		refs = append(refs, acc.Ref)
 		dup = dup || acc.Duplicate
+		s.logReply(t, g.queue, decision, acc)
 	}
 	done := time.Now()
 	s.commits.success()
@@ -191,7 +189,7 @@ func (s *Server) fault(t *transaction, stage string, err error) {
 	level := slog.LevelError
 	if errors.Is(err, context.Canceled) {
 		level = slog.LevelWarn
-	} else if stage == "seal" || stage == "hook" || stage == "store" {
+	} else if stage == "seal" || stage == "store" {
 		s.commits.failure(time.Now())
 	}
 	s.metrics.rejected.WithLabelValues("data", stage, strconv.Itoa(replyTempFailure.Code)).Inc()

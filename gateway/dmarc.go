@@ -7,7 +7,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-msgauth/dmarc"
-	"golang.org/x/net/publicsuffix"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // fromDomain is the domain of the RFC5322.From the DMARC check is about.
@@ -24,22 +25,13 @@ func fromDomain(from string) (string, bool) {
 	}
 	domain := ""
 	for _, a := range list {
-		_, d, ok := splitAddr(a.Address)
+		_, d, ok := mailproto.ParseAddress(a.Address)
 		if !ok || (domain != "" && d != domain) {
 			return "", false
 		}
 		domain = d
 	}
 	return domain, true
-}
-
-// orgDomain is the organizational domain (RFC 7489 3.2): the public
-// suffix plus one label.
-func orgDomain(d string) string {
-	if o, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
-		return o
-	}
-	return d
 }
 
 // aligned reports identifier alignment (RFC 7489 3.1): strict needs the
@@ -51,7 +43,7 @@ func aligned(authDomain, from string, mode dmarc.AlignmentMode) bool {
 	if strings.EqualFold(authDomain, from) {
 		return true
 	}
-	return mode != dmarc.AlignmentStrict && orgDomain(authDomain) == orgDomain(from)
+	return mode != dmarc.AlignmentStrict && mailproto.OrgDomain(authDomain) == mailproto.OrgDomain(from)
 }
 
 // checkDMARC evaluates DMARC for the From domain given the SPF and DKIM
@@ -69,7 +61,7 @@ func (a *authChecker) checkDMARC(ctx context.Context, from string, spfResult, sp
 	rec, err := dmarc.LookupWithOptions(from, opts)
 	atOrg := false
 	if errors.Is(err, dmarc.ErrNoPolicy) {
-		if org := orgDomain(from); org != from {
+		if org := mailproto.OrgDomain(from); org != from {
 			rec, err = dmarc.LookupWithOptions(org, opts)
 			atOrg = true
 		}

@@ -6,8 +6,9 @@
 // policy (policy.go), the DATA reader that refuses bare LF and CR and
 // bounds the size (data.go), the trace and authentication headers
 // (header.go, received.go), SPF, DKIM and DMARC through a configurable
-// resolver (auth.go, dmarc.go), the hand-off to scan and tickets
-// (deliver.go, inbound.go), and the limits go-smtp does not have:
+// resolver (auth.go, dmarc.go), the hand-off to scan, the reply policy
+// and tickets (deliver.go, inbound.go, autoreply.go: the reply's intent is
+// committed with the ticket), and the limits go-smtp does not have:
 // connections in total and per client, a whole-session deadline, errors
 // before disconnect, and a graceful drain (listener.go, conn.go).
 //

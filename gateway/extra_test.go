@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
-
-	"github.com/intake-mail/intake/config"
 )
 
 // TestTLSReload: STARTTLS serves the certificate on disk, and ReloadTLS
@@ -18,7 +16,7 @@ import (
 func TestTLSReload(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := selfSignedCert(t, dir)
-	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.TLSCert, c.TLSKey = cert, key })
+	e := newEnv(t, func(o *Options) { o.TLSCert, o.TLSKey = cert, key })
 	serial := func() string {
 		c, err := smtp.DialStartTLS(e.addr, &tls.Config{InsecureSkipVerify: true})
 		if err != nil {
@@ -59,7 +57,7 @@ func TestTLSReload(t *testing.T) {
 }
 
 func TestLineLengthLimit(t *testing.T) {
-	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.MaxLineLength = 1000 })
+	e := newEnv(t, func(o *Options) { o.MaxLineLength = 1000 })
 	// Inside DATA: the message is refused.
 	code, text := sendMail(t, e.addr, "m@member.example", []string{"help@support.localhost"},
 		simpleMessage("long", strings.Repeat("x", 1200)+"\n"))
@@ -80,7 +78,7 @@ func TestLineLengthLimit(t *testing.T) {
 // TestBDAT sends a message in CHUNKING's BDAT chunks (RFC 3030), as
 // Exchange and other MTAs do when offered.
 func TestBDAT(t *testing.T) {
-	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.BareLFNetworks = nil })
+	e := newEnv(t, func(o *Options) { o.BareLFNetworks = nil })
 	msg := simpleMessage("chunked", "first chunk and second chunk, SSN 078-05-1123\n")
 	r := dialRaw(t, e.addr)
 	r.hello()

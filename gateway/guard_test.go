@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/intake-mail/intake/config"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -127,7 +126,7 @@ func noNumberIn(t *testing.T, where string, b []byte) {
 // attachment holding one is not kept, and the original, which the scanner
 // thought clean, is sealed whole.
 func TestSecondCheckKeepsMissedNumberOut(t *testing.T) {
-	blind := func(_ *config.SMTP, o *Options) {
+	blind := func(o *Options) {
 		o.Scanner = panBlindScanner{sc: o.Scanner, unmask: map[string]string{
 			"**** **** **** 1111": "4111 1111 1111 1111",
 			"****-****-****-4444": "5555-5555-5555-4444",

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/intake-mail/intake/config"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -30,7 +30,6 @@ import (
 type testEnv struct {
 	t        *testing.T
 	dir      string
-	cfg      config.SMTP
 	store    *swapStore
 	srv      *Server
 	addr     string
@@ -41,27 +40,37 @@ type testEnv struct {
 	secret   []byte
 }
 
-type envOption func(*config.SMTP, *Options)
+type envOption func(*Options)
 
-func testSMTPConfig() config.SMTP {
-	c := config.Default().SMTP
-	c.Listen = []string{"127.0.0.1:0"}
-	c.Hostname = "mx.support.localhost"
-	c.Domains = []string{"support.localhost"}
-	c.Addresses = []string{"help@other.example"}
-	c.Queues = map[string]string{"billing@support.localhost": "billing"}
-	// Generous, so that a loaded CI machine never trips them by accident;
-	// the tests of the limits set their own.
-	c.CommandTimeout = config.Duration(30 * time.Second)
-	c.DataTimeout = config.Duration(30 * time.Second)
-	c.SessionTimeout = config.Duration(2 * time.Minute)
-	return c
+// testOptions are the listener's options for a test: the limits an
+// operator would set, with timeouts generous enough that a loaded CI
+// machine never trips them by accident (the tests of the limits set their
+// own).
+func testOptions() Options {
+	return Options{
+		Listen:              []string{"127.0.0.1:0"},
+		Hostname:            "mx.support.localhost",
+		Domains:             []string{"support.localhost"},
+		Addresses:           []string{"help@other.example"},
+		Queues:              map[string]string{"billing@support.localhost": "billing"},
+		DefaultQueue:        "support",
+		MaxMessageBytes:     25 << 20,
+		MaxRecipients:       100,
+		MaxLineLength:       4096,
+		MaxErrors:           10,
+		MaxConnections:      200,
+		MaxConnectionsPerIP: 20,
+		CommandTimeout:      30 * time.Second,
+		DataTimeout:         30 * time.Second,
+		SessionTimeout:      2 * time.Minute,
+		BareLFNetworks:      []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+	}
 }
 
 func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	tt, _ := t.(*testing.T)
-	e := &testEnv{t: tt, dir: t.TempDir(), cfg: testSMTPConfig(), logs: &syncBuffer{}, reg: prometheus.NewRegistry()}
+	e := &testEnv{t: tt, dir: t.TempDir(), logs: &syncBuffer{}, reg: prometheus.NewRegistry()}
 	var err error
 	e.secret, err = tickets.LoadOrCreateSecret(e.dir)
 	if err != nil {
@@ -79,19 +88,17 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	e.store.set(e.openStore(t))
 	var dnsAddr string
 	e.dns, dnsAddr = startDNS(t)
-	o := Options{
-		Store:       e.store,
-		Scanner:     scan.New(scan.DefaultLimits()),
-		Sealer:      sealer,
-		Resolver:    NewResolver(dnsAddr),
-		Logger:      slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics:     e.reg,
-		AuthTimeout: 5 * time.Second,
-	}
+	o := testOptions()
+	o.Store = e.store
+	o.Scanner = scan.New(scan.DefaultLimits())
+	o.Sealer = sealer
+	o.Resolver = NewResolver(dnsAddr)
+	o.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.Metrics = e.reg
+	o.AuthTimeout = 5 * time.Second
 	for _, opt := range opts {
-		opt(&e.cfg, &o)
+		opt(&o)
 	}
-	o.SMTP = e.cfg
 	e.srv, err = New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +134,12 @@ type swapStore struct {
 	mu      sync.Mutex
 	s       tickets.Store
 	failErr error
+	// seen, when set, is shown every Inbound handed to Accept.
+	seen func(*tickets.Inbound)
 }
+
+// watch shows fn every Inbound the gateway hands the store.
+func (w *swapStore) watch(fn func(*tickets.Inbound)) { w.mu.Lock(); w.seen = fn; w.mu.Unlock() }
 
 func (w *swapStore) set(s tickets.Store) { w.mu.Lock(); w.s = s; w.mu.Unlock() }
 func (w *swapStore) get() tickets.Store  { w.mu.Lock(); defer w.mu.Unlock(); return w.s }
@@ -137,8 +149,11 @@ func (w *swapStore) failCommits(err error) { w.mu.Lock(); w.failErr = err; w.mu.
 
 func (w *swapStore) Accept(ctx context.Context, in *tickets.Inbound) (tickets.Accepted, error) {
 	w.mu.Lock()
-	err := w.failErr
+	err, seen := w.failErr, w.seen
 	w.mu.Unlock()
+	if seen != nil {
+		seen(in)
+	}
 	if err != nil {
 		return tickets.Accepted{}, err
 	}

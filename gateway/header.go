@@ -150,25 +150,3 @@ func authservOf(v string) string {
 	}
 	return strings.TrimSpace(v)
 }
-
-// foldField writes "Name: value" folded at spaces so no line passes 78
-// characters where it can be helped (RFC 5322 2.1.1), ending in CRLF.
-func foldField(name, value string) string {
-	var b strings.Builder
-	b.WriteString(name)
-	b.WriteString(":")
-	lineLen := len(name) + 1
-	for i, word := range strings.Fields(value) {
-		if i > 0 && lineLen+1+len(word) > 78 {
-			b.WriteString("\r\n\t")
-			lineLen = 1
-		} else {
-			b.WriteByte(' ')
-			lineLen++
-		}
-		b.WriteString(word)
-		lineLen += len(word)
-	}
-	b.WriteString("\r\n")
-	return b.String()
-}

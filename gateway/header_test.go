@@ -3,6 +3,8 @@ package gateway
 import (
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 func TestParseHeaderAndRebuild(t *testing.T) {
@@ -65,9 +67,11 @@ func TestParseHeaderOdd(t *testing.T) {
 	}
 }
 
-func TestFoldField(t *testing.T) {
+// TestFoldedFieldReadsBack: what the gateway prepends (folded by
+// mailproto) its own header parser reads back whole.
+func TestFoldedFieldReadsBack(t *testing.T) {
 	v := "mx.support.localhost; spf=pass smtp.mailfrom=member.example; dkim=pass header.d=member.example; dmarc=pass header.from=member.example"
-	out := foldField("Authentication-Results", v)
+	out := mailproto.FoldField("Authentication-Results", v)
 	for _, line := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
 		if len(line) > 78 {
 			t.Errorf("line of %d characters: %q", len(line), line)

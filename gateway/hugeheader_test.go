@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/intake-mail/intake/config"
 )
 
 const fakeSignature = "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=member.example; s=sel;\r\n" +
@@ -140,7 +138,7 @@ func (r stuckDKIMResolver) LookupTXT(ctx context.Context, name string) ([]string
 // deadline; a DKIM verification still running at it is abandoned and
 // reported temperror, and the message is answered.
 func TestAuthDeadlineAbandonsDKIM(t *testing.T) {
-	e := newEnv(t, func(_ *config.SMTP, o *Options) {
+	e := newEnv(t, func(o *Options) {
 		o.Resolver = stuckDKIMResolver{Resolver: o.Resolver, delay: 5 * time.Second}
 		o.AuthTimeout = 300 * time.Millisecond
 		o.AuthBudget = 600 * time.Millisecond

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -27,20 +28,6 @@ const (
 	maxReferences      = 200
 )
 
-// Delivery is what a BeforeAccept hook may know of a message. Every text
-// in it is masked: nothing here may hold a full number.
-type Delivery struct {
-	Queue        string
-	EnvelopeFrom string              // masked; "" is the null reverse-path
-	Rcpts        []string            // masked
-	Header       map[string][]string // every header field as received, values masked
-	Auth         AuthResult
-	Scan         *scan.Result
-	// SenderMasked is true when masking changed the envelope sender (its
-	// local part looks like a number): a reply must never go to it.
-	SenderMasked bool
-}
-
 // buildInbound turns one delivery into what the store files for queue.
 func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *header, res *scan.Result, auth *AuthResult, sealed []byte, stored []byte, now time.Time) *tickets.Inbound {
 	in := &tickets.Inbound{
@@ -59,13 +46,13 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 		ReceivedAt:  now,
 	}
 
-	if id := msgIDs(h.get("message-id")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
+	if id := mailproto.MessageIDs(h.get("message-id")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
 		in.MessageID = scan.MaskString(id[0])
 	}
-	if id := msgIDs(h.get("in-reply-to")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
+	if id := mailproto.MessageIDs(h.get("in-reply-to")); len(id) > 0 && len(id[0]) <= maxMessageIDLen {
 		in.InReplyTo = scan.MaskString(id[0])
 	}
-	refs := msgIDs(h.get("references"))
+	refs := mailproto.MessageIDs(h.get("references"))
 	if len(refs) > maxReferences {
 		refs = refs[len(refs)-maxReferences:] // the nearest ancestors matter most
 	}
@@ -146,33 +133,6 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 	return in
 }
 
-// msgIDs pulls the <...> identifiers out of a Message-ID, In-Reply-To or
-// References value, without the angle brackets; a value without brackets
-// counts as one identifier.
-func msgIDs(v string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(v, '<')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(v[i:], '>')
-		if j < 0 {
-			break
-		}
-		if id := strings.TrimSpace(v[i+1 : i+j]); id != "" {
-			out = append(out, id)
-		}
-		v = v[i+j+1:]
-	}
-	if len(out) == 0 {
-		if v = strings.TrimSpace(v); v != "" && !strings.ContainsAny(v, " \t") {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // senderVerified reports whether from (the From address, masked) is
 // proven for this message. RFC 7489: a DMARC pass proves the From domain
 // (and only when From is in the domain DMARC evaluated); an SPF pass
@@ -181,16 +141,16 @@ func msgIDs(v string) []string {
 // verified.
 func senderVerified(envelope, from string, auth *AuthResult) bool {
 	if auth.DMARC == verdictPass && auth.FromDomain != "" {
-		if _, d, ok := splitAddr(from); ok && d == normDomain(auth.FromDomain) {
+		if _, d, ok := mailproto.ParseAddress(from); ok && d == mailproto.NormDomain(auth.FromDomain) {
 			return true
 		}
 	}
 	return auth.SPF == verdictPass && envelope != "" && strings.EqualFold(envelope, from)
 }
 
-// maskedHeader is the whole header as a map for hooks: values decoded as
-// staff would see them (so no encoded word hides a number from the
-// masker) and masked. Identifiers are masked as sent.
+// maskedHeader is the whole header as a map for the reply policy: values
+// decoded as staff would see them (so no encoded word hides a number from
+// the masker) and masked. Identifiers are masked as sent.
 func maskedHeader(h *header) map[string][]string {
 	m := make(map[string][]string, len(h.fields))
 	for _, f := range h.fields {

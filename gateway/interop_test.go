@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"github.com/intake-mail/intake/scan"
 	"math/big"
 	"net"
 	"os"
@@ -18,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/scan"
 )
 
 // selfSignedCert writes a throwaway certificate and key for STARTTLS.
@@ -54,7 +53,7 @@ func selfSignedCert(t testing.TB, dir string) (certFile, keyFile string) {
 
 func withTLS(t testing.TB) envOption {
 	cert, key := selfSignedCert(t, t.TempDir())
-	return func(c *config.SMTP, _ *Options) { c.TLSCert, c.TLSKey = cert, key }
+	return func(o *Options) { o.TLSCert, o.TLSKey = cert, key }
 }
 
 var anyRef = regexp.MustCompile(`queued as (T-[0-9A-Z]{6})`)

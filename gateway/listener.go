@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // listener wraps a net.Listener with the connection limits go-smtp lacks:
@@ -99,7 +101,7 @@ func (l *listener) done(ip string) {
 	}
 }
 
-var tooManyLine = formatLine(codeServiceNotAvail, 4, 7, 0, "Too many connections, try again later")
+var tooManyLine = formatLine(mailproto.C421ServiceUnavailable, mailproto.EnhSecurityTemp, "Too many connections, try again later")
 
 func (l *listener) refuse(nc net.Conn) {
 	select {

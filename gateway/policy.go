@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"strings"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // rcptPolicy decides at RCPT time whether we take mail for an address and
@@ -24,12 +26,12 @@ func newRcptPolicy(domains, addresses []string, queues map[string]string, defaul
 		defaultQueue: defaultQueue,
 	}
 	for _, d := range domains {
-		d = normDomain(d)
+		d = mailproto.NormDomain(d)
 		p.domains[d] = true
 		p.ourDomains[d] = true
 	}
 	for _, a := range addresses {
-		local, domain, ok := splitAddr(a)
+		local, domain, ok := mailproto.ParseAddress(a)
 		if !ok {
 			continue
 		}
@@ -37,10 +39,10 @@ func newRcptPolicy(domains, addresses []string, queues map[string]string, defaul
 		p.ourDomains[domain] = true
 	}
 	for k, q := range queues {
-		if local, domain, ok := splitAddr(k); ok {
+		if local, domain, ok := mailproto.ParseAddress(k); ok {
 			k = strings.ToLower(local) + "@" + domain
 		} else {
-			k = normDomain(k)
+			k = mailproto.NormDomain(k)
 		}
 		p.queues[k] = q
 	}
@@ -53,7 +55,7 @@ func (p *rcptPolicy) check(rcpt string) (queue string, r Reply, ok bool) {
 		// RFC 5321 4.1.1.3: "postmaster" without a domain MUST be accepted.
 		return p.defaultQueue, Reply{}, true
 	}
-	local, domain, valid := splitAddr(rcpt)
+	local, domain, valid := mailproto.ParseAddress(rcpt)
 	if !valid {
 		return "", replyBadRcptSyn, false
 	}
@@ -74,30 +76,4 @@ func (p *rcptPolicy) check(rcpt string) (queue string, r Reply, ok bool) {
 		return q, Reply{}, true
 	}
 	return p.defaultQueue, Reply{}, true
-}
-
-// isOurs reports whether addr belongs to one of our domains (used to spot
-// mail that claims to come from us).
-func (p *rcptPolicy) isOurs(domain string) bool { return p.ourDomains[normDomain(domain)] }
-
-// splitAddr splits local@domain; the domain comes back in lower case
-// without a trailing dot. Source routes and address literals are refused:
-// an MX has no use for them and they are a relay trick (RFC 5321 3.6.1).
-func splitAddr(a string) (local, domain string, ok bool) {
-	i := strings.LastIndexByte(a, '@')
-	if i <= 0 || i == len(a)-1 {
-		return "", "", false
-	}
-	local, domain = a[:i], normDomain(a[i+1:])
-	if strings.ContainsAny(local, "@:,<>\r\n\t ") && !strings.HasPrefix(local, `"`) {
-		return "", "", false
-	}
-	if domain == "" || strings.HasPrefix(domain, "[") || strings.ContainsAny(domain, "@%!:,<>[] \t\r\n\\\"") {
-		return "", "", false
-	}
-	return local, domain, true
-}
-
-func normDomain(d string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
 }

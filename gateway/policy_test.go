@@ -38,3 +38,21 @@ func TestRcptPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestRcptPolicyIDN: a domain is one domain in either spelling
+// (mailproto.NormDomain), so an SMTPUTF8 client writing the U-label
+// reaches the A-label we are configured with, and nothing else does.
+func TestRcptPolicyIDN(t *testing.T) {
+	p := newRcptPolicy([]string{"xn--bcher-kva.example"}, nil, nil, "support")
+	for rcpt, want := range map[string]bool{
+		"help@bücher.example":          true,
+		"help@BÜCHER.example.":         true,
+		"help@xn--bcher-kva.example":   true,
+		"help@bucher.example":          false,
+		"help@xn--bcher-kva.example.x": false,
+	} {
+		if _, _, ok := p.check(rcpt); ok != want {
+			t.Errorf("check(%q) accepted = %v, want %v", rcpt, ok, want)
+		}
+	}
+}

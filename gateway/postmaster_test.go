@@ -6,8 +6,6 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
-
-	"github.com/intake-mail/intake/config"
 )
 
 // TestBarePostmasterOverSMTP: RFC 5321 4.5.1 requires accepting
@@ -15,7 +13,7 @@ import (
 // 501. It is accepted in any case, pipelined or not, and the message is
 // filed in the default queue.
 func TestBarePostmasterOverSMTP(t *testing.T) {
-	e := newEnv(t, func(c *config.SMTP, _ *Options) { c.Queues = map[string]string{"support.localhost": "general"} })
+	e := newEnv(t, func(o *Options) { o.Queues = map[string]string{"support.localhost": "general"} })
 	for _, rcpt := range []string{"RCPT TO:<postmaster>", "RCPT TO:<PostMaster>", "RCPT TO: <Postmaster>", "rcpt to:\t<postmaster>"} {
 		t.Run(rcpt, func(t *testing.T) {
 			r := dialRaw(t, e.addr)

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/intake-mail/intake/config"
 )
 
 func readyReason(t *testing.T, e *testEnv) string {
@@ -39,7 +37,7 @@ func readyMetric(t *testing.T, e *testEnv) string {
 // ready, with the reason, and says so again once a commit succeeds or the
 // failures are old.
 func TestReadyFollowsCommits(t *testing.T) {
-	e := newEnv(t, func(_ *config.SMTP, o *Options) { o.DataDir = "."; o.MinFreeBytes = 1 })
+	e := newEnv(t, func(o *Options) { o.DataDir = "."; o.MinFreeBytes = 1 })
 	if r := readyReason(t, e); r != "" {
 		t.Fatalf("fresh node not ready: %s", r)
 	}
@@ -91,7 +89,7 @@ func TestReadyFollowsCommits(t *testing.T) {
 // TestReadyFreeSpaceFloor: below the free-space floor of the data
 // directory's file system (read with statfs) the node is not ready.
 func TestReadyFreeSpaceFloor(t *testing.T) {
-	e := newEnv(t, func(_ *config.SMTP, o *Options) { o.DataDir = t.TempDir(); o.MinFreeBytes = 1 << 62 })
+	e := newEnv(t, func(o *Options) { o.DataDir = t.TempDir(); o.MinFreeBytes = 1 << 62 })
 	r := readyReason(t, e)
 	if !strings.Contains(r, "free space") || !strings.Contains(r, "below the floor") {
 		t.Errorf("ready with a floor above any disk: %q", r)

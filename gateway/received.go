@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"strings"
 	"time"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // receivedField is the trace field we put on top of the stored message
@@ -37,7 +39,7 @@ func (s *Server) receivedField(t *transaction, now time.Time) string {
 	}
 	b.WriteString("; ")
 	b.WriteString(now.Format(time.RFC1123Z))
-	return foldField("Received", b.String())
+	return mailproto.FoldField("Received", b.String())
 }
 
 // withProtocol is the "with" keyword: ESMTP, ESMTPS with TLS (RFC 3848),

@@ -8,41 +8,54 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/tickets"
 )
 
-// captured is what the BeforeAccept hook saw of one message.
+// captured is what the store and the reply policy were handed for one
+// message.
 type captured struct {
-	verified bool
-	masked   bool
-	from     string
-	envelope string
+	verified bool   // tickets.Inbound.SenderVerified
+	from     string // tickets.Inbound.From
+	masked   bool   // reply.Inbound.SenderMasked
+	envelope string // reply.Inbound.EnvelopeFrom
 }
 
-func captureHook(mu *sync.Mutex, got map[string]captured) envOption {
-	return func(_ *config.SMTP, o *Options) {
-		o.Hooks = append(o.Hooks, func(_ context.Context, d *Delivery, in *tickets.Inbound) error {
-			mu.Lock()
-			defer mu.Unlock()
-			subj := ""
-			if vs := d.Header["Subject"]; len(vs) > 0 {
-				subj = vs[0]
-			}
-			got[subj] = captured{verified: in.SenderVerified, masked: d.SenderMasked, from: in.From, envelope: d.EnvelopeFrom}
-			return nil
-		})
+// recordingReplier is the real responder, with what the gateway asked it
+// kept by subject.
+type recordingReplier struct {
+	r   *reply.Responder
+	mu  sync.Mutex
+	got map[string]reply.Inbound
+}
+
+func (rr *recordingReplier) Intent(ctx context.Context, in reply.Inbound) (reply.Decision, *tickets.OutboxJob) {
+	rr.mu.Lock()
+	if vs := in.Header["Subject"]; len(vs) > 0 {
+		rr.got[vs[0]] = in
 	}
+	rr.mu.Unlock()
+	return rr.r.Intent(ctx, in)
 }
 
 // TestSenderVerifiedAndMasked: SenderVerified is true only when the From
 // address itself is proven (DMARC pass for its domain, or SPF pass of an
-// envelope equal to it, in any case and behind any display name), and
-// SenderMasked only when masking changed the envelope sender.
+// envelope equal to it, in any case and behind any display name), and the
+// reply policy is told SenderMasked only when masking changed the envelope
+// sender.
 func TestSenderVerifiedAndMasked(t *testing.T) {
+	rr := &recordingReplier{got: map[string]reply.Inbound{}}
+	e := newEnv(t, func(o *Options) {
+		rr.r = testResponder(t, nil)
+		o.Replies = rr
+	})
 	var mu sync.Mutex
-	got := map[string]captured{}
-	e := newEnv(t, captureHook(&mu, got))
+	stored := map[string]*tickets.Inbound{}
+	e.store.watch(func(in *tickets.Inbound) {
+		mu.Lock()
+		stored[in.Subject] = in
+		mu.Unlock()
+	})
 	sign := authZone(t, e)
 	msg := func(subject string, from ...string) string {
 		h := []string{}
@@ -81,20 +94,51 @@ func TestSenderVerifiedAndMasked(t *testing.T) {
 		t.Run(tc.subject, func(t *testing.T) {
 			mustQueue(t, e.addr, tc.mailFrom, []string{"help@support.localhost"}, tc.msg)
 			mu.Lock()
-			c, ok := got[tc.subject]
+			in, ok := stored[tc.subject]
 			mu.Unlock()
-			if !ok {
-				t.Fatal("hook not called")
+			rr.mu.Lock()
+			ri, asked := rr.got[tc.subject]
+			rr.mu.Unlock()
+			if !ok || !asked {
+				t.Fatalf("store handed the message %v, reply policy asked %v", ok, asked)
 			}
+			c := captured{verified: in.SenderVerified, from: in.From, masked: ri.SenderMasked, envelope: ri.EnvelopeFrom}
 			if c.verified != tc.verified {
 				t.Errorf("SenderVerified = %v, want %v (From %q)", c.verified, tc.verified, c.from)
 			}
 			if c.masked != tc.masked {
 				t.Errorf("SenderMasked = %v, want %v", c.masked, tc.masked)
 			}
-			if strings.Contains(c.envelope, "4111111111111111") || strings.Contains(c.from, "4111111111111111") {
-				t.Error("the full number reached the hook")
+			for _, v := range append([]string{c.envelope, c.from}, strings.Join(ri.Header["From"], " ")) {
+				if strings.Contains(v, "4111111111111111") {
+					t.Error("the full number reached the store or the reply policy")
+				}
 			}
 		})
+	}
+}
+
+// TestMaskedSenderLogged: a member whose envelope sender was masked gets
+// no reply, and the log says why with the ticket's ref, so staff can see
+// it (issue 8 item 8).
+func TestMaskedSenderLogged(t *testing.T) {
+	e := newEnv(t, withReplies(t))
+	authZone(t, e)
+	ref := mustQueue(t, e.addr, "4111111111111111@nodmarc.example", []string{"help@support.localhost"},
+		fromMessage("4111111111111111@nodmarc.example", "masked"))
+	found := false
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(line, `"reason":"masked_sender"`) && strings.Contains(line, `"ticket":"`+ref+`"`) && strings.Contains(line, `"level":"INFO"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no log line names %s with reason masked_sender", ref)
+	}
+	if n := len(e.outbox()); n != 0 {
+		t.Errorf("%d replies queued for a masked sender", n)
+	}
+	if strings.Contains(e.logs.String(), "4111111111111111") {
+		t.Error("logs hold the number")
 	}
 }

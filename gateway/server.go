@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -30,17 +31,51 @@ type Scanner interface {
 	Scan(ctx context.Context, raw []byte) (*scan.Result, error)
 }
 
-// BeforeAccept is called for each ticket a message is about to become,
-// after the scan and before the commit; it may add outbox work to in
-// (in.Outbox, in.OutboxFor) so that the reply is queued in the same
-// transaction. The reply/ package plugs in here. An error is our fault:
-// the message is answered 451 and nothing is kept.
-type BeforeAccept func(ctx context.Context, d *Delivery, in *tickets.Inbound) error
+// Replier decides the auto-reply to one message about to be filed and
+// returns the job to queue in the accept's own transaction (nil: none).
+// *reply.Responder is the real one; it never fails an accept.
+type Replier interface {
+	Intent(ctx context.Context, in reply.Inbound) (reply.Decision, *tickets.OutboxJob)
+}
 
-// Options configure a Server. SMTP, Store, Scanner and Sealer are
-// required.
+// Options configure a Server. They are plain values: the composition root
+// (cmd/intake) fills them from the configuration, whose defaults live in
+// config.Default alone. New refuses options without a listen address, a
+// host name, something to take mail for, a default queue or any one of the
+// limits: no MX runs without them.
 type Options struct {
-	SMTP    config.SMTP
+	Listen   []string // host:port to listen on
+	Hostname string   // our name: the greeting, Received and the authserv-id
+	TLSCert  string   // PEM certificate for STARTTLS; "" offers none
+	TLSKey   string
+
+	// Whom mail is taken for (see policy.go): every address at Domains
+	// and the listed Addresses; nothing else (never an open relay). Queues
+	// maps an address or a domain to its queue, the address winning; the
+	// rest goes to DefaultQueue.
+	Domains      []string
+	Addresses    []string
+	Queues       map[string]string
+	DefaultQueue string
+
+	// Limits. A connection over MaxConnections or MaxConnectionsPerIP is
+	// answered 421 and closed; MaxErrors refused commands end a session.
+	MaxMessageBytes     int64
+	MaxRecipients       int
+	MaxLineLength       int // commands and message lines, CRLF included
+	MaxErrors           int
+	MaxConnections      int
+	MaxConnectionsPerIP int
+	CommandTimeout      time.Duration // waiting for one command line
+	DataTimeout         time.Duration // silence inside DATA
+	SessionTimeout      time.Duration // a whole connection, whatever it does
+
+	// RejectDMARCFail refuses mail failing DMARC whose domain asks p=reject.
+	RejectDMARCFail bool
+	// BareLFNetworks are the clients whose bare LF line ends are made CRLF
+	// instead of refused.
+	BareLFNetworks []netip.Prefix
+
 	Store   Store
 	Scanner Scanner
 	// Sealer encrypts the raw original of every message that needs it;
@@ -51,7 +86,8 @@ type Options struct {
 	Resolver Resolver
 	Logger   *slog.Logger          // nil: discard
 	Metrics  prometheus.Registerer // nil: not registered
-	Hooks    []BeforeAccept
+	// Replies decides the auto-replies (see autoreply.go); nil sends none.
+	Replies Replier
 	// AuthTimeout bounds each of SPF, DKIM and DMARC; 0 means 10 s.
 	AuthTimeout time.Duration
 	// AuthBudget bounds the whole authentication step after DATA (SPF,
@@ -64,6 +100,33 @@ type Options struct {
 	DataDir      string
 	MinFreeBytes int64
 	Now          func() time.Time
+}
+
+// check names every required option that is missing.
+func (o *Options) check() error {
+	var missing []string
+	need := func(ok bool, name string) {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	need(len(o.Listen) > 0, "Listen")
+	need(o.Hostname != "", "Hostname")
+	need(len(o.Domains)+len(o.Addresses) > 0, "Domains or Addresses")
+	need(o.DefaultQueue != "", "DefaultQueue")
+	need(o.MaxMessageBytes > 0, "MaxMessageBytes")
+	need(o.MaxRecipients > 0, "MaxRecipients")
+	need(o.MaxLineLength > 0, "MaxLineLength")
+	need(o.MaxErrors > 0, "MaxErrors")
+	need(o.MaxConnections > 0, "MaxConnections")
+	need(o.MaxConnectionsPerIP > 0, "MaxConnectionsPerIP")
+	need(o.CommandTimeout > 0, "CommandTimeout")
+	need(o.DataTimeout > 0, "DataTimeout")
+	need(o.SessionTimeout > 0, "SessionTimeout")
+	if len(missing) > 0 {
+		return fmt.Errorf("gateway: options missing: %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Server is the SMTP listener. Start it, read Addr, Shutdown it; tests
@@ -122,9 +185,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Sealer == nil {
 		return nil, errors.New("gateway: a quarantine sealer is required: nothing sensitive may be kept unsealed")
 	}
-	c := opts.SMTP
-	if len(c.Listen) == 0 {
-		return nil, errors.New("gateway: no listen address")
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -144,28 +206,20 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if c.DefaultQueue == "" {
-		c.DefaultQueue = "support"
-	}
-	opts.SMTP = c
 	s := &Server{
 		opts:           opts,
 		log:            opts.Logger,
 		metrics:        newMetrics(opts.Metrics),
-		policy:         newRcptPolicy(c.Domains, c.Addresses, c.Queues, c.DefaultQueue),
-		auth:           &authChecker{res: opts.Resolver, authservID: c.Hostname, timeout: opts.AuthTimeout},
-		hostname:       c.Hostname,
-		sessionTimeout: durationOr(c.SessionTimeout.D(), 30*time.Minute),
-		dataTimeout:    durationOr(c.DataTimeout.D(), 3*time.Minute),
+		policy:         newRcptPolicy(opts.Domains, opts.Addresses, opts.Queues, opts.DefaultQueue),
+		auth:           &authChecker{res: opts.Resolver, authservID: opts.Hostname, timeout: opts.AuthTimeout},
+		hostname:       opts.Hostname,
+		sessionTimeout: opts.SessionTimeout,
+		dataTimeout:    opts.DataTimeout,
 		authBudget:     opts.AuthBudget,
 		commits:        commitHealth{window: readyWindow, threshold: readyFailures},
 		conns:          make(map[*conn]struct{}),
 	}
-	for _, n := range c.BareLFNetworks {
-		p, err := netip.ParsePrefix(n)
-		if err != nil {
-			return nil, fmt.Errorf("gateway: smtp.bare_lf_networks: %w", err)
-		}
+	for _, p := range opts.BareLFNetworks {
 		s.bareLFNets = append(s.bareLFNets, p.Masked())
 	}
 	s.hard, s.cancelHard = context.WithCancel(context.Background())
@@ -174,15 +228,15 @@ func New(opts Options) (*Server, error) {
 	}
 
 	srv := smtp.NewServer(&backend{s: s})
-	srv.Domain = c.Hostname
-	srv.MaxMessageBytes = c.MaxMessageBytes
-	srv.MaxRecipients = c.MaxRecipients
-	srv.MaxLineLength = intOr(c.MaxLineLength, 4096)
-	srv.ReadTimeout = durationOr(c.CommandTimeout.D(), 5*time.Minute)
+	srv.Domain = opts.Hostname
+	srv.MaxMessageBytes = opts.MaxMessageBytes
+	srv.MaxRecipients = opts.MaxRecipients
+	srv.MaxLineLength = opts.MaxLineLength
+	srv.ReadTimeout = opts.CommandTimeout
 	srv.WriteTimeout = srv.ReadTimeout
 	srv.EnableSMTPUTF8 = true // RFC 6531; 8BITMIME, PIPELINING and SIZE are always on
 	srv.ErrorLog = smtpLogger{s.log}
-	if c.TLSCert != "" {
+	if opts.TLSCert != "" {
 		if err := s.ReloadTLS(); err != nil {
 			return nil, err
 		}
@@ -197,7 +251,7 @@ func New(opts Options) (*Server, error) {
 // Start listens on every configured address and serves in the background.
 func (s *Server) Start() error {
 	var ls []net.Listener
-	for _, addr := range s.opts.SMTP.Listen {
+	for _, addr := range s.opts.Listen {
 		nl, err := net.Listen("tcp", addr)
 		if err != nil {
 			for _, l := range ls {
@@ -205,7 +259,7 @@ func (s *Server) Start() error {
 			}
 			return fmt.Errorf("smtp listen %s: %w", addr, err)
 		}
-		ls = append(ls, newListener(nl, s, intOr(s.opts.SMTP.MaxConnections, 200), intOr(s.opts.SMTP.MaxConnectionsPerIP, 20)))
+		ls = append(ls, newListener(nl, s, s.opts.MaxConnections, s.opts.MaxConnectionsPerIP))
 	}
 	s.mu.Lock()
 	s.listeners = ls
@@ -278,11 +332,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // ReloadTLS reads the certificate and key again (on SIGHUP); on error the
 // one in use stays.
 func (s *Server) ReloadTLS() error {
-	c := s.opts.SMTP
-	if c.TLSCert == "" {
+	if s.opts.TLSCert == "" {
 		return nil
 	}
-	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	cert, err := tls.LoadX509KeyPair(s.opts.TLSCert, s.opts.TLSKey)
 	if err != nil {
 		return fmt.Errorf("load TLS certificate: %w", err)
 	}
@@ -368,18 +421,4 @@ func (l smtpLogger) Printf(format string, v ...any) {
 
 func (l smtpLogger) Println(v ...any) {
 	l.log.Debug("smtp", "detail", scan.MaskString(fmt.Sprint(v...)))
-}
-
-func durationOr(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
-}
-
-func intOr(n, def int) int {
-	if n <= 0 {
-		return def
-	}
-	return n
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 )
 
@@ -80,7 +81,7 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 		return se.refuse("mail", replyBadSenderSyn)
 	}
 	if from != "" {
-		if _, _, ok := splitAddr(from); !ok {
+		if _, _, ok := mailproto.ParseAddress(from); !ok {
 			return se.refuse("mail", replyBadSenderSyn)
 		}
 	}
@@ -137,7 +138,7 @@ func (se *session) Data(r io.Reader) error {
 	start := time.Now()
 
 	var buf bytes.Buffer
-	if rep := readMessage(r, &buf, se.s.opts.SMTP.MaxMessageBytes, se.s.trustsBareLF(se.conn.ip)); rep.Code != 0 {
+	if rep := readMessage(r, &buf, se.s.opts.MaxMessageBytes, se.s.trustsBareLF(se.conn.ip)); rep.Code != 0 {
 		return se.refuse("data", rep)
 	}
 	se.s.metrics.sizeBytes.Observe(float64(buf.Len()))
@@ -182,12 +183,12 @@ func (se *session) refuse(stage string, r Reply) error {
 	se.s.log.Info("refused", "session", se.conn.id, "ip", se.conn.ip, "stage", stage,
 		"reason", r.Reason, "code", r.Code,
 		"from", scan.MaskString(se.from), "rcpts", maskAll(se.rcpts))
-	if max := se.s.opts.SMTP.MaxErrors; max > 0 && se.errors >= max {
+	if se.errors >= se.s.opts.MaxErrors {
 		se.s.metrics.rejected.WithLabelValues(stage, replyTooManyErrors.Reason, strconv.Itoa(replyTooManyErrors.Code)).Inc()
 		se.conn.closeAfterReply()
 		return replyTooManyErrors.err()
 	}
-	if r.Code == codeServiceNotAvail {
+	if r.Code == mailproto.C421ServiceUnavailable {
 		// RFC 5321 3.8: a 421 closes the channel.
 		se.conn.closeAfterReply()
 	}

@@ -63,9 +63,6 @@ func Bytes(b []byte) []Hit {
 	return hits
 }
 
-// Found reports whether s holds anything the guard objects to.
-func Found(s string) bool { return len(Text(s)) > 0 }
-
 func check(b []byte, read string, dec decoder) []Hit {
 	t, starts := normalise(b, dec)
 	hits := findNumbers(t, starts)

@@ -4,43 +4,8 @@ import (
 	"net/mail"
 	"strings"
 
-	"golang.org/x/net/idna"
-	"golang.org/x/net/publicsuffix"
+	"github.com/intake-mail/intake/mailproto"
 )
-
-// parseEnvelopeSender checks a reverse-path is one plain mailbox we could
-// write to, and returns it with its domain in lower case.
-func parseEnvelopeSender(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
-	if s == "" || len(s) > 254 {
-		return "", false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
-			return "", false // no spaces or controls: this lands in a header
-		}
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" {
-		return "", false
-	}
-	local, dom, ok := splitAddress(a.Address)
-	if !ok || local == "" || dom == "" || !strings.Contains(dom, ".") && dom != "localhost" {
-		return "", false
-	}
-	return local + "@" + strings.ToLower(dom), true
-}
-
-// splitAddress splits at the last "@"; an address without one is all local
-// part, as in "From: MAILER-DAEMON".
-func splitAddress(addr string) (local, domain string, ok bool) {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
-		return addr, "", false
-	}
-	return addr[:i], strings.ToLower(addr[i+1:]), true
-}
 
 // headerAddresses reads the mailboxes of From or Sender fields. A field
 // that does not parse still yields its bare words, so a bounce with a
@@ -68,7 +33,7 @@ func headerAddresses(values []string) []string {
 // classifySender names senders that are machines: answering them is
 // backscatter or a loop (RFC 3834 §2 and common practice since vacation(1)).
 func classifySender(addr string) string {
-	local, _, _ := splitAddress(addr)
+	local, _, _ := mailproto.SplitAddress(addr)
 	local = strings.ToLower(strings.Trim(local, `"`))
 	if i := strings.IndexByte(local, '+'); i > 0 {
 		local = local[:i] // subaddress detail
@@ -104,10 +69,10 @@ var squeeze = strings.NewReplacer("-", "", "_", "", ".", "")
 // identity), or when DMARC passed and the envelope address is the one
 // author in From, the address DMARC vouched for.
 func replyAddressProven(envelope string, h header, a Auth) bool {
-	_, envDomain, _ := splitAddress(envelope)
+	_, envDomain, _ := mailproto.SplitAddress(envelope)
 	if strings.EqualFold(strings.TrimSpace(a.SPF), "pass") {
-		spfDomain := normDomain(a.SPFDomain)
-		if spfDomain == "" || spfDomain == normDomain(envDomain) {
+		spfDomain := mailproto.NormDomain(a.SPFDomain)
+		if spfDomain == "" || spfDomain == envDomain {
 			return true
 		}
 	}
@@ -118,8 +83,8 @@ func replyAddressProven(envelope string, h header, a Auth) bool {
 	if len(from) != 1 {
 		return false // RFC 7489 §6.6.1: several authors have no single domain
 	}
-	_, fromDomain, _ := splitAddress(from[0])
-	if d := normDomain(a.DMARCDomain); d != "" && d != normDomain(fromDomain) {
+	_, fromDomain, _ := mailproto.SplitAddress(from[0])
+	if d := mailproto.NormDomain(a.DMARCDomain); d != "" && d != fromDomain {
 		return false // DMARC was about some other domain
 	}
 	return strings.EqualFold(strings.TrimSpace(from[0]), strings.TrimSpace(envelope))
@@ -135,29 +100,11 @@ func replyAddressProven(envelope string, h header, a Auth) bool {
 // dropped: hyphenated names are common and would share one allowance;
 // the per-domain cap bounds what such spellings can get.
 func mailboxKey(addr string) string {
-	local, dom, _ := splitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
+	local, dom, _ := mailproto.SplitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
 	local = strings.ToLower(strings.Trim(local, `"`))
 	if i := strings.IndexByte(local, '+'); i > 0 {
 		local = local[:i]
 	}
 	local = strings.ReplaceAll(local, ".", "")
-	return local + "@" + normDomain(dom)
-}
-
-// normDomain is a domain in one spelling: lower case, no final dot, and
-// its A-label form, so that an IDN written either way is one domain.
-func normDomain(d string) string {
-	d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
-	if a, err := idna.Lookup.ToASCII(d); err == nil && a != "" {
-		d = a
-	}
-	return d
-}
-
-func orgDomain(d string) string {
-	d = normDomain(d)
-	if od, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
-		return od
-	}
-	return d
+	return local + "@" + dom
 }

@@ -7,12 +7,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/intake-mail/intake/scan"
-	"github.com/intake-mail/intake/tickets"
 )
 
 // BenchmarkDecide: the policy runs for every accepted message.
 func BenchmarkDecide(b *testing.B) {
-	p := DefaultPolicy()
+	p := testPolicy()
 	p.OwnDomains = []string{"support.example"}
 	p.LoopToken = "support@support.example"
 	in := memberInbound("ann@member.example", ssnFacts, "Subject", "hello", "X-Mailer", "x", "Received", "from a by b")
@@ -25,30 +24,43 @@ func BenchmarkDecide(b *testing.B) {
 }
 
 // BenchmarkComposeReply: render, build and scan one reply (what the
-// accept's transaction pays when a reply is due). SetBytes is the reply's
-// size.
+// outbox worker pays for each auto-reply before it signs; the accept pays
+// only for the intent, see BenchmarkIntent). SetBytes is the reply's size.
 func BenchmarkComposeReply(b *testing.B) {
 	r := testResponder(b, func(o *ResponderOptions) { o.Scanner = fullScanner() })
 	d := Decision{Reply: true, Template: TemplateSensitive, To: "ann@member.example"}
-	a := tickets.Accepted{TicketID: uuid.New(), Ref: "T-7K3F9Q"}
 	facts := ScanFacts{Kinds: []scan.Kind{scan.KindSSN}, Withheld: true}
-	job, err := r.Job(context.Background(), d, facts, "<m@member.example>", a)
+	ticket := uuid.New()
+	job, err := composed(r, d, facts, "<m@member.example>", ticket, "T-7K3F9Q")
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(job.Payload)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Job(context.Background(), d, facts, "<m@member.example>", a); err != nil {
+		if _, err := composed(r, d, facts, "<m@member.example>", ticket, "T-7K3F9Q"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIntent: what the gateway pays for a reply before the commit
+// (the decision and the job; no history store here).
+func BenchmarkIntent(b *testing.B) {
+	r := testResponder(b, nil)
+	in := memberInbound("ann@member.example", ssnFacts, "Subject", "hello")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, j := r.Intent(context.Background(), in); j == nil {
+			b.Fatal("no reply")
 		}
 	}
 }
 
 func benchmarkSign(b *testing.B, algo string) {
 	r := testResponder(b, nil)
-	job, err := r.Job(context.Background(), Decision{Reply: true, Template: TemplateSensitive, To: "ann@member.example"},
-		ssnFacts, "", tickets.Accepted{TicketID: uuid.New(), Ref: "T-7K3F9Q"})
+	job, err := composed(r, Decision{Reply: true, Template: TemplateSensitive, To: "ann@member.example"},
+		ssnFacts, "", uuid.New(), "T-7K3F9Q")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // Outgoing is one message we send: an auto-reply or a staff reply. It is
@@ -27,15 +29,15 @@ type Outgoing struct {
 
 // Bytes writes the message: text/plain UTF-8 in quoted-printable, CRLF.
 func (o Outgoing) Bytes() ([]byte, error) {
-	to, ok := parseEnvelopeSender(o.To)
+	to, ok := mailproto.Deliverable(o.To)
 	if !ok {
 		return nil, fmt.Errorf("compose reply: recipient is not a plain address")
 	}
-	from, ok := parseEnvelopeSender(o.From)
+	from, ok := mailproto.Deliverable(o.From)
 	if !ok {
 		return nil, fmt.Errorf("compose reply: from %q is not a plain address", o.From)
 	}
-	if !validMsgID(o.MessageID) {
+	if !mailproto.ValidMessageID(o.MessageID) {
 		return nil, fmt.Errorf("compose reply: our Message-ID is malformed")
 	}
 	date := o.Date
@@ -44,13 +46,13 @@ func (o Outgoing) Bytes() ([]byte, error) {
 	}
 
 	var b bytes.Buffer
-	field := func(k, v string) { b.WriteString(fold(k+": "+v) + "\r\n") }
+	field := func(k, v string) { b.WriteString(mailproto.FoldField(k, v)) }
 	field("Date", date.Format(time.RFC1123Z))
 	field("From", (&mail.Address{Name: oneLine(o.FromName), Address: from}).String())
 	field("To", "<"+to+">")
 	field("Subject", mime.QEncoding.Encode("utf-8", oneLine(o.Subject)))
 	field("Message-ID", "<"+strings.Trim(o.MessageID, "<>")+">")
-	if id := strings.Trim(strings.TrimSpace(o.InReplyTo), "<>"); id != "" && validMsgID(id) {
+	if id := strings.Trim(strings.TrimSpace(o.InReplyTo), "<>"); id != "" && mailproto.ValidMessageID(id) {
 		field("In-Reply-To", "<"+id+">")
 		field("References", "<"+id+">")
 	}
@@ -78,45 +80,4 @@ func (o Outgoing) Bytes() ([]byte, error) {
 		b.WriteString("\r\n")
 	}
 	return b.Bytes(), nil
-}
-
-// fold breaks a header line at spaces so no line passes 78 characters
-// where it can be helped (RFC 5322 §2.1.1); encoded words are separated
-// by spaces, so a long encoded subject folds too.
-func fold(line string) string {
-	if len(line) <= 78 {
-		return line
-	}
-	var b strings.Builder
-	col := 0
-	for i, w := range strings.Split(line, " ") {
-		if i > 0 {
-			if col+1+len(w) > 78 {
-				b.WriteString("\r\n ")
-				col = 1
-			} else {
-				b.WriteByte(' ')
-				col++
-			}
-		}
-		b.WriteString(w)
-		col += len(w)
-	}
-	return b.String()
-}
-
-// validMsgID accepts a msg-id (RFC 5322 §3.6.4) we can echo safely:
-// printable ASCII, no spaces or angle brackets, an "@", and short.
-func validMsgID(id string) bool {
-	id = strings.Trim(id, "<>")
-	if id == "" || len(id) > 250 || !strings.Contains(id, "@") {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }

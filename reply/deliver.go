@@ -13,13 +13,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
-)
-
-// SMTP reply classes we act on (RFC 5321 §4.2.1).
-const (
-	smtpClassTransient = 4 // 4yz: try again later
-	smtpClassPermanent = 5 // 5yz: do not repeat the same transaction
 )
 
 // Delivery hands messages to the next hop from the null reverse-path
@@ -61,8 +56,8 @@ func (d *Delivery) Destination(to string) (string, int) {
 	if d.Smarthost != "" {
 		return "smarthost " + d.Smarthost, cmp.Or(max(d.Sessions, 0), DefaultSmarthostSessions)
 	}
-	_, dom, _ := splitAddress(to)
-	return "domain " + normDomain(dom), cmp.Or(max(d.Sessions, 0), DefaultDomainSessions)
+	_, dom, _ := mailproto.SplitAddress(to)
+	return "domain " + dom, cmp.Or(max(d.Sessions, 0), DefaultDomainSessions)
 }
 
 // DeliveryError says what went wrong and whether to try again.
@@ -92,7 +87,7 @@ func IsPermanent(err error) bool {
 
 // Deliver sends msg to one recipient.
 func (d *Delivery) Deliver(ctx context.Context, to string, msg []byte) error {
-	if _, ok := parseEnvelopeSender(to); !ok {
+	if _, ok := mailproto.Deliverable(to); !ok {
 		return &DeliveryError{Permanent: true, Stage: "rcpt", Err: errors.New("recipient is not a plain address")}
 	}
 	if d.Smarthost != "" {
@@ -132,7 +127,7 @@ func (d *Delivery) Deliver(ctx context.Context, to string, msg []byte) error {
 // mxHosts lists where mail for to's domain goes, best first (RFC 5321
 // §5.1), with the domain itself as implicit MX when it has none.
 func (d *Delivery) mxHosts(ctx context.Context, to string) ([]string, error) {
-	_, domain, _ := splitAddress(to)
+	_, domain, _ := mailproto.SplitAddress(to)
 	r := d.Resolver
 	if r == nil {
 		r = net.DefaultResolver
@@ -180,7 +175,7 @@ func (d *Delivery) send(ctx context.Context, addr string, tc *tls.Config, smarth
 		de := &DeliveryError{Stage: stage, Host: addr, Err: err, Code: replyCode(err)}
 		// A smarthost refusing our AUTH or TLS is our configuration, not
 		// the recipient: keep the job until it is fixed.
-		de.Permanent = de.Code/100 == smtpClassPermanent && stage != "auth" && stage != "starttls" && stage != "connect"
+		de.Permanent = mailproto.Class(de.Code) == mailproto.ClassPermanent && stage != "auth" && stage != "starttls" && stage != "connect"
 		return de
 	}
 	dialer := net.Dialer{Timeout: timeout, Resolver: d.Resolver}

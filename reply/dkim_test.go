@@ -2,7 +2,6 @@ package reply
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -18,14 +17,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/intake-mail/intake/scan"
-	"github.com/intake-mail/intake/tickets"
 )
 
 func TestDKIMSignVerify(t *testing.T) {
 	ns := startDNS(t)
 	r := testResponder(t, nil)
-	job, err := r.Job(context.Background(), Decision{Reply: true, Template: TemplateSensitive, To: "ann@member.example"},
-		ScanFacts{Kinds: []scan.Kind{scan.KindSSN}}, "<m1@member.example>", tickets.Accepted{TicketID: uuid.New(), Ref: "T-7K3F9Q"})
+	job, err := composed(r, Decision{Reply: true, Template: TemplateSensitive, To: "ann@member.example"},
+		ScanFacts{Kinds: []scan.Kind{scan.KindSSN}}, "<m1@member.example>", uuid.New(), "T-7K3F9Q")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,5 +7,9 @@
 // smarthost or MX holds up only its own replies.
 //
 // The policy (policy.go) is a pure function so that every rule can be shown
-// in a table test; the store's history reaches it as counts passed in.
+// in a table test; the store's history reaches it as counts passed in. The
+// way is one-way (intent.go): the gateway asks Intent, which decides and
+// returns the reply's intent for the store to commit with the ticket; the
+// worker (worker.go) later renders it with the committed ref, checks it
+// and sends it.
 package reply

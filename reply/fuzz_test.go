@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // FuzzDecide: no input makes the policy panic, and a reply only ever goes
@@ -14,7 +16,7 @@ func FuzzDecide(f *testing.F) {
 	f.Add("x@y\r\nBcc: z", "X-Auto-Response-Suppress", "All, OOF", "Precedence", "bulk")
 	f.Add("\"a b\"@c.example", "From", "=?utf-8?q?=E2=80=AE?= <a@b>", "Sender", "<>")
 	f.Fuzz(func(t *testing.T, env, k1, v1, k2, v2 string) {
-		p := DefaultPolicy()
+		p := testPolicy()
 		p.RequireSenderAuth = false
 		p.AcknowledgeClean = true
 		d := p.Decide(Inbound{EnvelopeFrom: env, Header: map[string][]string{k1: {v1}, k2: {v2}}})
@@ -22,7 +24,7 @@ func FuzzDecide(f *testing.F) {
 			t.Fatalf("decision without a reason")
 		}
 		if d.Reply {
-			want, ok := parseEnvelopeSender(env)
+			want, ok := mailproto.Deliverable(env)
 			if !ok || d.To != want {
 				t.Fatalf("reply to %q from envelope %q", d.To, env)
 			}

@@ -93,11 +93,11 @@ func TestSecondCheckPassesOurReplies(t *testing.T) {
 	r := testResponder(t, nil)
 	for _, name := range templateNames {
 		d := Decision{Reply: true, Template: name, To: "member@example.com"}
-		raw, err := r.compose(context.Background(), d, ScanFacts{Kinds: []scan.Kind{scan.KindSSN, scan.KindPAN}, Withheld: true}, "<m1@member.example>", "T-7K3F9Q", uuid.New())
+		job, err := composed(r, d, ScanFacts{Kinds: []scan.Kind{scan.KindSSN, scan.KindPAN}, Withheld: true}, "<m1@member.example>", uuid.New(), "T-7K3F9Q")
 		if err != nil {
 			t.Fatalf("template %s: %v", name, err)
 		}
-		if err := secondCheck(raw, ""); err != nil {
+		if err := secondCheck(job.Payload, ""); err != nil {
 			t.Errorf("template %s: %v", name, err)
 		}
 	}

@@ -3,6 +3,7 @@ package reply
 import (
 	"strings"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 )
 
@@ -16,7 +17,7 @@ import (
 // under their message; our own Message-ID still threads their answer.
 func safeInReplyTo(id string) string {
 	id = strings.TrimSpace(id)
-	if id == "" || !validMsgID(id) || strings.ContainsRune(id, '*') || scan.MaskString(id) != id || digitsLookSensitive(id) {
+	if id == "" || !mailproto.ValidMessageID(id) || strings.ContainsRune(id, '*') || scan.MaskString(id) != id || digitsLookSensitive(id) {
 		return ""
 	}
 	return id

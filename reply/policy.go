@@ -4,11 +4,13 @@ import (
 	"mime"
 	"strings"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
 )
 
 // Policy is the configuration the reply rules read. Its zero value never
-// replies; DefaultPolicy is what the embedded configuration runs on.
+// replies; the values intake runs on come from the configuration
+// (config.Default).
 type Policy struct {
 	Enabled           bool
 	RequireSenderAuth bool     // RFC 3834 §2: do not answer forged senders (backscatter)
@@ -18,26 +20,16 @@ type Policy struct {
 	LoopToken         string   // the value we put in X-Loop
 	SensitivePerDay   int      // sensitive-data replies per address per 24 h
 	RepliesPerHour    int      // replies of any kind per address per hour
-	// RepliesPerDomainHour caps replies to one organisational domain an
-	// hour: sub-addresses and made-up local parts at one provider must not
-	// each get their own allowance. Sensitive-data replies have a cap of
-	// this size of their own; other replies stop once the domain's count
-	// of all replies reaches it (see Decide).
+	// RepliesPerDomainHour caps the other replies (withheld notes,
+	// acknowledgements) to one organisational domain an hour, counting
+	// every reply to it: sub-addresses and made-up local parts at one
+	// provider must not each get their own allowance.
 	RepliesPerDomainHour int
-}
-
-// DefaultPolicy: replies on, senders must authenticate, no acknowledgements,
-// one sensitive-data reply per address a day, three replies an hour, and
-// twenty an hour to one organisational domain (room for a company's staff
-// writing in on one morning, not for a list of made-up addresses).
-func DefaultPolicy() Policy {
-	return Policy{
-		Enabled:              true,
-		RequireSenderAuth:    true,
-		SensitivePerDay:      1,
-		RepliesPerHour:       3,
-		RepliesPerDomainHour: 20,
-	}
+	// SensitivePerDomainHour caps sensitive-data replies to one
+	// organisational domain an hour, counted apart from the others. It is
+	// much larger: each is already limited to one a day per mailbox, and
+	// the members of one big provider must not run out in a busy hour.
+	SensitivePerDomainHour int
 }
 
 // Inbound is everything the policy knows about one accepted message.
@@ -105,7 +97,7 @@ func (p Policy) Decide(in Inbound) Decision {
 	if in.SenderMasked {
 		return no(ReasonMaskedSender)
 	}
-	to, ok := parseEnvelopeSender(in.EnvelopeFrom)
+	to, ok := mailproto.Deliverable(in.EnvelopeFrom)
 	if !ok {
 		return no(ReasonInvalidSender)
 	}
@@ -155,12 +147,13 @@ func (p Policy) Decide(in Inbound) Decision {
 		return no(ReasonRateHourly)
 	}
 	// The domain's cap keeps the same priority: sensitive-data replies are
-	// counted apart, so notes to a domain cannot use up their turn.
-	domainCount := in.History.DomainLastHour
+	// counted apart, under a cap of their own, so notes to a domain cannot
+	// use up their turn.
+	domainCount, domainCap := in.History.DomainLastHour, p.RepliesPerDomainHour
 	if d.Template == TemplateSensitive {
-		domainCount = in.History.DomainSensitiveLastHour
+		domainCount, domainCap = in.History.DomainSensitiveLastHour, p.SensitivePerDomainHour
 	}
-	if domainCount >= max(p.RepliesPerDomainHour, 0) {
+	if domainCount >= max(domainCap, 0) {
 		return no(ReasonRateDomain)
 	}
 	d.To = to
@@ -225,9 +218,9 @@ func (p Policy) isOwn(addr string) bool {
 			return true
 		}
 	}
-	_, dom, _ := splitAddress(addr)
+	_, dom, _ := mailproto.SplitAddress(addr)
 	for _, d := range p.OwnDomains {
-		if strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(d), "."), dom) {
+		if mailproto.NormDomain(d) == dom {
 			return true
 		}
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func TestDecide(t *testing.T) {
-	base := DefaultPolicy()
+	base := testPolicy()
 	base.OwnAddresses = []string{"support@support.example"}
 	base.OwnDomains = []string{"support.example"}
 	base.LoopToken = "intake-loop.support.example"
@@ -19,7 +19,7 @@ func TestDecide(t *testing.T) {
 	off := base
 	off.Enabled = false
 	noDomain := base
-	noDomain.RepliesPerDomainHour = 0
+	noDomain.RepliesPerDomainHour, noDomain.SensitivePerDomainHour = 0, 0
 
 	spf := Auth{SPF: "pass"}
 	ssn := ScanFacts{Kinds: []scan.Kind{scan.KindSSN}}
@@ -246,8 +246,16 @@ func TestDecide(t *testing.T) {
 			Inbound{EnvelopeFrom: member, Auth: spf, Scan: withheld, History: History{DomainLastHour: 19}},
 			Decision{true, TemplateWithheld, ReasonWithheld, member}},
 		{"domain's cap of sensitive-data replies", base,
-			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{DomainLastHour: 20, DomainSensitiveLastHour: 20}},
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{DomainLastHour: 200, DomainSensitiveLastHour: 200}},
 			Decision{Reason: ReasonRateDomain}},
+		// One big provider's members in a busy hour: the sensitive-data
+		// reply's cap is its own, far above the other replies' cap.
+		{"sensitive-data replies go on past the other replies' domain cap", base,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{DomainLastHour: 20, DomainSensitiveLastHour: 20}},
+			Decision{true, TemplateSensitive, ReasonSensitive, member}},
+		{"under the sensitive-data replies' domain cap", base,
+			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{DomainLastHour: 250, DomainSensitiveLastHour: 199}},
+			Decision{true, TemplateSensitive, ReasonSensitive, member}},
 		{"notes to the domain never use up the sensitive-data reply's turn", base,
 			Inbound{EnvelopeFrom: member, Auth: spf, Scan: ssn, History: History{DomainLastHour: 40, DomainSensitiveLastHour: 3}},
 			Decision{true, TemplateSensitive, ReasonSensitive, member}},

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -161,8 +162,8 @@ func (w *Worker) destination(to string) (string, int) {
 	if r, ok := w.o.Deliver.(Router); ok {
 		return r.Destination(to)
 	}
-	_, dom, _ := splitAddress(to)
-	return "domain " + normDomain(dom), w.o.PerDestination
+	_, dom, _ := mailproto.SplitAddress(to)
+	return "domain " + dom, w.o.PerDestination
 }
 
 // leaseLeft is how long j's claim still holds.

@@ -1,15 +1,10 @@
 package reply
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/intake-mail/intake/tickets"
 )
 
 // TestRateLimitPerMailbox: bob, bob+1, bob+x, b.o.b and BOB are one
@@ -33,11 +28,8 @@ func TestRateLimitPerMailbox(t *testing.T) {
 		}
 		// The store enforces it by itself too (several nodes, stale reads):
 		// a job built for another spelling is refused at commit.
-		raw, err := e.resp.Job(context.Background(), Decision{Reply: true, Template: TemplateSensitive, To: "b.ob+z@bigmail.example"}, ssnFacts, "", tickets.Accepted{Ref: "T-AAAAAA"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ids, err := e.store.Enqueue(context.Background(), raw); err != nil || len(ids) != 0 {
+		job := e.resp.intentJob(Decision{Reply: true, Template: TemplateSensitive, To: "b.ob+z@bigmail.example"}, ssnFacts, "")
+		if ids, err := e.store.Enqueue(context.Background(), job); err != nil || len(ids) != 0 {
 			t.Fatalf("store queued a second reply to the mailbox: %v %v", ids, err)
 		}
 		// Someone else at the same provider is another mailbox.
@@ -47,14 +39,16 @@ func TestRateLimitPerMailbox(t *testing.T) {
 	})
 }
 
-// TestRateLimitPerDomain: thirty local parts at one organisational domain
-// get at most the domain's hourly cap of sensitive-data replies; notes to
-// the domain cannot use up the sensitive-data replies' share; an hour
-// later the domain is answered again.
+// TestRateLimitPerDomain: local parts at one organisational domain get at
+// most the domain's hourly cap of sensitive-data replies, which is their
+// own and far larger than the other replies' (a busy hour at one big
+// provider must not leave its members unanswered); notes to the domain
+// cannot use up the sensitive-data replies' share; an hour later the
+// domain is answered again.
 func TestRateLimitPerDomain(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		e := newReplyEnv(t, backend, sinkOptions{}, nil)
-		capN := e.resp.Policy().RepliesPerDomainHour
+		capN := e.resp.o.Policy.RepliesPerDomainHour
 		if capN != 20 {
 			t.Fatalf("default domain cap %d, want 20", capN)
 		}
@@ -72,7 +66,19 @@ func TestRateLimitPerDomain(t *testing.T) {
 		if notes != capN {
 			t.Fatalf("%d withheld notes to one domain in an hour, want the cap %d", notes, capN)
 		}
+		// With the default caps, thirty members at the provider are all
+		// told, past the other replies' cap of twenty.
 		sensitive := 0
+		for i := range 30 {
+			_, acc := accept(t, e.store, e.resp, memberInbound(fmt.Sprintf("early%d@bigmail.example", i), ssnFacts))
+			sensitive += len(acc.Jobs)
+		}
+		if sensitive != 30 {
+			t.Fatalf("thirty members at one provider got %d sensitive-data replies, want 30", sensitive)
+		}
+		// The sensitive-data replies' own cap, lowered to see it work.
+		sensCap := 45
+		e.resp.o.Policy.SensitivePerDomainHour = sensCap
 		var reasons []string
 		for i := range 30 {
 			d, acc := accept(t, e.store, e.resp, memberInbound(fmt.Sprintf("user%d@bigmail.example", i), ssnFacts))
@@ -81,8 +87,8 @@ func TestRateLimitPerDomain(t *testing.T) {
 				reasons = append(reasons, d.Reason)
 			}
 		}
-		if sensitive != capN {
-			t.Fatalf("thirty local parts got %d sensitive-data replies, want the cap %d", sensitive, capN)
+		if sensitive != sensCap {
+			t.Fatalf("sixty local parts got %d sensitive-data replies, want the cap %d", sensitive, sensCap)
 		}
 		for _, r := range reasons {
 			if r != ReasonRateDomain {
@@ -102,19 +108,14 @@ func TestRateLimitPerDomain(t *testing.T) {
 
 // TestNoReplyToMaskedSender: an envelope sender whose local part is a
 // number is masked by the gateway; nothing is queued to the masked (or any)
-// address, and the log says why with the ticket's ref (issue 8 item 8).
+// address (issue 8 item 8). The gateway logs why with the ticket's ref
+// (gateway's TestMaskedSenderLogged).
 func TestNoReplyToMaskedSender(t *testing.T) {
-	var logs bytes.Buffer
 	e := newReplyEnv(t, "sqlite", sinkOptions{}, nil)
-	e.resp.o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	in := memberInbound("************1111@member.example", ssnFacts)
 	in.SenderMasked = true
 	d, acc := accept(t, e.store, e.resp, in)
 	if d.Reply || d.Reason != ReasonMaskedSender || len(acc.Jobs) != 0 || len(e.jobs(t)) != 0 {
 		t.Fatalf("decision %+v, %d jobs", d, len(acc.Jobs))
-	}
-	line := logs.String()
-	if !strings.Contains(line, `"ticket":"`+acc.Ref+`"`) || !strings.Contains(line, `"reason":"masked_sender"`) {
-		t.Fatalf("no log line with the ref and the reason: %s", line)
 	}
 }

@@ -6,14 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/scan"
-	"github.com/intake-mail/intake/tickets"
 )
 
 // Outbox job kinds this package queues and delivers.
@@ -22,14 +21,9 @@ const (
 	KindStaff      = "reply.staff" // a reply written by staff
 )
 
-// Default give-up times: a late warning helps nobody, a staff answer is
-// worth trying for as long as a mail server would.
-const (
-	DefaultAutoGiveUp  = 24 * time.Hour
-	DefaultStaffGiveUp = 5 * 24 * time.Hour
-)
-
-// ResponderOptions configure the auto-reply side of the gateway.
+// ResponderOptions configure the replies: the policy, who we are and what
+// we tell members. Every value comes from the configuration (config.Default
+// holds the defaults); GiveUp and StaffGiveUp must be set.
 type ResponderOptions struct {
 	Policy        Policy
 	From          string // our address, also the default loop token
@@ -38,17 +32,21 @@ type ResponderOptions struct {
 	Phone         string
 	Hours         string
 	TemplatesDir  string  // "" means the embedded templates
-	Scanner       Scanner // nil means scan.New(scan.DefaultLimits())
+	Scanner       Scanner // outbound DLP of staff replies and of the sample renders; nil means scan.New(scan.DefaultLimits())
+	// History counts the replies already queued (the store); nil leaves
+	// the decision to the Limits the store charges at commit.
+	History EventCounter
 	// MessageID builds our Message-ID for a ticket: (*tickets.Threader).MessageID.
 	MessageID   func(ticketID uuid.UUID, domain string) string
 	Now         func() time.Time
-	GiveUp      time.Duration // for auto-replies; 0 means DefaultAutoGiveUp
-	StaffGiveUp time.Duration // for staff replies; 0 means DefaultStaffGiveUp
+	GiveUp      time.Duration // an auto-reply not delivered by then is dropped
+	StaffGiveUp time.Duration // the same for a staff reply
 	Logger      *slog.Logger
 }
 
-// Responder decides on and composes auto-replies for the gateway. It is
-// safe for concurrent use.
+// Responder decides on auto-replies for the gateway (Intent), renders them
+// for the outbox worker (Render) and composes staff replies (StaffJob). It
+// is safe for concurrent use.
 type Responder struct {
 	o         ResponderOptions
 	templates *Templates
@@ -62,7 +60,10 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 	if o.MessageID == nil {
 		return nil, fmt.Errorf("reply: no Message-ID builder (tickets.Threader) given")
 	}
-	from, ok := parseEnvelopeSender(o.From)
+	if o.GiveUp <= 0 || o.StaffGiveUp <= 0 {
+		return nil, fmt.Errorf("reply: give-up times for auto and staff replies are required")
+	}
+	from, ok := mailproto.Deliverable(o.From)
 	if !ok {
 		return nil, fmt.Errorf("reply: from %q is not an address", o.From)
 	}
@@ -76,12 +77,6 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.GiveUp <= 0 {
-		o.GiveUp = DefaultAutoGiveUp
-	}
-	if o.StaffGiveUp <= 0 {
-		o.StaffGiveUp = DefaultStaffGiveUp
-	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -92,23 +87,26 @@ func NewResponder(o ResponderOptions) (*Responder, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, dom, _ := splitAddress(from)
+	_, dom, _ := mailproto.SplitAddress(from)
 	if oneLine(o.OrgName) == "" {
 		// Replies name who is writing; with no name set, the domain does.
 		o.OrgName = dom
 	}
 	r := &Responder{o: o, templates: t, domain: dom}
 	for _, name := range templateNames {
-		sample := Decision{Reply: true, Template: name, To: "member@example.com"}
-		if _, err := r.compose(context.Background(), sample, ScanFacts{Kinds: []scan.Kind{scan.KindSSN, scan.KindPAN}, Withheld: true}, "", "T-SAMPLE", uuid.New()); err != nil {
+		sample := r.intentJob(Decision{Reply: true, Template: name, To: "member@example.com"},
+			ScanFacts{Kinds: []scan.Kind{scan.KindSSN, scan.KindPAN}, Withheld: true}, "")
+		sample.TicketID, sample.Created = uuid.New(), o.Now()
+		raw, body, err := r.Render(sample, "T-SAMPLE")
+		if err == nil {
+			err = CheckOutbound(context.Background(), o.Scanner, raw, body)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("reply: template %s: %w", name, err)
 		}
 	}
 	return r, nil
 }
-
-// Policy returns the rules in force (with our own address and loop token).
-func (r *Responder) Policy() Policy { return r.o.Policy }
 
 // EventCounter is the part of the store that counts replies already queued.
 type EventCounter interface {
@@ -140,129 +138,6 @@ func (r *Responder) History(ctx context.Context, c EventCounter, addr string) (H
 	return h, nil
 }
 
-// Prepare decides whether in deserves a reply and, when it does, returns
-// the hook for tickets.Inbound.OutboxFor that queues it in the accept's own
-// transaction. History is read from c (nil: the store's Limits alone
-// decide); the Limits on the job make the count exact across nodes. The
-// hook never fails the accept: a reply that cannot be composed safely is
-// logged and dropped, since member mail matters more than our answer.
-func (r *Responder) Prepare(ctx context.Context, c EventCounter, in Inbound) (Decision, func(tickets.Accepted) ([]tickets.OutboxJob, error)) {
-	d := r.o.Policy.Decide(in)
-	// Only a message that would be answered costs a read of the history:
-	// most mail is clean and is decided without touching the store.
-	if d.Reply && c != nil {
-		h, err := r.History(ctx, c, d.To)
-		if err != nil {
-			// The store's Limits still hold at commit; go on with what we know.
-			r.o.Logger.Warn("reply history unavailable", "err", err)
-		} else {
-			in.History = h
-			d = r.o.Policy.Decide(in)
-		}
-	}
-	countDecision(d)
-	if d.Reason == ReasonMaskedSender {
-		// Staff must be able to see why this member got no answer: say so
-		// with the ticket's ref, which only the accept knows.
-		return d, func(a tickets.Accepted) ([]tickets.OutboxJob, error) {
-			if !a.Duplicate {
-				r.o.Logger.Info("no auto-reply: the sender's address held a number and was masked", "ticket", a.Ref, "reason", d.Reason)
-			}
-			return nil, nil
-		}
-	}
-	if !d.Reply {
-		return d, nil
-	}
-	inReplyTo := firstValue(in.Header, "Message-ID")
-	facts := in.Scan
-	return d, func(a tickets.Accepted) ([]tickets.OutboxJob, error) {
-		if a.Duplicate {
-			return nil, nil
-		}
-		job, err := r.Job(ctx, d, facts, inReplyTo, a)
-		if err != nil {
-			countDecision(Decision{Reason: ReasonComposeFailed})
-			r.o.Logger.Error("auto-reply dropped", "ticket", a.Ref, "template", d.Template, "err", err)
-			return nil, nil
-		}
-		return []tickets.OutboxJob{job}, nil
-	}
-}
-
-// Job composes the reply d for the accepted ticket a and wraps it as an
-// outbox job with the rate Limits the store enforces atomically.
-func (r *Responder) Job(ctx context.Context, d Decision, facts ScanFacts, inReplyTo string, a tickets.Accepted) (tickets.OutboxJob, error) {
-	raw, err := r.compose(ctx, d, facts, inReplyTo, a.Ref, a.TicketID)
-	if err != nil {
-		return tickets.OutboxJob{}, err
-	}
-	now := r.o.Now()
-	p := r.o.Policy
-	var limits []tickets.Limit
-	if d.Template == TemplateSensitive {
-		// Counted toward the hourly caps of other replies, never stopped
-		// by them; stopped only by caps of its own (see Decide).
-		limits = []tickets.Limit{
-			{Key: anyKey(d.To), Max: math.MaxInt32, Window: time.Hour},
-			{Key: sensitiveKey(d.To), Max: max(p.SensitivePerDay, 0), Window: 24 * time.Hour},
-			{Key: domainAnyKey(d.To), Max: math.MaxInt32, Window: time.Hour},
-			{Key: domainSensitiveKey(d.To), Max: max(p.RepliesPerDomainHour, 0), Window: time.Hour},
-		}
-	} else {
-		limits = []tickets.Limit{
-			{Key: anyKey(d.To), Max: max(p.RepliesPerHour, 0), Window: time.Hour},
-			{Key: domainAnyKey(d.To), Max: max(p.RepliesPerDomainHour, 0), Window: time.Hour},
-		}
-	}
-	return tickets.OutboxJob{
-		Kind:        KindAutoPrefix + d.Template,
-		TicketID:    a.TicketID,
-		Recipient:   d.To,
-		Payload:     raw,
-		NextAttempt: now,
-		GiveUpAt:    now.Add(r.o.GiveUp),
-		Limits:      limits,
-	}, nil
-}
-
-// compose renders, builds and checks one auto-reply.
-func (r *Responder) compose(ctx context.Context, d Decision, facts ScanFacts, inReplyTo, ref string, ticketID uuid.UUID) ([]byte, error) {
-	subject, body, err := r.templates.Render(d.Template, TemplateData{
-		OrgName:       r.o.OrgName,
-		PostalAddress: r.o.PostalAddress,
-		Phone:         r.o.Phone,
-		Hours:         r.o.Hours,
-		Ref:           ref,
-		Found:         foundPhrase(facts.Kinds),
-		Withheld:      facts.Withheld,
-	})
-	if err != nil {
-		return nil, err
-	}
-	inReplyTo = safeInReplyTo(inReplyTo)
-	out := Outgoing{
-		From:      r.o.From,
-		FromName:  r.o.OrgName,
-		To:        d.To,
-		Subject:   subject,
-		MessageID: r.o.MessageID(ticketID, r.domain),
-		InReplyTo: inReplyTo,
-		LoopToken: r.o.Policy.LoopToken,
-		Auto:      true,
-		Date:      r.o.Now(),
-		Body:      body,
-	}
-	raw, err := out.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckOutbound(ctx, r.o.Scanner, raw, body); err != nil {
-		return nil, fmt.Errorf("outbound check: %w", err)
-	}
-	return raw, nil
-}
-
 // The store's rate counters. Addresses are counted by mailbox, so that
 // sub-addresses and other spellings of one mailbox share a count, and
 // domains by organisational domain. Keys are hashed: counters need no
@@ -275,8 +150,8 @@ func domainSensitiveKey(addr string) string {
 }
 
 func addrOrgDomain(addr string) string {
-	_, dom, _ := splitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
-	return orgDomain(dom)
+	_, dom, _ := mailproto.SplitAddress(strings.TrimSpace(strings.Trim(strings.TrimSpace(addr), "<>")))
+	return mailproto.OrgDomain(dom)
 }
 
 func keyHash(s string) string {

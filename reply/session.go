@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 // stageError is a failure while opening a session, with where it happened.
@@ -44,7 +46,7 @@ func openSession(ctx context.Context, conn net.Conn, helo string, tc *tls.Config
 				offered = true
 			}
 		}
-	} else if code := replyCode(err); code == 0 || code == 421 {
+	} else if code := replyCode(err); code == 0 || code == mailproto.C421ServiceUnavailable {
 		return nil, false, &stageError{"connect", err}
 	}
 	// (An EHLO refused with 5xx falls through: go-smtp retries with HELO.)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -25,7 +26,7 @@ type StaffReply struct {
 // ErrSensitiveOutbound that names the kind and last four digits, for the
 // agent to correct; nothing is queued.
 func (r *Responder) StaffJob(ctx context.Context, s StaffReply) (tickets.OutboxJob, error) {
-	to, ok := parseEnvelopeSender(s.To)
+	to, ok := mailproto.Deliverable(s.To)
 	if !ok {
 		return tickets.OutboxJob{}, fmt.Errorf("staff reply: %q is not an address", s.To)
 	}

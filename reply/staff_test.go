@@ -23,7 +23,7 @@ func TestStaffJob(t *testing.T) {
 	if p.hdr.Get("Subject") != "Re: your card [T-7K3F9Q]" || p.hdr.Get("Auto-Submitted") != "" || p.hdr.Get("In-Reply-To") != "<m1@member.example>" {
 		t.Fatalf("headers: subject %q auto %q irt %q", p.hdr.Get("Subject"), p.hdr.Get("Auto-Submitted"), p.hdr.Get("In-Reply-To"))
 	}
-	if job.Kind != KindStaff || !job.GiveUpAt.Equal(job.NextAttempt.Add(DefaultStaffGiveUp)) || len(job.Limits) != 0 {
+	if job.Kind != KindStaff || !job.GiveUpAt.Equal(job.NextAttempt.Add(testStaffGiveUp)) || len(job.Limits) != 0 {
 		t.Fatalf("job kind %q give up %v", job.Kind, job.GiveUpAt.Sub(job.NextAttempt))
 	}
 	th := tickets.NewThreader(testSecret)

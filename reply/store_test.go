@@ -81,12 +81,12 @@ func (c *clock) Advance(d time.Duration) {
 
 var dedupSeq atomic.Int64
 
-// accept files one member message the way the gateway does: the reply
-// hook's jobs are queued in the accept's own transaction.
+// accept files one member message the way the gateway does: the reply's
+// intent is queued in the accept's own transaction.
 func accept(t *testing.T, s tickets.Store, r *Responder, in Inbound) (Decision, tickets.Accepted) {
 	t.Helper()
 	ctx := context.Background()
-	d, hook := r.Prepare(ctx, s, in)
+	d, job := r.Intent(ctx, in)
 	ti := &tickets.Inbound{
 		Queue:     "support",
 		Envelope:  tickets.Envelope{MailFrom: in.EnvelopeFrom, Rcpts: []string{"support@support.example"}},
@@ -94,7 +94,9 @@ func accept(t *testing.T, s tickets.Store, r *Responder, in Inbound) (Decision, 
 		Subject:   "masked subject",
 		DedupKey:  fmt.Sprintf("reply-test-%d-%d", os.Getpid(), dedupSeq.Add(1)),
 		MessageID: firstValue(in.Header, "Message-ID"),
-		OutboxFor: hook,
+	}
+	if job != nil {
+		ti.Outbox = []tickets.OutboxJob{*job}
 	}
 	a, err := s.Accept(ctx, ti)
 	if err != nil {

@@ -27,11 +27,27 @@ const (
 	plantedPAN = "4111111111111111"
 )
 
+// testPolicy is the policy config.Default asks for, spelt out: replies on
+// to authenticated senders, one sensitive-data reply a day per address,
+// three replies an hour, twenty other replies and two hundred
+// sensitive-data replies an hour per organisational domain.
+func testPolicy() Policy {
+	return Policy{Enabled: true, RequireSenderAuth: true, SensitivePerDay: 1, RepliesPerHour: 3,
+		RepliesPerDomainHour: 20, SensitivePerDomainHour: 200}
+}
+
+const (
+	testGiveUp      = 24 * time.Hour
+	testStaffGiveUp = 5 * 24 * time.Hour
+)
+
 func testResponder(t testing.TB, mod func(*ResponderOptions)) *Responder {
 	t.Helper()
 	th := tickets.NewThreader([]byte("0123456789abcdef0123456789abcdef"))
 	o := ResponderOptions{
-		Policy:        DefaultPolicy(),
+		Policy:        testPolicy(),
+		GiveUp:        testGiveUp,
+		StaffGiveUp:   testStaffGiveUp,
 		From:          "support@support.example",
 		OrgName:       "Example Credit Union",
 		PostalAddress: "Member Services\nPO Box 100\nSpringfield, IL 62701",
@@ -48,6 +64,24 @@ func testResponder(t testing.TB, mod func(*ResponderOptions)) *Responder {
 		t.Fatalf("NewResponder: %v", err)
 	}
 	return r
+}
+
+// composed is the auto-reply for d as the worker sends it: the intent job
+// the gateway queues, with the ticket filled in as the store does, and its
+// Payload replaced by the message rendered with ref and checked by
+// outbound DLP.
+func composed(r *Responder, d Decision, facts ScanFacts, inReplyTo string, ticket uuid.UUID, ref string) (tickets.OutboxJob, error) {
+	j := r.intentJob(d, facts, safeInReplyTo(inReplyTo))
+	j.TicketID, j.Created = ticket, r.o.Now()
+	raw, body, err := r.Render(j, ref)
+	if err != nil {
+		return j, err
+	}
+	if err := CheckOutbound(context.Background(), r.o.Scanner, raw, body); err != nil {
+		return j, err
+	}
+	j.Payload = raw
+	return j, nil
 }
 
 // parsed is a composed message read back as a member's client reads it.
@@ -105,9 +139,9 @@ func TestTemplatesRender(t *testing.T) {
 	} {
 		t.Run(tc.template, func(t *testing.T) {
 			d := Decision{Reply: true, Template: tc.template, To: "ann@member.example"}
-			job, err := r.Job(context.Background(), d, tc.facts, "<CAF=abc@mail.member.example>", tickets.Accepted{TicketID: ticket, Ref: "T-7K3F9Q"})
+			job, err := composed(r, d, tc.facts, "<CAF=abc@mail.member.example>", ticket, "T-7K3F9Q")
 			if err != nil {
-				t.Fatalf("Job: %v", err)
+				t.Fatalf("compose: %v", err)
 			}
 			p := parseOut(t, job.Payload)
 			for _, l := range strings.Split(p.body, "\n") {
@@ -154,7 +188,7 @@ func TestTemplatesRender(t *testing.T) {
 			if job.Kind != KindAutoPrefix+tc.template || job.Recipient != "ann@member.example" || job.TicketID != ticket {
 				t.Errorf("job = kind %q recipient %q", job.Kind, job.Recipient)
 			}
-			if !job.GiveUpAt.Equal(job.NextAttempt.Add(DefaultAutoGiveUp)) {
+			if !job.GiveUpAt.Equal(job.NextAttempt.Add(testGiveUp)) {
 				t.Errorf("give up at %v, want a day after %v", job.GiveUpAt, job.NextAttempt)
 			}
 			// Per mailbox and per domain; the sensitive-data reply has a cap
@@ -204,17 +238,18 @@ func TestTemplatesHostileInputs(t *testing.T) {
 	for _, name := range templateNames {
 		for i, id := range hostileIDs {
 			in.Header["Message-Id"] = []string{id}
-			d, hook := r.Prepare(context.Background(), nil, in)
-			if !d.Reply {
+			d, intentJob := r.Intent(context.Background(), in)
+			if !d.Reply || intentJob == nil {
 				t.Fatalf("no reply: %s", d.Reason)
 			}
+			// What the gateway queued keeps no hostile Message-ID.
+			if strings.Contains(string(intentJob.Payload), "evil") || strings.Contains(string(intentJob.Payload), "8350") {
+				t.Fatalf("id %d: the intent keeps a hostile Message-ID", i)
+			}
 			d.Template = name
-			job, err := r.Job(context.Background(), d, in.Scan, firstValue(in.Header, "Message-ID"), tickets.Accepted{TicketID: ticket, Ref: "T-7K3F9Q"})
+			job, err := composed(r, d, in.Scan, firstValue(in.Header, "Message-ID"), ticket, "T-7K3F9Q")
 			if err != nil {
 				t.Fatalf("%s, id %d: %v", name, i, err)
-			}
-			if jobs, err := hook(tickets.Accepted{TicketID: ticket, Ref: "T-7K3F9Q"}); err != nil || len(jobs) != 1 {
-				t.Fatalf("hook: %d jobs, %v", len(jobs), err)
 			}
 			p := parseOut(t, job.Payload)
 			assertNoPlanted(t, name+" raw", p.raw)
@@ -250,7 +285,7 @@ func TestTemplatesHostileInputs(t *testing.T) {
 func TestSensitiveRecipientBlocked(t *testing.T) {
 	r := testResponder(t, nil)
 	d := Decision{Reply: true, Template: TemplateSensitive, To: plantedPAN + "@member.example"}
-	_, err := r.Job(context.Background(), d, ScanFacts{Kinds: []scan.Kind{scan.KindPAN}}, "", tickets.Accepted{TicketID: uuid.New(), Ref: "T-7K3F9Q"})
+	_, err := composed(r, d, ScanFacts{Kinds: []scan.Kind{scan.KindPAN}}, "", uuid.New(), "T-7K3F9Q")
 	if !errors.Is(err, ErrSensitiveOutbound) {
 		t.Fatalf("reply to an address holding a card number: err = %v, want ErrSensitiveOutbound", err)
 	}
@@ -268,7 +303,7 @@ func TestTemplateOverrides(t *testing.T) {
 	}
 	write("acknowledge.txt", `{{define "subject"}}Got it [{{.Ref}}]{{end}}Dear member, we have it: {{.Ref}}.`)
 	r := testResponder(t, func(o *ResponderOptions) { o.TemplatesDir = dir })
-	job, err := r.Job(context.Background(), Decision{Reply: true, Template: TemplateAcknowledge, To: "ann@member.example"}, ScanFacts{}, "", tickets.Accepted{TicketID: uuid.New(), Ref: "T-AAAAAA"})
+	job, err := composed(r, Decision{Reply: true, Template: TemplateAcknowledge, To: "ann@member.example"}, ScanFacts{}, "", uuid.New(), "T-AAAAAA")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +324,8 @@ func TestTemplateOverrides(t *testing.T) {
 				t.Fatal(err)
 			}
 			th := tickets.NewThreader([]byte("0123456789abcdef0123456789abcdef"))
-			_, err := NewResponder(ResponderOptions{Policy: DefaultPolicy(), From: "support@support.example", TemplatesDir: d, MessageID: th.MessageID})
+			_, err := NewResponder(ResponderOptions{Policy: testPolicy(), From: "support@support.example", TemplatesDir: d, MessageID: th.MessageID,
+				GiveUp: testGiveUp, StaffGiveUp: testStaffGiveUp})
 			if err == nil || !strings.Contains(err.Error(), bad.want) {
 				t.Fatalf("NewResponder = %v, want an error about %q", err, bad.want)
 			}
@@ -323,7 +359,7 @@ func TestLongSubjectFolds(t *testing.T) {
 
 func TestOrgNameDefaultsToDomain(t *testing.T) {
 	r := testResponder(t, func(o *ResponderOptions) { o.OrgName = " " })
-	job, err := r.Job(context.Background(), Decision{Reply: true, Template: TemplateWithheld, To: "ann@member.example"}, ScanFacts{Withheld: true}, "", tickets.Accepted{TicketID: uuid.New(), Ref: "T-7K3F9Q"})
+	job, err := composed(r, Decision{Reply: true, Template: TemplateWithheld, To: "ann@member.example"}, ScanFacts{Withheld: true}, "", uuid.New(), "T-7K3F9Q")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,8 @@ type OutboxStore interface {
 	Fail(ctx context.Context, id uuid.UUID, owner string, lastErr string) error
 	AppendAudit(ctx context.Context, e tickets.AuditEvent) (tickets.AuditEvent, error)
 	Wake() <-chan struct{}
+	// GetTicketByID gives an auto-reply its ticket's ref when it is rendered.
+	GetTicketByID(ctx context.Context, id uuid.UUID) (*tickets.TicketDetail, error)
 }
 
 // Deliverer sends one message; *Delivery is the real one.
@@ -38,13 +40,17 @@ type Deliverer interface {
 // ActionOutboxAttempt is the audit action written for every delivery attempt.
 const ActionOutboxAttempt = "outbox.attempt"
 
-// WorkerOptions configure the outbox worker.
+// WorkerOptions configure the outbox worker. RetryMin and RetryMax come
+// from the configuration and must be set.
 type WorkerOptions struct {
 	Store   OutboxStore
 	Deliver Deliverer
-	DKIM    *DKIM   // nil sends unsigned (only when no key is configured)
-	Scanner Scanner // outbound DLP again just before sending; nil means scan.New(scan.DefaultLimits())
-	Owner   string  // lease owner; "" means host:pid:random
+	// Responder renders auto-replies, which are queued as intents (see
+	// Intent); nil fails them. Staff replies are queued rendered.
+	Responder *Responder
+	DKIM      *DKIM   // nil sends unsigned (only when no key is configured)
+	Scanner   Scanner // outbound DLP just before sending; nil means scan.New(scan.DefaultLimits())
+	Owner     string  // lease owner; "" means host:pid:random
 
 	Lease time.Duration // how long a claim holds, and so the longest an attempt may take; 0 means 10 minutes
 	Batch int           // jobs claimed at once; 0 means 16
@@ -57,8 +63,8 @@ type WorkerOptions struct {
 	// is not a Router; 0 means DefaultDomainSessions.
 	PerDestination int
 	Poll           time.Duration // poll without a wake-up; 0 means 15 seconds
-	RetryMin       time.Duration // first retry delay; 0 means 1 minute
-	RetryMax       time.Duration // retry delay cap; 0 means 1 hour
+	RetryMin       time.Duration // first retry delay
+	RetryMax       time.Duration // retry delay cap, at least RetryMin
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -111,6 +117,9 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Store == nil || o.Deliver == nil {
 		return nil, errors.New("outbox worker: store and deliverer are required")
 	}
+	if o.RetryMin <= 0 || o.RetryMax < o.RetryMin {
+		return nil, errors.New("outbox worker: retry delays are required (0 < RetryMin <= RetryMax)")
+	}
 	if o.Owner == "" {
 		host, _ := os.Hostname()
 		var b [4]byte
@@ -124,8 +133,6 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	}
 	def(&o.Lease, 10*time.Minute)
 	def(&o.Poll, 15*time.Second)
-	def(&o.RetryMin, time.Minute)
-	def(&o.RetryMax, time.Hour)
 	if o.Batch <= 0 {
 		o.Batch = 16
 	}
@@ -185,16 +192,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce claims one batch of due jobs and works them (concurrently, with
-// the per-destination bounds); it returns how many it claimed once every
-// one is settled.
-func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	p := w.newPool(ctx)
-	n, err := w.claim(ctx, p, w.o.Batch)
-	p.wg.Wait() // a waiting job is started before the one it waits for ends
-	return n, err
-}
-
 // claim takes up to n due jobs into p.
 func (w *Worker) claim(ctx context.Context, p *pool, n int) (int, error) {
 	jobs, err := w.o.Store.Claim(ctx, w.o.Owner, w.o.Lease, n)
@@ -225,14 +222,25 @@ func (w *Worker) work(ctx context.Context, j tickets.OutboxJob) {
 		w.settle(ctx, j, resultFailed, 0, fmt.Errorf("unknown outbox job kind %q", j.Kind), log)
 		return
 	}
-	// DLP once more, on what is really about to leave: the payload was
-	// checked before it was queued, but a fault anywhere between must not
-	// become a leak.
-	if err := CheckOutbound(ctx, w.o.Scanner, j.Payload, ""); err != nil {
+	raw, body, err := w.message(ctx, j)
+	if err != nil {
+		result := resultFailed
+		if errors.Is(err, errStoreRead) {
+			result = resultRetry // the store is down; the reply is still wanted
+		} else {
+			countDecision(Decision{Reason: ReasonComposeFailed})
+		}
+		w.settle(ctx, j, result, 0, err, log)
+		return
+	}
+	// DLP on what is really about to leave: an auto-reply was rendered
+	// just now, and a staff reply, checked when it was queued, is checked
+	// again, since a fault anywhere between must not become a leak.
+	if err := CheckOutbound(ctx, w.o.Scanner, raw, body); err != nil {
 		w.settle(ctx, j, resultBlocked, 0, err, log)
 		return
 	}
-	msg, err := w.o.DKIM.Sign(j.Payload)
+	msg, err := w.o.DKIM.Sign(raw)
 	if err != nil {
 		w.settle(ctx, j, resultRetry, 0, err, log)
 		return
@@ -252,6 +260,37 @@ func (w *Worker) work(ctx context.Context, j tickets.OutboxJob) {
 	default:
 		w.settle(ctx, j, resultRetry, code, err, log)
 	}
+}
+
+// errStoreRead marks a message that could not be built because the store
+// could not be read: the job is retried, not failed.
+var errStoreRead = errors.New("store unavailable")
+
+// message is what job j sends: an auto-reply's intent rendered now with
+// its ticket's ref, or a payload that was rendered when it was queued (a
+// staff reply; an auto-reply queued before intents existed). body is the
+// text as written, for CheckOutbound ("" when there is none apart).
+func (w *Worker) message(ctx context.Context, j tickets.OutboxJob) (raw []byte, body string, err error) {
+	if _, isIntent, err := parseIntent(j.Payload); err != nil {
+		return nil, "", err
+	} else if !isIntent {
+		return j.Payload, "", nil
+	}
+	if w.o.Responder == nil {
+		return nil, "", errors.New("an auto-reply, and this worker renders none (no responder)")
+	}
+	t, err := w.o.Store.GetTicketByID(ctx, j.TicketID)
+	if errors.Is(err, tickets.ErrNotFound) {
+		return nil, "", errors.New("its ticket is gone (purged before the reply was sent)")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: read ticket: %v", errStoreRead, err)
+	}
+	raw, body, err = w.o.Responder.Render(j, t.Ref)
+	if err != nil {
+		return nil, "", fmt.Errorf("render reply: %w", err)
+	}
+	return raw, body, nil
 }
 
 // putBack returns a claimed job untried, due at next. The claim counted

@@ -67,18 +67,3 @@ func MaskString(s string) string {
 	}
 	return string(Mask(text, ms))
 }
-
-// MaskedText scans s and returns it masked with its findings, each located
-// at where. It is the outbound check too: staff replies pass through it.
-func MaskedText(s, where string) (string, []Finding) {
-	text := []byte(s)
-	ms := Detect(text)
-	if len(ms) == 0 {
-		return s, nil
-	}
-	fs := make([]Finding, len(ms))
-	for i, m := range ms {
-		fs[i] = Finding{Type: m.Kind, Last4: m.Last4, Masked: m.Masked, Where: where, Start: m.Start, End: m.End}
-	}
-	return string(Mask(text, ms)), fs
-}

@@ -40,13 +40,6 @@ type prepared struct {
 	// ticketID and ref name the ticket if the message starts one.
 	ticketID uuid.UUID
 	ref      string
-
-	// The writer may run an accept twice (see runBatch); the caller's
-	// OutboxFor is asked once per outcome and its answer kept.
-	hookAsked bool
-	hookFor   Accepted
-	hookJobs  []OutboxJob
-	hookErr   error
 }
 
 func (c *core) prepare(in *Inbound) (*prepared, error) {
@@ -107,24 +100,6 @@ func (c *core) prepare(in *Inbound) (*prepared, error) {
 	}
 	p.ref = NewRef()
 	return p, nil
-}
-
-// outboxFor asks in.OutboxFor for acc's jobs, once for a given acc.
-func (p *prepared) outboxFor(acc Accepted) ([]OutboxJob, error) {
-	key := acc
-	key.Jobs, key.JobsLimited = nil, 0
-	if p.hookAsked && sameAccepted(p.hookFor, key) {
-		return p.hookJobs, p.hookErr
-	}
-	p.hookJobs, p.hookErr = p.in.OutboxFor(acc)
-	p.hookAsked, p.hookFor = true, key
-	return p.hookJobs, p.hookErr
-}
-
-func sameAccepted(a, b Accepted) bool {
-	return a.TicketID == b.TicketID && a.Ref == b.Ref && a.MessageID == b.MessageID &&
-		a.QuarantineID == b.QuarantineID && a.Duplicate == b.Duplicate &&
-		a.Threaded == b.Threaded && a.ThreadedBy == b.ThreadedBy
 }
 
 func orEmpty[T any](s []T) []T {
@@ -324,20 +299,12 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		}
 	}
 
-	jobs := in.Outbox
-	if in.OutboxFor != nil {
-		more, err := p.outboxFor(acc)
-		if err != nil {
-			return acc, fmt.Errorf("build outbox jobs: %w", err)
+	if c.acceptFault != nil { // tests only: a fault in the middle of the transaction
+		if err := c.acceptFault(in); err != nil {
+			return acc, err
 		}
-		for _, j := range more {
-			if err := c.o.Limits.validateJob(j); err != nil {
-				return acc, fmt.Errorf("outbox job from OutboxFor: %w", err)
-			}
-		}
-		jobs = append(append([]OutboxJob(nil), jobs...), more...)
 	}
-	for _, j := range jobs {
+	for _, j := range in.Outbox {
 		if j.TicketID == uuid.Nil {
 			j.TicketID = acc.TicketID
 		}

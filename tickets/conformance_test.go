@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -317,17 +316,38 @@ func TestAcceptRollsBackOnFailure(t *testing.T) {
 		for _, tb := range tables {
 			before[tb] = h.count(tb)
 		}
-		boom := errors.New("template exploded")
+		// A fault after the rows are written, before the jobs and the
+		// audit: an error, a panic, by DedupKey.
+		boom := errors.New("disk gone")
+		var faultMu sync.Mutex
+		faults := map[string]string{}
+		fault := func(in *Inbound, kind string) {
+			faultMu.Lock()
+			faults[in.DedupKey] = kind
+			faultMu.Unlock()
+		}
+		coreOf(h.s).acceptFault = func(in *Inbound) error {
+			faultMu.Lock()
+			kind := faults[in.DedupKey]
+			faultMu.Unlock()
+			switch kind {
+			case "error":
+				return boom
+			case "panic":
+				panic("bug")
+			}
+			return nil
+		}
 		in := sample(1, []byte("sealed"))
 		in.Outbox = []OutboxJob{{Kind: "reply.sensitive", Recipient: "member@example.org"}}
-		in.OutboxFor = func(Accepted) ([]OutboxJob, error) { return nil, boom }
-		if _, err := h.s.Accept(ctx, in); !errors.Is(err, boom) || IsInvalid(err) || !Unavailable(err) {
-			t.Fatalf("accept with failing outbox builder: %v, want our fault wrapping the cause", err)
+		fault(in, "error")
+		if _, err := h.s.Accept(ctx, in); !errors.Is(err, boom) || IsInvalid(err) {
+			t.Fatalf("accept with a fault mid-transaction: %v, want our fault wrapping the cause", err)
 		}
 		panicky := sample(2, []byte("sealed"))
-		panicky.OutboxFor = func(Accepted) ([]OutboxJob, error) { panic("bug") }
+		fault(panicky, "panic")
 		if _, err := h.s.Accept(ctx, panicky); err == nil {
-			t.Fatalf("accept with panicking outbox builder succeeded")
+			t.Fatalf("accept panicking mid-transaction succeeded")
 		}
 		for _, tb := range tables {
 			if n := h.count(tb); n != before[tb] {
@@ -338,7 +358,7 @@ func TestAcceptRollsBackOnFailure(t *testing.T) {
 			t.Fatalf("audit after rollback: %+v, %v", rep, err)
 		}
 		// The dedup key was not kept: the sender's retry files the message.
-		in.OutboxFor = nil
+		fault(in, "")
 		if acc := mustAccept(t, h.s, in); acc.Duplicate || len(acc.Jobs) != 1 {
 			t.Fatalf("retry after failure = %+v", acc)
 		}
@@ -353,7 +373,7 @@ func TestAcceptRollsBackOnFailure(t *testing.T) {
 				defer wg.Done()
 				in := sample(100+i, []byte("sealed"))
 				if i%4 == 0 {
-					in.OutboxFor = func(Accepted) ([]OutboxJob, error) { return nil, boom }
+					fault(in, "error")
 				}
 				_, results[i] = h.s.Accept(ctx, in)
 			}(i)
@@ -680,14 +700,20 @@ func TestFailedMigrationLeavesSchemaAsItWas(t *testing.T) {
 }
 
 // A batch member that fails makes SQLite's writer run the batch again (see
-// runBatch); the others' OutboxFor must still be asked once, and their
-// jobs queued once.
-func TestAcceptAsksOutboxForOnce(t *testing.T) {
+// runBatch); the others' jobs are still queued once each, on their own
+// tickets.
+func TestAcceptQueuesJobsOnceWhenBatchReruns(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		boom := errors.New("template exploded")
+		boom := errors.New("disk gone")
 		const n = 48
-		var calls [n]atomic.Int32
+		var failing sync.Map
+		coreOf(h.s).acceptFault = func(in *Inbound) error {
+			if _, ok := failing.Load(in.DedupKey); ok {
+				return boom
+			}
+			return nil
+		}
 		results := make([]Accepted, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -696,21 +722,15 @@ func TestAcceptAsksOutboxForOnce(t *testing.T) {
 			go func(i int) {
 				defer wg.Done()
 				in := sample(200+i, []byte("sealed"))
-				in.OutboxFor = func(a Accepted) ([]OutboxJob, error) {
-					calls[i].Add(1)
-					if i%3 == 0 {
-						return nil, boom
-					}
-					return []OutboxJob{{Kind: "reply.sensitive", Recipient: "member@example.org", Payload: []byte(a.Ref)}}, nil
+				in.Outbox = []OutboxJob{{Kind: "reply.sensitive", Recipient: "member@example.org", Payload: []byte("intent")}}
+				if i%3 == 0 {
+					failing.Store(in.DedupKey, true)
 				}
 				results[i], errs[i] = h.s.Accept(ctx, in)
 			}(i)
 		}
 		wg.Wait()
 		for i := 0; i < n; i++ {
-			if c := calls[i].Load(); c != 1 {
-				t.Errorf("accept %d: OutboxFor called %d times, want 1", i, c)
-			}
 			if (i%3 == 0) != errors.Is(errs[i], boom) {
 				t.Errorf("accept %d: err = %v", i, errs[i])
 			}

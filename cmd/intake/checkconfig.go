@@ -11,14 +11,6 @@ import (
 	"github.com/intake-mail/intake/config"
 )
 
-func init() {
-	register(command{
-		name:  "check-config",
-		usage: "check-config [--config FILE]   validate the configuration and print it, secrets hidden",
-		run:   runCheckConfig,
-	})
-}
-
 // runCheckConfig loads and validates the configuration, checks what serve
 // would need of the machine (a usable data directory), and prints the
 // effective configuration with secrets hidden. Exit 0 when all is well, 1

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/tickets"
 )
 
 func TestCheckConfig(t *testing.T) {
@@ -17,11 +19,17 @@ func TestCheckConfig(t *testing.T) {
 		}
 		return p
 	}
+	// What a cluster's node shares with the others: two keys, and the
+	// public key it seals to.
+	key := strings.Repeat("k", 32)
+	write("thread.key", key)
+	write("audit.key", key)
+	cluster := "thread_key_file = \"thread.key\"\naudit_key_file = \"audit.key\"\n[quarantine]\nrecipients = [\"" + testRecipient(t) + "\"]\n"
 	good := write("good.toml", `data_dir = "data"
 [store]
 driver = "postgres"
 dsn = "postgres://intake:hunter2-secret@127.0.0.1:5432/intake"
-[reply]
+`+cluster+`[reply]
 smarthost = "127.0.0.1:1025"
 `)
 	cases := []struct {
@@ -47,8 +55,11 @@ smarthost = "127.0.0.1:1025"
 		{"postgres DSN that does not parse", []string{"--config", write("pgbad.toml", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://intake:hunter2-secret@db.internal:port/intake\"\n")}, 1,
 			nil, []string{"store.dsn", "not a valid PostgreSQL connection string"}, []string{"hunter2-secret"}},
 		// pgx takes a '#' in the password; a URL parser would cut there.
-		{"postgres DSN with a '#' in the password", []string{"--config", write("pgbroken.toml", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://intake:hunter2#secret@db.internal/intake\"\n")}, 0,
+		{"postgres DSN with a '#' in the password", []string{"--config", write("pgbroken.toml", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://intake:hunter2#secret@db.internal/intake\"\n"+cluster)}, 0,
 			[]string{"postgres://intake:xxxxx@db.internal/intake"}, nil, []string{"hunter2", "secret@"}},
+		// Each node would make its own secrets and key pair.
+		{"postgres without shared secrets", []string{"--config", write("pgalone.toml", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://intake@db.internal/intake\"\n")}, 1,
+			nil, []string{"store.thread_key_file", "store.audit_key_file", "quarantine.recipients"}, nil},
 		{"usage", []string{"extra"}, 2, nil, nil, nil},
 	}
 	for _, tc := range cases {
@@ -75,4 +86,14 @@ smarthost = "127.0.0.1:1025"
 			}
 		})
 	}
+}
+
+// testRecipient is a fresh age public key.
+func testRecipient(t *testing.T) string {
+	t.Helper()
+	id, err := tickets.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.Recipient
 }

@@ -11,14 +11,6 @@ import (
 	"github.com/intake-mail/intake/reply"
 )
 
-func init() {
-	register(command{
-		name:  "keygen",
-		usage: "keygen dkim --domain D --selector S [--algo ed25519|rsa] [--out FILE]",
-		run:   runKeygen,
-	})
-}
-
 // runKeygen writes a new DKIM private key (mode 0600, never over an
 // existing file) and prints the TXT record to publish on standard output;
 // what to put in the config goes to standard error.

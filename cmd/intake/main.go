@@ -1,5 +1,7 @@
 // Command intake is the one binary of the intake gateway: it serves SMTP and
-// the staff web interface, and carries the operator's tools.
+// the staff web interface, and carries the operator's tools. This package
+// holds flags, printing and one composition root (app.go); the parts live
+// in their packages.
 package main
 
 import (
@@ -16,16 +18,25 @@ type command struct {
 	run   func(args []string, stdout, stderr io.Writer) int
 }
 
-// commands is filled by each subcommand's file in its init, keeping this
-// file free of knowledge about any of them.
-var commands []command
-
-func register(c command) { commands = append(commands, c) }
+// commands is every subcommand, in the order usage lists them. A new one
+// is one line here and a run function in its own file.
+func commands() []command {
+	return []command{
+		{"serve", "serve [--config FILE]          run the SMTP gateway (and the outbox worker and web UI when built)", runServe},
+		{"check-config", "check-config [--config FILE]   validate the configuration and print it, secrets hidden", runCheckConfig},
+		{"scan", "scan [--json] [--ocr] [--max-time D] FILE|DIR|- ...   scan messages for SSNs and card numbers", runScan},
+		{"tickets", "tickets list [--json] [--status S] [--queue Q] [--limit N] [--config FILE] | tickets show REF [--json] [--config FILE]", runTickets},
+		{"quarantine", "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM | purge ITEM  [--config FILE]", runQuarantine},
+		{"outbox", "outbox list [--json] [--state S] | retry ID | drop ID  [--config FILE]", runOutbox},
+		{"audit", "audit verify [--anchor FILE|-]... [--config FILE]", runAudit},
+		{"keygen", "keygen dkim --domain D --selector S [--algo ed25519|rsa] [--out FILE]", runKeygen},
+	}
+}
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: intake COMMAND [ARGS]")
 	fmt.Fprintln(w)
-	for _, c := range commands {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s\n", c.usage)
 	}
 }
@@ -42,7 +53,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	for _, c := range commands {
+	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(args[1:], stdout, stderr)
 		}

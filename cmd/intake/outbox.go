@@ -1,158 +1,21 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/intake-mail/intake/config"
-	"github.com/intake-mail/intake/gateway"
-	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
 
-// This file wires reply/ into serve (the hook that queues auto-replies in
-// the accept's transaction, and the outbox worker) and carries the
-// operator's `intake outbox` command.
-
-func init() {
-	register(command{
-		name:  "outbox",
-		usage: "outbox list [--json] [--state S] | retry ID | drop ID  [--config FILE]",
-		run:   runOutbox,
-	})
-	acceptHooks = append(acceptHooks, buildReplyHook)
-	startWorkers = append(startWorkers, runOutboxWorker)
-}
-
-// replyPolicy is the policy the configuration asks for.
-func replyPolicy(cfg config.Config) reply.Policy {
-	p := reply.DefaultPolicy()
-	p.Enabled = cfg.Reply.Enabled
-	p.RequireSenderAuth = cfg.Reply.RequireSenderAuth
-	p.AcknowledgeClean = cfg.Reply.AcknowledgeClean
-	p.SensitivePerDay = cfg.Reply.SensitivePerDay
-	p.RepliesPerHour = cfg.Reply.RepliesPerHour
-	p.RepliesPerDomainHour = cfg.Reply.RepliesPerDomainHour
-	p.OwnAddresses = append(append([]string(nil), cfg.SMTP.Addresses...), cfg.Reply.From)
-	p.OwnDomains = append([]string(nil), cfg.SMTP.Domains...)
-	return p
-}
-
-// buildReplyHook makes the gateway hook that decides on an auto-reply for
-// each accepted message and queues it in the same transaction.
-func buildReplyHook(d *deps) (gateway.BeforeAccept, error) {
-	for _, c := range reply.Collectors() {
-		if err := d.Metrics.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, fmt.Errorf("register reply metrics: %w", err)
-			}
-		}
-	}
-	cfg := d.Config
-	if !cfg.Reply.Enabled {
-		d.Logger.Info("auto-replies are off ([reply] enabled = false)")
-		return func(context.Context, *gateway.Delivery, *tickets.Inbound) error { return nil }, nil
-	}
-	r, err := reply.NewResponder(reply.ResponderOptions{
-		Policy:        replyPolicy(cfg),
-		From:          cfg.Reply.From,
-		OrgName:       cfg.Reply.OrgName,
-		PostalAddress: cfg.Reply.PostalAddress,
-		Phone:         cfg.Reply.Phone,
-		Hours:         cfg.Reply.Hours,
-		TemplatesDir:  cfg.Reply.TemplatesDir,
-		GiveUp:        cfg.Reply.GiveUpAuto.D(),
-		StaffGiveUp:   cfg.Reply.GiveUpStaff.D(),
-		Scanner:       d.Scanner,
-		MessageID:     d.Threader.MessageID,
-		Logger:        d.Logger,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Reply.PostalAddress == "" && cfg.Reply.Phone == "" {
-		d.Logger.Warn("[reply] has neither postal_address nor phone: replies cannot tell members how else to reach you")
-	}
-	return func(ctx context.Context, gd *gateway.Delivery, in *tickets.Inbound) error {
-		dec, queue := r.Prepare(ctx, d.Store, reply.Inbound{
-			EnvelopeFrom: gd.EnvelopeFrom,
-			Header:       gd.Header,
-			Auth:         reply.Auth{SPF: gd.Auth.SPF, SPFDomain: gd.Auth.SPFDomain, DMARC: gd.Auth.DMARC, DMARCDomain: gd.Auth.FromDomain},
-			Scan:         reply.FactsFromResult(gd.Scan),
-			SenderMasked: gd.SenderMasked,
-		})
-		d.Logger.Debug("reply decision", "queue", gd.Queue, "reply", dec.Reply, "reason", dec.Reason, "template", dec.Template)
-		if queue == nil {
-			return nil
-		}
-		prev := in.OutboxFor
-		in.OutboxFor = func(a tickets.Accepted) ([]tickets.OutboxJob, error) {
-			var jobs []tickets.OutboxJob
-			if prev != nil {
-				j, err := prev(a)
-				if err != nil {
-					return nil, err
-				}
-				jobs = j
-			}
-			j, err := queue(a)
-			return append(jobs, j...), err
-		}
-		return nil
-	}, nil
-}
-
-// runOutboxWorker delivers the outbox until serve stops. It runs even with
-// auto-replies off: staff replies go out through it too.
-func runOutboxWorker(ctx context.Context, d *deps) error {
-	cfg := d.Config
-	var dk *reply.DKIM
-	if cfg.Reply.DKIMKey != "" {
-		dom := cfg.Reply.DKIMDomain
-		if dom == "" {
-			_, dom, _ = strings.Cut(cfg.Reply.From, "@")
-		}
-		var err error
-		if dk, err = reply.LoadDKIM(cfg.Reply.DKIMKey, dom, cfg.Reply.DKIMSelector); err != nil {
-			return fmt.Errorf("outbox worker: %w", err)
-		}
-	} else {
-		d.Logger.Warn("no [reply] dkim_key: replies go out unsigned (see intake keygen dkim)")
-	}
-	w, err := reply.NewWorker(reply.WorkerOptions{
-		Store: d.Store,
-		Deliver: &reply.Delivery{
-			Smarthost: cfg.Reply.Smarthost,
-			Username:  cfg.Reply.SmarthostUsername,
-			Password:  cfg.Reply.SmarthostPassword,
-			HeloName:  cfg.SMTP.Hostname,
-			Resolver:  d.Resolver,
-		},
-		DKIM:     dk,
-		Scanner:  d.Scanner,
-		RetryMin: cfg.Reply.RetryMin.D(),
-		RetryMax: cfg.Reply.RetryMax.D(),
-		Logger:   d.Logger.With("part", "outbox"),
-	})
-	if err != nil {
-		return err
-	}
-	d.Logger.Info("outbox worker running", "smarthost", cfg.Reply.Smarthost, "dkim", dk != nil)
-	return w.Run(ctx)
-}
-
+// runOutbox is the operator's `intake outbox`: list the jobs, make one
+// due now, or drop one.
 func runOutbox(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: intake outbox list [--json] [--state pending|done|failed] | retry ID | drop ID  [--config FILE]")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -19,14 +20,6 @@ import (
 // read (quarantine.fetch), and decrypting needs the identity file, which
 // lives offline; whether it opened is audited after (quarantine.open, or
 // quarantine.open_failed with a reason code).
-
-func init() {
-	register(command{
-		name:  "quarantine",
-		usage: "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM | purge ITEM  [--config FILE]",
-		run:   runQuarantine,
-	})
-}
 
 func runQuarantine(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

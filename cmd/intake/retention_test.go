@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intake-mail/intake/config"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -42,8 +41,8 @@ func TestRetentionPurgesExpiredQuarantine(t *testing.T) {
 	accept("<new@example.org>")
 
 	var logs bytes.Buffer
-	d := &deps{Config: config.Default(), Store: st, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
-	purgeOnce(context.Background(), d)
+	r := &retention{store: st, log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	r.purgeOnce(context.Background())
 
 	items, err := st.ListQuarantine(context.Background(), tickets.QuarantineFilter{})
 	if err != nil {

@@ -22,14 +22,6 @@ const (
 	scanUnscannable = 3
 )
 
-func init() {
-	register(command{
-		name:  "scan",
-		usage: "scan [--json] [--ocr] [--max-time D] FILE|DIR|- ...   scan messages for SSNs and card numbers",
-		run:   runScan,
-	})
-}
-
 // scanReport is one line of `intake scan --json`.
 type scanReport struct {
 	File        string             `json:"file"`

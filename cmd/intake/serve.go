@@ -11,61 +11,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/intake-mail/intake/config"
 	"github.com/intake-mail/intake/gateway"
-	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
-)
-
-func init() {
-	register(command{
-		name:  "serve",
-		usage: "serve [--config FILE]          run the SMTP gateway (and the outbox worker and web UI when built)",
-		run:   runServe,
-	})
-}
-
-// deps is what serve hands to the parts that plug into it from their own
-// files (the outbox worker, the web listener, the reply hook).
-type deps struct {
-	Config   config.Config
-	Store    tickets.Store
-	Threader *tickets.Threader
-	Scanner  *scan.Scanner
-	Resolver *net.Resolver
-	Logger   *slog.Logger
-	Metrics  *prometheus.Registry
-}
-
-// startWorkers run beside the SMTP listener for the life of the process.
-// Each is started in its own goroutine once the store is open, must
-// return when ctx is cancelled (at shutdown, after the SMTP listener has
-// drained), and reports a fatal error by returning it. The reply/ wiring
-// adds the outbox worker here, the web/ wiring its listener:
-//
-//	func init() { startWorkers = append(startWorkers, runOutboxWorker) }
-var startWorkers []func(ctx context.Context, d *deps) error
-
-// acceptHooks build the gateway's BeforeAccept hooks once at start (the
-// reply/ wiring adds the one that queues auto-replies in the accept's own
-// transaction). An error stops the start.
-var acceptHooks []func(d *deps) (gateway.BeforeAccept, error)
-
-// Files serve creates in the data directory on first start.
-const (
-	identityFile  = "quarantine-identity.txt" // the age identity: move it offline
-	recipientFile = "quarantine-recipient.txt"
-	secretFile    = "thread.key" // tickets.LoadOrCreateSecret's file
 )
 
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -111,102 +67,20 @@ type running struct {
 	metrics net.Addr
 }
 
-// serve runs until ctx is cancelled, then shuts down gracefully. ready,
-// when set, is called once everything listens.
+// serve builds the app from cfg and runs it until ctx is cancelled, then
+// shuts down gracefully. ready, when set, is called once everything
+// listens.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan os.Signal, ready func(running)) (err error) {
 	// What serve returns is logged and printed: never with a secret in it.
 	defer func() { err = cfg.RedactError(err) }()
 	log = slog.New(cfg.LogHandler(log.Handler()))
 	log.Info("intake starting", "data_dir", cfg.DataDir, "store", cfg.Store.Driver,
 		"smtp", cfg.SMTP.Listen, "domains", cfg.SMTP.Domains, "metrics", cfg.Metrics.Listen)
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-
-	secretPath := filepath.Join(cfg.DataDir, secretFile)
-	_, statErr := os.Stat(secretPath)
-	secret, err := tickets.LoadOrCreateSecret(cfg.DataDir)
+	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		log.Warn("generated the threading secret; every node of a cluster needs this same file", "path", secretPath)
-	}
-	auditKeyPath := filepath.Join(cfg.DataDir, tickets.AuditKeyFile)
-	_, statErr = os.Stat(auditKeyPath)
-	auditKey, err := tickets.LoadOrCreateAuditKey(cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		log.Warn("generated the audit key; keep it out of database backups, and every node of a cluster needs this same file", "path", auditKeyPath)
-	}
-
-	recipients, err := quarantineRecipients(cfg, log)
-	if err != nil {
-		return err
-	}
-	sealer, err := tickets.NewSealer(recipients)
-	if err != nil {
-		return err
-	}
-
-	store, err := tickets.Open(ctx, tickets.Options{
-		Driver:        cfg.Store.Driver,
-		DSN:           cfg.Store.DSN,
-		DataDir:       cfg.DataDir,
-		Secret:        secret,
-		AuditKey:      auditKey,
-		RetentionDays: cfg.Quarantine.RetentionDays,
-	})
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer store.Close()
-
-	lim := scan.DefaultLimits()
-	lim.MaxTime = cfg.Scan.MaxTime.D()
-	lim.OCR = cfg.Scan.OCR
-	lim.Shared = scan.NewSharedBudget(int64(cfg.Scan.MemoryLimitMiB) << 20)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(outboxDepth(store))
-	d := &deps{
-		Config:   cfg,
-		Store:    store,
-		Threader: tickets.NewThreader(secret),
-		Scanner:  scan.New(lim),
-		Resolver: gateway.NewResolver(cfg.DNS.Resolver),
-		Logger:   log,
-		Metrics:  reg,
-	}
-	var hooks []gateway.BeforeAccept
-	for _, build := range acceptHooks {
-		h, err := build(d)
-		if err != nil {
-			return fmt.Errorf("accept hook: %w", err)
-		}
-		hooks = append(hooks, h)
-	}
-
-	gw, err := gateway.New(gateway.Options{
-		SMTP:    cfg.SMTP,
-		Store:   store,
-		Scanner: d.Scanner,
-		Sealer:  sealer,
-		// Sender checks ask about the same few domains again and again;
-		// keep answers 5 minutes and "no such name" 1 minute.
-		Resolver: gateway.NewCachingResolver(d.Resolver, 5*time.Minute, time.Minute),
-		Logger:   log,
-		Metrics:  reg,
-		Hooks:    hooks,
-		// Readiness: below this much free space the node says so.
-		DataDir:      cfg.DataDir,
-		MinFreeBytes: cfg.Store.MinFreeMB << 20,
-	})
-	if err != nil {
-		return err
-	}
+	defer a.close()
 
 	var metricsSrv *http.Server
 	var metricsAddr net.Addr
@@ -216,12 +90,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 			return fmt.Errorf("metrics listen %s: %w", cfg.Metrics.Listen, err)
 		}
 		metricsAddr = ln.Addr()
-		metricsSrv = &http.Server{Handler: metricsMux(reg, gw), ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv = &http.Server{Handler: metricsMux(a.metrics, a.gateway), ReadHeaderTimeout: 10 * time.Second}
 		go metricsSrv.Serve(ln)
 		log.Info("metrics listening", "addr", ln.Addr().String())
 	}
 
-	if err := gw.Start(); err != nil {
+	if err := a.gateway.Start(); err != nil {
 		if metricsSrv != nil {
 			metricsSrv.Close()
 		}
@@ -230,20 +104,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 
 	workCtx, cancelWork := context.WithCancel(context.Background())
 	var workers sync.WaitGroup
-	workerErr := make(chan error, len(startWorkers))
-	for _, start := range startWorkers {
+	runners := a.runners()
+	workerErr := make(chan error, len(runners))
+	for _, r := range runners {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			if err := start(workCtx, d); err != nil && !errors.Is(err, context.Canceled) {
-				workerErr <- err
+			if err := r.run(workCtx); err != nil && !errors.Is(err, context.Canceled) {
+				workerErr <- fmt.Errorf("%s: %w", r.name, err)
 			}
 		}()
 	}
 	if ready != nil {
-		ready(running{smtp: gw.Addr(), metrics: metricsAddr})
+		ready(running{smtp: a.gateway.Addr(), metrics: metricsAddr})
 	}
-	log.Info("intake ready", "smtp", gw.Addr().String())
+	log.Info("intake ready", "smtp", a.gateway.Addr().String(), "smarthost", cfg.Reply.Smarthost)
 
 	var fatal error
 wait:
@@ -256,7 +131,7 @@ wait:
 			log.Error("worker failed; shutting down", "err", err.Error())
 			break wait
 		case <-hup:
-			if err := gw.ReloadTLS(); err != nil {
+			if err := a.gateway.ReloadTLS(); err != nil {
 				log.Error("TLS certificate reload failed; keeping the old one", "err", err.Error())
 			} else {
 				log.Info("TLS certificate reloaded")
@@ -267,7 +142,7 @@ wait:
 	grace := cfg.SMTP.ShutdownGrace.D()
 	log.Info("shutting down: no new connections, finishing transactions in flight", "grace", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	if err := gw.Shutdown(sctx); err != nil {
+	if err := a.gateway.Shutdown(sctx); err != nil {
 		log.Warn("shutdown grace over; connections closed", "err", err.Error())
 	}
 	cancel()
@@ -282,7 +157,7 @@ wait:
 		log.Warn("workers did not stop in time")
 	}
 	actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	anchorAudit(actx, d) // the last word on the audit chain, outside the database
+	a.retention.anchor(actx) // the last word on the audit chain, outside the database
 	cancel()
 	if metricsSrv != nil {
 		mctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -291,54 +166,6 @@ wait:
 	}
 	log.Info("intake stopped")
 	return fatal
-}
-
-// quarantineRecipients returns the configured age recipients or, with
-// none configured, the key pair generated on first start.
-func quarantineRecipients(cfg config.Config, log *slog.Logger) ([]string, error) {
-	if len(cfg.Quarantine.Recipients) > 0 {
-		return cfg.Quarantine.Recipients, nil
-	}
-	pubPath := filepath.Join(cfg.DataDir, recipientFile)
-	if b, err := os.ReadFile(pubPath); err == nil {
-		return []string{strings.TrimSpace(string(b))}, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read quarantine recipient: %w", err)
-	}
-	id, err := tickets.GenerateIdentity()
-	if err != nil {
-		return nil, err
-	}
-	idPath := filepath.Join(cfg.DataDir, identityFile)
-	if err := tickets.WriteIdentityFile(idPath, id); err != nil {
-		return nil, err
-	}
-	if err := writeFileSync(pubPath, []byte(id.Recipient+"\n"), 0o644); err != nil {
-		return nil, fmt.Errorf("write quarantine recipient: %w", err)
-	}
-	abs, _ := filepath.Abs(idPath)
-	log.Warn("GENERATED THE QUARANTINE IDENTITY. It opens every sealed original: move it OFFLINE now "+
-		"(keep it only where the privacy officer opens items) and delete it from this machine; "+
-		"this server seals to the public key alone.",
-		"identity_file", abs, "public_key", id.Recipient, "public_key_file", pubPath,
-		"config", fmt.Sprintf("[quarantine] recipients = [%q]", id.Recipient))
-	return []string{id.Recipient}, nil
-}
-
-func writeFileSync(path string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // metricsMux serves /metrics, /healthz (the process is up) and /readyz

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -139,7 +140,7 @@ func TestServeInProcess(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("identity file mode %v, want 0600", fi.Mode().Perm())
 	}
-	if _, err := os.Stat(filepath.Join(dir, secretFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, threadKeyFile)); err != nil {
 		t.Errorf("threading secret: %v", err)
 	}
 	if !strings.Contains(logs.String(), "move it OFFLINE") {
@@ -365,6 +366,11 @@ func TestServeNeverLogsDSN(t *testing.T) {
 		t.Run(tc.driver, func(t *testing.T) {
 			cfg := testConfig(t, t.TempDir())
 			cfg.Store.Driver, cfg.Store.DSN = tc.driver, tc.dsn
+			if tc.driver == "postgres" {
+				// A cluster's shared keys, so that serve gets as far as the store.
+				cfg.Store.ThreadKeyFile, cfg.Store.AuditKeyFile = keyFiles(t)
+				cfg.Quarantine.Recipients = []string{testRecipient(t)}
+			}
 			logs := &lockedBuffer{}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -374,6 +380,9 @@ func TestServeNeverLogsDSN(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "hunter2") || strings.Contains(logs.String(), "hunter2") {
 				t.Error("the DSN's password is in what serve logged or returned")
+			}
+			if !strings.Contains(err.Error(), "store") {
+				t.Errorf("serve failed before the store: %v", err)
 			}
 		})
 	}
@@ -388,4 +397,20 @@ func TestServeNeverLogsDSN(t *testing.T) {
 	if !strings.Contains(errb.String(), "store.dsn") || strings.Contains(out.String()+errb.String(), "hunter2") {
 		t.Errorf("serve's refusal: %q", errb.String())
 	}
+}
+
+// keyFiles writes a thread key and an audit key, as an operator copies
+// them to each node of a cluster.
+func keyFiles(t *testing.T) (thread, audit string) {
+	t.Helper()
+	dir := t.TempDir()
+	thread, audit = filepath.Join(dir, "thread.key"), filepath.Join(dir, "audit.key")
+	for _, p := range []string{thread, audit} {
+		b := make([]byte, 32)
+		rand.Read(b)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return thread, audit
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -43,13 +44,14 @@ func openConfiguredStore(ctx context.Context, cfgPath string) (tickets.Store, er
 			return nil, fmt.Errorf("no store in %s (is --config right?): %w", cfg.DataDir, err)
 		}
 	}
-	secret, err := tickets.LoadOrCreateSecret(cfg.DataDir)
+	// The same keys as serve (keys.go); nothing to say when one is made.
+	keys, err := loadSecrets(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}
 	return tickets.Open(ctx, tickets.Options{
 		Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir,
-		Secret: secret, RetentionDays: cfg.Quarantine.RetentionDays,
+		Secret: keys.thread, AuditKey: keys.audit, RetentionDays: cfg.Quarantine.RetentionDays,
 	})
 }
 

@@ -29,14 +29,6 @@ import (
 // trusted to join has "related_ref" and "related" ("possible follow-up of
 // T-...").
 
-func init() {
-	register(command{
-		name:  "tickets",
-		usage: "tickets list [--json] [--status S] [--queue Q] [--limit N] [--config FILE] | tickets show REF [--json] [--config FILE]",
-		run:   runTickets,
-	})
-}
-
 // parseInterspersed parses flags that may come before or after the
 // positional arguments, and returns the positional ones.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {

@@ -1,6 +1,10 @@
 package mailgen
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/intake-mail/intake/scan/internal/numrules"
+)
 
 // Fresh numbers: every SSN and card the generator plants is drawn at random
 // and checked against the same rules the scanner applies, so a test
@@ -91,27 +95,10 @@ func (g *Generator) cardWith(p prefixRange, n int) string {
 }
 
 // LuhnDigit returns the check digit that makes body+digit pass Luhn.
-func LuhnDigit(body string) byte {
-	sum := 0
-	double := true // the check digit will be the rightmost, undoubled
-	for i := len(body) - 1; i >= 0; i-- {
-		v := int(body[i] - '0')
-		if double {
-			v *= 2
-			if v > 9 {
-				v -= 9
-			}
-		}
-		sum += v
-		double = !double
-	}
-	return byte('0' + (10-sum%10)%10)
-}
+func LuhnDigit(body string) byte { return numrules.LuhnDigit(body) }
 
 // Luhn reports whether ASCII digits pass the Luhn (mod 10) check.
-func Luhn(d string) bool {
-	return len(d) > 1 && LuhnDigit(d[:len(d)-1]) == d[len(d)-1]
-}
+func Luhn(d string) bool { return numrules.Luhn(d) }
 
 // SSN returns a fresh Social Security number, nine ASCII digits: area
 // 001-899 except 666, group 01-99, serial 0001-9999, not on the SSA's list
@@ -179,23 +166,7 @@ func ValidSSN(d string) bool {
 	if same {
 		return false
 	}
-	_, bad := misusedSSNs[d]
-	return !bad
-}
-
-// misusedSSNs mirrors scan/ssn.go: numbers printed in advertising and
-// samples, which the scanner rightly ignores and the generator must not
-// plant.
-var misusedSSNs = map[string]struct{}{
-	"002281852": {}, "042103580": {}, "062360749": {}, "078051120": {},
-	"095073645": {}, "128036045": {}, "135016629": {}, "141186941": {},
-	"165167999": {}, "165187999": {}, "165207999": {}, "165227999": {},
-	"165247999": {}, "189092294": {}, "212097694": {}, "212099999": {},
-	"219099999": {}, "306302348": {}, "308125070": {}, "457555462": {},
-	"468288779": {}, "549241889": {}, "123456789": {},
-	"987654320": {}, "987654321": {}, "987654322": {}, "987654323": {},
-	"987654324": {}, "987654325": {}, "987654326": {}, "987654327": {},
-	"987654328": {}, "987654329": {},
+	return !numrules.MisusedSSN(d)
 }
 
 // scannerIssuers is the prefix and length table of scan/pan.go (which

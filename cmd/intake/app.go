@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/gateway"
+	"github.com/intake-mail/intake/mailproto"
+	"github.com/intake-mail/intake/reply"
+	"github.com/intake-mail/intake/scan"
+	"github.com/intake-mail/intake/tickets"
+)
+
+// app is intake's parts, built once from the configuration by newApp: the
+// one place that knows how they fit together. A message's way through them
+// is gateway → scan → reply policy → tickets (one transaction) → 250, and
+// later worker → reply render → scan → send.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    tickets.Store
+	scanner  *scan.Scanner
+	resolver *net.Resolver
+	metrics  *prometheus.Registry
+	// replies decides auto-replies for the gateway, renders them for the
+	// worker and composes staff replies; nil only when auto-replies are
+	// off and [reply] cannot make one (no usable from).
+	replies   *reply.Responder
+	gateway   *gateway.Server
+	worker    *reply.Worker
+	retention *retention
+	// The staff side plugs in here when it is built: a desk over store
+	// and replies (staff replies through replies.StaffJob), and web as one
+	// more of runners(), with its listener on cfg.Web.Listen.
+}
+
+// runner is a part that runs beside the SMTP listener until ctx ends (at
+// shutdown, after the listener has drained); an error it returns other
+// than ctx's ends serve.
+type runner struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// runners are the parts serve starts once the gateway listens.
+func (a *app) runners() []runner {
+	return []runner{
+		{"outbox", a.worker.Run}, // even with auto-replies off: staff replies go out through it too
+		{"retention", a.retention.run},
+	}
+}
+
+// newApp builds every part from cfg. Nothing listens yet; close releases
+// what it opened.
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	keys, err := loadSecrets(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	recipients, err := quarantineRecipients(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := tickets.NewSealer(recipients)
+	if err != nil {
+		return nil, err
+	}
+	a.store, err = tickets.Open(ctx, tickets.Options{
+		Driver:        cfg.Store.Driver,
+		DSN:           cfg.Store.DSN,
+		DataDir:       cfg.DataDir,
+		Secret:        keys.thread,
+		AuditKey:      keys.audit,
+		RetentionDays: cfg.Quarantine.RetentionDays,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+
+	lim := scan.DefaultLimits()
+	lim.MaxTime = cfg.Scan.MaxTime.D()
+	lim.OCR = cfg.Scan.OCR
+	// One memory budget for every message scanned at once, inbound and
+	// outbound alike.
+	lim.Shared = scan.NewSharedBudget(int64(cfg.Scan.MemoryLimitMiB) << 20)
+	a.scanner = scan.New(lim)
+	a.resolver = gateway.NewResolver(cfg.DNS.Resolver)
+
+	a.metrics = prometheus.NewRegistry()
+	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics.MustRegister(outboxDepth(a.store))
+	for _, c := range reply.Collectors() {
+		if err := a.metrics.Register(c); err != nil {
+			return nil, fmt.Errorf("register reply metrics: %w", err)
+		}
+	}
+
+	threader := tickets.NewThreader(keys.thread)
+	if a.replies, err = reply.NewResponder(responderOptions(cfg, a.scanner, a.store, threader, log)); err != nil {
+		if cfg.Reply.Enabled {
+			return nil, err
+		}
+		log.Warn("no replies can be composed; staff replies will fail", "err", err.Error())
+		a.replies = nil
+	}
+	var replies gateway.Replier // stays a nil interface when auto-replies are off
+	if cfg.Reply.Enabled {
+		replies = a.replies
+		if cfg.Reply.PostalAddress == "" && cfg.Reply.Phone == "" {
+			log.Warn("[reply] has neither postal_address nor phone: replies cannot tell members how else to reach you")
+		}
+	} else {
+		log.Info("auto-replies are off ([reply] enabled = false)")
+	}
+
+	gw := gatewayOptions(cfg)
+	gw.Store, gw.Scanner, gw.Sealer, gw.Replies = a.store, a.scanner, sealer, replies
+	// Sender checks ask about the same few domains again and again; keep
+	// answers 5 minutes and "no such name" 1 minute.
+	gw.Resolver = gateway.NewCachingResolver(a.resolver, 5*time.Minute, time.Minute)
+	gw.Logger, gw.Metrics = log, a.metrics
+	if a.gateway, err = gateway.New(gw); err != nil {
+		return nil, err
+	}
+
+	if a.worker, err = newWorker(cfg, a.store, a.replies, a.scanner, a.resolver, log); err != nil {
+		return nil, err
+	}
+	a.retention = &retention{store: a.store, log: log, dataDir: cfg.DataDir, closedTicketDays: cfg.Store.ClosedTicketDays}
+	return a, nil
+}
+
+// close releases what newApp opened; the gateway has been shut down.
+func (a *app) close() {
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// gatewayOptions is the [smtp] section as the listener's options.
+func gatewayOptions(cfg config.Config) gateway.Options {
+	s := cfg.SMTP
+	o := gateway.Options{
+		Listen:              s.Listen,
+		Hostname:            s.Hostname,
+		TLSCert:             s.TLSCert,
+		TLSKey:              s.TLSKey,
+		Domains:             s.Domains,
+		Addresses:           s.Addresses,
+		Queues:              s.Queues,
+		DefaultQueue:        s.DefaultQueue,
+		MaxMessageBytes:     s.MaxMessageBytes,
+		MaxRecipients:       s.MaxRecipients,
+		MaxLineLength:       s.MaxLineLength,
+		MaxErrors:           s.MaxErrors,
+		MaxConnections:      s.MaxConnections,
+		MaxConnectionsPerIP: s.MaxConnectionsPerIP,
+		CommandTimeout:      s.CommandTimeout.D(),
+		DataTimeout:         s.DataTimeout.D(),
+		SessionTimeout:      s.SessionTimeout.D(),
+		RejectDMARCFail:     s.RejectDMARCFail,
+		// Readiness: below this much free space the node says so.
+		DataDir:      cfg.DataDir,
+		MinFreeBytes: cfg.Store.MinFreeMB << 20,
+	}
+	for _, n := range s.BareLFNetworks {
+		// config.Validate has refused what does not parse.
+		if p, err := netip.ParsePrefix(n); err == nil {
+			o.BareLFNetworks = append(o.BareLFNetworks, p)
+		}
+	}
+	return o
+}
+
+// replyPolicy is the policy the configuration asks for.
+func replyPolicy(cfg config.Config) reply.Policy {
+	r := cfg.Reply
+	return reply.Policy{
+		Enabled:                r.Enabled,
+		RequireSenderAuth:      r.RequireSenderAuth,
+		AcknowledgeClean:       r.AcknowledgeClean,
+		SensitivePerDay:        r.SensitivePerDay,
+		RepliesPerHour:         r.RepliesPerHour,
+		RepliesPerDomainHour:   r.RepliesPerDomainHour,
+		SensitivePerDomainHour: r.SensitivePerDomainHour,
+		OwnAddresses:           append(append([]string(nil), cfg.SMTP.Addresses...), r.From),
+		OwnDomains:             append([]string(nil), cfg.SMTP.Domains...),
+	}
+}
+
+func responderOptions(cfg config.Config, sc *scan.Scanner, store tickets.Store, th *tickets.Threader, log *slog.Logger) reply.ResponderOptions {
+	r := cfg.Reply
+	return reply.ResponderOptions{
+		Policy:        replyPolicy(cfg),
+		From:          r.From,
+		OrgName:       r.OrgName,
+		PostalAddress: r.PostalAddress,
+		Phone:         r.Phone,
+		Hours:         r.Hours,
+		TemplatesDir:  r.TemplatesDir,
+		GiveUp:        r.GiveUpAuto.D(),
+		StaffGiveUp:   r.GiveUpStaff.D(),
+		Scanner:       sc,
+		History:       store,
+		MessageID:     th.MessageID,
+		Logger:        log,
+	}
+}
+
+// newWorker builds the outbox worker, with the DKIM key when one is
+// configured: a key that cannot be read stops the start, before any mail
+// is taken.
+func newWorker(cfg config.Config, store tickets.Store, replies *reply.Responder, sc *scan.Scanner, res *net.Resolver, log *slog.Logger) (*reply.Worker, error) {
+	r := cfg.Reply
+	var dk *reply.DKIM
+	if r.DKIMKey != "" {
+		dom := r.DKIMDomain
+		if dom == "" {
+			_, dom, _ = mailproto.SplitAddress(r.From)
+		}
+		var err error
+		if dk, err = reply.LoadDKIM(r.DKIMKey, dom, r.DKIMSelector); err != nil {
+			return nil, fmt.Errorf("outbox worker: %w", err)
+		}
+	} else {
+		log.Warn("no [reply] dkim_key: replies go out unsigned (see intake keygen dkim)")
+	}
+	if replies == nil && r.Enabled {
+		return nil, errors.New("outbox worker: auto-replies are on and no responder was built")
+	}
+	return reply.NewWorker(reply.WorkerOptions{
+		Store: store,
+		Deliver: &reply.Delivery{
+			Smarthost: r.Smarthost,
+			Username:  r.SmarthostUsername,
+			Password:  r.SmarthostPassword,
+			HeloName:  cfg.SMTP.Hostname,
+			Resolver:  res,
+		},
+		Responder: replies,
+		DKIM:      dk,
+		Scanner:   sc,
+		RetryMin:  r.RetryMin.D(),
+		RetryMax:  r.RetryMax.D(),
+		Logger:    log.With("part", "outbox"),
+	})
+}
