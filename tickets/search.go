@@ -1,25 +1,25 @@
 package tickets
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Search finds tickets by the words staff may read: the masked subject
-// and the masked text of every part (member mail, staff replies, notes).
-// Both backends index the same words: the text lower-cased and cut at
-// every character that is not a letter or a digit (SQLite's FTS5 with the
-// unicode61 tokenizer; PostgreSQL's 'simple' configuration over the text
-// with every such run made a space), the first searchIndexed characters
-// of each text. A query is split at white space; each piece must be found
-// in the ticket (all pieces, anywhere in its subject or texts), its words
-// next to each other in one text and its last word as a prefix:
-// "jane@example.org" finds the words jane, example, org in a row, "invo"
-// finds "invoice". A piece that is a ticket ref (T-XXXXXX) also finds
-// that ticket, and one that is an address also finds the tickets it
-// requested.
+// Search finds tickets by the words staff may read: of each ticket its
+// ref, its requester's address and its masked subject, and the masked text
+// of every part (member mail, staff replies, notes). Both backends index
+// the same words: the text lower-cased and cut at every character that is
+// not a letter or a digit (SQLite's FTS5 with the unicode61 tokenizer;
+// PostgreSQL's 'simple' configuration over the text with every such run
+// made a space), the first searchIndexed characters of each text. A query
+// is split at white space; each piece must be found in the ticket (all
+// pieces, anywhere in its texts), its words next to each other in one text
+// and its last word as a prefix: "jane@example.org" finds the words jane,
+// example, org in a row (in a text, or as the requester), "invo" finds
+// "invoice", "T-7K3F9Q" the ticket and the texts that name it.
 
 // searchIndexed is how many characters of a text are indexed; the
 // migrations (0004_desk.*.sql) say the same.
@@ -34,8 +34,6 @@ const (
 // searchPiece is one white-space separated piece of a query.
 type searchPiece struct {
 	words []string // lower-case letters and digits, in order
-	ref   string   // the piece was a ticket ref: also that ticket
-	addr  string   // the piece was an address: also that requester's tickets
 }
 
 // parseSearch splits q into pieces; an empty or blank q is no search.
@@ -48,19 +46,9 @@ func parseSearch(q string) ([]searchPiece, error) {
 	}
 	var out []searchPiece
 	for _, f := range strings.Fields(q) {
-		p := searchPiece{words: searchWords(f)}
-		if strings.HasPrefix(strings.ToUpper(f), "T-") {
-			if ref, err := ParseRef(f); err == nil {
-				p.ref = ref
-			}
+		if w := searchWords(f); len(w) > 0 {
+			out = append(out, searchPiece{words: w})
 		}
-		if at := strings.LastIndexByte(f, '@'); at > 0 && at < len(f)-1 {
-			p.addr = normAddr(f)
-		}
-		if len(p.words) == 0 && p.ref == "" && p.addr == "" {
-			continue
-		}
-		out = append(out, p)
 	}
 	if len(out) > maxSearchPieces {
 		return nil, fmt.Errorf("%w: search has more than %d words", ErrInvalid, maxSearchPieces)
@@ -74,13 +62,6 @@ func searchWords(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsNumber(r)
 	})
-}
-
-// pgSearchVector is the expression of the PostgreSQL indexes
-// (0004_desk.postgres.sql), for column col; it must stay the same for
-// the planner to use them.
-func pgSearchVector(col string) string {
-	return `to_tsvector('simple'::regconfig, regexp_replace(lower(left(` + col + `, 32000)), '[^[:alnum:]]+', ' ', 'g'))`
 }
 
 // ftsPhrase is p's words as an FTS5 phrase whose last word is a prefix.
@@ -98,29 +79,63 @@ func (p searchPiece) tsQuery() string {
 	return strings.Join(q, " <-> ") + ":*"
 }
 
-// searchCond is the WHERE condition (on tickets t) for one piece, with
-// its arguments.
-func (c *core) searchCond(p searchPiece) (string, []any) {
-	var alts []string
-	var args []any
-	if len(p.words) > 0 {
-		if c.d.name == "postgres" {
-			alts = append(alts,
-				`t.id IN (SELECT m.ticket_id FROM parts p JOIN messages m ON m.id = p.message_id WHERE `+pgSearchVector("p.body")+` @@ to_tsquery('simple', ?))`,
-				pgSearchVector("t.subject")+` @@ to_tsquery('simple', ?)`)
-			args = append(args, p.tsQuery(), p.tsQuery())
+// driveMax is how many matching texts a piece may have for the query
+// to start from them (look each ticket up, sort them); above it, the
+// queue is read in its order and each ticket tested (stopping at a page),
+// which costs less than sorting most of the queue. Neither planner can
+// tell how many texts a search matches (SQLite cannot look into FTS5,
+// PostgreSQL guesses prefixes badly), so we count, up to driveMax + 1. A
+// variable so tests can take each road.
+var driveMax int64 = 4000
+
+// searchConds are the WHERE conditions (on tickets t) for pieces, with
+// their arguments.
+func (c *core) searchConds(ctx context.Context, pieces []searchPiece) ([]string, []any, error) {
+	if len(pieces) == 0 {
+		return nil, nil, nil
+	}
+	pg := c.d.name == "postgres"
+	// The rarest piece drives when it is rare enough; the others test.
+	drive, fewest := -1, driveMax
+	for i, p := range pieces {
+		var n int64
+		var err error
+		if pg {
+			err = one(c.read.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE search @@ to_tsquery('simple', ?) LIMIT ?) s`,
+				p.tsQuery(), driveMax+1), &n)
 		} else {
-			alts = append(alts, `t.id IN (SELECT d.ticket_id FROM search_fts f JOIN search_docs d ON d.id = f.rowid WHERE search_fts MATCH ?)`)
+			err = one(c.read.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?)`,
+				p.ftsPhrase(), driveMax+1), &n)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("count matches: %w", err)
+		}
+		if n <= fewest {
+			drive, fewest = i, n
+		}
+	}
+	var conds []string
+	var args []any
+	for i, p := range pieces {
+		switch {
+		case pg && i == drive:
+			// An array made once, then looked up by primary key: the
+			// planner cannot turn it back into a join it misjudges.
+			conds = append(conds, `t.id = ANY(ARRAY(SELECT d.ticket_id FROM search_docs d WHERE d.search @@ to_tsquery('simple', ?)))`)
+			args = append(args, p.tsQuery())
+		case pg:
+			conds = append(conds, `EXISTS (SELECT 1 FROM search_docs d WHERE d.ticket_id = t.id AND d.search @@ to_tsquery('simple', ?))`)
+			args = append(args, p.tsQuery())
+		case i == drive:
+			conds = append(conds, `t.id IN (SELECT d.ticket_id FROM search_fts f JOIN search_docs d ON d.id = f.rowid WHERE search_fts MATCH ?)`)
+			args = append(args, p.ftsPhrase())
+		default:
+			// The unary + keeps SQLite from walking the match list for
+			// every ticket: it looks the ticket's documents up, and each
+			// in the list.
+			conds = append(conds, `EXISTS (SELECT 1 FROM search_docs d WHERE d.ticket_id = t.id AND +d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?))`)
 			args = append(args, p.ftsPhrase())
 		}
 	}
-	if p.ref != "" {
-		alts = append(alts, "t.ref = ?")
-		args = append(args, p.ref)
-	}
-	if p.addr != "" {
-		alts = append(alts, "t.requester = ?")
-		args = append(args, p.addr)
-	}
-	return "(" + strings.Join(alts, " OR ") + ")", args
+	return conds, args, nil
 }

@@ -46,10 +46,11 @@ func (c *core) QueryTickets(ctx context.Context, q TicketQuery) ([]Ticket, error
 		conds = append(conds, "(t.activity_at, t.id) < (?, ?)")
 		args = append(args, micros(q.After.Activity), q.After.ID.String())
 	}
-	for _, p := range pieces {
-		cond, a := c.searchCond(p)
-		conds, args = append(conds, cond), append(args, a...)
+	sc, sa, err := c.searchConds(ctx, pieces)
+	if err != nil {
+		return nil, fmt.Errorf("query tickets: %w", err)
 	}
+	conds, args = append(conds, sc...), append(args, sa...)
 
 	const order = " ORDER BY activity_at DESC, id DESC"
 	limit := ""

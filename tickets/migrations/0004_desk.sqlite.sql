@@ -7,9 +7,9 @@
 --
 -- messages.outbox_id: the job delivering a staff reply.
 --
--- search_docs and search_fts: full-text search over what staff may read,
--- the masked subject of each ticket and the masked text of each part
--- (withheld parts hold none). One document per subject or part; the FTS5
+-- search_docs and search_fts: full-text search over what staff may read:
+-- of each ticket its ref, requester address and masked subject, and the
+-- masked text of each part (withheld parts hold none). One document per subject or part; the FTS5
 -- table is contentless (it keeps no copy of the text, only the index) and
 -- deletes securely, and search_docs maps each document to its ticket.
 -- Triggers keep both in step with the rows; a ticket's documents go with
@@ -36,7 +36,7 @@ INSERT INTO search_fts (search_fts, rank) VALUES ('secure-delete', 1);
 
 CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
 	INSERT INTO search_docs (ticket_id) VALUES (NEW.id);
-	INSERT INTO search_fts (rowid, body) VALUES (last_insert_rowid(), substr(NEW.subject, 1, 32000));
+	INSERT INTO search_fts (rowid, body) VALUES (last_insert_rowid(), NEW.ref || ' ' || NEW.requester || ' ' || substr(NEW.subject, 1, 32000));
 END;
 
 CREATE TRIGGER parts_search_insert AFTER INSERT ON parts WHEN NEW.body <> '' BEGIN
@@ -52,7 +52,7 @@ END;
 -- What was filed before this version.
 CREATE TEMP TABLE desk_backfill AS
 	SELECT ROW_NUMBER() OVER (ORDER BY src, rid) AS id, ticket_id, body FROM (
-		SELECT 0 AS src, t.rowid AS rid, t.id AS ticket_id, t.subject AS body FROM tickets t
+		SELECT 0 AS src, t.rowid AS rid, t.id AS ticket_id, t.ref || ' ' || t.requester || ' ' || substr(t.subject, 1, 32000) AS body FROM tickets t
 		UNION ALL
 		SELECT 1, p.rowid, m.ticket_id, p.body FROM parts p JOIN messages m ON m.id = p.message_id WHERE p.body <> '');
 INSERT INTO search_docs (id, ticket_id) SELECT id, ticket_id FROM desk_backfill;
