@@ -182,6 +182,9 @@ func (c *core) Accept(ctx context.Context, in *Inbound) (Accepted, error) {
 	if len(acc.Jobs) > 0 {
 		c.signal()
 	}
+	if !acc.Duplicate {
+		c.signalIndex()
+	}
 	return acc, nil
 }
 

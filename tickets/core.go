@@ -33,6 +33,7 @@ type core struct {
 	close    func() error
 
 	wake      chan struct{}
+	ix        *indexer // search indexing (search_index.go)
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -59,7 +60,7 @@ func (c *core) Ping(ctx context.Context) error {
 }
 
 func (c *core) Close() error {
-	c.closeOnce.Do(func() { c.closeErr = c.close() })
+	c.closeOnce.Do(func() { c.stopIndexer(); c.closeErr = c.close() })
 	return c.closeErr
 }
 

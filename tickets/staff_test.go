@@ -1,10 +1,13 @@
 package tickets
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -233,6 +236,9 @@ func TestSearchIndexFollowsRetention(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		ref := fileTicket(t, h, "Purge me", "uniqueword", "x@example.org").Ref
+		if got, _ := h.s.QueryTickets(ctx, TicketQuery{Search: "uniqueword"}); len(got) != 1 {
+			t.Fatalf("not found before the purge")
+		}
 		if _, err := h.s.UpdateTicket(ctx, ref, TicketUpdate{Status: StatusClosed}, "user:a"); err != nil {
 			t.Fatal(err)
 		}
@@ -246,6 +252,13 @@ func TestSearchIndexFollowsRetention(t *testing.T) {
 		if h.backend == "sqlite" {
 			if n := h.count("search_docs"); n != 0 {
 				t.Fatalf("%d search documents left after purge", n)
+			}
+			// Nor any word of it in the file: the index was rewritten.
+			for _, f := range []string{DBFile, DBFile + "-wal"} {
+				b, _ := os.ReadFile(filepath.Join(h.dir, f))
+				if bytes.Contains(b, []byte("uniqueword")) {
+					t.Fatalf("a purged ticket's word is still in %s", f)
+				}
 			}
 		}
 	})

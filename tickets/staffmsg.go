@@ -127,6 +127,7 @@ func (c *core) AddStaffMessage(ctx context.Context, m StaffMessage) (Message, er
 	if m.Job != nil {
 		c.signal()
 	}
+	c.signalIndex()
 	return out, nil
 }
 

@@ -373,5 +373,6 @@ func Open(ctx context.Context, o Options) (Store, error) {
 		st.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	c.startIndexer()
 	return st, nil
 }

@@ -46,6 +46,18 @@ func (c *core) QueryTickets(ctx context.Context, q TicketQuery) ([]Ticket, error
 		conds = append(conds, "(t.activity_at, t.id) < (?, ?)")
 		args = append(args, micros(q.After.Activity), q.After.ID.String())
 	}
+	if len(pieces) > 0 {
+		// A search sees everything filed before it.
+		pending, err := c.searchPending(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query tickets: %w", err)
+		}
+		if pending {
+			if _, err := c.indexPending(ctx); err != nil {
+				return nil, fmt.Errorf("query tickets: %w", err)
+			}
+		}
+	}
 	sc, sa, err := c.searchConds(ctx, pieces)
 	if err != nil {
 		return nil, fmt.Errorf("query tickets: %w", err)

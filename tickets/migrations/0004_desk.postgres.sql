@@ -10,14 +10,18 @@
 -- search_docs: full-text search over what staff may read, as on SQLite
 -- (0004_desk.sqlite.sql): one document per ticket (its ref, requester
 -- address and masked subject) and one per part (its masked text), each
--- with its ticket, filled by triggers and gone with the ticket. Only the
--- words are kept (a tsvector, GIN-indexed), made by intake_search_words:
--- the text lower-cased, every run of characters that are not letters or
--- digits made one space (so that the words are those SQLite's unicode61
+-- with its ticket, gone with the ticket. Only the words are kept (a
+-- tsvector, GIN-indexed), made by intake_search_words: the text
+-- lower-cased, every run of characters that are not letters or digits
+-- made one space (so that the words are those SQLite's unicode61
 -- tokenizer sees), then the 'simple' configuration (no stemming, no stop
 -- words). Only the first 32000 characters of a text are indexed, which
--- also keeps every tsvector under its 1 MB limit (a longer text must not
--- fail an accept).
+-- also keeps every tsvector under its 1 MB limit.
+--
+-- search_queue: what is still to be indexed. Filing a message only adds
+-- a row here; the indexer (search_index.go) makes the words of hundreds
+-- of texts in one statement, off the accept's path, taking its rows with
+-- SKIP LOCKED so that two nodes never index one text twice.
 
 ALTER TABLE tickets ADD COLUMN activity_at BIGINT NOT NULL DEFAULT 0;
 UPDATE tickets SET activity_at = COALESCE((SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = tickets.id), created_at);
@@ -37,24 +41,27 @@ CREATE TABLE search_docs (
 CREATE INDEX search_docs_ticket ON search_docs (ticket_id);
 CREATE INDEX search_docs_search ON search_docs USING gin (search);
 
-CREATE FUNCTION intake_search_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE TABLE search_queue (
+	id         BIGSERIAL PRIMARY KEY,
+	ticket_id  TEXT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+	message_id TEXT NOT NULL -- '' for the ticket's own document
+);
+CREATE INDEX search_queue_ticket ON search_queue (ticket_id);
+
+CREATE FUNCTION intake_search_queue_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO search_docs (ticket_id, search) VALUES (NEW.id, intake_search_words(NEW.ref || ' ' || NEW.requester || ' ' || left(NEW.subject, 32000)));
+	INSERT INTO search_queue (ticket_id, message_id) VALUES (NEW.id, '');
 	RETURN NULL;
 END $$;
-CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION intake_search_ticket();
+CREATE TRIGGER tickets_search_queue AFTER INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION intake_search_queue_ticket();
 
-CREATE FUNCTION intake_search_part() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION intake_search_queue_message() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF NEW.body <> '' THEN
-		INSERT INTO search_docs (ticket_id, search) SELECT m.ticket_id, intake_search_words(NEW.body) FROM messages m WHERE m.id = NEW.message_id;
-	END IF;
+	INSERT INTO search_queue (ticket_id, message_id) VALUES (NEW.ticket_id, NEW.id);
 	RETURN NULL;
 END $$;
-CREATE TRIGGER parts_search_insert AFTER INSERT ON parts FOR EACH ROW EXECUTE FUNCTION intake_search_part();
+CREATE TRIGGER messages_search_queue AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION intake_search_queue_message();
 
--- What was filed before this version.
-INSERT INTO search_docs (ticket_id, search)
-	SELECT id, intake_search_words(ref || ' ' || requester || ' ' || left(subject, 32000)) FROM tickets;
-INSERT INTO search_docs (ticket_id, search)
-	SELECT m.ticket_id, intake_search_words(p.body) FROM parts p JOIN messages m ON m.id = p.message_id WHERE p.body <> '';
+-- What was filed before this version is indexed by the first batch.
+INSERT INTO search_queue (ticket_id, message_id) SELECT id, '' FROM tickets;
+INSERT INTO search_queue (ticket_id, message_id) SELECT ticket_id, id FROM messages;

@@ -9,12 +9,12 @@
 --
 -- search_docs and search_fts: full-text search over what staff may read:
 -- of each ticket its ref, requester address and masked subject, and the
--- masked text of each part (withheld parts hold none). One document per subject or part; the FTS5
--- table is contentless (it keeps no copy of the text, only the index) and
--- deletes securely, and search_docs maps each document to its ticket.
--- Triggers keep both in step with the rows; a ticket's documents go with
--- it. Only the first 32000 characters of a text are indexed, the same
--- on PostgreSQL (see 0004_desk.postgres.sql).
+-- masked text of each part (withheld parts hold none). One document per
+-- ticket and per part; the FTS5 table is contentless (it keeps no copy of
+-- the text, only the index), and search_docs maps each document to its
+-- ticket and text. A ticket's documents go with it. Only the first 32000
+-- characters of a text are indexed, the same on PostgreSQL (see
+-- 0004_desk.postgres.sql).
 
 ALTER TABLE tickets ADD COLUMN activity_at BIGINT NOT NULL DEFAULT 0;
 UPDATE tickets SET activity_at = COALESCE((SELECT MAX(m.created_at) FROM messages m WHERE m.ticket_id = tickets.id), created_at);
@@ -25,36 +25,53 @@ CREATE INDEX tickets_assignee_activity ON tickets (assignee, status, activity_at
 ALTER TABLE messages ADD COLUMN outbox_id TEXT NOT NULL DEFAULT '';
 
 CREATE TABLE search_docs (
-	id        INTEGER PRIMARY KEY,
-	ticket_id TEXT NOT NULL
+	id         INTEGER PRIMARY KEY,
+	ticket_id  TEXT NOT NULL,
+	message_id TEXT NOT NULL, -- '' for the ticket's own document
+	idx        BIGINT NOT NULL -- the part's index; -1 for the ticket's own
 );
 CREATE INDEX search_docs_ticket ON search_docs (ticket_id);
 
 CREATE VIRTUAL TABLE search_fts USING fts5(body, content = '', contentless_delete = 1,
 	tokenize = 'unicode61 remove_diacritics 0');
-INSERT INTO search_fts (search_fts, rank) VALUES ('secure-delete', 1);
 
-CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
-	INSERT INTO search_docs (ticket_id) VALUES (NEW.id);
-	INSERT INTO search_fts (rowid, body) VALUES (last_insert_rowid(), NEW.ref || ' ' || NEW.requester || ' ' || substr(NEW.subject, 1, 32000));
+-- search_state.purged: documents were deleted since the index was last
+-- rewritten. FTS5 only marks a deleted document's words as deleted (its
+-- secure-delete option, which removes them at once, makes every insert
+-- cost a quarter more); after a purge the store rewrites the index
+-- (sqlite.go, doWALCheckpoint), so that retention means gone.
+CREATE TABLE search_state (
+	id     INTEGER PRIMARY KEY,
+	purged BIGINT NOT NULL
+);
+INSERT INTO search_state (id, purged) VALUES (1, 0);
+
+-- search_queue: what is still to be indexed. Filing a message only adds
+-- a row here (FTS5 writes a segment at every statement that inserts into
+-- it, which would cost an accept more than all else it writes); the
+-- indexer (search_index.go) takes the rows in batches, a few statements
+-- for hundreds of texts.
+CREATE TABLE search_queue (
+	id         INTEGER PRIMARY KEY,
+	ticket_id  TEXT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+	message_id TEXT NOT NULL -- '' for the ticket's own document
+);
+CREATE INDEX search_queue_ticket ON search_queue (ticket_id);
+
+CREATE TRIGGER tickets_search_queue AFTER INSERT ON tickets BEGIN
+	INSERT INTO search_queue (ticket_id, message_id) VALUES (NEW.id, '');
 END;
 
-CREATE TRIGGER parts_search_insert AFTER INSERT ON parts WHEN NEW.body <> '' BEGIN
-	INSERT INTO search_docs (ticket_id) SELECT ticket_id FROM messages WHERE id = NEW.message_id;
-	INSERT INTO search_fts (rowid, body) VALUES (last_insert_rowid(), substr(NEW.body, 1, 32000));
+CREATE TRIGGER messages_search_queue AFTER INSERT ON messages BEGIN
+	INSERT INTO search_queue (ticket_id, message_id) VALUES (NEW.ticket_id, NEW.id);
 END;
 
 CREATE TRIGGER tickets_search_delete AFTER DELETE ON tickets BEGIN
 	DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE ticket_id = OLD.id);
 	DELETE FROM search_docs WHERE ticket_id = OLD.id;
+	UPDATE search_state SET purged = 1 WHERE id = 1;
 END;
 
--- What was filed before this version.
-CREATE TEMP TABLE desk_backfill AS
-	SELECT ROW_NUMBER() OVER (ORDER BY src, rid) AS id, ticket_id, body FROM (
-		SELECT 0 AS src, t.rowid AS rid, t.id AS ticket_id, t.ref || ' ' || t.requester || ' ' || substr(t.subject, 1, 32000) AS body FROM tickets t
-		UNION ALL
-		SELECT 1, p.rowid, m.ticket_id, p.body FROM parts p JOIN messages m ON m.id = p.message_id WHERE p.body <> '');
-INSERT INTO search_docs (id, ticket_id) SELECT id, ticket_id FROM desk_backfill;
-INSERT INTO search_fts (rowid, body) SELECT id, substr(body, 1, 32000) FROM desk_backfill;
-DROP TABLE desk_backfill;
+-- What was filed before this version is indexed by the first batch.
+INSERT INTO search_queue (ticket_id, message_id) SELECT id, '' FROM tickets;
+INSERT INTO search_queue (ticket_id, message_id) SELECT ticket_id, id FROM messages;
