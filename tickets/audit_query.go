@@ -18,8 +18,21 @@ func (c *core) QueryAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, erro
 	if q.Action != "" {
 		conds, args = append(conds, "action = ?"), append(args, q.Action)
 	}
+	var ticket []string
 	if q.TicketID != uuid.Nil {
-		conds, args = append(conds, "ticket_id = ?"), append(args, q.TicketID.String())
+		ticket, args = append(ticket, "ticket_id = ?"), append(args, q.TicketID.String())
+	}
+	if q.Ref != "" {
+		ref, err := ParseRef(q.Ref)
+		if err != nil {
+			return nil, fmt.Errorf("query audit: %w", err)
+		}
+		// Details are JSON with sorted keys, written by jsonText; a ref
+		// holds no LIKE wildcard.
+		ticket, args = append(ticket, "detail LIKE ?"), append(args, `%"ref":"`+ref+`"%`)
+	}
+	if len(ticket) > 0 {
+		conds = append(conds, "("+strings.Join(ticket, " OR ")+")")
 	}
 	if !q.Since.IsZero() {
 		conds, args = append(conds, "at >= ?"), append(args, micros(q.Since))

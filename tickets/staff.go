@@ -82,9 +82,13 @@ type TicketUpdate struct {
 
 // AuditQuery selects audit events; zero values mean "any".
 type AuditQuery struct {
-	Actor     string
-	Action    string
-	TicketID  uuid.UUID
+	Actor    string
+	Action   string
+	TicketID uuid.UUID
+	// Ref also finds the events that name the ticket in their detail
+	// (they outlive a ticket that retention deleted). With TicketID, an
+	// event matching either is taken.
+	Ref       string
 	Since     time.Time
 	BeforeSeq int64 // paging: only events older than this one
 	Limit     int   // 0: all
