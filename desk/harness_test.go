@@ -170,7 +170,7 @@ func (e *env) file(subject, body, from string, sensitive bool) tickets.Accepted 
 	in := &tickets.Inbound{
 		Queue:       "support",
 		Envelope:    tickets.Envelope{MailFrom: from, Rcpts: []string{"help@support.localhost"}, ClientIP: "127.0.0.1"},
-		MessageID:   uuid.NewString() + "@member.example",
+		MessageID:   letters(16) + "@member.example", // digits could look like a number, and not be echoed
 		Subject:     subject,
 		From:        from,
 		Parts:       []tickets.Part{{Where: "body", ContentType: "text/plain", Text: body}},
@@ -226,4 +226,14 @@ func code(err error) string {
 	}
 	e := AsError(err)
 	return fmt.Sprintf("%d %s", e.Status, e.Code)
+}
+
+// letters is a random string of n lower-case letters.
+func letters(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = 'a' + b[i]%26
+	}
+	return string(b)
 }
