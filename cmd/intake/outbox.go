@@ -15,9 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/desk"
 	"github.com/intake-mail/intake/gateway"
 	"github.com/intake-mail/intake/reply"
-	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -28,7 +28,7 @@ import (
 func init() {
 	register(command{
 		name:  "outbox",
-		usage: "outbox list [--json] [--state S] | retry ID | drop ID  [--config FILE]",
+		usage: "outbox list [--json] [--state S] | retry ID | drop ID [--reason R]  [--as USER] [--config FILE]",
 		run:   runOutbox,
 	})
 	acceptHooks = append(acceptHooks, buildReplyHook)
@@ -155,7 +155,7 @@ func runOutboxWorker(ctx context.Context, d *deps) error {
 
 func runOutbox(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: intake outbox list [--json] [--state pending|done|failed] | retry ID | drop ID  [--config FILE]")
+		fmt.Fprintln(stderr, "usage: intake outbox list [--json] [--state pending|done|failed|dropped] | retry ID | drop ID [--reason R]  [--as USER] [--config FILE]")
 		return 2
 	}
 	sub := args[0]
@@ -163,7 +163,9 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "TOML configuration file (default: the embedded defaults)")
 	asJSON := fs.Bool("json", false, "list: one JSON object per job and line")
-	state := fs.String("state", "", "list: only jobs in this state (pending, done, failed)")
+	state := fs.String("state", "", "list: only jobs in this state (pending, done, failed, dropped)")
+	as := fs.String("as", "", asUsage)
+	reason := fs.String("reason", "", "drop: why, kept with the job and in the audit log")
 	// Flags may come before or after the ID.
 	var pos []string
 	rest := args[1:]
@@ -186,9 +188,9 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		switch tickets.OutboxState(*state) {
-		case "", tickets.OutboxPending, tickets.OutboxDone, tickets.OutboxFailed:
+		case "", tickets.OutboxPending, tickets.OutboxDone, tickets.OutboxFailed, tickets.OutboxDropped:
 		default:
-			fmt.Fprintf(stderr, "intake outbox list: unknown state %q (want pending, done or failed)\n", *state)
+			fmt.Fprintf(stderr, "intake outbox list: unknown state %q (want pending, done, failed or dropped)\n", *state)
 			return 2
 		}
 	case "retry", "drop":
@@ -211,62 +213,42 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer done()
+	dk, who, err := cliDesk(ctx, store, *as, "intake outbox "+sub, stderr)
+	if err != nil {
+		return 2
+	}
 
 	switch sub {
 	case "list":
-		jobs, err := store.ListOutbox(ctx, tickets.OutboxFilter{State: tickets.OutboxState(*state)})
+		jobs, err := dk.ListOutbox(ctx, who, desk.OutboxQuery{State: tickets.OutboxState(*state)})
 		if err != nil {
-			fmt.Fprintf(stderr, "intake outbox list: %v\n", err)
-			return 1
+			return deskExit(stderr, "intake outbox list", err)
 		}
 		if *asJSON {
 			return printJobsJSON(stdout, stderr, jobs)
 		}
 		printJobs(stdout, jobs)
 	case "retry":
-		if err := store.Reschedule(ctx, id, cliActor()); err != nil {
-			fmt.Fprintf(stderr, "intake outbox retry: %v\n", err)
-			return 1
+		if _, err := dk.RetryJob(ctx, who, id); err != nil {
+			return deskExit(stderr, "intake outbox retry", err)
 		}
 		fmt.Fprintf(stdout, "job %s is due now\n", id)
 	case "drop":
-		if err := store.Drop(ctx, id, cliActor()); err != nil {
-			fmt.Fprintf(stderr, "intake outbox drop: %v\n", err)
-			return 1
+		if _, err := dk.DropJob(ctx, who, id, *reason); err != nil {
+			return deskExit(stderr, "intake outbox drop", err)
 		}
 		fmt.Fprintf(stdout, "job %s dropped\n", id)
 	}
 	return 0
 }
 
-// jobView is what the CLI shows of a job: never its payload.
-type jobView struct {
-	ID          string    `json:"id"`
-	Kind        string    `json:"kind"`
-	TicketID    string    `json:"ticket_id"`
-	Recipient   string    `json:"recipient"`
-	State       string    `json:"state"`
-	Attempts    int       `json:"attempts"`
-	NextAttempt time.Time `json:"next_attempt"`
-	GiveUpAt    time.Time `json:"give_up_at"`
-	LastError   string    `json:"last_error"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
-}
+// jobView is what the CLI shows of a job (desk's, never its payload).
+type jobView = desk.OutboxJob
 
-func viewOf(j tickets.OutboxJob) jobView {
-	return jobView{
-		ID: j.ID.String(), Kind: j.Kind, TicketID: j.TicketID.String(),
-		Recipient: scan.MaskString(j.Recipient), State: string(j.State), Attempts: j.Attempts,
-		NextAttempt: j.NextAttempt.UTC(), GiveUpAt: j.GiveUpAt.UTC(),
-		LastError: scan.MaskString(j.LastError), Created: j.Created.UTC(), Updated: j.Updated.UTC(),
-	}
-}
-
-func printJobsJSON(stdout, stderr io.Writer, jobs []tickets.OutboxJob) int {
+func printJobsJSON(stdout, stderr io.Writer, jobs []jobView) int {
 	enc := json.NewEncoder(stdout)
 	for _, j := range jobs {
-		if err := enc.Encode(viewOf(j)); err != nil {
+		if err := enc.Encode(j); err != nil {
 			fmt.Fprintf(stderr, "intake outbox list: %v\n", err)
 			return 1
 		}
@@ -274,11 +256,10 @@ func printJobsJSON(stdout, stderr io.Writer, jobs []tickets.OutboxJob) int {
 	return 0
 }
 
-func printJobs(w io.Writer, jobs []tickets.OutboxJob) {
+func printJobs(w io.Writer, jobs []jobView) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tKIND\tRECIPIENT\tLAST ERROR")
-	for _, j := range jobs {
-		v := viewOf(j)
+	for _, v := range jobs {
 		next := "-"
 		if v.State == string(tickets.OutboxPending) {
 			next = v.NextAttempt.Format(time.RFC3339)
