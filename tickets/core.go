@@ -14,6 +14,7 @@ type core struct {
 	o  Options
 	d  dialect
 	th *Threader
+	ix *indexer // search indexing (search_index.go)
 
 	// write runs fn in a write transaction: fn's changes commit together,
 	// durably, before write returns nil; if fn fails nothing of it stays.
@@ -33,7 +34,6 @@ type core struct {
 	close    func() error
 
 	wake      chan struct{}
-	ix        *indexer // search indexing (search_index.go)
 	closeOnce sync.Once
 	closeErr  error
 }

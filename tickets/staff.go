@@ -34,6 +34,14 @@ type Staff interface {
 	DropJob(ctx context.Context, id uuid.UUID, actor, reason string) (job *OutboxJob, changed bool, err error)
 	// QueryAudit returns events matching q, newest first.
 	QueryAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+	// MessageID is our Message-ID for a ticket, carrying its signed token
+	// (Threader.MessageID with the store's own secret): a staff reply
+	// composed anywhere (the CLI, another node) threads like serve's.
+	MessageID(ticketID uuid.UUID, domain string) string
+}
+
+func (c *core) MessageID(ticketID uuid.UUID, domain string) string {
+	return c.th.MessageID(ticketID, domain)
 }
 
 // TicketQuery selects a page of the queue; zero values mean "any".

@@ -74,13 +74,9 @@ func cliDesk(ctx context.Context, st tickets.Store, as, what string, stderr io.W
 }
 
 // cliReplier composes staff replies as serve does, from the [reply]
-// section and the store's threading secret.
-func cliReplier(cfgPath string) (desk.Replier, error) {
+// section, with Message-IDs from the store's own threading secret.
+func cliReplier(cfgPath string, st tickets.Store) (desk.Replier, error) {
 	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := tickets.LoadOrCreateSecret(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +89,7 @@ func cliReplier(cfgPath string) (desk.Replier, error) {
 		Hours:         cfg.Reply.Hours,
 		TemplatesDir:  cfg.Reply.TemplatesDir,
 		StaffGiveUp:   cfg.Reply.GiveUpStaff.D(),
-		MessageID:     tickets.NewThreader(secret).MessageID,
+		MessageID:     st.MessageID,
 	})
 }
 

@@ -99,7 +99,7 @@ func runTicketStaff(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "note added to %s\n", strings.ToUpper(ref))
 		}
 	case "reply":
-		rep, err := cliReplier(*cfgPath)
+		rep, err := cliReplier(*cfgPath, store)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: replies: %v\n", what, err)
 			return 2

@@ -28,7 +28,7 @@ import (
 func init() {
 	register(command{
 		name:  "outbox",
-		usage: "outbox list [--json] [--state S] | retry ID | drop ID [--reason R]  [--as USER] [--config FILE]",
+		usage: "outbox list [--json] [--state S] | retry ID | drop ID  [--config FILE]",
 		run:   runOutbox,
 	})
 	acceptHooks = append(acceptHooks, buildReplyHook)

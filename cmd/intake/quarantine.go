@@ -25,7 +25,7 @@ import (
 func init() {
 	register(command{
 		name:  "quarantine",
-		usage: "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM | purge ITEM  [--as USER] [--config FILE]",
+		usage: "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM | purge ITEM  [--config FILE]",
 		run:   runQuarantine,
 	})
 }

@@ -33,7 +33,7 @@ import (
 func init() {
 	register(command{
 		name:  "tickets",
-		usage: "tickets list [--json] [--view V] [--status S] [--queue Q] [--assignee U] [--search Q] [--limit N] | show REF [--json] | note|reply|assign|status REF ...  [--as USER] [--config FILE]",
+		usage: "tickets list [--json] [--status S] [--queue Q] [--limit N] [--config FILE] | tickets show REF [--json] [--config FILE]",
 		run:   runTickets,
 	})
 }
