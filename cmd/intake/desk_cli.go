@@ -111,3 +111,23 @@ func deskExit(stderr io.Writer, what string, err error) int {
 	}
 	return 1
 }
+
+// quarantineQuery lists the items in state ("" for all).
+func quarantineQuery(state string) desk.QuarantineQuery {
+	return desk.QuarantineQuery{State: tickets.QuarantineState(state)}
+}
+
+// outboxQuery lists the jobs in state ("" for all).
+func outboxQuery(state string) desk.OutboxQuery {
+	return desk.OutboxQuery{State: tickets.OutboxState(state)}
+}
+
+// jobViews are desk's views of jobs as the outbox command prints them
+// (the same fields: desk's is the one the API answers).
+func jobViews(js []desk.OutboxJob) []jobView {
+	out := make([]jobView, len(js))
+	for i, j := range js {
+		out[i] = jobView(j)
+	}
+	return out
+}

@@ -15,9 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/intake-mail/intake/config"
-	"github.com/intake-mail/intake/desk"
 	"github.com/intake-mail/intake/gateway"
 	"github.com/intake-mail/intake/reply"
+	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -155,7 +155,7 @@ func runOutboxWorker(ctx context.Context, d *deps) error {
 
 func runOutbox(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: intake outbox list [--json] [--state pending|done|failed|dropped] | retry ID | drop ID [--reason R]  [--as USER] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: intake outbox list [--json] [--state pending|done|failed] | retry ID | drop ID  [--config FILE]")
 		return 2
 	}
 	sub := args[0]
@@ -220,10 +220,11 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 
 	switch sub {
 	case "list":
-		jobs, err := dk.ListOutbox(ctx, who, desk.OutboxQuery{State: tickets.OutboxState(*state)})
+		listed, err := dk.ListOutbox(ctx, who, outboxQuery(*state))
 		if err != nil {
 			return deskExit(stderr, "intake outbox list", err)
 		}
+		jobs := jobViews(listed)
 		if *asJSON {
 			return printJobsJSON(stdout, stderr, jobs)
 		}
@@ -242,8 +243,29 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// jobView is what the CLI shows of a job (desk's, never its payload).
-type jobView = desk.OutboxJob
+// jobView is what the CLI shows of a job: never its payload.
+type jobView struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	TicketID    string    `json:"ticket_id"`
+	Recipient   string    `json:"recipient"`
+	State       string    `json:"state"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt"`
+	GiveUpAt    time.Time `json:"give_up_at"`
+	LastError   string    `json:"last_error"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+}
+
+func viewOf(j tickets.OutboxJob) jobView {
+	return jobView{
+		ID: j.ID.String(), Kind: j.Kind, TicketID: j.TicketID.String(),
+		Recipient: scan.MaskString(j.Recipient), State: string(j.State), Attempts: j.Attempts,
+		NextAttempt: j.NextAttempt.UTC(), GiveUpAt: j.GiveUpAt.UTC(),
+		LastError: scan.MaskString(j.LastError), Created: j.Created.UTC(), Updated: j.Updated.UTC(),
+	}
+}
 
 func printJobsJSON(stdout, stderr io.Writer, jobs []jobView) int {
 	enc := json.NewEncoder(stdout)

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/intake-mail/intake/desk"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -107,7 +105,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 
 	switch sub {
 	case "list":
-		items, err := dk.ListQuarantine(ctx, who, desk.QuarantineQuery{State: tickets.QuarantineState(*state)})
+		items, err := dk.ListQuarantine(ctx, who, quarantineQuery(*state))
 		if err != nil {
 			return deskExit(stderr, "intake quarantine list", err)
 		}
