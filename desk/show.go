@@ -247,7 +247,7 @@ func autoReplyText(payload []byte) (subject, text string) {
 		return "", ""
 	}
 	subject, text = scan.MaskString(subject), scan.MaskString(text)
-	if guard.Found(subject) || guard.Found(text) {
+	if len(guard.Text(subject)) > 0 || len(guard.Text(text)) > 0 {
 		return "", ""
 	}
 	return subject, text
