@@ -90,7 +90,7 @@ func newEnv(t testing.TB, backend string) *env {
 	t.Cleanup(func() { st.Close() })
 	e.st = st
 	r, err := reply.NewResponder(reply.ResponderOptions{
-		Policy:    reply.DefaultPolicy(),
+		Policy:    reply.Policy{},
 		From:      "support@support.localhost",
 		OrgName:   "Example Credit Union",
 		Phone:     "+1 555 0100",

@@ -81,7 +81,7 @@ func cliReplier(cfgPath string, st tickets.Store) (desk.Replier, error) {
 		return nil, err
 	}
 	return reply.NewResponder(reply.ResponderOptions{
-		Policy:        reply.DefaultPolicy(),
+		Policy:        reply.Policy{}, // staff replies are not decided by it; From is the loop token
 		From:          cfg.Reply.From,
 		OrgName:       cfg.Reply.OrgName,
 		PostalAddress: cfg.Reply.PostalAddress,
