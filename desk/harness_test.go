@@ -90,11 +90,13 @@ func newEnv(t testing.TB, backend string) *env {
 	t.Cleanup(func() { st.Close() })
 	e.st = st
 	r, err := reply.NewResponder(reply.ResponderOptions{
-		Policy:    reply.Policy{},
-		From:      "support@support.localhost",
-		OrgName:   "Example Credit Union",
-		Phone:     "+1 555 0100",
-		MessageID: tickets.NewThreader(e.secret).MessageID,
+		Policy:      reply.Policy{},
+		From:        "support@support.localhost",
+		OrgName:     "Example Credit Union",
+		Phone:       "+1 555 0100",
+		MessageID:   tickets.NewThreader(e.secret).MessageID,
+		GiveUp:      24 * time.Hour,
+		StaffGiveUp: 5 * 24 * time.Hour,
 	})
 	if err != nil {
 		t.Fatal(err)

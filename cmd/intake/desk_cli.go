@@ -88,6 +88,7 @@ func cliReplier(cfgPath string, st tickets.Store) (desk.Replier, error) {
 		Phone:         cfg.Reply.Phone,
 		Hours:         cfg.Reply.Hours,
 		TemplatesDir:  cfg.Reply.TemplatesDir,
+		GiveUp:        cfg.Reply.GiveUpAuto.D(),
 		StaffGiveUp:   cfg.Reply.GiveUpStaff.D(),
 		MessageID:     st.MessageID,
 	})
