@@ -43,7 +43,7 @@ func readMessageText(raw []byte) (subject, text string, err error) {
 	if err != nil {
 		return "", "", errNotMessage
 	}
-	return subject, strings.ReplaceAll(string(b), "\r\n", "\n"), nil
+	return subject, strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), nil
 }
 
 func orDefault(s, def string) string {

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sort"
@@ -104,10 +105,19 @@ func (d *Desk) ShowTicket(ctx context.Context, a Actor, ref string) (*TicketView
 	if err != nil {
 		return nil, d.fail(a, "show ticket", err)
 	}
-	return viewOf(t, jobs), nil
+	render, _ := d.rep.(autoRenderer)
+	return viewOf(t, jobs, render), nil
 }
 
-func viewOf(t *tickets.TicketDetail, jobs []tickets.OutboxJob) *TicketView {
+// autoRenderer renders an auto-reply queued as an intent, the way the
+// outbox worker does when it sends it (reply.Responder.Render, where
+// auto-replies are queued as intents): the same template, data and Date,
+// so staff read what the member got.
+type autoRenderer interface {
+	Render(j tickets.OutboxJob, ref string) (raw []byte, body string, err error)
+}
+
+func viewOf(t *tickets.TicketDetail, jobs []tickets.OutboxJob, render autoRenderer) *TicketView {
 	v := &TicketView{Ticket: t.Ticket, Quarantine: t.Quarantine, Messages: []MessageView{}}
 	byID := map[uuid.UUID]tickets.OutboxJob{}
 	for _, j := range jobs {
@@ -127,7 +137,7 @@ func viewOf(t *tickets.TicketDetail, jobs []tickets.OutboxJob) *TicketView {
 		if linked[j.ID] || !strings.HasPrefix(j.Kind, "reply.") || j.Kind == "reply.staff" {
 			continue
 		}
-		v.Messages = append(v.Messages, autoReplyView(t.ID, j))
+		v.Messages = append(v.Messages, autoReplyView(t.Ref, j, render))
 	}
 	if len(v.Messages) > n {
 		// An auto-reply is queued with the message it answers, at the same
@@ -220,9 +230,19 @@ func whyWithheld(reason string) string {
 // autoReplyView shows an auto-reply from its outbox job: which notice,
 // to whom, how its delivery stands, and its text when the job carries
 // the message (see autoReplyText).
-func autoReplyView(ticketID uuid.UUID, j tickets.OutboxJob) MessageView {
-	m := tickets.Message{ID: j.ID, TicketID: ticketID, Kind: tickets.KindAutoReply, From: "intake", Created: j.Created, Parts: []tickets.Part{}}
-	subject, text := autoReplyText(j.Payload)
+func autoReplyView(ref string, j tickets.OutboxJob, render autoRenderer) MessageView {
+	m := tickets.Message{ID: j.ID, TicketID: j.TicketID, Kind: tickets.KindAutoReply, From: "intake", Created: j.Created, Parts: []tickets.Part{}}
+	payload := j.Payload
+	if bytes.HasPrefix(payload, []byte(`{"intent":`)) {
+		// An intent: what the worker renders at send time.
+		payload = nil
+		if render != nil {
+			if raw, _, err := render.Render(j, ref); err == nil {
+				payload = raw
+			}
+		}
+	}
+	subject, text := autoReplyText(payload)
 	m.Subject = subject
 	if text != "" {
 		m.Parts = append(m.Parts, tickets.Part{Where: "body", ContentType: "text/plain", Text: text})
@@ -231,13 +251,12 @@ func autoReplyView(ticketID uuid.UUID, j tickets.OutboxJob) MessageView {
 		To: scan.MaskString(j.Recipient), Notice: strings.TrimPrefix(j.Kind, "reply."), Delivery: deliveryOf(j)}
 }
 
-// autoReplyText reads the subject and text of an auto-reply from its
-// job's payload when the payload is the message itself (as queued by
-// reply.Responder.Job); a payload that is not (an intent the worker
-// renders at send time) shows none. What it shows was checked by
-// outbound DLP before it was queued; it is masked again here, and
-// dropped if the second check objects, because a staff page must never
-// be where a number shows.
+// autoReplyText reads the subject and text of an auto-reply from the
+// message: its job's payload when that is the message (as queued before
+// intents), or the intent rendered as the worker renders it; anything
+// else shows none. Outbound DLP checks it before it leaves; here it is
+// masked again, and dropped if the second check objects, because a staff
+// page must never be where a number shows.
 func autoReplyText(payload []byte) (subject, text string) {
 	if len(payload) == 0 || len(payload) > 1<<20 {
 		return "", ""

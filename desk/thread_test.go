@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -154,5 +156,51 @@ func TestWithheldPartsInPlainWords(t *testing.T) {
 	if v.Text != "hello" || !v.Withheld || len(v.WithheldParts) != 2 || !strings.Contains(v.WithheldParts[0].Why, "encrypted") ||
 		!strings.Contains(v.WithheldParts[1].Why, "archive bomb") || v.Findings == nil {
 		t.Fatalf("view = %+v", v)
+	}
+}
+
+// staticRenderer renders every intent as one fixed message (the real one
+// is reply.Responder.Render, where auto-replies are queued as intents).
+type staticRenderer struct{ raw []byte }
+
+func (r staticRenderer) Render(tickets.OutboxJob, string) ([]byte, string, error) {
+	return r.raw, "", nil
+}
+
+// An auto-reply queued as an intent shows the text it is sent with.
+func TestAutoReplyIntentRendered(t *testing.T) {
+	intent := []byte(`{"intent":1,"template":"sensitive","kinds":["ssn"]}`)
+	raw, err := reply.Outgoing{From: "support@support.localhost", To: "m@example.org", Subject: "About your message [T-ABCDEF]",
+		MessageID: "x@support.localhost", Auto: true, Body: "Do not send numbers by email."}.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := tickets.OutboxJob{ID: uuid.New(), Kind: "reply.sensitive", Recipient: "m@example.org", Payload: intent, State: tickets.OutboxPending}
+	v := autoReplyView("T-ABCDEF", j, staticRenderer{raw})
+	if v.Text != "Do not send numbers by email." || v.Subject != "About your message [T-ABCDEF]" || v.Notice != "sensitive" {
+		t.Fatalf("rendered intent: %+v", v)
+	}
+	if v := autoReplyView("T-ABCDEF", j, nil); v.Text != "" || v.Notice != "sensitive" || v.Delivery.State != DeliveryPending {
+		t.Fatalf("intent without a renderer: %+v", v)
+	}
+	// A number in what would be shown is masked, never shown whole.
+	raw, _ = reply.Outgoing{From: "support@support.localhost", To: "m@example.org", Subject: "x", MessageID: "x@support.localhost",
+		Body: "card 4111 1111 1111 1111"}.Bytes()
+	if v := autoReplyView("T-ABCDEF", j, staticRenderer{raw}); strings.Contains(strings.ReplaceAll(v.Text, " ", ""), "4111111111111111") {
+		t.Fatalf("a full number shown")
+	}
+
+	// With the real Responder, where it renders intents.
+	e := newEnv(t, "sqlite")
+	if _, ok := e.d.rep.(autoRenderer); !ok {
+		t.Skip("this reply.Responder queues auto-replies rendered, not as intents")
+	}
+	acc := e.file("Help", "***-**-8350", "member@example.org", true)
+	if _, err := e.st.Enqueue(context.Background(), tickets.OutboxJob{Kind: "reply.sensitive", TicketID: acc.TicketID, Recipient: "member@example.org", Payload: intent}); err != nil {
+		t.Fatal(err)
+	}
+	tv, err := e.d.ShowTicket(context.Background(), agent, acc.Ref)
+	if err != nil || len(tv.Messages) != 2 || tv.Messages[1].Text == "" || !strings.Contains(tv.Messages[1].Subject+tv.Messages[1].Text, acc.Ref) {
+		t.Fatalf("real render: %v %+v", err, tv.Messages)
 	}
 }
