@@ -1,5 +1,22 @@
 package desk
 
+// The staff actions, by the role they need (see Actor.need):
+//
+//	agent or admin: ListTickets, ShowTicket, AddNote, Reply, Assign,
+//	                SetStatus, Update, Attachment
+//	privacy:        ListQuarantine, GetQuarantine, FetchSealed, RecordOpen,
+//	                Release, Purge
+//	admin:          ListOutbox, RetryJob, DropJob, ListAudit, VerifyAudit
+//
+// What they return is what the CLI's --json prints and the JSON API
+// answers, encoded with encoding/json as it is: TicketPage (a queue page,
+// {"tickets":[...],"next":CURSOR|null}, each ticket a tickets.Ticket),
+// TicketView (one ticket and its thread of MessageView), MessageView (a
+// note or reply just added), tickets.Ticket (after Assign, SetStatus,
+// Update), tickets.QuarantineItem, OutboxJob, AuditPage and
+// tickets.VerifyReport. Errors are *Error (AsError), whose Status and Code
+// the API answers with.
+
 import (
 	"context"
 	"errors"
