@@ -157,6 +157,9 @@ func (c *core) Accept(ctx context.Context, in *Inbound) (Accepted, error) {
 	if len(acc.Jobs) > 0 {
 		c.signal()
 	}
+	if !acc.Duplicate {
+		c.signalIndex()
+	}
 	return acc, nil
 }
 
@@ -234,8 +237,8 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 			status = CASE WHEN status IN ('solved', 'pending') THEN 'open' ELSE status END,
 			sensitive = CASE WHEN ? = 1 THEN 1 ELSE sensitive END,
 			withheld = CASE WHEN ? = 1 THEN 1 ELSE withheld END,
-			messages = messages + 1, updated_at = ? WHERE id = ?`,
-			b2i(sensitive), b2i(withheld), micros(p.now), tid); err != nil {
+			messages = messages + 1, updated_at = ?, activity_at = ? WHERE id = ?`,
+			b2i(sensitive), b2i(withheld), micros(p.now), micros(p.now), tid); err != nil {
 			return acc, err
 		}
 	} else {
@@ -244,10 +247,10 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		// PostgreSQL it also settles two nodes picking one ref at once.
 		for try := 0; ; try++ {
 			n, err := q.Exec(ctx, `INSERT INTO tickets (id, ref, status, queue, requester, requester_name, assignee, subject,
-				sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref)
-				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (ref) DO NOTHING`,
+				sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref, activity_at)
+				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING`,
 				tid, acc.Ref, string(StatusNew), in.Queue, p.sender, in.FromName, in.Subject,
-				b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now), target.related)
+				b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now), target.related, micros(p.now))
 			if err != nil {
 				return acc, fmt.Errorf("insert ticket: %w", err)
 			}

@@ -14,6 +14,7 @@ type core struct {
 	o  Options
 	d  dialect
 	th *Threader
+	ix *indexer // search indexing (search_index.go)
 
 	// write runs fn in a write transaction: fn's changes commit together,
 	// durably, before write returns nil; if fn fails nothing of it stays.
@@ -63,7 +64,7 @@ func (c *core) Ping(ctx context.Context) error {
 }
 
 func (c *core) Close() error {
-	c.closeOnce.Do(func() { c.closeErr = c.close() })
+	c.closeOnce.Do(func() { c.stopIndexer(); c.closeErr = c.close() })
 	return c.closeErr
 }
 

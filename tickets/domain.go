@@ -38,6 +38,12 @@ const (
 	KindInbound  MessageKind = "inbound"  // mail from a member
 	KindOutbound MessageKind = "outbound" // a reply we sent (auto or staff)
 	KindNote     MessageKind = "note"     // internal, never sent
+	// KindReply is a reply staff wrote, kept with the outbox job that
+	// delivers it (Message.OutboxID).
+	KindReply MessageKind = "reply"
+	// KindAutoReply is never stored as a message: desk shows each
+	// auto-reply's outbox job under this kind in a ticket's thread.
+	KindAutoReply MessageKind = "auto_reply"
 )
 
 // Envelope is the SMTP envelope as the gateway saw it.
@@ -115,6 +121,10 @@ type Ticket struct {
 	Messages      int          `json:"messages"`
 	Created       time.Time    `json:"created"`
 	Updated       time.Time    `json:"updated"`
+	// LastActivity is when the last message (a member's, a staff reply
+	// or a note) was added: the queue is sorted by it, so a member's
+	// follow-up moves the ticket up. Status and assignee changes leave it.
+	LastActivity time.Time `json:"last_activity"`
 	// RelatedRef is a ticket the first message named (subject tag,
 	// In-Reply-To, a token of a closed ticket) but was not trusted to
 	// join; Related says so for people ("possible follow-up of T-...").
@@ -162,6 +172,8 @@ type Message struct {
 	// Repaired names the fields whose bytes were not text (NUL, invalid
 	// UTF-8) and now hold U+FFFD in their place (see text.go).
 	Repaired []string `json:"repaired,omitempty"`
+	// OutboxID is the job delivering a staff reply (KindReply).
+	OutboxID uuid.UUID `json:"outbox_id,omitzero"`
 }
 
 // TicketDetail is a ticket with everything staff may see of it.
@@ -245,6 +257,12 @@ const (
 	ActionTicketStatus         = "ticket.status"
 	ActionOutboxFail           = "outbox.fail"
 	ActionParticipantAdd       = "ticket.participant_add"
+	// Staff actions (see desk/).
+	ActionTicketAssign = "ticket.assign"
+	ActionTicketNote   = "ticket.note"
+	ActionTicketReply  = "ticket.reply"
+	ActionOutboxRetry  = "outbox.retry"
+	ActionOutboxDrop   = "outbox.drop"
 	// ActionAuditKey starts the keyed part of a chain (see audit.go).
 	ActionAuditKey = "audit.key"
 )
@@ -256,6 +274,9 @@ const (
 	OutboxPending OutboxState = "pending" // waiting for NextAttempt or a claimer
 	OutboxDone    OutboxState = "done"
 	OutboxFailed  OutboxState = "failed" // permanent failure or gave up
+	// OutboxDropped: an operator stopped the job; it stays listed, with
+	// who and why in the audit log.
+	OutboxDropped OutboxState = "dropped"
 )
 
 // OutboxJob is a piece of outbound work (an auto-reply, a staff reply),

@@ -239,23 +239,10 @@ func (c *core) Reschedule(ctx context.Context, id uuid.UUID, actor string) error
 	return nil
 }
 
+// Drop stops a job without a reason; see DropJob.
 func (c *core) Drop(ctx context.Context, id uuid.UUID, actor string) error {
-	err := c.write(ctx, func(q dbtx) error {
-		now := c.now()
-		n, err := q.Exec(ctx, "DELETE FROM outbox WHERE id = ? AND lease_until <= ?", id.String(), micros(now))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("%w: no such job, or leased", ErrNotFound)
-		}
-		_, err = c.appendAudit(ctx, q, AuditEvent{At: now, Actor: actor, Action: "outbox.drop", ItemID: id.String()})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("drop outbox job %s: %w", id, err)
-	}
-	return nil
+	_, _, err := c.DropJob(ctx, id, actor, "")
+	return err
 }
 
 // clip shortens an error text for storage; it is our own diagnostic

@@ -9,16 +9,17 @@ import (
 )
 
 const ticketCols = `id, ref, status, queue, requester, requester_name, assignee, subject,
-	sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref`
+	sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref, activity_at`
 
 func scanTicket(r row) (Ticket, error) {
 	var t Ticket
 	var id, status string
-	var sensitive, withheld, messages, created, updated int64
+	var sensitive, withheld, messages, created, updated, activity int64
 	if err := r.Scan(&id, &t.Ref, &status, &t.Queue, &t.Requester, &t.RequesterName, &t.Assignee, &t.Subject,
-		&sensitive, &withheld, &t.Auth.SPF, &t.Auth.DKIM, &t.Auth.DMARC, &messages, &created, &updated, &t.RelatedRef); err != nil {
+		&sensitive, &withheld, &t.Auth.SPF, &t.Auth.DKIM, &t.Auth.DMARC, &messages, &created, &updated, &t.RelatedRef, &activity); err != nil {
 		return t, err
 	}
+	t.LastActivity = fromMicros(activity)
 	t.Related = relatedNote(t.RelatedRef)
 	t.ID, t.Status = parseID(id), Status(status)
 	t.Sensitive, t.Withheld, t.Messages = sensitive != 0, withheld != 0, int(messages)
@@ -93,7 +94,7 @@ func (c *core) getTicket(ctx context.Context, where string, arg any) (*TicketDet
 func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, error) {
 	r, err := c.read.Query(ctx, `SELECT id, kind, message_id, in_reply_to, refs, from_addr, from_name, subject, envelope,
 		headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at,
-		repaired, sender_verified, not_participant
+		repaired, sender_verified, not_participant, outbox_id
 		FROM messages WHERE ticket_id = ? ORDER BY created_at, id`, ticketID.String())
 	if err != nil {
 		return nil, fmt.Errorf("read messages: %w", err)
@@ -102,11 +103,11 @@ func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, err
 	byID := map[string]int{}
 	for r.Next() {
 		var m Message
-		var id, kind, refs, env, headers, findings, unscannable, qid, repaired string
+		var id, kind, refs, env, headers, findings, unscannable, qid, repaired, outboxID string
 		var created, verified, notParticipant int64
 		if err := r.Scan(&id, &kind, &m.MessageID, &m.InReplyTo, &refs, &m.From, &m.FromName, &m.Subject, &env,
 			&headers, &m.AuthResults, &m.Auth.SPF, &m.Auth.DKIM, &m.Auth.DMARC, &findings, &unscannable, &qid, &m.Size, &created,
-			&repaired, &verified, &notParticipant); err != nil {
+			&repaired, &verified, &notParticipant, &outboxID); err != nil {
 			r.Close()
 			return nil, fmt.Errorf("read messages: %w", err)
 		}
@@ -116,7 +117,7 @@ func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, err
 		m.Headers = fromJSON[[]Header](headers)
 		m.Findings = fromJSON[[]Finding](findings)
 		m.Unscannable = fromJSON[[]Unscannable](unscannable)
-		m.QuarantineID = parseID(qid)
+		m.QuarantineID, m.OutboxID = parseID(qid), parseID(outboxID)
 		m.Created = fromMicros(created)
 		m.SenderVerified, m.NotParticipant = verified != 0, notParticipant != 0
 		if repaired != "" {

@@ -195,7 +195,22 @@ func (s *sqliteStore) send(ctx context.Context, req *writeReq) error {
 
 func (s *sqliteStore) doWALCheckpoint(ctx context.Context) error {
 	return s.onWriter(ctx, func(c *sql.Conn) error {
-		_, err := c.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+		bg := context.Background()
+		// Deleted tickets' words are only marked deleted in the search
+		// index until it is rewritten (see 0004_desk.sqlite.sql).
+		var purged int64
+		if err := c.QueryRowContext(bg, "SELECT purged FROM search_state WHERE id = 1").Scan(&purged); err != nil {
+			return fmt.Errorf("read search state: %w", err)
+		}
+		if purged != 0 {
+			if _, err := c.ExecContext(bg, "INSERT INTO search_fts (search_fts) VALUES ('optimize')"); err != nil {
+				return fmt.Errorf("rewrite search index: %w", err)
+			}
+			if _, err := c.ExecContext(bg, "UPDATE search_state SET purged = 0 WHERE id = 1"); err != nil {
+				return fmt.Errorf("write search state: %w", err)
+			}
+		}
+		_, err := c.ExecContext(bg, "PRAGMA wal_checkpoint(TRUNCATE)")
 		return err
 	})
 }

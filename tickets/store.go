@@ -156,6 +156,7 @@ type Store interface {
 	Outbox
 	RateLimits
 	Users
+	Staff
 }
 
 // Tickets reads and updates tickets.
@@ -230,7 +231,8 @@ type Outbox interface {
 	GetOutbox(ctx context.Context, id uuid.UUID) (*OutboxJob, error)
 	// Reschedule makes a pending or failed job due now (operator's retry).
 	Reschedule(ctx context.Context, id uuid.UUID, actor string) error
-	// Drop deletes a job that is not under a live lease.
+	// Drop stops a job that is not under a live lease: it stays, as
+	// dropped (see Staff.DropJob).
 	Drop(ctx context.Context, id uuid.UUID, actor string) error
 	// Wake is signalled after a commit that queued jobs, so a worker in this
 	// process need not wait for its next poll. Never closed.
@@ -363,5 +365,6 @@ func Open(ctx context.Context, o Options) (Store, error) {
 		st.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	c.startIndexer()
 	return st, nil
 }

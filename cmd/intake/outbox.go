@@ -26,7 +26,9 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "TOML configuration file (default: the embedded defaults)")
 	asJSON := fs.Bool("json", false, "list: one JSON object per job and line")
-	state := fs.String("state", "", "list: only jobs in this state (pending, done, failed)")
+	state := fs.String("state", "", "list: only jobs in this state (pending, done, failed, dropped)")
+	as := fs.String("as", "", asUsage)
+	reason := fs.String("reason", "", "drop: why, kept with the job and in the audit log")
 	// Flags may come before or after the ID.
 	var pos []string
 	rest := args[1:]
@@ -49,9 +51,9 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		switch tickets.OutboxState(*state) {
-		case "", tickets.OutboxPending, tickets.OutboxDone, tickets.OutboxFailed:
+		case "", tickets.OutboxPending, tickets.OutboxDone, tickets.OutboxFailed, tickets.OutboxDropped:
 		default:
-			fmt.Fprintf(stderr, "intake outbox list: unknown state %q (want pending, done or failed)\n", *state)
+			fmt.Fprintf(stderr, "intake outbox list: unknown state %q (want pending, done, failed or dropped)\n", *state)
 			return 2
 		}
 	case "retry", "drop":
@@ -74,28 +76,30 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer done()
+	dk, who, err := cliDesk(ctx, store, *as, "intake outbox "+sub, stderr)
+	if err != nil {
+		return 2
+	}
 
 	switch sub {
 	case "list":
-		jobs, err := store.ListOutbox(ctx, tickets.OutboxFilter{State: tickets.OutboxState(*state)})
+		listed, err := dk.ListOutbox(ctx, who, outboxQuery(*state))
 		if err != nil {
-			fmt.Fprintf(stderr, "intake outbox list: %v\n", err)
-			return 1
+			return deskExit(stderr, "intake outbox list", err)
 		}
+		jobs := jobViews(listed)
 		if *asJSON {
 			return printJobsJSON(stdout, stderr, jobs)
 		}
 		printJobs(stdout, jobs)
 	case "retry":
-		if err := store.Reschedule(ctx, id, cliActor()); err != nil {
-			fmt.Fprintf(stderr, "intake outbox retry: %v\n", err)
-			return 1
+		if _, err := dk.RetryJob(ctx, who, id); err != nil {
+			return deskExit(stderr, "intake outbox retry", err)
 		}
 		fmt.Fprintf(stdout, "job %s is due now\n", id)
 	case "drop":
-		if err := store.Drop(ctx, id, cliActor()); err != nil {
-			fmt.Fprintf(stderr, "intake outbox drop: %v\n", err)
-			return 1
+		if _, err := dk.DropJob(ctx, who, id, *reason); err != nil {
+			return deskExit(stderr, "intake outbox drop", err)
 		}
 		fmt.Fprintf(stdout, "job %s dropped\n", id)
 	}
@@ -126,10 +130,10 @@ func viewOf(j tickets.OutboxJob) jobView {
 	}
 }
 
-func printJobsJSON(stdout, stderr io.Writer, jobs []tickets.OutboxJob) int {
+func printJobsJSON(stdout, stderr io.Writer, jobs []jobView) int {
 	enc := json.NewEncoder(stdout)
 	for _, j := range jobs {
-		if err := enc.Encode(viewOf(j)); err != nil {
+		if err := enc.Encode(j); err != nil {
 			fmt.Fprintf(stderr, "intake outbox list: %v\n", err)
 			return 1
 		}
@@ -137,11 +141,10 @@ func printJobsJSON(stdout, stderr io.Writer, jobs []tickets.OutboxJob) int {
 	return 0
 }
 
-func printJobs(w io.Writer, jobs []tickets.OutboxJob) {
+func printJobs(w io.Writer, jobs []jobView) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tKIND\tRECIPIENT\tLAST ERROR")
-	for _, j := range jobs {
-		v := viewOf(j)
+	for _, v := range jobs {
 		next := "-"
 		if v.State == string(tickets.OutboxPending) {
 			next = v.NextAttempt.Format(time.RFC3339)

@@ -412,10 +412,15 @@ func TestOutboxCLI(t *testing.T) {
 	if len(jobs) != 2 || jobs[0].NextAttempt.After(time.Now().Add(time.Minute)) {
 		t.Fatalf("after retry: %+v", jobs)
 	}
-	if code, _, _ := run("drop", "--config", cfgPath, ids[1].String()); code != 0 {
-		t.Fatalf("drop failed")
+	// A dropped job stays visible as dropped, with who dropped it; a
+	// second drop answers the same (issue 12).
+	for i := 0; i < 2; i++ {
+		if code, _, _ := run("drop", "--config", cfgPath, ids[1].String(), "--reason", "bounced before"); code != 0 {
+			t.Fatalf("drop %d failed", i)
+		}
 	}
-	if jobs := listJobs(t, config.Config{DataDir: dir}); len(jobs) != 1 || jobs[0].ID != ids[0].String() {
+	if jobs := listJobs(t, config.Config{DataDir: dir}); len(jobs) != 2 || jobs[1].ID != ids[1].String() || jobs[1].State != "dropped" ||
+		!strings.Contains(jobs[1].LastError, "cli:") || !strings.Contains(jobs[1].LastError, "bounced before") {
 		t.Fatalf("after drop: %+v", jobs)
 	}
 	if code, out, _ := run("list", "--json", "--state", "failed", "--config", cfgPath); code != 0 || out != "" {

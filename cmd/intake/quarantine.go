@@ -36,6 +36,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 	state := fs.String("state", "", "list: only items in this state (held, released, purged)")
 	identity := fs.String("identity", "", "open: age identity file (AGE-SECRET-KEY-...)")
 	out := fs.String("out", "", "open: write the original here (created 0600, never overwritten), or - for stdout")
+	as := fs.String("as", "", asUsage)
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return 2
@@ -90,13 +91,16 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer done()
+	dk, who, err := cliDesk(ctx, store, *as, "intake quarantine "+sub, stderr)
+	if err != nil {
+		return 2
+	}
 
 	switch sub {
 	case "list":
-		items, err := store.ListQuarantine(ctx, tickets.QuarantineFilter{State: tickets.QuarantineState(*state)})
+		items, err := dk.ListQuarantine(ctx, who, quarantineQuery(*state))
 		if err != nil {
-			fmt.Fprintf(stderr, "intake quarantine list: %v\n", err)
-			return 2
+			return deskExit(stderr, "intake quarantine list", err)
 		}
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
@@ -121,16 +125,14 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		// The download is audited (quarantine.fetch) before the
 		// ciphertext leaves the store; then whether this identity opened
 		// it is audited too, and a failure says why in a code, no content.
-		actor := cliActor()
-		it, err := store.FetchQuarantine(ctx, id, actor)
+		it, err := dk.FetchSealed(ctx, who, id)
 		if err != nil {
-			fmt.Fprintf(stderr, "intake quarantine open: %v\n", err)
-			return exitForStoreErr(err)
+			return deskExit(stderr, "intake quarantine open", err)
 		}
 		raw, err := tickets.OpenSealed(it.Sealed, *identity)
 		if err != nil {
 			reason := tickets.OpenFailureReason(err)
-			if rerr := store.RecordQuarantineOpen(ctx, id, actor, false, reason); rerr != nil {
+			if rerr := dk.RecordOpen(ctx, who, id, false, reason); rerr != nil {
 				fmt.Fprintf(stderr, "intake quarantine open: %v; and recording the failure: %v\n", err, rerr)
 				return 2
 			}
@@ -139,7 +141,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		}
 		// No look without its record: if the open cannot be audited, the
 		// plaintext is dropped unseen.
-		if err := store.RecordQuarantineOpen(ctx, id, actor, true, ""); err != nil {
+		if err := dk.RecordOpen(ctx, who, id, true, ""); err != nil {
 			fmt.Fprintf(stderr, "intake quarantine open: opened, but the open could not be audited, so nothing is written: %v\n", err)
 			return 2
 		}
@@ -158,17 +160,15 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		return 0
 
 	case "release":
-		if err := store.ReleaseQuarantine(ctx, id, cliActor()); err != nil {
-			fmt.Fprintf(stderr, "intake quarantine release: %v\n", err)
-			return exitForStoreErr(err)
+		if _, err := dk.Release(ctx, who, id); err != nil {
+			return deskExit(stderr, "intake quarantine release", err)
 		}
 		fmt.Fprintf(stdout, "released %s\n", id)
 		return 0
 
 	default: // purge
-		if err := store.PurgeQuarantine(ctx, id, cliActor()); err != nil {
-			fmt.Fprintf(stderr, "intake quarantine purge: %v\n", err)
-			return exitForStoreErr(err)
+		if _, err := dk.Purge(ctx, who, id); err != nil {
+			return deskExit(stderr, "intake quarantine purge", err)
 		}
 		fmt.Fprintf(stdout, "purged %s\n", id)
 		return 0

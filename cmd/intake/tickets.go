@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/intake-mail/intake/desk"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -47,18 +48,26 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func runTickets(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: intake tickets list [--json] [--status S] [--queue Q] [--limit N] [--config FILE]")
-		fmt.Fprintln(stderr, "       intake tickets show REF [--json] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: intake tickets list [--json] [--view V] [--status S] [--queue Q] [--assignee U] [--search Q] [--limit N] [--as USER] [--config FILE]")
+		fmt.Fprintln(stderr, "       intake tickets show REF [--json] [--as USER] [--config FILE]")
+		fmt.Fprintln(stderr, staffUsage[len("usage: "):])
 		return 2
 	}
 	sub := args[0]
+	if isStaffSub(sub) {
+		return runTicketStaff(args, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("tickets "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "TOML configuration file (default: the embedded defaults)")
 	asJSON := fs.Bool("json", false, "JSON output (list: one object per line)")
 	status := fs.String("status", "", "list: only tickets with this status (new, open, pending, solved, closed, spam)")
 	queue := fs.String("queue", "", "list: only tickets in this queue")
-	limit := fs.Int("limit", 0, "list: at most N tickets, newest first (0: all)")
+	limit := fs.Int("limit", 0, "list: at most N tickets, the most recently active first (0: all)")
+	view := fs.String("view", "", "list: unassigned, mine, open, pending, solved or all (default all)")
+	assignee := fs.String("assignee", "", "list: only tickets assigned to this staff account")
+	search := fs.String("search", "", "list: only tickets whose masked subject or text has these words")
+	as := fs.String("as", "", asUsage)
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return 2
@@ -84,7 +93,7 @@ func runTickets(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	default:
-		fmt.Fprintf(stderr, "intake tickets: unknown subcommand %q (want list or show)\n", sub)
+		fmt.Fprintf(stderr, "intake tickets: unknown subcommand %q (want list, show, note, reply, assign or status)\n", sub)
 		return 2
 	}
 
@@ -93,12 +102,16 @@ func runTickets(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer done()
+	dk, actor, err := cliDesk(ctx, store, *as, "intake tickets "+sub, stderr)
+	if err != nil {
+		return 2
+	}
 
 	if sub == "list" {
-		list, err := store.ListTickets(ctx, tickets.TicketFilter{Status: tickets.Status(*status), Queue: *queue, Limit: *limit})
+		list, err := listAllTickets(ctx, dk, actor, desk.TicketQuery{View: *view, Status: tickets.Status(*status), Queue: *queue,
+			Assignee: *assignee, Q: *search}, *limit)
 		if err != nil {
-			fmt.Fprintf(stderr, "intake tickets list: %v\n", err)
-			return 2
+			return deskExit(stderr, "intake tickets list", err)
 		}
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
@@ -114,17 +127,9 @@ func runTickets(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	d, err := store.GetTicket(ctx, pos[0])
-	switch {
-	case tickets.IsInvalid(err):
-		fmt.Fprintf(stderr, "intake tickets show: %q is not a ticket ref (like T-7K3F9Q)\n", pos[0])
-		return 2
-	case errors.Is(err, tickets.ErrNotFound):
-		fmt.Fprintf(stderr, "intake tickets show: no ticket %s\n", strings.ToUpper(pos[0]))
-		return 1
-	case err != nil:
-		fmt.Fprintf(stderr, "intake tickets show: %v\n", err)
-		return 2
+	d, err := dk.ShowTicket(ctx, actor, pos[0])
+	if err != nil {
+		return deskExit(stderr, "intake tickets show", err)
 	}
 	if *asJSON {
 		if err := json.NewEncoder(stdout).Encode(d); err != nil {
@@ -175,7 +180,7 @@ func oneLine(s string, max int) string {
 	return s
 }
 
-func printTicket(w io.Writer, d *tickets.TicketDetail) {
+func printTicket(w io.Writer, d *desk.TicketView) {
 	fmt.Fprintf(w, "Ticket:    %s (%s)\n", d.Ref, d.ID)
 	fmt.Fprintf(w, "Status:    %s\n", d.Status)
 	fmt.Fprintf(w, "Queue:     %s\n", d.Queue)
@@ -188,7 +193,23 @@ func printTicket(w io.Writer, d *tickets.TicketDetail) {
 		fmt.Fprintf(w, "Related:   %s (it named that ticket but was not trusted to join it)\n", d.Related)
 	}
 	for i, m := range d.Messages {
-		fmt.Fprintf(w, "\n--- message %d of %d (%s) %s from %s\n", i+1, len(d.Messages), m.Kind, m.Created.Format(time.RFC3339), m.From)
+		fmt.Fprintf(w, "\n--- message %d of %d (%s) %s from %s\n", i+1, len(d.Messages), m.Kind, m.At.Format(time.RFC3339), m.From)
+		if m.Delivery != nil {
+			notice := ""
+			if m.Notice != "" {
+				notice = "notice " + m.Notice + ", "
+			}
+			fmt.Fprintf(w, "To: %s (%sdelivery %s after %d attempts%s)\n", m.To, notice, m.Delivery.State, m.Delivery.Attempts, lastErr(m.Delivery.LastError))
+		}
+		if m.Kind == tickets.KindNote || m.Kind == tickets.KindReply || m.Kind == tickets.KindAutoReply {
+			if m.Subject != "" {
+				fmt.Fprintf(w, "Subject: %s\n", oneLine(m.Subject, 200))
+			}
+			if m.Text != "" {
+				fmt.Fprintln(w, strings.TrimRight(m.Text, "\n"))
+			}
+			continue
+		}
 		fmt.Fprintf(w, "Subject: %s\n", oneLine(m.Subject, 200))
 		if m.Kind == tickets.KindInbound && !m.SenderVerified {
 			fmt.Fprintln(w, "Note: the From address was not verified (no aligned DMARC pass, no SPF pass for it)")
@@ -231,4 +252,32 @@ func joinCauses(cs []tickets.Cause) string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ",")
+}
+
+// listAllTickets reads every ticket matching q, page by page (the list
+// has no page size of its own; limit > 0 cuts it).
+func listAllTickets(ctx context.Context, dk *desk.Desk, a desk.Actor, q desk.TicketQuery, limit int) ([]tickets.Ticket, error) {
+	out := []tickets.Ticket{}
+	for {
+		q.Limit = desk.MaxPageSize
+		if limit > 0 && limit-len(out) < q.Limit {
+			q.Limit = limit - len(out)
+		}
+		page, err := dk.ListTickets(ctx, a, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Tickets...)
+		if page.Next == "" || (limit > 0 && len(out) >= limit) {
+			return out, nil
+		}
+		q.Cursor = page.Next
+	}
+}
+
+func lastErr(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "; last error: " + oneLine(s, 120)
 }

@@ -1,0 +1,145 @@
+package desk
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/intake-mail/intake/tickets"
+)
+
+// The quarantine is the privacy role's: whoever else an account is
+// (admin included), without that role it gets 403 here. Reading the
+// sealed original is audited before it leaves the store; whether the
+// identity (held offline) opened it is audited when reported.
+
+// QuarantineQuery selects quarantine items; zero values mean "any".
+type QuarantineQuery struct {
+	State tickets.QuarantineState
+	Limit int // 0: all
+}
+
+// ListQuarantine lists items (metadata: causes, findings as type/last
+// four/where, sizes, deadlines; never ciphertext), oldest first.
+func (d *Desk) ListQuarantine(ctx context.Context, a Actor, q QuarantineQuery) ([]tickets.QuarantineItem, error) {
+	if err := d.need(a, quarantineRoles...); err != nil {
+		return nil, err
+	}
+	switch q.State {
+	case "", tickets.QuarantineHeld, tickets.QuarantineReleased, tickets.QuarantinePurged:
+	default:
+		return nil, badRequest("unknown state %q (want held, released or purged)", clip(string(q.State), 20))
+	}
+	if q.Limit < 0 {
+		return nil, badRequest("limit must not be negative")
+	}
+	items, err := d.st.ListQuarantine(ctx, tickets.QuarantineFilter{State: q.State, Limit: q.Limit})
+	if err != nil {
+		return nil, d.fail(a, "list quarantine", err)
+	}
+	return items, nil
+}
+
+// GetQuarantine returns one item's metadata.
+func (d *Desk) GetQuarantine(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
+	if err := d.need(a, quarantineRoles...); err != nil {
+		return nil, err
+	}
+	return d.item(ctx, a, id)
+}
+
+func (d *Desk) item(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
+	it, err := d.st.GetQuarantine(ctx, id)
+	if errors.Is(err, tickets.ErrNotFound) {
+		return nil, notFound("no quarantine item " + id.String())
+	}
+	if err != nil {
+		return nil, d.fail(a, "get quarantine item", err)
+	}
+	return it, nil
+}
+
+// FetchSealed returns the item with its age ciphertext, audited first
+// (quarantine.fetch). A purged item has none: 404... as gone.
+func (d *Desk) FetchSealed(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
+	if err := d.need(a, quarantineRoles...); err != nil {
+		return nil, err
+	}
+	it, err := d.st.FetchQuarantine(ctx, id, a.AuditName())
+	if errors.Is(err, tickets.ErrNotFound) {
+		return nil, notFound("no sealed original for " + id.String() + " (unknown, or purged)")
+	}
+	if err != nil {
+		return nil, d.fail(a, "fetch quarantine item", err)
+	}
+	return it, nil
+}
+
+// RecordOpen audits whether the actor's identity opened a fetched item:
+// quarantine.open, or quarantine.open_failed with reason, a short code
+// such as tickets.OpenFailureReason gives.
+func (d *Desk) RecordOpen(ctx context.Context, a Actor, id uuid.UUID, opened bool, reason string) error {
+	if err := d.need(a, quarantineRoles...); err != nil {
+		return err
+	}
+	err := d.st.RecordQuarantineOpen(ctx, id, a.AuditName(), opened, reason)
+	switch {
+	case errors.Is(err, tickets.ErrNotFound):
+		return notFound("no quarantine item " + id.String())
+	case errors.Is(err, tickets.ErrInvalid):
+		return invalid("the reason must be a short code (letters, digits and _.:- only)")
+	case err != nil:
+		return d.fail(a, "record quarantine open", err)
+	}
+	return nil
+}
+
+// Release marks a held item reviewed. Releasing a released item answers
+// the same and audits nothing more; a purged one cannot be released.
+func (d *Desk) Release(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
+	if err := d.need(a, quarantineRoles...); err != nil {
+		return nil, err
+	}
+	it, err := d.item(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	switch it.State {
+	case tickets.QuarantineReleased:
+		return it, nil
+	case tickets.QuarantinePurged:
+		return nil, conflict("item %s was purged; there is nothing to release", id)
+	}
+	if err := d.st.ReleaseQuarantine(ctx, id, a.AuditName()); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+		return nil, d.fail(a, "release quarantine item", err)
+	}
+	// Not found above means it is no longer held: someone else released
+	// (or purged) it meanwhile. Say how it stands now.
+	if it, err = d.item(ctx, a, id); err != nil {
+		return nil, err
+	}
+	if it.State == tickets.QuarantinePurged {
+		return nil, conflict("item %s was purged; there is nothing to release", id)
+	}
+	return it, nil
+}
+
+// Purge deletes an item's ciphertext now. Purging a purged item answers
+// the same and audits nothing more.
+func (d *Desk) Purge(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
+	if err := d.need(a, quarantineRoles...); err != nil {
+		return nil, err
+	}
+	it, err := d.item(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if it.State == tickets.QuarantinePurged {
+		return it, nil
+	}
+	if err := d.st.PurgeQuarantine(ctx, id, a.AuditName()); err != nil {
+		return nil, d.fail(a, "purge quarantine item", err)
+	}
+	return d.item(ctx, a, id)
+}
