@@ -25,9 +25,9 @@ func commands() []command {
 		{"serve", "serve [--config FILE]          run the SMTP gateway (and the outbox worker and web UI when built)", runServe},
 		{"check-config", "check-config [--config FILE]   validate the configuration and print it, secrets hidden", runCheckConfig},
 		{"scan", "scan [--json] [--ocr] [--max-time D] FILE|DIR|- ...   scan messages for SSNs and card numbers", runScan},
-		{"tickets", "tickets list [--json] [--status S] [--queue Q] [--limit N] [--config FILE] | tickets show REF [--json] [--config FILE]", runTickets},
-		{"quarantine", "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM | purge ITEM  [--config FILE]", runQuarantine},
-		{"outbox", "outbox list [--json] [--state S] | retry ID | drop ID  [--config FILE]", runOutbox},
+		{"tickets", "tickets list [--json] [--view V] [--status S] [--queue Q] [--assignee U] [--search Q] [--limit N] | show REF [--json] | note REF TEXT|- | reply REF TEXT|- | assign REF USER|me|--unassign | status REF STATUS  [--as USER] [--config FILE]", runTickets},
+		{"quarantine", "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM | purge ITEM  [--as USER] [--config FILE]", runQuarantine},
+		{"outbox", "outbox list [--json] [--state S] | retry ID | drop ID [--reason R]  [--as USER] [--config FILE]", runOutbox},
 		{"audit", "audit verify [--anchor FILE|-]... [--config FILE]", runAudit},
 		{"keygen", "keygen dkim --domain D --selector S [--algo ed25519|rsa] [--out FILE]", runKeygen},
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -119,15 +118,6 @@ type jobView struct {
 	LastError   string    `json:"last_error"`
 	Created     time.Time `json:"created"`
 	Updated     time.Time `json:"updated"`
-}
-
-func viewOf(j tickets.OutboxJob) jobView {
-	return jobView{
-		ID: j.ID.String(), Kind: j.Kind, TicketID: j.TicketID.String(),
-		Recipient: scan.MaskString(j.Recipient), State: string(j.State), Attempts: j.Attempts,
-		NextAttempt: j.NextAttempt.UTC(), GiveUpAt: j.GiveUpAt.UTC(),
-		LastError: scan.MaskString(j.LastError), Created: j.Created.UTC(), Updated: j.Updated.UTC(),
-	}
 }
 
 func printJobsJSON(stdout, stderr io.Writer, jobs []jobView) int {
