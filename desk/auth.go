@@ -238,8 +238,11 @@ func NetworkKey(ip string) string {
 }
 
 // Throttled is the cause of a 429 from Login: Until is when another try
-// is allowed.
-type Throttled struct{ Until time.Time }
+// is allowed, Wait how long that is from now.
+type Throttled struct {
+	Until time.Time
+	Wait  time.Duration
+}
 
 func (t *Throttled) Error() string { return "too many failed logins" }
 
@@ -304,7 +307,7 @@ func (a *Accounts) checkPassword(ctx context.Context, name, password, ip string)
 		}
 		if !until.IsZero() {
 			wait := until.Sub(now).Round(time.Second)
-			return nil, &Error{Status: 429, Code: CodeThrottled, Err: &Throttled{Until: until},
+			return nil, &Error{Status: 429, Code: CodeThrottled, Err: &Throttled{Until: until, Wait: until.Sub(now)},
 				Message: fmt.Sprintf("too many failed logins; try again in %s", max(wait, time.Second))}
 		}
 	}
