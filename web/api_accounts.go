@@ -10,13 +10,13 @@ import (
 // Accounts over the API (admin, but /me and one's own /users/NAME):
 //
 //	GET    /api/v1/me                        → the caller: {"name","roles"}
-//	GET    /api/v1/users                     → {"users":[UserView...]}
+//	GET    /api/v1/users                     → {"users":[UserView...],"next":null}
 //	POST   /api/v1/users {"name","roles",["password"]}
 //	                                         → 201 {"user":UserView,"setup_link":URL|null,"setup_expires":...}
 //	GET    /api/v1/users/NAME                → UserView
 //	PATCH  /api/v1/users/NAME {"roles","disabled"} → UserView
 //	POST   /api/v1/users/NAME/setup-link     → 201 {"setup_link":URL,"setup_expires":...}
-//	GET    /api/v1/tokens                    → {"tokens":[TokenView...]}
+//	GET    /api/v1/tokens                    → {"tokens":[TokenView...],"next":null}
 //	POST   /api/v1/tokens {"user","label"}   → 201 TokenView with "token" (shown once)
 //	DELETE /api/v1/tokens/ID                 → 204
 
@@ -33,7 +33,7 @@ func (s *Server) apiListUsers(r *http.Request, c *Call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"users": us}, nil
+	return http.StatusOK, map[string]any{"users": us, "next": nil}, nil
 }
 
 // setupLinkBody is a new setup link in an answer.
@@ -97,7 +97,7 @@ func (s *Server) apiListTokens(r *http.Request, c *Call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"tokens": ts}, nil
+	return http.StatusOK, map[string]any{"tokens": ts, "next": nil}, nil
 }
 
 func (s *Server) apiCreateToken(r *http.Request, c *Call) (int, any, error) {

@@ -301,6 +301,9 @@ func TestAdminAPIUsersAndTokens(t *testing.T) {
 		t.Fatalf("new token: %d %v", st, me)
 	}
 	st, out, _ = e.api("GET", "/api/v1/tokens", admin, nil)
+	if next, ok := out["next"]; !ok || next != nil {
+		t.Fatalf("list tokens: next = %v, want null", next)
+	}
 	toks := out["tokens"].([]any)
 	last := toks[len(toks)-1].(map[string]any)
 	if st != 200 || last["last_used"] == nil || last["revoked"] != nil || last["token"] != nil {
