@@ -31,7 +31,9 @@ func (c *testClock) Advance(d time.Duration) {
 
 // newAccounts is Accounts over a real SQLite store in a temporary
 // directory, store and desk on one test clock.
-func newAccounts(t *testing.T) (*Accounts, *testClock) {
+func newAccounts(t *testing.T) (*Accounts, *testClock) { return newAccountsTB(t) }
+
+func newAccountsTB(t testing.TB) (*Accounts, *testClock) {
 	t.Helper()
 	clk := &testClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	secret := make([]byte, 32)

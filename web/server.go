@@ -85,12 +85,8 @@ func New(o Options) (*Server, error) {
 	}
 	s.httpsBase = base.Scheme == "https"
 	s.secure = s.tls != nil || s.httpsBase
-	for _, n := range o.Web.TrustedProxies {
-		p, err := netip.ParsePrefix(n)
-		if err != nil {
-			return nil, fmt.Errorf("web: trusted_proxies: %q is not a network", n)
-		}
-		s.proxies = append(s.proxies, p.Masked())
+	if err := s.setProxies(o.Web.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	if s.pages, err = loadPages(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -101,6 +97,17 @@ func New(o Options) (*Server, error) {
 	}
 	s.handler = h
 	return s, nil
+}
+
+func (s *Server) setProxies(nets []string) error {
+	for _, n := range nets {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			return fmt.Errorf("trusted_proxies: %q is not a network", n)
+		}
+		s.proxies = append(s.proxies, p.Masked())
+	}
+	return nil
 }
 
 // Handler is the whole interface, security headers and CSRF checks
