@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/intake-mail/intake/desk"
 	"github.com/intake-mail/intake/tickets"
