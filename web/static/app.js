@@ -16,7 +16,7 @@
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e)) {
       return;
     }
-    var el = document.querySelector('[data-key="' + (e.key === '"' ? '\\"' : e.key) + '"]');
+    var el = document.querySelector('[data-key="' + CSS.escape(e.key) + '"]');
     if (!el) {
       return;
     }
