@@ -5,10 +5,15 @@ package config
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -128,8 +133,71 @@ type Reply struct {
 	SensitivePerDomainHour int `toml:"sensitive_per_domain_hour"`
 }
 
+// Web is the staff interface (pages and JSON API).
 type Web struct {
 	Listen string `toml:"listen"`
+	// TLSCert and TLSKey (PEM files) make the listener HTTPS; without
+	// them it speaks plain HTTP, for loopback or behind a reverse proxy.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// BaseURL is how staff reach the interface ("https://desk.example.org"),
+	// for the links intake prints (setup links) and to know that cookies
+	// must be Secure behind a TLS-terminating proxy. "" means
+	// http(s)://listen.
+	BaseURL string `toml:"base_url"`
+	// TrustedProxies are the reverse proxies (networks) whose
+	// X-Forwarded-For names the client; login throttling counts by that
+	// address. Empty: the connection's address is the client.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// SessionIdle ends a session unused this long; SessionMax ends any
+	// session this long after login. 0: 8 h and 7 days.
+	SessionIdle Duration `toml:"session_idle"`
+	SessionMax  Duration `toml:"session_max"`
+}
+
+// URL is the base of links to the web interface: BaseURL without a
+// trailing slash, or made from Listen (an unspecified host becomes
+// 127.0.0.1).
+func (w Web) URL() string {
+	if w.BaseURL != "" {
+		return strings.TrimRight(w.BaseURL, "/")
+	}
+	scheme := "http"
+	if w.TLSCert != "" {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(w.Listen)
+	if err != nil {
+		return scheme + "://" + w.Listen
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+func (w Web) validate(bad func(key, format string, a ...any)) {
+	if (w.TLSCert == "") != (w.TLSKey == "") {
+		bad("web.tls_cert", "tls_cert and tls_key go together")
+	} else if w.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(w.TLSCert, w.TLSKey); err != nil {
+			bad("web.tls_cert", "load certificate: %v", err)
+		}
+	}
+	if w.BaseURL != "" {
+		u, err := url.Parse(w.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+			bad("web.base_url", "%q: want http(s)://host[:port], without a path (intake serves from /)", w.BaseURL)
+		}
+	}
+	for _, n := range w.TrustedProxies {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			bad("web.trusted_proxies", "%q is not a network such as 10.0.0.0/8", n)
+		}
+	}
+	if w.SessionIdle < 0 || w.SessionMax < 0 || (w.SessionIdle > 0 && w.SessionMax > 0 && w.SessionIdle > w.SessionMax) {
+		bad("web.session_idle", "session_idle and session_max must not be negative, and idle not above max")
+	}
 }
 
 type DNS struct {
@@ -237,7 +305,7 @@ func Load(path string) (Config, error) {
 	// The same holds for every other file the config names.
 	dir := filepath.Dir(path)
 	for _, p := range []*string{&cfg.DataDir, &cfg.SMTP.TLSCert, &cfg.SMTP.TLSKey, &cfg.Reply.TemplatesDir, &cfg.Reply.DKIMKey,
-		&cfg.Store.ThreadKeyFile, &cfg.Store.AuditKeyFile} {
+		&cfg.Store.ThreadKeyFile, &cfg.Store.AuditKeyFile, &cfg.Web.TLSCert, &cfg.Web.TLSKey} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

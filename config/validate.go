@@ -227,6 +227,8 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	c.Web.validate(bad)
+
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":
 	default:

@@ -16,6 +16,7 @@ const (
 	CodeConflict         = "conflict"          // 409: state does not allow it (already done, exists)
 	CodeSensitiveContent = "sensitive_content" // 422: a staff text holds a full SSN or card number
 	CodeInvalid          = "invalid"           // 422: well-formed but not acceptable
+	CodeThrottled        = "throttled"         // 429: too many failed logins; wait
 	CodeInternal         = "internal"          // 500: our fault; details only in the log
 )
 

@@ -319,22 +319,35 @@ const (
 	RoleAdmin   Role = "admin"
 )
 
-// User is a staff account.
+// User is a staff account. A user with no PasswordHash cannot log in
+// until a setup link sets one.
 type User struct {
 	ID           uuid.UUID `json:"id"`
 	Name         string    `json:"name"`
 	Roles        []Role    `json:"roles"`
-	PasswordHash string    `json:"-"`
+	PasswordHash string    `json:"-"` // argon2id, PHC string (see desk)
 	Disabled     bool      `json:"disabled"`
 	Created      time.Time `json:"created"`
+	Updated      time.Time `json:"updated"`
+}
+
+// UserChange is what UpdateUser changes; nil fields stay as they are.
+type UserChange struct {
+	Roles        *[]Role
+	Disabled     *bool
+	PasswordHash *string
 }
 
 // Session is a logged-in browser; the store keeps only the token's hash.
+// It ends at Expires, which use moves forward (the idle limit) but never
+// past Absolute.
 type Session struct {
 	TokenHash string    `json:"-"`
 	UserID    uuid.UUID `json:"user_id"`
 	Created   time.Time `json:"created"`
+	LastSeen  time.Time `json:"last_seen"`
 	Expires   time.Time `json:"expires"`
+	Absolute  time.Time `json:"absolute"`
 }
 
 // APIToken is a bearer token for the JSON API; only its hash is stored.
@@ -342,7 +355,33 @@ type APIToken struct {
 	ID        uuid.UUID `json:"id"`
 	TokenHash string    `json:"-"`
 	UserID    uuid.UUID `json:"user_id"`
-	Name      string    `json:"name"`
+	User      string    `json:"user"` // the user's name, filled by reads
+	Label     string    `json:"label"`
 	Created   time.Time `json:"created"`
-	Expires   time.Time `json:"expires"` // zero: never
+	Expires   time.Time `json:"expires,omitzero"`   // zero: never
+	LastUsed  time.Time `json:"last_used,omitzero"` // zero: never used
+	Revoked   time.Time `json:"revoked,omitzero"`   // zero: works
 }
+
+// SetupToken is a one-time link that sets a user's password, or, with no
+// UserID, creates the first admin. Only the token's hash is stored.
+type SetupToken struct {
+	TokenHash string
+	UserID    uuid.UUID // uuid.Nil: the first admin
+	Created   time.Time
+	Expires   time.Time
+}
+
+// Audit actions of staff accounts (written by the store in the same
+// transaction as the change).
+const (
+	ActionUserCreate   = "user.create"
+	ActionUserRoles    = "user.roles"
+	ActionUserDisable  = "user.disable"
+	ActionUserEnable   = "user.enable"
+	ActionUserPassword = "user.password"
+	ActionUserSetup    = "user.setup_link" // a setup link was made
+	ActionUserLogin    = "user.login"
+	ActionTokenCreate  = "token.create"
+	ActionTokenRevoke  = "token.revoke"
+)

@@ -249,16 +249,61 @@ type RateLimits interface {
 	CountEvents(ctx context.Context, key string, since time.Time) (int, error)
 }
 
-// Users is the minimal staff account store (the web issue fills it out).
+// Users keeps staff accounts, browser sessions, API tokens, one-time
+// setup links and failed-login counts. Secrets are stored as hashes only;
+// the policy (hashing, lifetimes, throttling) is desk's. Every change to
+// an account is audited under actor in its own transaction.
 type Users interface {
-	CreateUser(ctx context.Context, u User) (User, error)
+	// CreateUser adds an account; a name already taken is ErrConflict.
+	CreateUser(ctx context.Context, u User, actor string) (User, error)
 	GetUser(ctx context.Context, name string) (*User, error)
+	GetUserByID(ctx context.Context, id uuid.UUID) (*User, error)
 	ListUsers(ctx context.Context) ([]User, error)
-	CreateSession(ctx context.Context, s Session) error
-	GetSession(ctx context.Context, tokenHash string) (*Session, error)
+	CountUsers(ctx context.Context) (int, error)
+	// UpdateUser applies ch, one audit event per field changed. Disabling
+	// a user or changing the password ends every session of theirs.
+	UpdateUser(ctx context.Context, name string, ch UserChange, actor string) (*User, error)
+
+	// CreateSession stores s, first deleting the session replaced (the
+	// one the browser held before logging in, if any), and audits the
+	// login under actor when actor is set.
+	CreateSession(ctx context.Context, s Session, replaced, actor string) error
+	// GetSession returns a session before its Expires with its user, or
+	// ErrNotFound (unknown, expired, or the user is disabled).
+	GetSession(ctx context.Context, tokenHash string) (*Session, *User, error)
+	// TouchSession records use at seen and moves Expires to expires
+	// (never past Absolute).
+	TouchSession(ctx context.Context, tokenHash string, seen, expires time.Time) error
 	DeleteSession(ctx context.Context, tokenHash string) error
-	CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error)
-	GetAPIToken(ctx context.Context, tokenHash string) (*APIToken, error)
+
+	CreateAPIToken(ctx context.Context, t APIToken, actor string) (APIToken, error)
+	// GetAPIToken returns a token that works (not revoked, not expired,
+	// its user not disabled) with its user, or ErrNotFound.
+	GetAPIToken(ctx context.Context, tokenHash string) (*APIToken, *User, error)
+	// TouchAPIToken sets the last-used time.
+	TouchAPIToken(ctx context.Context, id uuid.UUID, at time.Time) error
+	ListAPITokens(ctx context.Context) ([]APIToken, error)
+	// RevokeAPIToken stops a token at once; ErrConflict if it already was.
+	RevokeAPIToken(ctx context.Context, id uuid.UUID, actor string) error
+
+	// CreateSetupToken stores a one-time link (audited under actor).
+	CreateSetupToken(ctx context.Context, t SetupToken, actor string) error
+	// GetSetupToken returns a link that has not expired with the user it
+	// sets up (nil for a first-admin link), or ErrNotFound. A first-admin
+	// link is ErrNotFound once any user exists.
+	GetSetupToken(ctx context.Context, tokenHash string) (*SetupToken, *User, error)
+	// UseSetupToken spends a link in one transaction: it sets the
+	// password of the user the link names or, for a first-admin link,
+	// creates u (refused with ErrConflict once any user exists). ErrNotFound
+	// if the link is unknown, used or expired.
+	UseSetupToken(ctx context.Context, tokenHash string, u User) (User, error)
+
+	// RecordLoginFailure counts a failed login under each key and forgets
+	// failures older than before.
+	RecordLoginFailure(ctx context.Context, keys []string, before time.Time) error
+	// LoginFailures counts key's failures after since, and the last one.
+	LoginFailures(ctx context.Context, key string, since time.Time) (n int, last time.Time, err error)
+	ClearLoginFailures(ctx context.Context, key string) error
 }
 
 // Options open a store.

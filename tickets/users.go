@@ -2,17 +2,53 @@ package tickets
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 )
 
-// Staff accounts, browser sessions and API tokens. Minimal for now: the
-// web issue builds on these. Secrets are stored as hashes only.
+// Staff accounts. Names are stored as desk normalised them; the store only
+// refuses what is not text. Every change is audited in its transaction.
 
-func (c *core) CreateUser(ctx context.Context, u User) (User, error) {
-	if u.Name == "" || needsRepair(u.Name) {
-		return u, fmt.Errorf("create user: %w: name required, as text", ErrInvalid)
+const userCols = "id, name, roles, password_hash, disabled, created_at, updated_at"
+
+// userColsAs is userCols of the users table under alias u.
+var userColsAs = prefixed("u.", userCols)
+
+func scanUser(r row, extra ...any) (User, error) {
+	var u User
+	var id, roles string
+	var disabled, created, updated int64
+	dest := append([]any{&id, &u.Name, &roles, &u.PasswordHash, &disabled, &created, &updated}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return u, err
+	}
+	u.ID, u.Roles, u.Disabled = parseID(id), fromJSON[[]Role](roles), disabled != 0
+	u.Created, u.Updated = fromMicros(created), fromMicros(updated)
+	return u, nil
+}
+
+func rolesText(rs []Role) string {
+	rs = slices.Clone(rs)
+	slices.Sort(rs)
+	return jsonText(orEmpty(slices.Compact(rs)))
+}
+
+func rolesList(rs []Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	slices.Sort(s)
+	return strings.Join(slices.Compact(s), ",")
+}
+
+func (c *core) CreateUser(ctx context.Context, u User, actor string) (User, error) {
+	if u.Name == "" || needsRepair(u.Name) || len(u.Name) > c.o.Limits.Short || actor == "" {
+		return u, fmt.Errorf("create user: %w: name and actor required, as text", ErrInvalid)
 	}
 	if u.ID == uuid.Nil {
 		id, err := uuid.NewV7()
@@ -22,35 +58,38 @@ func (c *core) CreateUser(ctx context.Context, u User) (User, error) {
 		u.ID = id
 	}
 	u.Created = c.now()
-	err := c.write(ctx, func(q dbtx) error {
-		_, err := q.Exec(ctx, "INSERT INTO users (id, name, roles, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			u.ID.String(), u.Name, jsonText(orEmpty(u.Roles)), u.PasswordHash, b2i(u.Disabled), micros(u.Created))
-		if err != nil && c.d.isUnique(err) {
-			return fmt.Errorf("%w: user %q exists", ErrConflict, u.Name)
-		}
-		return err
-	})
+	u.Updated = u.Created
+	err := c.write(ctx, func(q dbtx) error { return c.insertUser(ctx, q, u, actor) })
 	if err != nil {
 		return u, fmt.Errorf("create user: %w", err)
 	}
 	return u, nil
 }
 
-const userCols = "id, name, roles, password_hash, disabled, created_at"
-
-func scanUser(r row) (User, error) {
-	var u User
-	var id, roles string
-	var disabled, created int64
-	if err := r.Scan(&id, &u.Name, &roles, &u.PasswordHash, &disabled, &created); err != nil {
-		return u, err
+func (c *core) insertUser(ctx context.Context, q dbtx, u User, actor string) error {
+	_, err := q.Exec(ctx, "INSERT INTO users (id, name, roles, password_hash, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		u.ID.String(), u.Name, rolesText(u.Roles), u.PasswordHash, b2i(u.Disabled), micros(u.Created), micros(u.Updated))
+	if err != nil {
+		if c.d.isUnique(err) {
+			return fmt.Errorf("%w: user %q exists", ErrConflict, u.Name)
+		}
+		return err
 	}
-	u.ID, u.Roles, u.Disabled, u.Created = parseID(id), fromJSON[[]Role](roles), disabled != 0, fromMicros(created)
-	return u, nil
+	_, err = c.appendAudit(ctx, q, AuditEvent{At: u.Created, Actor: actor, Action: ActionUserCreate,
+		Detail: map[string]string{"user": u.Name, "roles": rolesList(u.Roles), "password": fmt.Sprint(u.PasswordHash != "")}})
+	return err
 }
 
 func (c *core) GetUser(ctx context.Context, name string) (*User, error) {
 	u, err := scanUser(c.read.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE name = ?", clean(name)))
+	if err != nil {
+		return nil, fmt.Errorf("get user: %w", err)
+	}
+	return &u, nil
+}
+
+func (c *core) GetUserByID(ctx context.Context, id uuid.UUID) (*User, error) {
+	u, err := scanUser(c.read.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id.String()))
 	if err != nil {
 		return nil, fmt.Errorf("get user: %w", err)
 	}
@@ -71,83 +110,82 @@ func (c *core) ListUsers(ctx context.Context) ([]User, error) {
 		}
 		out = append(out, u)
 	}
-	return out, r.Err()
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
 }
 
-func (c *core) CreateSession(ctx context.Context, s Session) error {
-	if s.TokenHash == "" || s.UserID == uuid.Nil {
-		return fmt.Errorf("create session: %w: token hash and user required", ErrInvalid)
+func (c *core) CountUsers(ctx context.Context) (int, error) {
+	var n int64
+	if err := one(c.read.QueryRow(ctx, "SELECT COUNT(*) FROM users"), &n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
 	}
-	if s.Created.IsZero() {
-		s.Created = c.now()
+	return int(n), nil
+}
+
+func (c *core) UpdateUser(ctx context.Context, name string, ch UserChange, actor string) (*User, error) {
+	if actor == "" {
+		return nil, fmt.Errorf("update user: %w: actor required", ErrInvalid)
 	}
+	var out User
 	err := c.write(ctx, func(q dbtx) error {
-		_, err := q.Exec(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-			s.TokenHash, s.UserID.String(), micros(s.Created), micros(s.Expires))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
-	return nil
-}
-
-// GetSession returns a live session; an expired one is ErrNotFound.
-func (c *core) GetSession(ctx context.Context, tokenHash string) (*Session, error) {
-	var s Session
-	var uid string
-	var created, expires int64
-	if err := one(c.read.QueryRow(ctx, "SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
-		tokenHash, micros(c.now())), &s.TokenHash, &uid, &created, &expires); err != nil {
-		return nil, fmt.Errorf("get session: %w", err)
-	}
-	s.UserID, s.Created, s.Expires = parseID(uid), fromMicros(created), fromMicros(expires)
-	return &s, nil
-}
-
-func (c *core) DeleteSession(ctx context.Context, tokenHash string) error {
-	err := c.write(ctx, func(q dbtx) error {
-		_, err := q.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("delete session: %w", err)
-	}
-	return nil
-}
-
-func (c *core) CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error) {
-	if t.TokenHash == "" || t.UserID == uuid.Nil {
-		return t, fmt.Errorf("create api token: %w: token hash and user required", ErrInvalid)
-	}
-	if t.ID == uuid.Nil {
-		id, err := uuid.NewV7()
+		u, err := scanUser(q.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE name = ?"+c.d.forUpdate, clean(name)))
 		if err != nil {
-			return t, fmt.Errorf("create api token: %w", err)
+			return err
 		}
-		t.ID = id
-	}
-	t.Created = c.now()
-	err := c.write(ctx, func(q dbtx) error {
-		_, err := q.Exec(ctx, "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-			t.ID.String(), clean(t.TokenHash), t.UserID.String(), clean(t.Name), micros(t.Created), micros(t.Expires))
-		return err
+		now := c.now()
+		var events []AuditEvent
+		event := func(action string, detail map[string]string) {
+			detail["user"] = u.Name
+			events = append(events, AuditEvent{At: now, Actor: actor, Action: action, Detail: detail})
+		}
+		endSessions := false
+		if ch.Roles != nil && rolesText(*ch.Roles) != rolesText(u.Roles) {
+			event(ActionUserRoles, map[string]string{"from": rolesList(u.Roles), "to": rolesList(*ch.Roles)})
+			u.Roles = *ch.Roles
+		}
+		if ch.Disabled != nil && *ch.Disabled != u.Disabled {
+			if *ch.Disabled {
+				event(ActionUserDisable, map[string]string{})
+				endSessions = true
+			} else {
+				event(ActionUserEnable, map[string]string{})
+			}
+			u.Disabled = *ch.Disabled
+		}
+		if ch.PasswordHash != nil {
+			event(ActionUserPassword, map[string]string{})
+			u.PasswordHash = *ch.PasswordHash
+			endSessions = true
+		}
+		out = u
+		if len(events) == 0 {
+			return nil
+		}
+		u.Updated = now
+		out = u
+		if _, err := q.Exec(ctx, "UPDATE users SET roles = ?, disabled = ?, password_hash = ?, updated_at = ? WHERE id = ?",
+			rolesText(u.Roles), b2i(u.Disabled), u.PasswordHash, micros(now), u.ID.String()); err != nil {
+			return err
+		}
+		if endSessions {
+			if _, err := q.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", u.ID.String()); err != nil {
+				return fmt.Errorf("end sessions: %w", err)
+			}
+		}
+		for _, e := range events {
+			if _, err := c.appendAudit(ctx, q, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return t, fmt.Errorf("create api token: %w", err)
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("update user: %w", ErrNotFound)
+		}
+		return nil, fmt.Errorf("update user: %w", err)
 	}
-	return t, nil
-}
-
-// GetAPIToken returns a token that has not expired.
-func (c *core) GetAPIToken(ctx context.Context, tokenHash string) (*APIToken, error) {
-	var t APIToken
-	var id, uid string
-	var created, expires int64
-	if err := one(c.read.QueryRow(ctx, "SELECT id, token_hash, user_id, name, created_at, expires_at FROM api_tokens WHERE token_hash = ? AND (expires_at = 0 OR expires_at > ?)",
-		tokenHash, micros(c.now())), &id, &t.TokenHash, &uid, &t.Name, &created, &expires); err != nil {
-		return nil, fmt.Errorf("get api token: %w", err)
-	}
-	t.ID, t.UserID, t.Created, t.Expires = parseID(id), parseID(uid), fromMicros(created), fromMicros(expires)
-	return &t, nil
+	return &out, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
+	"github.com/intake-mail/intake/web"
 )
 
 // app is intake's parts, built once from the configuration by newApp: the
@@ -39,9 +40,8 @@ type app struct {
 	gateway   *gateway.Server
 	worker    *reply.Worker
 	retention *retention
-	// The staff side plugs in here when it is built: a desk over store
-	// and replies (staff replies through replies.StaffJob), and web as one
-	// more of runners(), with its listener on cfg.Web.Listen.
+	// web is the staff interface on [web] listen; nil when listen is "".
+	web *web.Server
 }
 
 // runner is a part that runs beside the SMTP listener until ctx ends (at
@@ -146,6 +146,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		return nil, err
 	}
 	a.retention = &retention{store: a.store, log: log, dataDir: cfg.DataDir, closedTicketDays: cfg.Store.ClosedTicketDays}
+
+	if cfg.Web.Listen != "" {
+		if a.web, err = web.New(web.Options{Web: cfg.Web, Store: a.store, Logger: log}); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+	}
 	return a, nil
 }
 

@@ -65,6 +65,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 type running struct {
 	smtp    net.Addr
 	metrics net.Addr
+	web     net.Addr // nil when [web] listen is ""
 }
 
 // serve builds the app from cfg and runs it until ctx is cancelled, then
@@ -101,6 +102,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 		}
 		return err
 	}
+	var webAddr net.Addr
+	if a.web != nil {
+		if err := a.web.Start(); err != nil {
+			a.gateway.Shutdown(context.Background())
+			if metricsSrv != nil {
+				metricsSrv.Close()
+			}
+			return fmt.Errorf("web listen %s: %w", cfg.Web.Listen, err)
+		}
+		webAddr = a.web.Addr()
+		log.Info("web listening", "addr", webAddr.String(), "url", cfg.Web.URL())
+		// Called after Start, so a ":0" listen port is named right in the link.
+		if link, ok, err := a.web.FirstRunLink(ctx); err != nil {
+			log.Error("first-run setup link not made", "err", err.Error())
+		} else if ok {
+			log.Warn("no staff account yet: open this one-time link to create the first admin", "url", link)
+		}
+	}
 
 	workCtx, cancelWork := context.WithCancel(context.Background())
 	var workers sync.WaitGroup
@@ -116,7 +135,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 		}()
 	}
 	if ready != nil {
-		ready(running{smtp: a.gateway.Addr(), metrics: metricsAddr})
+		ready(running{smtp: a.gateway.Addr(), metrics: metricsAddr, web: webAddr})
 	}
 	log.Info("intake ready", "smtp", a.gateway.Addr().String(), "smarthost", cfg.Reply.Smarthost)
 
@@ -146,6 +165,13 @@ wait:
 		log.Warn("shutdown grace over; connections closed", "err", err.Error())
 	}
 	cancel()
+	if a.web != nil {
+		wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := a.web.Shutdown(wctx); err != nil {
+			log.Warn("web shutdown", "err", err.Error())
+		}
+		cancel()
+	}
 	// The outbox worker goes after the SMTP side: a reply queued by the
 	// last accepted message is still picked up on the next start.
 	cancelWork()

@@ -59,6 +59,7 @@ func testConfig(t *testing.T, dir string) config.Config {
 	cfg.DataDir = dir
 	cfg.SMTP.Listen = []string{"127.0.0.1:0"}
 	cfg.Metrics.Listen = "127.0.0.1:0"
+	cfg.Web.Listen = "127.0.0.1:0"
 	cfg.DNS.Resolver = deadDNS(t)
 	cfg.SMTP.ShutdownGrace = config.Duration(5 * time.Second)
 	return cfg
@@ -219,7 +220,7 @@ func TestServeBinarySIGTERM(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	smtpAddr, metricsAddr := freePort(t), freePort(t)
+	smtpAddr, metricsAddr, webAddr := freePort(t), freePort(t), freePort(t)
 	cfgFile := filepath.Join(dir, "intake.toml")
 	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`data_dir = "data"
 [smtp]
@@ -229,7 +230,9 @@ shutdown_grace = "10s"
 resolver = %q
 [metrics]
 listen = %q
-`, smtpAddr, deadDNS(t), metricsAddr)), 0o600)
+[web]
+listen = %q
+`, smtpAddr, deadDNS(t), metricsAddr, webAddr)), 0o600)
 
 	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, "serve", "--config", cfgFile)

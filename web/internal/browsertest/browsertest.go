@@ -1,0 +1,219 @@
+// Package browsertest drives a real headless Chromium (Debian's chromium
+// package) for the web interface's browser tests, through chromedp. A test
+// that calls Start is skipped when no Chromium is installed; .ci/run
+// installs it, so CI always runs them.
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// Browser is one headless Chromium with a fresh profile, for one test.
+type Browser struct {
+	// Ctx is the chromedp context of its one tab: chromedp.Do(b.Ctx, ...).
+	Ctx context.Context
+	t   testing.TB
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+}
+
+// ExecPath finds Chromium: $INTAKE_CHROMIUM, else chromium or
+// chromium-browser on PATH; "" when there is none.
+func ExecPath() string {
+	if p := os.Getenv("INTAKE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Start launches Chromium for t (skipping t when there is none) and stops
+// it when t ends. The profile is a fresh temporary directory; background
+// networking, component updates and sync are off, so the browser talks
+// only to the test's own server.
+func Start(t testing.TB) *Browser {
+	t.Helper()
+	path := ExecPath()
+	if path == "" {
+		t.Skip("no chromium installed (apt-get install chromium, or set INTAKE_CHROMIUM); .ci/run installs it")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true), // containers give /dev/shm little room
+		chromedp.Flag("metrics-recording-only", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("hide-scrollbars", true),
+	}
+	if os.Geteuid() == 0 {
+		// Chromium's sandbox refuses to run as root; tests in containers
+		// and CI run as root.
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	b := &Browser{Ctx: ctx, t: t}
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// Start the browser now, so a failure to launch is reported as such.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium %s: %v", path, err)
+	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, m)
+			b.mu.Unlock()
+		}
+	}()
+	return b
+}
+
+// Do runs actions in the tab, failing the test (with what step says)
+// after timeout or an error.
+func (b *Browser) Do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			b.t.Fatalf("%s: timed out in the browser (at %s)", step, b.Location())
+		}
+		b.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// Eval evaluates a JavaScript expression in the page and returns its value
+// decoded into T.
+func Eval[T any](b *Browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %q: %v", expr, err)
+	}
+	return v
+}
+
+// Location is the tab's current URL ("" if it cannot tell).
+func (b *Browser) Location() string {
+	ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	return loc
+}
+
+// Console returns what the pages wrote to the console so far: script
+// errors, and the browser's own entries, such as a Content-Security-Policy
+// violation.
+func (b *Browser) Console() []chromedp.ConsoleMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]chromedp.ConsoleMessage(nil), b.console...)
+}
+
+// NoConsoleErrors fails the test for any error or warning on the console
+// (a blocked inline script or style, a missing asset, a script error)
+// but those matching one of expected, such as the status of a page the
+// test made fail on purpose ("status of 401").
+func (b *Browser) NoConsoleErrors(expected ...*regexp.Regexp) {
+	b.t.Helper()
+	// Console messages arrive asynchronously; give the last ones a moment.
+	time.Sleep(200 * time.Millisecond)
+next:
+	for _, m := range b.Console() {
+		if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleWarning && !m.IsException() {
+			continue
+		}
+		for _, re := range expected {
+			if re.MatchString(m.String()) {
+				continue next
+			}
+		}
+		b.t.Errorf("browser console: %s (%s)", m, m.URL)
+	}
+}
+
+// ArtifactDir is where a test keeps what a person should look at:
+// $INTAKE_ARTIFACTS/TEST_NAME when set (CI keeps it), else a temporary
+// directory of the test.
+func ArtifactDir(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("INTAKE_ARTIFACTS")
+	if base == "" {
+		return t.TempDir()
+	}
+	dir := filepath.Join(base, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("artifact directory: %v", err)
+	}
+	return dir
+}
+
+// Screenshot saves a PNG of the whole page as NAME.png in the test's
+// artifact directory, logs its path and returns it.
+func (b *Browser) Screenshot(name string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(ArtifactDir(b.t), strings.TrimSuffix(name, ".png")+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatalf("save screenshot: %v", err)
+	}
+	b.t.Logf("screenshot %s: %s", name, path)
+	return path
+}
+
+// ColorScheme makes the page render as the user's system asks for
+// "dark" or "light" (prefers-color-scheme), for screenshots of both.
+func ColorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	})
+}
+
+// String describes the browser for failure messages.
+func (b *Browser) String() string { return fmt.Sprintf("chromium at %s", b.Location()) }

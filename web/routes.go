@@ -1,0 +1,59 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/intake-mail/intake/desk"
+	"github.com/intake-mail/intake/tickets"
+)
+
+// routes is every URL the interface answers. Outside scripts rely on
+// /login (fields username and password), / (the queue), /t/REF and the
+// API under /api/v1/ (DESIGN.md, "Contracts").
+func (s *Server) routes() (http.Handler, error) {
+	mux := http.NewServeMux()
+	admin := tickets.RoleAdmin
+
+	// Pages without a session.
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET /setup", s.setupForm)
+	mux.HandleFunc("POST /setup", s.setup)
+	mux.HandleFunc("GET /static/{file}", s.static)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/icon.svg", http.StatusMovedPermanently)
+	})
+
+	// Pages behind a session.
+	mux.Handle("POST /logout", s.page(s.logout))
+	mux.Handle("GET /account", s.page(s.accountForm))
+	mux.Handle("POST /account", s.page(s.changePassword))
+	mux.Handle("GET /{$}", s.page(s.home))
+	mux.Handle("/", s.page(s.notFound))
+
+	// The JSON API.
+	mux.Handle("GET /api/v1/me", s.api(s.apiMe))
+	mux.Handle("GET /api/v1/users", s.api(s.apiListUsers, admin))
+	mux.Handle("POST /api/v1/users", s.api(s.apiAddUser, admin))
+	mux.Handle("GET /api/v1/users/{name}", s.api(s.apiGetUser))
+	mux.Handle("PATCH /api/v1/users/{name}", s.api(s.apiUpdateUser, admin))
+	mux.Handle("POST /api/v1/users/{name}/setup-link", s.api(s.apiResetLink, admin))
+	mux.Handle("GET /api/v1/tokens", s.api(s.apiListTokens, admin))
+	mux.Handle("POST /api/v1/tokens", s.api(s.apiCreateToken, admin))
+	mux.Handle("DELETE /api/v1/tokens/{id}", s.api(s.apiRevokeToken, admin))
+	mux.Handle("/api/", s.api(func(r *http.Request, c *Call) (int, any, error) {
+		return 0, nil, &desk.Error{Status: http.StatusNotFound, Code: desk.CodeNotFound, Message: "no such API call"}
+	}))
+
+	cop, err := s.crossOrigin()
+	if err != nil {
+		return nil, err
+	}
+	return s.securityHeaders(cop.Handler(mux)), nil
+}
+
+// notFound answers a path nobody serves, once logged in (before, it asks
+// to log in, so that paths do not tell anything to strangers).
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, p *Page) {
+	s.errorPage(w, r, p, &desk.Error{Status: http.StatusNotFound, Code: desk.CodeNotFound, Message: "There is no page at this address."})
+}
