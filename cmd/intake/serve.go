@@ -166,7 +166,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 
 	lim := scan.DefaultLimits()
 	lim.MaxTime = cfg.Scan.MaxTime.D()
-	lim.OCR = cfg.Scan.OCR
+	lim.Images = scan.ImagePolicy(cfg.Scan.Images)
 	lim.Shared = scan.NewSharedBudget(int64(cfg.Scan.MemoryLimitMiB) << 20)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -180,6 +180,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 		Logger:   log,
 		Metrics:  reg,
 	}
+	images, why := d.Scanner.Images()
+	log.Info("image policy", "images", string(images), "detail", why)
 	var hooks []gateway.BeforeAccept
 	for _, build := range acceptHooks {
 		h, err := build(d)

@@ -1,0 +1,299 @@
+package scan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"image"
+	"os/exec"
+)
+
+// One policy for every image, wherever it sits: attached, inline (cid:),
+// a data: URI in HTML, a picture inside a DOCX, PPTX, XLSX or OpenDocument
+// file, an image XObject or inline image of a PDF, an image in a zip.
+//
+//   - An image whose pixel size (read from its header) is under the floor
+//     cannot hold a 9-digit number anyone could read: it passes unread
+//     (logos, icons, bullets, spacers, tracking pixels). An image whose
+//     header cannot be read is above the floor.
+//   - Above it, with Images = ImagesWithhold, the image is withheld
+//     (no_text), and so is the document that holds it, whose text is
+//     still read and scanned.
+//   - With Images = ImagesOCR it is read by tesseract: a number found is a
+//     finding at the image's own location ("attachment:form.docx/image1.png");
+//     an image in which OCR found no number, and read nothing it was
+//     unsure of, passes. One that OCR could not read, or whose reading it
+//     cannot vouch for (see ocrDoubt), is withheld like any other.
+//
+// The floor and the trade-off are measured by TestMeasureImageFloor and
+// documented in docs/operations.md ("Images").
+
+// ImagePolicy is what the scanner does with an image above the floor.
+type ImagePolicy string
+
+const (
+	// ImagesAuto is ImagesOCR when tesseract is found when the Scanner
+	// is made (New), else ImagesWithhold.
+	ImagesAuto ImagePolicy = ""
+	// ImagesOCR reads images with tesseract.
+	ImagesOCR ImagePolicy = "ocr"
+	// ImagesWithhold withholds every image above the floor, and every
+	// document that holds one.
+	ImagesWithhold ImagePolicy = "withhold"
+)
+
+// The floor: an image is too small to hold a legible 9-digit number when
+// its shorter side is under imageFloorShort pixels or its longer side
+// under imageFloorLong (either way round, so a number written upwards
+// counts). Tesseract stops reading an SSN written 3-2-4 in a Go font at
+// 7-8 pixels per em even after imageForOCR enlarges it: an image cropped
+// to such a number is about 45 x 10 pixels (TestMeasureImageFloor); the
+// floor is set below that, at what a 9-digit number without separators
+// in a condensed 6-pixel font would need, so that images near the limit
+// are read or withheld, never passed unread. A 16 x 16 or 32 x 32 icon,
+// a 1 x 1 pixel, an 8 x 8 bullet and a 600 x 2 rule are under it.
+const (
+	imageFloorShort = 8
+	imageFloorLong  = 36
+)
+
+// belowImageFloor reports whether a w x h image is under the floor.
+func belowImageFloor(w, h int) bool {
+	short, long := min(w, h), max(w, h)
+	return short < imageFloorShort || long < imageFloorLong
+}
+
+// maxOCRImages bounds the images one message may have read by OCR (a
+// document of a thousand distinct pictures); past it the rest are
+// withheld.
+const maxOCRImages = 64
+
+// imageOutcome is what the policy did with one image, as counted in
+// Result.Images.
+type imageOutcome int
+
+const (
+	imageBelowFloor imageOutcome = iota
+	imageWithheld
+	imageOCRRead // read; found or clean is decided when its text is scanned
+)
+
+// imageRead is the policy's verdict on one image.
+type imageRead struct {
+	outcome imageOutcome
+	ocr     ocrRead
+	err     error // why it is withheld; with OCR text when it was read but not vouched for
+}
+
+// imageSize reads an image's pixel size from its header (PNG, JPEG, GIF,
+// BMP, TIFF, WebP); for a TIFF, the largest of its pages. ok is false
+// when no header we know can be read.
+func imageSize(data []byte) (w, h int, ok bool) {
+	if isTIFF(data) {
+		if w, h, err := tiffMaxSize(data); err == nil {
+			return w, h, true
+		}
+		return 0, 0, false
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return 0, 0, false
+	}
+	return cfg.Width, cfg.Height, true
+}
+
+// readImage applies the policy to an image in its own file format (PNG,
+// JPEG... as attached or stored in a package).
+func (b *budget) readImage(data []byte) imageRead {
+	w, h, ok := imageSize(data)
+	return b.readImageSized(w, h, ok, func() ([]byte, error) { return data, nil })
+}
+
+// readImageSized applies the policy to an image of w x h pixels (known
+// when sized; a PDF's image dictionary says it), whose encoded bytes load
+// gives, only when they are needed.
+func (b *budget) readImageSized(w, h int, sized bool, load func() ([]byte, error)) imageRead {
+	if sized && belowImageFloor(w, h) {
+		return imageRead{outcome: imageBelowFloor}
+	}
+	if !b.lim.readsImages() {
+		return imageRead{outcome: imageWithheld, err: unscannable(ReasonNoText, "image (images = withhold)")}
+	}
+	data, err := load()
+	if err != nil {
+		return imageRead{outcome: imageWithheld, err: err}
+	}
+	key := sha256.Sum256(data)
+	if r, ok := b.imageCache[key]; ok {
+		return r
+	}
+	r := b.ocrImage(data)
+	if b.imageCache == nil {
+		b.imageCache = map[[32]byte]imageRead{}
+	}
+	b.imageCache[key] = r
+	return r
+}
+
+// ocrImage reads one image above the floor with tesseract.
+func (b *budget) ocrImage(data []byte) imageRead {
+	withheld := func(err error) imageRead { return imageRead{outcome: imageWithheld, err: err} }
+	if b.ocrImages >= maxOCRImages {
+		return withheld(unscannable(ReasonTooManyParts, fmt.Sprintf("more than %d images to read by OCR", maxOCRImages)))
+	}
+	b.ocrImages++
+	if why := moreFrames(data); why != "" {
+		return withheld(unscannable(ReasonNoText, why+": OCR reads one frame"))
+	}
+	read, err := ocrText(b, data)
+	if err != nil {
+		return withheld(err)
+	}
+	view := ocrDigitView(read.text)
+	r := imageRead{outcome: imageOCRRead, ocr: read}
+	if why := ocrDoubt(read, view); why != "" {
+		r.err = unscannable(ReasonNoText, "image: "+why)
+	}
+	return r
+}
+
+// moreFrames says when an image has frames or pages OCR does not read:
+// an animated GIF, PNG or WebP. (Tesseract reads every page of a TIFF.)
+func moreFrames(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, magicGIF87), bytes.HasPrefix(data, magicGIF89):
+		if n, err := gifFrames(data, 2); err != nil || n > 1 {
+			return "animated GIF"
+		}
+	case bytes.HasPrefix(data, magicPNG):
+		if pngAnimated(data) {
+			return "animated PNG"
+		}
+	case len(data) >= 21 && bytes.HasPrefix(data, []byte("RIFF")) && string(data[8:12]) == "WEBP" && string(data[12:16]) == "VP8X":
+		if data[20]&0x02 != 0 {
+			return "animated WebP"
+		}
+	}
+	return ""
+}
+
+// gifFrames counts the images of a GIF (GIF89a specification), up to
+// limit, without decoding any.
+func gifFrames(data []byte, limit int) (int, error) {
+	bad := fmt.Errorf("gif: malformed")
+	if len(data) < 13 {
+		return 0, bad
+	}
+	p := 13
+	if data[10]&0x80 != 0 {
+		p += 3 << (data[10]&7 + 1)
+	}
+	skipBlocks := func() bool {
+		for p < len(data) {
+			n := int(data[p])
+			p++
+			if n == 0 {
+				return true
+			}
+			p += n
+		}
+		return false
+	}
+	frames := 0
+	for p < len(data) {
+		switch data[p] {
+		case 0x21: // extension: label, then sub-blocks
+			p += 2
+			if !skipBlocks() {
+				return frames, bad
+			}
+		case 0x2c: // image descriptor
+			if p+10 > len(data) {
+				return frames, bad
+			}
+			flags := data[p+9]
+			p += 10
+			if flags&0x80 != 0 {
+				p += 3 << (flags&7 + 1)
+			}
+			p++ // LZW minimum code size
+			if !skipBlocks() {
+				return frames, bad
+			}
+			if frames++; frames >= limit {
+				return frames, nil
+			}
+		case 0x3b:
+			return frames, nil
+		default:
+			return frames, bad
+		}
+	}
+	return frames, nil
+}
+
+// pngAnimated looks for an APNG animation control chunk before the image
+// data.
+func pngAnimated(data []byte) bool {
+	p := len(magicPNG)
+	for p+8 <= len(data) {
+		n := int(binary.BigEndian.Uint32(data[p:]))
+		typ := string(data[p+4 : p+8])
+		switch typ {
+		case "acTL":
+			return true
+		case "IDAT", "IEND":
+			return false
+		}
+		if n < 0 || n > len(data) {
+			return false
+		}
+		p += 12 + n
+	}
+	return false
+}
+
+// readsImages reports whether images above the floor go to OCR. New
+// settles ImagesAuto; a budget made without New (the tests') reads the
+// old OCR switch.
+func (lim Limits) readsImages() bool {
+	return lim.Images == ImagesOCR || lim.Images == ImagesAuto && lim.OCR
+}
+
+// resolveImages settles ImagesAuto once, when a Scanner is made.
+func resolveImages(lim Limits) ImagePolicy {
+	switch {
+	case lim.Images != ImagesAuto:
+		return lim.Images
+	case lim.OCR:
+		return ImagesOCR
+	}
+	if _, ok := tesseractPath(lim); ok {
+		return ImagesOCR
+	}
+	return ImagesWithhold
+}
+
+// tesseractPath finds the tesseract the scanner runs.
+func tesseractPath(lim Limits) (string, bool) {
+	if lim.TesseractPath != "" {
+		p, err := exec.LookPath(lim.TesseractPath)
+		return p, err == nil
+	}
+	p, err := exec.LookPath("tesseract")
+	return p, err == nil
+}
+
+// Images returns the image policy in force and a line for the log that
+// says why ("tesseract found at /usr/bin/tesseract").
+func (s *Scanner) Images() (ImagePolicy, string) {
+	p, found := tesseractPath(s.lim)
+	switch {
+	case s.lim.Images == ImagesOCR && found:
+		return ImagesOCR, "images above the size floor are read by OCR (tesseract at " + p + ")"
+	case s.lim.Images == ImagesOCR:
+		return ImagesOCR, "images = ocr but tesseract is not found: every image above the size floor is withheld"
+	}
+	return ImagesWithhold, "every image above the size floor is withheld (images = withhold, or tesseract not found)"
+}
