@@ -176,7 +176,7 @@ type pdfWalker struct {
 	sawImage         bool
 	images           map[*pdfStream]bool // image XObjects already under the policy
 	pageNo           int                 // the page being read, from 1
-	inlineImages     int
+	pageImages       int                 // images drawn on it so far
 	formRuns         int
 	scattered        int // lines of lone digits the layout could not join
 	suppress         int // inside marked content with /ActualText
@@ -374,6 +374,7 @@ func (d *pdfDoc) findCatalog() pdfDict {
 func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 	d := w.doc
 	w.pageNo++
+	w.pageImages = 0
 	w.notes = w.notes[:0]
 	var streams []*pdfStream
 	switch c := d.resolve(nd["Contents"]).(type) {
@@ -831,7 +832,7 @@ func (w *pdfWalker) xobject(res pdfDict, name pdfName, depth int) error {
 	case "Form":
 		return w.form(s, res, depth+1, d.formMatrix(s).mul(w.gs.ctm))
 	case "Image":
-		w.imageXObject(name, s, res)
+		w.imageXObject(s, res)
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ type fpdfOptions struct {
 	userPass   string // with protect: "" opens without a prompt
 	protect    bool
 	image      bool     // draw a picture
+	picture    []byte   // draw this PNG or JPEG (a photographed card)
 	lines      []string // text lines
 	splitCells []string // cells drawn side by side on one line
 }
@@ -62,6 +63,14 @@ func makeFPDF(t testing.TB, o fpdfOptions) []byte {
 		}
 		p.RegisterImageOptionsReader("card", fpdf.ImageOptions{ImageType: "PNG"}, &buf)
 		p.ImageOptions("card", 10, 40, 50, 50, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	}
+	if o.picture != nil {
+		typ := "PNG"
+		if bytes.HasPrefix(o.picture, magicJPEG) {
+			typ = "JPG"
+		}
+		p.RegisterImageOptionsReader("photo", fpdf.ImageOptions{ImageType: typ}, bytes.NewReader(o.picture))
+		p.ImageOptions("photo", 10, 100, 120, 0, false, fpdf.ImageOptions{ImageType: typ}, 0, "")
 	}
 	var out bytes.Buffer
 	if err := p.Output(&out); err != nil {

@@ -15,7 +15,8 @@ import (
 // often it is drawn, and every inline image (8.9.7). The floor is held
 // against the image dictionary's /Width and /Height; the samples are
 // decoded only when OCR is to read them. An image is named after the page
-// that first drew it and its resource name ("page2-Im0", "page3-inline1").
+// that first drew it and its order there ("page2-image1"): resource names
+// are the producer's hashes.
 
 // maxPDFImageBytes bounds the decoded samples of one image given to OCR
 // (a 40-megapixel image in RGB is 120 MiB; MaxOCRPixels bounds it
@@ -27,26 +28,28 @@ const maxPDFImageBytes = 128 << 20
 const maxInlineImage = 4 << 20
 
 // imageXObject puts an image XObject under the policy, once.
-func (w *pdfWalker) imageXObject(name pdfName, s *pdfStream, res pdfDict) {
+func (w *pdfWalker) imageXObject(s *pdfStream, res pdfDict) {
 	w.sawImage = true
 	if w.images[s] {
 		return
 	}
 	w.images[s] = true
+	w.pageImages++
 	d := w.doc
 	wd, ht, sized := d.imageSize(s.dict)
 	r := d.b.readImageSized(wd, ht, sized, func() ([]byte, error) { return d.imageFile(s.dict, s, res) })
-	d.b.noteImage(fmt.Sprintf("page%d-%s", w.pageNo, pdfNameLabel(name)), r)
+	d.b.noteImage(fmt.Sprintf("page%d-image%d", w.pageNo, w.pageImages), r)
 }
 
 // inlineImage reads "BI <dict> ID <data> EI" (8.9.7) and puts the image
 // under the policy; the data is kept only when OCR is to read it.
 func (w *pdfWalker) inlineImage(c *pdfContent, res pdfDict) error {
 	w.sawImage = true
-	w.inlineImages++
+	w.pageImages++
 	d := w.doc
 	dict := pdfDict{}
 	var key pdfName
+tokens:
 	for i := 0; i < 512; i++ {
 		t, obj, err := c.next()
 		if err != nil {
@@ -56,10 +59,14 @@ func (w *pdfWalker) inlineImage(c *pdfContent, res pdfDict) error {
 			return nil
 		}
 		if t.kind == tokKeyword {
-			if string(t.str) == "ID" {
-				break
+			switch string(t.str) {
+			case "ID":
+				break tokens
+			case "true", "false":
+				obj = string(t.str) == "true"
+			default:
+				continue
 			}
-			continue
 		}
 		if n, ok := obj.(pdfName); ok && key == "" {
 			key = n
@@ -79,7 +86,7 @@ func (w *pdfWalker) inlineImage(c *pdfContent, res pdfDict) error {
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("page%d-inline%d", w.pageNo, w.inlineImages)
+	name := fmt.Sprintf("page%d-image%d", w.pageNo, w.pageImages)
 	r := d.b.readImageSized(wd, ht, sized, func() ([]byte, error) {
 		if data == nil {
 			return nil, unscannable(ReasonTooLarge, "pdf: inline image too large to read")
@@ -104,20 +111,6 @@ func (d *pdfDoc) imageSize(dict pdfDict) (w, h int, ok bool) {
 		return 0, 0, false
 	}
 	return int(fw), int(fh), true
-}
-
-// pdfNameLabel is a resource name fit for a location.
-func pdfNameLabel(n pdfName) string {
-	b := []byte(n)
-	for i, c := range b {
-		if c < 0x21 || c > 0x7e || c == '/' {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 32 {
-		b = b[:32]
-	}
-	return string(b)
 }
 
 // imageFile makes a file tesseract reads of an image: a JPEG as it is

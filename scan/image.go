@@ -22,9 +22,10 @@ import (
 //     still read and scanned.
 //   - With Images = ImagesOCR it is read by tesseract: a number found is a
 //     finding at the image's own location ("attachment:form.docx/image1.png");
-//     an image in which OCR found no number, and read nothing it was
-//     unsure of, passes. One that OCR could not read, or whose reading it
-//     cannot vouch for (see ocrDoubt), is withheld like any other.
+//     an image in which OCR read text, found no number and nothing it was
+//     unsure of, passes. One that OCR could not read, in which it read no
+//     text at all, or whose reading it cannot vouch for (see ocrDoubt),
+//     is withheld like any other.
 //
 // The floor and the trade-off are measured by TestMeasureImageFloor and
 // documented in docs/operations.md ("Images").
@@ -43,19 +44,25 @@ const (
 	ImagesWithhold ImagePolicy = "withhold"
 )
 
-// The floor: an image is too small to hold a legible 9-digit number when
-// its shorter side is under imageFloorShort pixels or its longer side
-// under imageFloorLong (either way round, so a number written upwards
-// counts). Tesseract stops reading an SSN written 3-2-4 in a Go font at
-// 7-8 pixels per em even after imageForOCR enlarges it: an image cropped
-// to such a number is about 45 x 10 pixels (TestMeasureImageFloor); the
-// floor is set below that, at what a 9-digit number without separators
-// in a condensed 6-pixel font would need, so that images near the limit
-// are read or withheld, never passed unread. A 16 x 16 or 32 x 32 icon,
-// a 1 x 1 pixel, an 8 x 8 bullet and a 600 x 2 rule are under it.
+// The floor: an image too small to hold a 9-digit number anyone could
+// read passes unread. Two bounds, measured in TestMeasureImageFloor and
+// the smaller taken on each side:
+//
+//   - Tesseract, as the scanner runs it (imageForOCR enlarges small
+//     pictures), reads a lone SSN in a Go font down to 7 pixels per em,
+//     an image of about 48 x 11 pixels cropped to the ink; with a safety
+//     margin of 0.7 that is 34 x 8.
+//   - A person with a magnifier reads digits drawn as small as 3 x 5
+//     pixels (the smallest grid in which the ten digits differ): nine of
+//     them in a row, a pixel apart, take 35 x 5.
+//
+// So an image is under the floor when its shorter side is under 5 pixels
+// or its longer side under 35, either way round (a number written upwards
+// counts). A 1 x 1 tracking pixel, an 8 x 8 bullet, 16 x 16 and 32 x 32
+// icons and a 600 x 2 rule are under it; a 48 x 48 avatar is not.
 const (
-	imageFloorShort = 8
-	imageFloorLong  = 36
+	imageFloorShort = 5
+	imageFloorLong  = 35
 )
 
 // belowImageFloor reports whether a w x h image is under the floor.

@@ -52,7 +52,7 @@ func TestMeasureImageFloor(t *testing.T) {
 	}
 	lim := DefaultLimits()
 	lim.Images = ImagesOCR
-	read := func(data []byte) (found bool, last4s []string, doubt bool, secs float64) {
+	read := func(data []byte) (found bool, last4s []string, doubt error, secs float64) {
 		b := newBudget(context.Background(), lim)
 		start := time.Now()
 		r := b.readImage(data)
@@ -64,9 +64,9 @@ func TestMeasureImageFloor(t *testing.T) {
 		for _, m := range Detect([]byte(text)) {
 			last4s = append(last4s, string(m.Kind)+":"+m.Last4)
 		}
-		return len(last4s) > 0, last4s, r.err != nil, secs
+		return len(last4s) > 0, last4s, r.err, secs
 	}
-	numbers := floorNumbers(8)
+	numbers := floorNumbers(16)
 	t.Logf("%-4s %-5s %-6s %-4s %-7s %-7s %-7s %-15s %s", "px", "font", "kind", "", "found", "doubt", "silent", "image WxH", "s/image")
 	for _, px := range sizes {
 		for _, variant := range []string{"clean", "photo"} {
@@ -101,7 +101,7 @@ func TestMeasureImageFloor(t *testing.T) {
 							found++
 						case ok:
 							found++ // a finding with a misread digit still withholds it
-						case doubted:
+						case doubted != nil:
 							doubt++
 						default:
 							silent++
@@ -135,8 +135,8 @@ func TestMeasureImageFloor(t *testing.T) {
 		switch {
 		case ok:
 			verdict = "FINDING " + strings.Join(got, ",")
-		case doubted:
-			verdict = "withheld (doubt)"
+		case doubted != nil:
+			verdict = "withheld: " + doubted.Error()
 		}
 		t.Logf("negative %-55s %s", name, verdict)
 	}
