@@ -86,9 +86,9 @@ var ocrConfusables = map[rune]byte{
 var ocrSeparators = map[rune]bool{'~': true, '_': true, ',': true, ':': true, ';': true, '—': true, '–': true, '=': true, '*': true, '/': false}
 
 // ocrDigitView is the OCR text with the misreadings of digits undone:
-// in a word that is mostly digits, letters and signs OCR confuses with
-// digits become those digits ("4209 4158 7333 S245" is "... 5245"), odd
-// separators between digit groups become dashes, and spaces around a
+// in a word of digits, letters and signs OCR confuses with digits become
+// those digits ("4209 4158 7333 S245" is "... 5245"), odd separators
+// between digit groups become one dash ("565—-80"), and spaces around a
 // dash go ("407 -64-9663"). It is scanned besides the text as read; it
 // is nil when it would be the same.
 func ocrDigitView(text string) []byte {
@@ -147,9 +147,14 @@ func digitWord(w string) (string, bool) {
 		case ocrConfusables[r] != 0:
 			b = append(b, ocrConfusables[r])
 			changed = true
-		case ocrSeparators[r]:
+		case ocrSeparators[r] || r == '-':
+			// "565—-80": one dash, however many signs OCR saw.
+			if len(b) > 0 && b[len(b)-1] == '-' {
+				changed = true
+				continue
+			}
 			b = append(b, '-')
-			changed = true
+			changed = changed || r != '-'
 		default:
 			b = utf8.AppendRune(b, r)
 		}

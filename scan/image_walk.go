@@ -78,6 +78,11 @@ func (w *walker) imageVerdict(r imageRead, loc string, shown map[findingKey]int)
 			fs = append(fs, w.findOnly(view, loc, shown)...)
 		}
 	}
+	if len(fs) > 0 && r.outcome == imageOCRRead {
+		// What OCR was unsure of no longer matters: the number it did read
+		// withholds the image.
+		r.err = nil
+	}
 	c := &w.res.Images
 	switch {
 	case len(fs) > 0:
