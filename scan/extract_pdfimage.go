@@ -206,6 +206,9 @@ func (d *pdfDoc) readImageBytes(r io.Reader, limit int64) ([]byte, error) {
 	if int64(len(data)) > limit {
 		return nil, unscannable(ReasonTooLarge, "pdf: image data too large")
 	}
+	if len(data) == 0 {
+		return nil, unscannable(ReasonNoText, "pdf: image without data")
+	}
 	return data, nil
 }
 

@@ -89,37 +89,39 @@ var ocrSeparators = map[rune]bool{'~': true, '_': true, ',': true, ':': true, ';
 // in a word of digits, letters and signs OCR confuses with digits become
 // those digits ("4209 4158 7333 S245" is "... 5245"), odd separators
 // between digit groups become one dash ("565—-80"), and spaces around a
-// dash go ("407 -64-9663"). It is scanned besides the text as read; it
-// is nil when it would be the same.
+// dash go ("407 -64-9663"). Lines stay lines: a number is not made of
+// two. It is scanned besides the text as read; it is nil when it would
+// read the same.
 func ocrDigitView(text string) []byte {
-	fields := strings.FieldsFunc(text, unicode.IsSpace)
-	if len(fields) == 0 {
-		return nil
-	}
 	var out []byte
 	changed := false
-	for i, f := range fields {
+	for i, line := range strings.Split(text, "\n") {
 		if i > 0 {
-			out = append(out, ' ')
+			out = append(out, '\n')
 		}
-		g, ok := digitWord(f)
-		changed = changed || ok
-		out = append(out, g...)
-	}
-	// "407 -64": a space before or after a dash between digits.
-	joined := make([]byte, 0, len(out))
-	for i := 0; i < len(out); i++ {
-		c := out[i]
-		if c == ' ' && i > 0 && i+1 < len(out) && (out[i+1] == '-' && isDecDigit(out[i-1]) || out[i-1] == '-' && isDecDigit(out[i+1])) {
-			changed = true
-			continue
+		var l []byte
+		for j, f := range strings.FieldsFunc(line, unicode.IsSpace) {
+			if j > 0 {
+				l = append(l, ' ')
+			}
+			g, ok := digitWord(f)
+			changed = changed || ok
+			l = append(l, g...)
 		}
-		joined = append(joined, c)
+		// "407 -64": a space before or after a dash between digits.
+		for k := 0; k < len(l); k++ {
+			c := l[k]
+			if c == ' ' && k > 0 && k+1 < len(l) && (l[k+1] == '-' && isDecDigit(l[k-1]) || l[k-1] == '-' && isDecDigit(l[k+1])) {
+				changed = true
+				continue
+			}
+			out = append(out, c)
+		}
 	}
-	if !changed && len(fields) == len(strings.Fields(text)) && string(joined) == strings.Join(strings.Fields(text), " ") {
+	if !changed {
 		return nil
 	}
-	return joined
+	return out
 }
 
 // digitWord maps the confusables of a word that is mostly digits; ok
