@@ -71,11 +71,11 @@ func parseOCR(out string) ocrRead {
 
 // ocrConfusables are the letters and signs OCR reads in place of digits.
 var ocrConfusables = map[rune]byte{
-	'O': '0', 'o': '0', 'D': '0', 'Q': '0', 'U': '0',
+	'O': '0', 'o': '0', 'D': '0', 'Q': '0', 'U': '0', '@': '0',
 	'I': '1', 'l': '1', '|': '1', 'i': '1', '!': '1', ']': '1', '[': '1', 'L': '1', 'J': '1',
 	'Z': '2', 'z': '2',
 	'A': '4', 'a': '4', 'h': '4',
-	'S': '5', 's': '5', '$': '5',
+	'S': '5', 's': '5',
 	'G': '6', 'b': '6',
 	'T': '7', '?': '7',
 	'B': '8', '&': '8',
@@ -83,7 +83,11 @@ var ocrConfusables = map[rune]byte{
 }
 
 // ocrSeparators are read between two groups of digits where a dash was.
-var ocrSeparators = map[rune]bool{'~': true, '_': true, ',': true, ':': true, ';': true, '—': true, '–': true, '=': true, '*': true, '/': false}
+var ocrSeparators = map[rune]bool{'~': true, '_': true, ',': true, ':': true, ';': true, '—': true, '–': true, '=': true, '*': true}
+
+// ocrStrays are marks OCR puts inside a group of digits from a speck or a
+// stroke ("8/704"): dropped from a word of digits.
+var ocrStrays = map[rune]bool{'/': true, '\'': true, '`': true, '"': true, '^': true}
 
 // ocrDigitView is the OCR text with the misreadings of digits undone:
 // in a word of digits, letters and signs OCR confuses with digits become
@@ -134,12 +138,12 @@ func digitWord(w string) (string, bool) {
 			digits++
 		case ocrConfusables[r] != 0:
 			likely++
-		case ocrSeparators[r] || r == '-' || r == '.':
+		case ocrSeparators[r] || ocrStrays[r] || r == '-' || r == '.':
 		default:
 			other++
 		}
 	}
-	if digits == 0 || other > 0 || likely == 0 && !strings.ContainsAny(w, "~_,:;—–=*") {
+	if digits == 0 || other > 0 || likely == 0 && !strings.ContainsAny(w, "~_,:;—–=*/'`\"^") {
 		return w, false
 	}
 	b := make([]byte, 0, len(w))
@@ -148,6 +152,8 @@ func digitWord(w string) (string, bool) {
 		switch {
 		case ocrConfusables[r] != 0:
 			b = append(b, ocrConfusables[r])
+			changed = true
+		case ocrStrays[r]:
 			changed = true
 		case ocrSeparators[r] || r == '-':
 			// "565—-80": one dash, however many signs OCR saw.
@@ -203,7 +209,7 @@ func ocrDoubt(r ocrRead, view []byte) string {
 			total += g
 		}
 		switch {
-		case total >= 12 && total <= 20:
+		case total >= 12 && total <= 20 && run.cardGroups():
 			return "OCR read a card-shaped number that is not a valid card"
 		case len(run.groups) == 1 && total == 9:
 			return "OCR read nine digits that are not a valid SSN"
@@ -237,7 +243,19 @@ func nearSSNShape(g []int) bool {
 
 type digitRun struct {
 	text   string
-	groups []int // digits per group
+	groups []int  // digits per group
+	seps   []byte // the separator after each group but the last
+}
+
+// cardGroups: one group, or groups of three digits or more joined by one
+// kind of separator, as cards are printed ("2024-01-15 129.99" is not).
+func (r digitRun) cardGroups() bool {
+	for i, g := range r.groups {
+		if len(r.groups) > 1 && g < 3 || i > 0 && i < len(r.seps) && r.seps[i] != r.seps[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // digitRuns finds runs of digit groups joined by one separator (a space,
@@ -252,6 +270,7 @@ func digitRuns(s string) []digitRun {
 		}
 		start := i
 		var groups []int
+		var seps []byte
 		for {
 			j := i
 			for j < len(s) && isDecDigit(s[j]) {
@@ -260,6 +279,7 @@ func digitRuns(s string) []digitRun {
 			groups = append(groups, j-i)
 			i = j
 			if i+1 < len(s) && (s[i] == ' ' || s[i] == '-' || s[i] == '.') && isDecDigit(s[i+1]) {
+				seps = append(seps, s[i])
 				i++
 				continue
 			}
@@ -268,7 +288,7 @@ func digitRuns(s string) []digitRun {
 		if i < len(s) && isAlnum(rune(s[i])) {
 			continue // glued to a word: an identifier, not a number
 		}
-		runs = append(runs, digitRun{text: s[start:i], groups: groups})
+		runs = append(runs, digitRun{text: s[start:i], groups: groups, seps: seps})
 	}
 	return runs
 }

@@ -254,7 +254,7 @@ func TestImagePolicyOCRVerdicts(t *testing.T) {
 		{"a phone number", "Call 555-123-4567", "", ImageCounts{OCRClean: 1}, true},
 		{"card", "Card " + testCard, "attachment:p.png=pan:1111", ImageCounts{OCRFound: 1}, false},
 		{"card with letters for digits", "Card 4lll 1111 1111 I111", "attachment:p.png=pan:1111", ImageCounts{OCRFound: 1}, false},
-		{"card with a sign for a digit", "4111 1111 1111 $111", "attachment:p.png!no_text", ImageCounts{Withheld: 1}, false}, // $ is read as 5: Luhn fails
+		{"card with a sign for a digit", "4111 1111 1111 $111", "attachment:p.png!no_text", ImageCounts{Withheld: 1}, false}, // twelve digits in groups: card-shaped
 		{"card with a misread digit", "Card 4111 1111 1111 1112", "attachment:p.png!no_text", ImageCounts{Withheld: 1}, false},
 		{"SSN with an odd separator", "SSN 489~36~8350", "attachment:p.png=ssn:8350", ImageCounts{OCRFound: 1}, false},
 		{"SSN-shaped, not an SSN", "No. 000-12-3456", "attachment:p.png!no_text", ImageCounts{Withheld: 1}, false},
