@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"io"
 
@@ -116,6 +118,9 @@ func (d *pdfDoc) imageSize(dict pdfDict) (w, h int, ok bool) {
 // imageFile makes a file tesseract reads of an image: a JPEG as it is
 // stored, CCITT fax data and raw samples (in any filter we undo) as a
 // grey PNG. JPEG 2000 and JBIG2 are not read: such an image is withheld.
+// An image with a soft mask (/SMask, 11.6.5.3: how producers store a PNG's
+// transparency) is drawn over white through it, as a viewer shows it: a
+// number in black on transparent pixels is all black without it.
 func (d *pdfDoc) imageFile(dict pdfDict, s *pdfStream, res pdfDict) ([]byte, error) {
 	w, h, ok := d.imageSize(dict)
 	if !ok {
@@ -124,6 +129,56 @@ func (d *pdfDoc) imageFile(dict pdfDict, s *pdfStream, res pdfDict) ([]byte, err
 	if max := d.b.lim.MaxOCRPixels; max > 0 && int64(w)*int64(h) > max {
 		return nil, unscannable(ReasonTooLarge, fmt.Sprintf("pdf: image of %d pixels, past the OCR limit of %d", int64(w)*int64(h), max))
 	}
+	mask := d.stream(dict["SMask"])
+	if mask != nil {
+		if mw, mh, ok := d.imageSize(mask.dict); !ok || mw != w || mh != h {
+			mask = nil // a mask of another size: read the image as it is
+		}
+	}
+	// The grey picture, and the alpha one, held until encoded.
+	held := int64(w) * int64(h)
+	if mask != nil {
+		held *= 2
+	}
+	if err := d.b.hold(held); err != nil {
+		return nil, err
+	}
+	defer d.b.unhold(held)
+	gray, jpg, err := d.imageGray(dict, s, res, w, h)
+	if err != nil {
+		return nil, err
+	}
+	if mask == nil && jpg != nil {
+		return jpg, nil
+	}
+	if gray == nil {
+		if gray, err = jpegGray(jpg, w, h); err != nil {
+			return nil, err
+		}
+	}
+	if mask != nil {
+		alpha, ajpg, err := d.imageGray(mask.dict, mask, res, w, h)
+		if err == nil && alpha == nil {
+			alpha, err = jpegGray(ajpg, w, h)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, a := range alpha.Pix {
+			// Over white: out = a*image + (1-a)*white.
+			gray.Pix[i] = uint8((int(a)*int(gray.Pix[i]) + (255-int(a))*255 + 127) / 255)
+		}
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, gray); err != nil {
+		return nil, fmt.Errorf("pdf: encode image for OCR: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// imageGray decodes an image XObject of w x h samples: to grey, or, for a
+// JPEG, its stored bytes.
+func (d *pdfDoc) imageGray(dict pdfDict, s *pdfStream, res pdfDict, w, h int) (*image.Gray, []byte, error) {
 	filters, parms := d.filters(dict)
 	codec, cparms := pdfName(""), pdfDict(nil)
 	if n := len(filters); n > 0 {
@@ -135,27 +190,28 @@ func (d *pdfDoc) imageFile(dict pdfDict, s *pdfStream, res pdfDict) ([]byte, err
 	}
 	sr, err := d.openFilters(s, len(filters))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer sr.Close()
 	switch codec {
 	case "DCTDecode", "DCT":
-		return d.readImageBytes(sr, maxPDFImageBytes)
+		jpg, err := d.readImageBytes(sr, maxPDFImageBytes)
+		return nil, jpg, err
 	case "JPXDecode":
-		return nil, unscannable(ReasonNoText, "pdf: JPEG 2000 image, not read")
+		return nil, nil, unscannable(ReasonNoText, "pdf: JPEG 2000 image, not read")
 	case "JBIG2Decode":
-		return nil, unscannable(ReasonNoText, "pdf: JBIG2 image, not read")
+		return nil, nil, unscannable(ReasonNoText, "pdf: JBIG2 image, not read")
 	case "CCITTFaxDecode", "CCF":
 		k := int(num(d.resolve(cparms["K"])))
 		if k > 0 {
-			return nil, unscannable(ReasonNoText, "pdf: CCITT Group 3 two-dimensional image, not read")
+			return nil, nil, unscannable(ReasonNoText, "pdf: CCITT Group 3 two-dimensional image, not read")
 		}
 		cols := int(num(d.resolve(cparms["Columns"])))
 		if cols <= 0 {
 			cols = 1728
 		}
 		if cols != w {
-			return nil, unscannable(ReasonNoText, "pdf: CCITT image whose columns are not its width")
+			return nil, nil, unscannable(ReasonNoText, "pdf: CCITT image whose columns are not its width")
 		}
 		sf := ccitt.Group3
 		if k < 0 {
@@ -172,9 +228,22 @@ func (d *pdfDoc) imageFile(dict pdfDict, s *pdfStream, res pdfDict) ([]byte, err
 		if dec := dict["Decode"]; dec != nil {
 			gray["Decode"] = dec
 		}
-		return d.samplesPNG(gray, r, w, h, res)
+		g, err := d.samplesGray(gray, r, w, h, res)
+		return g, nil, err
 	}
-	return d.samplesPNG(dict, sr, w, h, res)
+	g, err := d.samplesGray(dict, sr, w, h, res)
+	return g, nil, err
+}
+
+// jpegGray decodes a JPEG of w x h pixels to grey.
+func jpegGray(data []byte, w, h int) (*image.Gray, error) {
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		return nil, unscannable(ReasonNoText, "pdf: JPEG image that does not decode to its size")
+	}
+	gray := image.NewGray(image.Rect(0, 0, w, h))
+	draw.Draw(gray, gray.Bounds(), img, img.Bounds().Min, draw.Src)
+	return gray, nil
 }
 
 // openFilters is open undoing only the first n filters of a stream.
@@ -310,9 +379,9 @@ func (d *pdfDoc) colorSpace(o pdfObj, res pdfDict, depth int) (*pdfColorSpace, e
 	return nil, unsupported
 }
 
-// samplesPNG reads an image's samples (8.9.3) from r and writes them as a
-// grey PNG: OCR needs the ink, not the colour.
-func (d *pdfDoc) samplesPNG(dict pdfDict, r io.Reader, w, h int, res pdfDict) ([]byte, error) {
+// samplesGray reads an image's samples (8.9.3) from r as grey: OCR needs
+// the ink, not the colour.
+func (d *pdfDoc) samplesGray(dict pdfDict, r io.Reader, w, h int, res pdfDict) (*image.Gray, error) {
 	mask, _ := d.resolve(dict["ImageMask"]).(bool)
 	bpc := int(num(d.resolve(dict["BitsPerComponent"])))
 	cs := &pdfColorSpace{comps: 1, kind: "gray"}
@@ -339,11 +408,10 @@ func (d *pdfDoc) samplesPNG(dict pdfDict, r io.Reader, w, h int, res pdfDict) ([
 		return nil, unscannable(ReasonTooLarge, "pdf: image too large to read")
 	}
 	b := d.b
-	held := size + int64(w)*int64(h)
-	if err := b.hold(held); err != nil {
+	if err := b.hold(size); err != nil {
 		return nil, err
 	}
-	defer b.unhold(held)
+	defer b.unhold(size)
 	raw := make([]byte, size)
 	n, err := io.ReadFull(r, raw)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -386,11 +454,7 @@ func (d *pdfDoc) samplesPNG(dict pdfDict, r io.Reader, w, h int, res pdfDict) ([
 			img.Pix[y*img.Stride+x] = uint8(g*255 + 0.5)
 		}
 	}
-	var out bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img); err != nil {
-		return nil, fmt.Errorf("pdf: encode image for OCR: %w", err)
-	}
-	return out.Bytes(), nil
+	return img, nil
 }
 
 // gray turns one pixel's components (0..1) into grey (0 black, 1 white).

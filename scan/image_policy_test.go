@@ -382,3 +382,83 @@ func TestImagePolicyDefault(t *testing.T) {
 		t.Errorf("images = ocr without tesseract: %q", why)
 	}
 }
+
+// TestImagePolicyPDFSoftMask: a PNG with transparency, put in a PDF, is
+// stored as colour samples and a soft mask; OCR is given the picture as a
+// viewer shows it, over white, not the black under the transparent pixels.
+func TestImagePolicyPDFSoftMask(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell scripts stand in for tesseract")
+	}
+	// Black text on transparent pixels whose colour is black too.
+	face := fontFace(t, "sans", 30)
+	ink := renderTight(t, face, "Card "+testCard, 10)
+	img := image.NewNRGBA(ink.Bounds())
+	for i, v := range ink.Pix {
+		img.Pix[4*i+3] = 255 - v // ink opaque, paper transparent; colour black everywhere
+	}
+	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"hello"}, picture: encodePNG(t, img)})
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tesseract")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat > "+dir+"/given\necho hello\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	scanWith(t, policyLimits(ImagesOCR, bin), attached("a.pdf", "application/pdf", pdf))
+	given, err := os.ReadFile(filepath.Join(dir, "given"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic, _, err := image.Decode(bytes.NewReader(given))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var light, dark int
+	b := pic.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if g := color.GrayModel.Convert(pic.At(x, y)).(color.Gray).Y; g > 200 {
+				light++
+			} else if g < 60 {
+				dark++
+			}
+		}
+	}
+	if light < dark || dark == 0 {
+		t.Errorf("OCR was given %d light and %d dark pixels: the transparency was not drawn over white", light, dark)
+	}
+}
+
+// TestImagePolicyTransparentImage: tesseract drops the alpha channel, so a
+// picture with transparency (here one too large to be enlarged) is given
+// to it drawn over white.
+func TestImagePolicyTransparentImage(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell scripts stand in for tesseract")
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, 1100, 1000)) // transparent black
+	for y := 100; y < 140; y++ {
+		for x := 100; x < 600; x++ {
+			img.Pix[img.PixOffset(x, y)+3] = 255 // a black bar, opaque
+		}
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tesseract")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat > "+dir+"/given\necho hello\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	scanWith(t, policyLimits(ImagesOCR, bin), attached("t.png", "image/png", encodePNG(t, img)))
+	given, err := os.ReadFile(filepath.Join(dir, "given"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic, _, err := image.Decode(bytes.NewReader(given))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := color.GrayModel.Convert(pic.At(10, 10)).(color.Gray).Y; g < 250 {
+		t.Errorf("a transparent pixel was given as grey %d, not white", g)
+	}
+	if g := color.GrayModel.Convert(pic.At(300, 120)).(color.Gray).Y; g > 5 {
+		t.Errorf("an opaque black pixel was given as grey %d", g)
+	}
+}
