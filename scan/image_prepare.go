@@ -32,6 +32,10 @@ const enlargeMaxPixels = 1_000_000
 // paper). Decoding is charged to the shared memory account; a picture
 // that cannot be decoded or charged is given as it is.
 func imageForOCR(b *budget, data []byte, cfg image.Config) []byte {
+	if isTIFF(data) {
+		// Tesseract reads every page of a TIFF; Go decodes the first.
+		return data
+	}
 	w, h := cfg.Width, cfg.Height
 	pixels := int64(w) * int64(h)
 	enlarge := pixels <= enlargeMaxPixels
