@@ -44,19 +44,19 @@ const (
 )
 
 // The floor: an image too small to hold a 9-digit number anyone could
-// read passes unread. Two bounds, measured in TestMeasureImageFloor and
-// the smaller taken on each side:
+// read passes unread. Measured in TestMeasureImageFloor:
 //
 //   - Tesseract, as the scanner runs it (imageForOCR enlarges small
-//     pictures), reads a lone SSN in a Go font down to 7 pixels per em,
-//     an image of about 48 x 11 pixels cropped to the ink; with a safety
-//     margin of 0.7 that is 34 x 8.
+//     pictures), reads half of the lone SSNs in a Go font at 7 pixels per
+//     em, an image of about 48 x 11 pixels cropped to the ink, and fewer
+//     below; with a safety margin of 0.7 that is 34 x 8.
 //   - A person with a magnifier reads digits drawn as small as 3 x 5
 //     pixels (the smallest grid in which the ten digits differ): nine of
 //     them in a row, a pixel apart, take 35 x 5.
 //
-// So an image is under the floor when its shorter side is under 5 pixels
-// or its longer side under 35, either way round (a number written upwards
+// The floor is the person's bound, at or under tesseract's on each side:
+// an image is under it when its shorter side is under 5 pixels or its
+// longer side under 35, either way round (a number written upwards
 // counts). A 1 x 1 tracking pixel, an 8 x 8 bullet, 16 x 16 and 32 x 32
 // icons and a 600 x 2 rule are under it; a 48 x 48 avatar is not.
 const (
