@@ -10,10 +10,10 @@ import (
 
 // pdfColorSpace is what imageFile needs of a colour space (8.6).
 type pdfColorSpace struct {
-	comps  int
-	kind   string // gray, rgb, cmyk, indexed, ink (Separation, DeviceN: tints), lab
-	hival  int
-	grays  []float64 // indexed: the grey of each palette entry
+	comps int
+	kind  string // gray, rgb, cmyk, indexed, ink (Separation, DeviceN: tints), lab
+	hival int
+	grays []float64 // indexed: the grey of each palette entry
 }
 
 // colorSpace resolves an image's colour space, named directly, in the
