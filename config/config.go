@@ -211,7 +211,14 @@ type Metrics struct {
 // Scan bounds the scanner's work on one message (see scan.Limits).
 type Scan struct {
 	MaxTime Duration `toml:"max_time"` // past it, what is left is withheld, never passed
-	OCR     bool     `toml:"ocr"`      // read images with tesseract when installed
+	// Images is the image policy (scan.ImagePolicy): "ocr" reads every
+	// image above the size floor with tesseract, "withhold" withholds it
+	// and the document holding it; "" is "ocr" when serve finds
+	// tesseract at start, else "withhold".
+	Images string `toml:"images"`
+	// OCR is the old name of Images, still read: true is images = "ocr",
+	// false is images = "withhold". Load moves it to Images.
+	OCR *bool `toml:"ocr,omitempty"`
 	// MemoryLimitMiB bounds the memory every message scanned at once may
 	// hold together (scan.SharedBudget); past it a part waits briefly,
 	// then is withheld as too_large. 0 means the default, 512.
@@ -300,6 +307,7 @@ func Load(path string) (Config, error) {
 		}
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
+	cfg.Scan.migrateOCR()
 	// Relative data directories are relative to the config file, so a
 	// service started from / finds the same data as an admin in its folder.
 	// The same holds for every other file the config names.
@@ -334,4 +342,19 @@ func joinKey(k []string) string {
 		s += p
 	}
 	return s
+}
+
+// migrateOCR moves the old [scan] ocr switch to images, unless images is
+// set too (Validate then says whether they agree).
+func (s *Scan) migrateOCR() {
+	if s.OCR == nil {
+		return
+	}
+	was := "withhold"
+	if *s.OCR {
+		was = "ocr"
+	}
+	if s.Images == "" || s.Images == was {
+		s.Images, s.OCR = was, nil
+	}
 }

@@ -228,6 +228,14 @@ func (c *Config) Validate() error {
 	}
 
 	c.Web.validate(bad)
+	switch c.Scan.Images {
+	case "", "ocr", "withhold":
+		if c.Scan.OCR != nil {
+			bad("scan.ocr", "is the old name of scan.images and says otherwise; remove it and keep images = %q", c.Scan.Images)
+		}
+	default:
+		bad("scan.images", "%q: want \"ocr\", \"withhold\" or nothing (ocr when tesseract is installed)", c.Scan.Images)
+	}
 
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -116,6 +116,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 	for _, u := range res.Unscannable {
 		s.metrics.unscannable.WithLabelValues(u.Reason).Inc()
 	}
+	s.metrics.countImages(res.Images)
 	s.metrics.auth.WithLabelValues("spf", auth.SPF).Inc()
 	s.metrics.auth.WithLabelValues("dkim", auth.DKIM).Inc()
 	s.metrics.auth.WithLabelValues("dmarc", auth.DMARC).Inc()

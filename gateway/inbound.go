@@ -108,8 +108,13 @@ func (s *Server) buildInbound(t *transaction, queue string, rcpts []string, h *h
 			Withheld:    p.Withheld,
 			Reason:      p.Reason,
 		}
-		if p.Withheld {
-			tp.Text = "" // fail closed: staff see that it exists, not what it says
+		if p.Withheld && p.Reason != "sensitive" {
+			// Fail closed: a part that could not be read with confidence
+			// shows that it exists, not what it says. A file withheld for
+			// the numbers in it keeps its masked text (DESIGN: the masked
+			// text of every part), as any body does; the second check
+			// reads it like every other field.
+			tp.Text = ""
 		}
 		in.Parts = append(in.Parts, tp)
 		if p.Attachment && !p.Withheld && len(p.Findings) == 0 && p.Content != nil {

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/intake-mail/intake/scan"
 )
 
 // metrics are the gateway's Prometheus series (documented in
@@ -13,6 +15,7 @@ type metrics struct {
 	rejected    *prometheus.CounterVec // stage, reason, code
 	findings    *prometheus.CounterVec // type: ssn, pan
 	unscannable *prometheus.CounterVec // reason
+	images      *prometheus.CounterVec // outcome: what the image policy did (scan.ImageCounts)
 	secondCheck *prometheus.CounterVec // rule (guard.go)
 	auth        *prometheus.CounterVec // method, result
 	scanSecs    prometheus.Histogram
@@ -47,6 +50,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "intake_unscannable_parts_total",
 			Help: "Parts withheld because they could not be scanned, by reason.",
 		}, []string{"reason"}),
+		images: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intake_images_total",
+			Help: "Images in accepted mail (attached, inline, in documents), by what the image policy did: withheld, ocr_found, ocr_clean, below_floor.",
+		}, []string{"outcome"}),
 		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "intake_sender_auth_total",
 			Help: "Sender authentication results of accepted mail, by method (spf, dkim, dmarc) and result.",
@@ -75,7 +82,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.connections, m.open, m.accepted, m.rejected, m.findings,
-			m.unscannable, m.auth, m.scanSecs, m.commitSecs, m.authSecs, m.sizeBytes, m.secondCheck)
+			m.unscannable, m.images, m.auth, m.scanSecs, m.commitSecs, m.authSecs, m.sizeBytes, m.secondCheck)
 	}
 	return m
+}
+
+// countImages adds one message's image outcomes to intake_images_total.
+func (m *metrics) countImages(c scan.ImageCounts) {
+	for outcome, n := range map[string]int{"withheld": c.Withheld, "ocr_found": c.OCRFound, "ocr_clean": c.OCRClean, "below_floor": c.BelowFloor} {
+		if n > 0 {
+			m.images.WithLabelValues(outcome).Add(float64(n))
+		}
+	}
 }

@@ -19,6 +19,13 @@ type budget struct {
 	// The message's share of Limits.Shared while a heavy extraction runs.
 	heavyDepth int
 	held       int64
+
+	// The images met inside documents, for the walk to locate and count
+	// (see noteImage); the verdict on each distinct image, so a logo on
+	// every page is read once; how many were given to OCR.
+	images     []imageNote
+	imageCache map[[32]byte]imageRead
+	ocrImages  int
 }
 
 func newBudget(ctx context.Context, lim Limits) *budget {

@@ -21,7 +21,7 @@ const (
 	formatODF                           // OpenDocument text, spreadsheet, presentation
 	formatZip                           // any other zip
 	formatGzip                          // gzip
-	formatImage                         // image/*: OCR when enabled, else no_text
+	formatImage                         // image/*: the image policy (image.go)
 	formatEncryptedOffice               // OLE compound file with EncryptionInfo: password-protected Office
 	formatUnsupported                   // legacy .doc/.xls, rar, 7z, tar...: we know it and cannot read it
 )

@@ -108,11 +108,11 @@ func TestUnfoldCalendar(t *testing.T) {
 }
 
 func TestOCRText(t *testing.T) {
-	png := hugePNG(t, 8, 8) // a real header: OCR reads the size first
+	png := hugePNG(t, 64, 64) // a real header, above the floor: OCR reads the size first
 	t.Run("off", func(t *testing.T) {
-		_, err := ocrText(testBudget(), png)
-		if reasonOrEmpty(err) != ReasonNoText {
-			t.Fatalf("reason %q, want no_text", reasonOrEmpty(err))
+		r := testBudget().readImage(png)
+		if r.outcome != imageWithheld || reasonOrEmpty(r.err) != ReasonNoText {
+			t.Fatalf("outcome %d, reason %q, want withheld, no_text", r.outcome, reasonOrEmpty(r.err))
 		}
 	})
 	t.Run("not installed", func(t *testing.T) {
@@ -128,8 +128,8 @@ func TestOCRText(t *testing.T) {
 	lim.OCR = true
 	lim.TesseractPath = fakeTesseract(t, "PNG")
 	text, err := ocrText(newBudget(context.Background(), lim), png)
-	if err != nil || !strings.Contains(text, testCard) {
-		t.Fatalf("ocr: %v, %d bytes", err, len(text))
+	if err != nil || !strings.Contains(text.text, testCard) {
+		t.Fatalf("ocr: %v, %d bytes", err, len(text.text))
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	_ "golang.org/x/image/bmp"
@@ -33,34 +32,30 @@ var tesseractSlots = make(chan struct{}, max(runtime.NumCPU(), 1))
 // ocrStarts counts tesseract processes started, for tests.
 var ocrStarts atomic.Int64
 
-// ocrText reads the text in an image with tesseract when Limits.OCR is set
-// and it is installed (Debian: tesseract-ocr). The image goes in on stdin
-// and the text comes back on stdout: no temporary file, since the image
-// may show a card. The run is bounded by the message's remaining time.
+// ocrText reads the text in an image with tesseract (Debian:
+// tesseract-ocr); the caller has applied the image policy. The image goes
+// in on stdin and the words come back on stdout, as TSV with their
+// confidences: no temporary file, since the image may show a card. The
+// run is bounded by the message's remaining time.
 //
 // Tesseract needs several bytes per pixel, and a PNG of 20000 x 20000
 // pixels of one colour is a few hundred KiB: the image's header is read
 // first, and an image past Limits.MaxOCRPixels is withheld as too_large
 // without a process being started; one whose size cannot be read is not
-// given to tesseract at all. At most one tesseract per CPU runs at a time,
-// and each under an address-space limit (Limits.OCRMemory).
-func ocrText(b *budget, data []byte) (string, error) {
-	if !b.lim.OCR {
-		return "", unscannable(ReasonNoText, "image (OCR off)")
+// given to tesseract at all. A small image is enlarged first
+// (imageForOCR). At most one tesseract per CPU runs at a time, and each
+// under an address-space limit (Limits.OCRMemory).
+func ocrText(b *budget, data []byte) (ocrRead, error) {
+	bin, ok := tesseractPath(b.lim)
+	if !ok {
+		return ocrRead{}, unscannable(ReasonNoText, "image (tesseract not installed)")
 	}
-	bin := b.lim.TesseractPath
-	if bin == "" {
-		p, err := exec.LookPath("tesseract")
-		if err != nil {
-			return "", unscannable(ReasonNoText, "image (tesseract not installed)")
-		}
-		bin = p
-	}
-	if err := ocrSizeCheck(b.lim, data); err != nil {
-		return "", err
+	cfg, err := ocrSizeCheck(b.lim, data)
+	if err != nil {
+		return ocrRead{}, err
 	}
 	if err := b.check(); err != nil {
-		return "", err
+		return ocrRead{}, err
 	}
 	ctx := b.ctx
 	if ctx == nil {
@@ -75,8 +70,10 @@ func ocrText(b *budget, data []byte) (string, error) {
 	case tesseractSlots <- struct{}{}:
 		defer func() { <-tesseractSlots }()
 	case <-ctx.Done():
-		return "", unscannable(ReasonTimeout, "OCR: waited for a free tesseract past the time budget")
+		return ocrRead{}, unscannable(ReasonTimeout, "OCR: waited for a free tesseract past the time budget")
 	}
+	// Prepared only once a slot is ours.
+	data = imageForOCR(b, data, cfg)
 	cmd := tesseractCommand(ctx, bin, b.lim.OCRMemory)
 	cmd.Stdin = bytes.NewReader(data)
 	var stdout limitedBuffer
@@ -86,49 +83,47 @@ func ocrText(b *budget, data []byte) (string, error) {
 	// One thread: the gateway scans several messages at once.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
 	ocrStarts.Add(1)
-	err := cmd.Run()
+	err = cmd.Run()
 	if ctx.Err() != nil {
-		return "", unscannable(ReasonTimeout, "OCR ran out of time")
+		return ocrRead{}, unscannable(ReasonTimeout, "OCR ran out of time")
 	}
 	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			// Among the failures: tesseract refused memory past its limit.
-			return "", unscannable(ReasonNoText, "image (OCR could not read it)")
+			// Among the failures: tesseract refused memory past its limit,
+			// or could not decode the image.
+			return ocrRead{}, unscannable(ReasonNoText, "image (OCR could not read it)")
 		}
-		return "", unscannable(ReasonNoText, "image (OCR did not run)")
+		return ocrRead{}, unscannable(ReasonNoText, "image (OCR did not run)")
 	}
 	if stdout.over {
-		return "", unscannable(ReasonTooLarge, "OCR output too long")
+		return ocrRead{}, unscannable(ReasonTooLarge, "OCR output too long")
 	}
-	text := stdout.String()
-	if strings.TrimSpace(text) == "" {
-		return "", unscannable(ReasonNoText, "image (OCR found no text)")
+	read := parseOCR(stdout.String())
+	if err := b.take(int64(len(read.text))); err != nil {
+		return ocrRead{}, err
 	}
-	if err := b.take(int64(len(text))); err != nil {
-		return "", err
-	}
-	return text, nil
+	return read, nil
 }
 
 // ocrSizeCheck reads the image's dimensions from its header (PNG, JPEG,
 // GIF, BMP, TIFF, WebP; every page of a TIFF counts) and refuses what
 // tesseract should not be given.
-func ocrSizeCheck(lim Limits, data []byte) error {
+func ocrSizeCheck(lim Limits, data []byte) (image.Config, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return unscannable(ReasonNoText, "image (size unreadable, not given to OCR)")
+		return cfg, unscannable(ReasonNoText, "image (size unreadable, not given to OCR)")
 	}
 	pixels := int64(cfg.Width) * int64(cfg.Height)
 	if isTIFF(data) {
 		if pixels, err = tiffPixels(data); err != nil {
-			return err
+			return cfg, err
 		}
 	}
 	if lim.MaxOCRPixels > 0 && pixels > lim.MaxOCRPixels {
-		return unscannable(ReasonTooLarge, fmt.Sprintf("image of %d pixels, past the OCR limit of %d", pixels, lim.MaxOCRPixels))
+		return cfg, unscannable(ReasonTooLarge, fmt.Sprintf("image of %d pixels, past the OCR limit of %d", pixels, lim.MaxOCRPixels))
 	}
-	return nil
+	return cfg, nil
 }
 
 // tesseractCommand runs tesseract on stdin, under an address-space limit
@@ -141,10 +136,10 @@ func tesseractCommand(ctx context.Context, bin string, limit int64) *exec.Cmd {
 	if limit > 0 && runtime.GOOS != "windows" {
 		if sh, err := exec.LookPath("/bin/sh"); err == nil {
 			kib := strconv.FormatInt(max(limit>>10, 1), 10)
-			return exec.CommandContext(ctx, sh, "-c", `ulimit -v "$1" || exit 97; shift; exec "$@"`, "sh", kib, bin, "stdin", "stdout")
+			return exec.CommandContext(ctx, sh, "-c", `ulimit -v "$1" || exit 97; shift; exec "$@"`, "sh", kib, bin, "stdin", "stdout", "tsv")
 		}
 	}
-	return exec.CommandContext(ctx, bin, "stdin", "stdout")
+	return exec.CommandContext(ctx, bin, "stdin", "stdout", "tsv")
 }
 
 // limitedBuffer keeps at most max bytes and notes that more were offered,

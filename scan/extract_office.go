@@ -71,15 +71,6 @@ func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth 
 	if err := doc.rest(out, depth); err != nil {
 		return err
 	}
-	if doc.typed == 0 && doc.hasMedia() {
-		// A pasted photo of a card is the whole document: with OCR on, read
-		// the pictures; without it there is nothing to vouch for.
-		if text, err := doc.ocrMedia(); err == nil && strings.TrimSpace(text) != "" {
-			out.WriteString(text)
-			return doc.deferred
-		}
-		return unscannable(ReasonNoText, "document holds only images")
-	}
 	return doc.deferred
 }
 
@@ -114,9 +105,6 @@ type officeDoc struct {
 	files      map[string]*zip.File
 	names      []string // in natural order: slide2 before slide10
 	done       map[string]bool
-	// typed counts the non-blank bytes of the main parts' element text:
-	// a document without any holds only pictures (and their alt text).
-	typed int
 	// deferred is the first part that could not be read (an OLE object, a
 	// malformed data part): the document is unscannable, but the rest of
 	// it is still read so that its findings are reported too.
@@ -195,9 +183,7 @@ func (d *officeDoc) parts(out *strings.Builder, rules xmlRules, first []string, 
 		if !ok {
 			continue
 		}
-		typed, err := xmlTextTyped(d.b, out, data, rules)
-		d.typed += typed
-		if err != nil {
+		if err := xmlText(d.b, out, data, rules); err != nil {
 			return fmt.Errorf("%s: %w", partLabel(n), err)
 		}
 		out.WriteByte('\n')
@@ -225,40 +211,6 @@ func (d *officeDoc) properties(out *strings.Builder, f format) error {
 		}
 	}
 	return nil
-}
-
-// hasMedia reports pictures in the package.
-func (d *officeDoc) hasMedia() bool {
-	for _, n := range d.names {
-		if strings.Contains(n, "/media/") || strings.HasPrefix(n, "Pictures/") {
-			return true
-		}
-	}
-	return false
-}
-
-// ocrMedia runs OCR over the package's pictures when it is enabled.
-func (d *officeDoc) ocrMedia() (string, error) {
-	if !d.b.lim.OCR {
-		return "", unscannable(ReasonNoText, "OCR off")
-	}
-	var out strings.Builder
-	for _, n := range d.names {
-		if !strings.Contains(n, "/media/") && !strings.HasPrefix(n, "Pictures/") {
-			continue
-		}
-		data, ok, err := d.read(n)
-		if err != nil || !ok || !sniffImage(data) {
-			continue
-		}
-		text, err := ocrText(d.b, data)
-		if err != nil {
-			return "", err
-		}
-		out.WriteString(text)
-		out.WriteByte('\n')
-	}
-	return out.String(), nil
 }
 
 // naturalLess orders names with embedded numbers by value: slide2.xml

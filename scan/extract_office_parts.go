@@ -17,9 +17,14 @@ import (
 //     XML, a producer's own parts, ODF settings and macros): read.
 //   - Relationship parts: the targets of external links (a hyperlink's
 //     URL ships in the file and shows on hover).
-//   - Pictures, audio and video (media/, Pictures/, Thumbnails/,
-//     ObjectReplacements/, thumbnails, EMF/WMF/SVG): left to the image
-//     policy (see hasMedia and ocrMedia).
+//   - Pictures (media/, Pictures/, any image file): each under the image
+//     policy (image.go), located at its base name inside the document.
+//     A vector picture (EMF, WMF, SVM, PICT...) has no pixel size to hold
+//     against the floor and no OCR: it is withheld; an SVG is XML, read
+//     as such, with the images it embeds. Thumbnails (a rendering of the
+//     first page) and ObjectReplacements/ (renderings of embedded objects
+//     whose own parts are read) show nothing the rest does not. Audio and
+//     video are not read.
 //   - Fonts (glyph outlines, obfuscated) and printer settings (a DEVMODE
 //     structure): no text a person typed; skipped by name.
 //   - Anything else is an embedded object, read by what its bytes are: an
@@ -34,16 +39,23 @@ const (
 	entryEmbedded entryKind = iota
 	entrySkip
 	entryMedia
+	entryRendering // a thumbnail or an object's replacement picture
+	entryAudioVideo
 	entryRels
 	entryXML
 )
 
-// mediaExtensions are pictures, sound and video inside packages.
+// mediaExtensions are pictures inside packages.
 var mediaExtensions = map[string]bool{
 	".png": true, ".jpg": true, ".jpeg": true, ".jpe": true, ".gif": true, ".bmp": true, ".dib": true,
-	".tif": true, ".tiff": true, ".emf": true, ".wmf": true, ".emz": true, ".wmz": true, ".svg": true,
+	".tif": true, ".tiff": true, ".emf": true, ".wmf": true, ".emz": true, ".wmz": true,
 	".svm": true, ".wdp": true, ".jxr": true, ".hdp": true, ".ico": true, ".webp": true, ".heic": true,
-	".pict": true, ".pct": true, ".mp3": true, ".mp4": true, ".m4a": true, ".wav": true, ".wma": true,
+	".pict": true, ".pct": true,
+}
+
+// audioVideoExtensions are sound and video inside packages.
+var audioVideoExtensions = map[string]bool{
+	".mp3": true, ".mp4": true, ".m4a": true, ".wav": true, ".wma": true,
 	".wmv": true, ".avi": true, ".mov": true, ".mpg": true, ".mpeg": true,
 }
 
@@ -60,16 +72,19 @@ func kindOfEntry(name string) entryKind {
 		return entrySkip
 	case ext == ".rels":
 		return entryRels
-	case ext == ".xml" || ext == ".vml":
+	case ext == ".xml" || ext == ".vml" || ext == ".svg":
 		return entryXML
 	case fontExtensions[ext] || strings.Contains(lower, "/fonts/"):
 		return entrySkip // glyph outlines: no text
 	case strings.HasPrefix(base, "printersettings"), base == "layout-cache":
 		return entrySkip // a printer's DEVMODE; an ODF layout cache: no text
-	case mediaExtensions[ext], strings.Contains(lower, "/media/"), strings.HasPrefix(lower, "media/"),
-		strings.HasPrefix(name, "Pictures/"), strings.Contains(name, "/Pictures/"),
-		strings.HasPrefix(name, "Thumbnails/"), strings.HasPrefix(name, "ObjectReplacements/"),
+	case strings.HasPrefix(name, "Thumbnails/"), strings.HasPrefix(name, "ObjectReplacements/"),
 		strings.Contains(name, "/ObjectReplacements/"), strings.HasPrefix(base, "thumbnail."):
+		return entryRendering
+	case audioVideoExtensions[ext]:
+		return entryAudioVideo
+	case mediaExtensions[ext], strings.Contains(lower, "/media/"), strings.HasPrefix(lower, "media/"),
+		strings.HasPrefix(name, "Pictures/"), strings.Contains(name, "/Pictures/"):
 		return entryMedia
 	}
 	return entryEmbedded
@@ -82,8 +97,16 @@ func (d *officeDoc) rest(out *strings.Builder, depth int) error {
 			continue
 		}
 		switch kindOfEntry(n) {
-		case entrySkip, entryMedia:
+		case entrySkip, entryRendering, entryAudioVideo:
 			continue
+		case entryMedia:
+			data, ok, err := d.read(n)
+			if err == nil && ok {
+				d.b.noteImage(path.Base(n), d.b.readImage(data))
+			}
+			if err := d.note(wrapPart(n, err)); err != nil {
+				return err
+			}
 		case entryRels:
 			data, ok, err := d.read(n)
 			if err == nil && ok {
@@ -104,6 +127,9 @@ func (d *officeDoc) rest(out *strings.Builder, depth int) error {
 			if err == nil && ok {
 				err = xmlText(d.b, out, data, rules)
 				out.WriteByte('\n')
+				if strings.HasSuffix(strings.ToLower(n), ".svg") {
+					d.svgImages(n, data)
+				}
 			}
 			if err := d.note(wrapPart(n, err)); err != nil {
 				return err
@@ -148,12 +174,14 @@ func partLabel(name string) string {
 	return string(b)
 }
 
-// embedded reads one embedded object by what its bytes are. Pictures are
-// left to the image policy, as the package's own pictures are.
+// embedded reads one embedded object by what its bytes are. A picture is
+// under the image policy, as the package's own pictures are; the images
+// of an embedded document are located inside it.
 func (d *officeDoc) embedded(out *strings.Builder, name string, data []byte, depth int) error {
 	if err := d.b.check(); err != nil {
 		return err
 	}
+	defer d.b.nestImages(len(d.b.images), name)
 	switch f := classify("", name, data); f {
 	case formatDOCX, formatXLSX, formatPPTX, formatODF:
 		if depth >= maxEmbeddedDepth {
@@ -223,7 +251,8 @@ func (d *officeDoc) embedded(out *strings.Builder, name string, data []byte, dep
 		}
 		return nil
 	case formatImage:
-		return nil // the image policy's, with the package's own pictures
+		d.b.noteImage("", d.b.readImage(data)) // named by nestImages
+		return nil
 	case formatEncryptedOffice:
 		return unscannable(ReasonEncrypted, "embedded office document is encrypted")
 	}
@@ -302,4 +331,18 @@ func (d *officeDoc) odfEncrypted() error {
 	}
 	// The manifest holds no text of the document: it is done.
 	return nil
+}
+
+// svgImages puts the pictures an SVG embeds as data: URIs under the image
+// policy, located "NAME.svg/data-N.EXT"; its text was read as XML.
+func (d *officeDoc) svgImages(name string, data []byte) {
+	n := 0
+	for _, uri := range dataURIs(string(data)) {
+		ctype, _, img, _ := parseDataURI(uri)
+		if !strings.HasPrefix(ctype, "image/") || ctype == "image/svg+xml" {
+			continue
+		}
+		n++
+		d.b.noteImage(fmt.Sprintf("%s/data-%d%s", path.Base(name), n, dataExt[ctype]), d.b.readImage(img))
+	}
 }

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +84,9 @@ func runOfficeCases(t *testing.T, cases []officeCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			text, err := officeText(newBudget(context.Background(), DefaultLimits()), tc.f, tc.data)
+			b := newBudget(context.Background(), DefaultLimits())
+			text, err := officeText(b, tc.f, tc.data)
+			err = docVerdict(b, err)
 			if got := reasonOrEmpty(err); got != tc.reason {
 				t.Errorf("reason %q (%v), want %q", got, err, tc.reason)
 			}
@@ -107,7 +110,8 @@ func TestOfficeVisibleText(t *testing.T) {
 	drawing := func(docPr, cNvPr string) string {
 		return `<w:p><w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1" ` + docPr + `/><a:graphic><a:graphicData><pic:pic><pic:nvPicPr><pic:cNvPr id="0" name="scan.png" ` + cNvPr + `/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rId5"/></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`
 	}
-	image := zipFile{name: "word/media/image1.png", data: []byte("\x89PNG\r\n\x1a\n....")}
+	// A 16 x 16 picture: under the image floor, no verdict of its own.
+	image := zipFile{name: "word/media/image1.png", data: solidPNG(t, 16, 16, color.Black)}
 	sdt := func(pr, content string) string {
 		return `<w:sdt><w:sdtPr>` + pr + `</w:sdtPr><w:sdtContent>` + content + `</w:sdtContent></w:sdt>`
 	}
@@ -115,7 +119,8 @@ func TestOfficeVisibleText(t *testing.T) {
 		{name: "docx picture alt text", f: formatDOCX, data: docxWith(t, para("see picture")+drawing(`descr="Card 4111 1111 1111 1111"`, ""), image), want: []string{"pan:1111"}},
 		{name: "docx picture title", f: formatDOCX, data: docxWith(t, para("see picture")+drawing(`title="SSN 078-05-1123"`, ""), image), want: []string{"ssn:1123"}},
 		{name: "docx pic:cNvPr alt text", f: formatDOCX, data: docxWith(t, para("see picture")+drawing("", `descr="5555 5555 5555 4444"`), image), want: []string{"pan:4444"}},
-		{name: "docx of pictures and alt text is still only pictures", f: formatDOCX, data: docxWith(t, drawing(`descr="Card 4111 1111 1111 1111"`, ""), image), want: []string{"pan:1111"}, reason: ReasonNoText},
+		{name: "docx of a photo and alt text: the photo is withheld", f: formatDOCX, data: docxWith(t, drawing(`descr="Card 4111 1111 1111 1111"`, ""),
+			zipFile{name: "word/media/image1.png", data: solidPNG(t, 300, 200, color.White)}), want: []string{"pan:1111"}, reason: ReasonNoText},
 		{name: "docx alt text does not split the paragraph", f: formatDOCX, data: docxWith(t,
 			`<w:p><w:r><w:t>Card 4111 1111 </w:t></w:r><w:r><w:drawing><wp:inline><wp:docPr id="1" name="p" descr="logo"/></wp:inline></w:drawing></w:r><w:r><w:t>1111 1111</w:t></w:r></w:p>`, image), want: []string{"pan:1111"}},
 		{name: "docx content control alias", f: formatDOCX, data: docxWith(t, sdt(`<w:alias w:val="SSN 489-36-8350"/><w:tag w:val="field1"/>`, para("x"))), want: []string{"ssn:8350"}},
@@ -234,8 +239,8 @@ func TestOfficeEmbedded(t *testing.T) {
 			zipFile{name: "word/embeddings/Microsoft_Word_Document.docx", data: append(oleObject(), asciiUTF16LE("EncryptionInfo")...)}),
 			want: []string{"pan:1111"}, reason: ReasonEncrypted},
 		{name: "too deep", f: formatDOCX, data: deep, reason: ReasonTooDeep},
-		{name: "pictures, fonts and printer settings are no verdict", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/media/image1.emf", data: []byte{1, 0, 0, 0}},
+		{name: "icons, fonts, thumbnails and printer settings are no verdict", f: formatDOCX, data: docxWith(t, body,
+			zipFile{name: "word/media/image1.png", data: solidPNG(t, 16, 16, color.Black)},
 			zipFile{name: "word/fonts/font1.odttf", data: []byte{0, 1, 0, 0, 0x80}},
 			zipFile{name: "docProps/thumbnail.jpeg", data: []byte{0xff, 0xd8, 0xff, 0}},
 			zipFile{name: "word/printerSettings/printerSettings1.bin", data: []byte{0, 0, 0x80}}), want: []string{"pan:1111"}},

@@ -130,7 +130,9 @@ func TestOfficeText(t *testing.T) {
 			if lim == (Limits{}) {
 				lim = DefaultLimits()
 			}
-			text, err := officeText(newBudget(context.Background(), lim), tc.f, tc.data)
+			b := newBudget(context.Background(), lim)
+			text, err := officeText(b, tc.f, tc.data)
+			err = docVerdict(b, err)
 			if got := reasonOrEmpty(err); got != tc.reason {
 				t.Fatalf("reason %q (%v), want %q; text %d bytes", got, err, tc.reason, len(text))
 			}

@@ -44,8 +44,10 @@ const pdfParseCost = 4
 // annotations and form field values, document properties, attached text
 // files, and content streams no page references. An encrypted PDF is read
 // when the empty user password opens it (it opens in every viewer without
-// a prompt), else ReasonEncrypted. A PDF with pages that are only images,
-// or text in fonts we cannot map to Unicode, is ReasonNoText. When an
+// a prompt), else ReasonEncrypted. The images it draws are under the image
+// policy (extract_pdfimage.go, noted on the budget for the walk). A PDF
+// with no text and no image, or text in fonts we cannot map to Unicode,
+// is ReasonNoText. When an
 // error is returned, the text read so far is returned too: the part is
 // unscannable, but a number in it is still a finding.
 //
@@ -90,6 +92,7 @@ func pdfText(b *budget, data []byte) (text string, err error) {
 	w.doc = d
 	w.fonts = map[pdfRef]*pdfFont{}
 	w.seen = map[*pdfStream]bool{}
+	w.images = map[*pdfStream]bool{}
 	w.shown = map[int]bool{}
 	steps := []func() error{w.pages, w.fields, w.info, w.attachments, w.orphans}
 	for _, step := range steps {
@@ -120,8 +123,11 @@ func (w *pdfWalker) verdict(text string) error {
 	case w.err != nil:
 		return w.err
 	case !hasLetterOrDigit(text):
+		if w.glyphs > 0 && w.unmapped > 0 {
+			return unscannable(ReasonNoText, "pdf: text in fonts without a Unicode map")
+		}
 		if w.sawImage {
-			return unscannable(ReasonNoText, "pdf: only images")
+			return nil // a scan: its images were the policy's to read or withhold
 		}
 		if w.glyphs > 0 {
 			return unscannable(ReasonNoText, "pdf: text in fonts without a Unicode map")
@@ -129,8 +135,6 @@ func (w *pdfWalker) verdict(text string) error {
 		return unscannable(ReasonNoText, "pdf: no text")
 	case w.unmapped > 0 && w.unmapped*5 > w.glyphs:
 		return unscannable(ReasonNoText, "pdf: text in fonts without a Unicode map")
-	case w.imageOnlyPages > 0:
-		return unscannable(ReasonNoText, fmt.Sprintf("pdf: %d pages are only images", w.imageOnlyPages))
 	case w.scattered > 0:
 		// Digits a person reads as a number, drawn too far apart or too
 		// irregularly for the layout to join: not clean.
@@ -170,9 +174,9 @@ type pdfWalker struct {
 
 	glyphs, unmapped int
 	sawImage         bool
-	pageImage        bool
-	pageImages       []*pdfStream // JPEG pictures drawn on this page, for OCR
-	imageOnlyPages   int
+	images           map[*pdfStream]bool // image XObjects already under the policy
+	pageNo           int                 // the page being read, from 1
+	pageImages       int                 // images drawn on it so far
 	formRuns         int
 	scattered        int // lines of lone digits the layout could not join
 	suppress         int // inside marked content with /ActualText
@@ -369,8 +373,9 @@ func (d *pdfDoc) findCatalog() pdfDict {
 
 func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 	d := w.doc
-	start := len(w.out)
-	w.pageImage, w.pageImages, w.notes = false, w.pageImages[:0], w.notes[:0]
+	w.pageNo++
+	w.pageImages = 0
+	w.notes = w.notes[:0]
 	var streams []*pdfStream
 	switch c := d.resolve(nd["Contents"]).(type) {
 	case *pdfStream:
@@ -407,15 +412,6 @@ func (w *pdfWalker) page(nd pdfDict, res pdfDict) error {
 		w.line()
 		w.emitString(n)
 		w.line()
-	}
-	if w.pageImage && !hasLetterOrDigit(string(w.out[start:])) {
-		read, err := w.ocrPage()
-		if err != nil {
-			return err
-		}
-		if !read {
-			w.imageOnlyPages++
-		}
 	}
 	w.line()
 	return nil
@@ -686,10 +682,9 @@ func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 				}
 			}
 		case "BI":
-			if err := c.skipInlineImage(); err != nil {
+			if err := w.inlineImage(c, res); err != nil {
 				return w.fail(err)
 			}
-			w.sawImage, w.pageImage = true, true
 		case "BDC", "BMC":
 			w.markedContent(op, ops, res)
 		case "EMC":
@@ -825,7 +820,8 @@ func (w *pdfWalker) markedContent(op string, ops []pdfObj, res pdfDict) {
 	}
 }
 
-// xobject draws a named XObject: a form is interpreted, an image noted.
+// xobject draws a named XObject: a form is interpreted, an image put
+// under the image policy.
 func (w *pdfWalker) xobject(res pdfDict, name pdfName, depth int) error {
 	d := w.doc
 	s := d.stream(d.dict(res["XObject"])[name])
@@ -836,44 +832,9 @@ func (w *pdfWalker) xobject(res pdfDict, name pdfName, depth int) error {
 	case "Form":
 		return w.form(s, res, depth+1, d.formMatrix(s).mul(w.gs.ctm))
 	case "Image":
-		w.sawImage, w.pageImage = true, true
-		if d.b.lim.OCR && len(w.pageImages) < maxPDFOCRImages {
-			if f, _ := d.filters(s.dict); len(f) == 1 && (f[0] == "DCTDecode" || f[0] == "DCT") {
-				w.pageImages = append(w.pageImages, s)
-			}
-		}
+		w.imageXObject(s, res)
 	}
 	return nil
-}
-
-// maxPDFOCRImages bounds the pictures read by OCR on one page.
-const maxPDFOCRImages = 4
-
-// ocrPage reads the JPEG pictures of a page that has no text layer (a
-// scan) with tesseract, when OCR is on: a photographed card is found.
-func (w *pdfWalker) ocrPage() (bool, error) {
-	d := w.doc
-	found := false
-	for _, s := range w.pageImages {
-		data := s.src[s.start:s.end]
-		if d.crypt != nil {
-			var err error
-			if data, err = d.crypt.decryptStream(s.ref, data); err != nil {
-				continue
-			}
-		}
-		text, err := ocrText(d.b, data)
-		switch reasonOf(err) {
-		case ReasonTimeout, ReasonTooLarge:
-			return found, err
-		}
-		if err == nil && hasLetterOrDigit(text) {
-			w.line()
-			w.emitString(text)
-			found = true
-		}
-	}
-	return found, nil
 }
 
 // pdfDefaultFont reads text shown before any Tf, or in a stream read

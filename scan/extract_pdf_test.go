@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"strings"
 	"testing"
@@ -29,6 +30,7 @@ type fpdfOptions struct {
 	userPass   string // with protect: "" opens without a prompt
 	protect    bool
 	image      bool     // draw a picture
+	picture    []byte   // draw this PNG or JPEG (a photographed card)
 	lines      []string // text lines
 	splitCells []string // cells drawn side by side on one line
 }
@@ -50,7 +52,7 @@ func makeFPDF(t testing.TB, o fpdfOptions) []byte {
 		p.Cell(30, 8, c)
 	}
 	if o.image {
-		img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+		img := image.NewRGBA(image.Rect(0, 0, 64, 64)) // above the image floor
 		for i := range img.Pix {
 			img.Pix[i] = byte(i)
 		}
@@ -61,6 +63,14 @@ func makeFPDF(t testing.TB, o fpdfOptions) []byte {
 		}
 		p.RegisterImageOptionsReader("card", fpdf.ImageOptions{ImageType: "PNG"}, &buf)
 		p.ImageOptions("card", 10, 40, 50, 50, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	}
+	if o.picture != nil {
+		typ := "PNG"
+		if bytes.HasPrefix(o.picture, magicJPEG) {
+			typ = "JPG"
+		}
+		p.RegisterImageOptionsReader("photo", fpdf.ImageOptions{ImageType: typ}, bytes.NewReader(o.picture))
+		p.ImageOptions("photo", 10, 100, 120, 0, false, fpdf.ImageOptions{ImageType: typ}, 0, "")
 	}
 	var out bytes.Buffer
 	if err := p.Output(&out); err != nil {
@@ -180,9 +190,9 @@ func TestPDFText(t *testing.T) {
 		{name: "image only", pdf: func(t *testing.T) []byte {
 			return makeFPDF(t, fpdfOptions{compress: true, image: true})
 		}, reason: ReasonNoText},
-		{name: "page that only draws an image", pdf: func(t *testing.T) []byte {
+		{name: "page that only draws a 1x1 image: blank", pdf: func(t *testing.T) []byte {
 			return onePage("q 100 0 0 100 0 0 cm /Im1 Do Q", helvetica)
-		}, reason: ReasonNoText},
+		}},
 		{name: "truncated", pdf: func(t *testing.T) []byte {
 			p := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"Card " + testCard}})
 			return p[:len(p)/2]
@@ -260,6 +270,7 @@ func TestPDFText(t *testing.T) {
 			}
 			b := newBudget(context.Background(), lim)
 			text, err := pdfText(b, tc.pdf(t))
+			err = docVerdict(b, err)
 			got := ""
 			if err != nil {
 				got = reasonOf(err)
@@ -364,22 +375,37 @@ func TestPDFHostile(t *testing.T) {
 }
 
 // TestPDFScanOCR: a page that is only a JPEG (a scan) is read by OCR when
-// it is on, and is no_text when it is off.
+// images = "ocr", and withheld (no_text) when images = "withhold".
 func TestPDFScanOCR(t *testing.T) {
 	scan := onePage("q 612 0 0 792 0 0 cm /Im1 Do Q", helvetica)
-	jpg := smallJPEG(t)
-	scan = bytes.Replace(scan, []byte("/ColorSpace /DeviceGray"), []byte("/Filter /DCTDecode /ColorSpace /DeviceGray"), 1)
+	jpg := grayJPEG(t, 64, 48)
+	scan = bytes.Replace(scan, []byte("/Width 1 /Height 1 /ColorSpace /DeviceGray"), []byte("/Width 64 /Height 48 /Filter /DCTDecode /ColorSpace /DeviceGray"), 1)
 	scan = bytes.Replace(scan, []byte("stream\n\x00\nendstream"), append(append([]byte("stream\n"), jpg...), "\nendstream"...), 1)
 	scan = bytes.Replace(scan, []byte("/Length 1 >>"), []byte(fmt.Sprintf("/Length %d >>", len(jpg))), 1)
 
-	if _, err := pdfText(testBudget(), scan); reasonOrEmpty(err) != ReasonNoText {
-		t.Fatalf("OCR off: reason %q, want no_text", reasonOrEmpty(err))
+	b := testBudget()
+	_, err := pdfText(b, scan)
+	if reasonOrEmpty(docVerdict(b, err)) != ReasonNoText {
+		t.Fatalf("images = withhold: reason %q, want no_text", reasonOrEmpty(docVerdict(b, err)))
 	}
 	lim := DefaultLimits()
-	lim.OCR = true
-	lim.TesseractPath = fakeTesseract(t, "JFIF\\|\xff\xd8")
-	text, err := pdfText(newBudget(context.Background(), lim), scan)
-	if err != nil || !strings.Contains(text, testCard) {
-		t.Fatalf("OCR on: %v, text %q", err, maskForTest(text))
+	lim.Images = ImagesOCR
+	lim.TesseractPath = fakeTesseract(t, "PNG\\|JFIF\\|\xff\xd8")
+	b = newBudget(context.Background(), lim)
+	if _, err := pdfText(b, scan); err != nil || !strings.Contains(imageTexts(b), testCard) {
+		t.Fatalf("images = ocr: %v, OCR text %q", err, maskForTest(imageTexts(b)))
 	}
+}
+
+// grayJPEG is a real JPEG of w x h pixels.
+func grayJPEG(t testing.TB, w, h int) []byte {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -146,51 +146,59 @@ func (c *pdfContent) next() (pdfToken, pdfObj, error) {
 	}
 }
 
-// skipInlineImage moves past "ID <binary> EI" of an inline image (8.9.7),
-// however long, without holding it.
-func (c *pdfContent) skipInlineImage() error {
-	for i := 0; i < 256; i++ {
-		t, _, err := c.next()
-		if err != nil {
-			return err
-		}
-		if t.kind == tokEOF {
-			return nil
-		}
-		if t.kind == tokKeyword && string(t.str) == "ID" {
-			break
-		}
-	}
+// inlineImageData moves past "<binary> EI" of an inline image (8.9.7),
+// the lexer being just past its ID, however long, and returns the data
+// when keep is set and it is no longer than limit (else nil): an image
+// that is not to be read costs no memory.
+func (c *pdfContent) inlineImageData(keep bool, limit int) ([]byte, error) {
 	c.lx.pos++ // the single white-space byte after ID
+	var data []byte
+	over := false
+	collect := func(b []byte) {
+		if !keep || over {
+			return
+		}
+		if len(data)+len(b) > limit {
+			over, data = true, nil
+			return
+		}
+		data = append(data, b...)
+	}
 	for {
 		d := c.lx.data
 		if c.lx.pos > len(d) {
 			c.lx.pos = len(d)
 		}
-		i := bytes.Index(d[c.lx.pos:], []byte("EI"))
+		from := c.lx.pos
+		i := bytes.Index(d[from:], []byte("EI"))
 		if i < 0 {
 			if c.eof {
+				collect(d[from:])
 				c.lx.pos = len(d)
-				return c.err
+				return data, c.err
 			}
 			// Keep two bytes: an "E" cut from its "I", and what is before it.
-			c.lx.pos = max(c.lx.pos, len(d)-2)
+			c.lx.pos = max(from, len(d)-2)
+			collect(d[from:c.lx.pos])
 			if err := c.fill(max(len(c.buf), pdfWindow)); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
-		p := c.lx.pos + i
+		p := from + i
 		if p+2 >= len(d) && !c.eof {
-			c.lx.pos = max(p-1, 0) // the byte after "EI" is not read yet
+			c.lx.pos = max(p-1, from) // the byte after "EI" is not read yet
+			collect(d[from:c.lx.pos])
 			if err := c.fill(max(len(c.buf), pdfWindow)); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		c.lx.pos = p + 2
 		if p > 0 && isPDFSpace(d[p-1]) && (p+2 == len(d) || isPDFSpace(d[p+2]) || isPDFDelim(d[p+2])) {
-			return nil
+			collect(d[from:max(p-1, from)])
+			return data, nil
 		}
+		collect(d[from : p+2])
 	}
 }

@@ -38,7 +38,6 @@ func (d *officeDoc) xlsx(out *strings.Builder) error {
 	if err != nil {
 		return fmt.Errorf("styles.xml: %w", err)
 	}
-	start := out.Len()
 	used := make([]bool, len(shared))
 	for _, n := range d.matching("xl/worksheets/") {
 		data, ok, err := d.read(n)
@@ -58,7 +57,6 @@ func (d *officeDoc) xlsx(out *strings.Builder) error {
 			out.WriteByte('\n')
 		}
 	}
-	d.typed += len(strings.TrimSpace(out.String()[start:]))
 	return d.parts(out, xlsxOtherRules, []string{"xl/workbook.xml"}, "xl/")
 }
 

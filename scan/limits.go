@@ -12,8 +12,15 @@ type Limits struct {
 	MaxArchiveRatio int64         // decoded size / stored size of one archive entry
 	MaxArchiveFiles int           // entries in one archive
 	MaxTime         time.Duration // wall time for one message
-	OCR             bool          // run tesseract on images when it is installed
-	TesseractPath   string        // "" means look for "tesseract" on PATH
+
+	// Images is what is done with an image that could hold a legible
+	// number, wherever it sits (see image.go): read by OCR, or withheld.
+	// ImagesAuto is settled by New: OCR when tesseract is found then.
+	Images ImagePolicy
+	// OCR is the switch Images replaced: true means ImagesOCR when
+	// Images is ImagesAuto. Kept so older callers keep their meaning.
+	OCR           bool
+	TesseractPath string // "" means look for "tesseract" on PATH
 
 	// MaxDocumentText bounds the text one document (a PDF) may yield: the
 	// walk copies and masks it, so it is memory several times over. Past

@@ -196,7 +196,7 @@ func TestOCRConcurrency(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			k, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "running")))
+			k, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text.text), "running")))
 			mu.Lock()
 			most = max(most, k)
 			mu.Unlock()
@@ -223,14 +223,14 @@ func TestOCRMemoryLimit(t *testing.T) {
 		limit int64
 		want  string
 	}{
-		{256 << 20, "limit 262144 args stdin stdout"},
-		{0, "limit unlimited args stdin stdout"},
+		{256 << 20, "limit 262144 args stdin stdout tsv"},
+		{0, "limit unlimited args stdin stdout tsv"},
 	} {
 		lim := DefaultLimits()
 		lim.OCR, lim.TesseractPath, lim.OCRMemory = true, bin, tc.limit
 		text, err := ocrText(newBudget(context.Background(), lim), smallJPEG(t))
-		if err != nil || strings.TrimSpace(text) != tc.want {
-			t.Errorf("OCRMemory %d: %q (%v), want %q", tc.limit, text, err, tc.want)
+		if err != nil || strings.TrimSpace(text.text) != tc.want {
+			t.Errorf("OCRMemory %d: %q (%v), want %q", tc.limit, text.text, err, tc.want)
 		}
 	}
 	t.Run("real tesseract fails closed past it", func(t *testing.T) {

@@ -50,6 +50,18 @@ type Result struct {
 	Parts       []Part
 	Findings    []Finding
 	Unscannable []Unscannable
+	Images      ImageCounts
+}
+
+// ImageCounts tallies what the image policy did with the images of one
+// message, wherever they sat (attached, inline, data: URI, inside a
+// document or an archive). Each image is counted once, in the first of
+// these that applies.
+type ImageCounts struct {
+	OCRFound   int // read by OCR: a number found in it
+	Withheld   int // withheld: images = withhold, or OCR could not read it or vouch for it
+	BelowFloor int // too small to hold a legible number: passed unread
+	OCRClean   int // read by OCR: no number, nothing doubtful; passed
 }
 
 // Sensitive reports whether any full number was found.

@@ -19,8 +19,13 @@ type Scanner struct {
 	keepText bool
 }
 
-// New returns a Scanner that keeps the masked text of every part.
-func New(lim Limits) *Scanner { return &Scanner{lim: lim, keepText: true} }
+// New returns a Scanner that keeps the masked text of every part. The
+// image policy ImagesAuto is settled here, once: OCR when tesseract is
+// found now, else withhold.
+func New(lim Limits) *Scanner {
+	lim.Images = resolveImages(lim)
+	return &Scanner{lim: lim, keepText: true}
+}
 
 // WithoutText returns a Scanner that reports findings and unscannable parts
 // but keeps no masked text or attachment content: what `intake scan` needs,
@@ -300,23 +305,17 @@ func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth i
 	case formatPDF, formatDOCX, formatXLSX, formatPPTX, formatODF:
 		var text string
 		var err error
+		before := len(w.b.images)
 		if f == formatPDF {
 			text, err = pdfText(w.b, data)
 		} else {
 			text, err = officeText(w.b, f, data)
 		}
-		w.document(data, text, err, ctype, name, loc)
+		w.document(data, text, err, ctype, name, loc, w.b.takeImages(before))
 	case formatZip, formatGzip:
 		w.archive(f, data, ctype, name, loc, depth)
 	case formatImage:
-		// OCR can find a photographed number but can never prove an
-		// image clean: the image stays withheld either way.
-		text, err := ocrText(w.b, data)
-		if err == nil {
-			err = unscannable(ReasonNoText, "image read by OCR only")
-		}
-		w.document(data, text, err, ctype, name, loc)
-		w.findRaw(data, loc) // text in metadata (PNG tEXt, EXIF comments)
+		w.imagePart(data, m, loc)
 	case formatEncryptedOffice:
 		w.withhold(loc, ctype, name, ReasonEncrypted)
 	case formatUnsupported:
@@ -329,10 +328,12 @@ func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth i
 	}
 }
 
-// document records a binary attachment whose text an extractor produced.
-// The file itself is kept for staff only when it is clean; with a finding
-// it is withheld (we cannot mask inside a PDF) and its masked text shown.
-func (w *walker) document(data []byte, text string, err error, ctype, name, loc string) {
+// document records a binary attachment whose text an extractor produced,
+// and the images it met inside (see documentImages). The file itself is
+// kept for staff only when it is clean; with a finding, or an image the
+// policy withholds, it is withheld (we cannot mask inside a PDF) and its
+// masked text shown.
+func (w *walker) document(data []byte, text string, err error, ctype, name, loc string, images []imageNote) {
 	p := Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: true}
 	if err != nil {
 		p.Withheld, p.Reason = true, reasonOf(err)
@@ -355,6 +356,7 @@ func (w *walker) document(data []byte, text string, err error, ctype, name, loc 
 			p.Text = masked
 		}
 	}
+	w.documentImages(&p, images, loc)
 	if len(p.Findings) > 0 && !p.Withheld {
 		p.Withheld, p.Reason = true, "sensitive"
 	}

@@ -98,11 +98,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 
 	lim := scan.DefaultLimits()
 	lim.MaxTime = cfg.Scan.MaxTime.D()
-	lim.OCR = cfg.Scan.OCR
+	lim.Images = scan.ImagePolicy(cfg.Scan.Images)
 	// One memory budget for every message scanned at once, inbound and
 	// outbound alike.
 	lim.Shared = scan.NewSharedBudget(int64(cfg.Scan.MemoryLimitMiB) << 20)
 	a.scanner = scan.New(lim)
+	images, why := a.scanner.Images()
+	log.Info("image policy", "images", string(images), "detail", why)
 	a.resolver = gateway.NewResolver(cfg.DNS.Resolver)
 
 	a.metrics = prometheus.NewRegistry()

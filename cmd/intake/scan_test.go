@@ -151,7 +151,7 @@ func TestScanNonMessageFiles(t *testing.T) {
 	}
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x03\x00\x00\x00\x01\x00\x08\x02\x00\x00\x00")
 	jpeg := []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01}
-	gif := []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+	gif := []byte("GIF89a\x40\x00\x20\x00\x00\x00\x00;") // 64 x 32: above the image floor
 	tnef := append([]byte{0x78, 0x9f, 0x3e, 0x22}, random[:200]...)
 	doc := fpdf.New("P", "mm", "A4", "")
 	doc.SetCompression(true)
