@@ -414,11 +414,11 @@ func TestCheckStops(t *testing.T) {
 
 func TestIsRTF(t *testing.T) {
 	for doc, want := range map[string]bool{
-		`{\rtf1\ansi x}`:          true,
+		`{\rtf1\ansi x}`:           true,
 		"\xef\xbb\xbf \r\n{\\rtf1": true,
-		`{\rtf`:                   true,
-		`{\rt`:                    false,
-		`hello {\rtf1`:            false,
+		`{\rtf`:                    true,
+		`{\rt`:                     false,
+		`hello {\rtf1`:             false,
 	} {
 		if got := IsRTF([]byte(doc)); got != want {
 			t.Errorf("IsRTF(%q) = %v", doc, got)
