@@ -34,7 +34,10 @@ const (
 	prSentReprAddrType  = 0x0064
 	prRcvdByAddrType    = 0x0075
 	prRcvdReprAddrType  = 0x0077
+	prSenderAddrType2   = 0x4022 // Exchange's copies of the address types
+	prSentReprAddrType2 = 0x4024
 	prBody              = 0x1000
+	prRTFSyncBodyTag    = 0x1008
 	prRTFCompressed     = 0x1009
 	prHTML              = 0x1013
 	prInternetMessageID = 0x1035
@@ -52,11 +55,15 @@ const (
 	prMessageCodepage   = 0x3ffd
 )
 
-// Identifiers, not text a person wrote: left out of Properties.
+// Identifiers, and text derived from other text, not what a person
+// wrote: left out of Properties. (The body's sync tag, PR_RTF_SYNC_BODY_TAG,
+// is its first characters with the spaces taken out: numbers that stand
+// apart in the body would run together there.)
 var identifierProps = map[uint16]bool{
 	prMessageClass: true, prInternetMessageID: true, prInternetRefs: true, prInReplyTo: true,
 	prSenderAddrType: true, prSentReprAddrType: true, prRcvdByAddrType: true, prRcvdReprAddrType: true,
-	prAddrType: true, prAttachContentID: true, prAttachMIMETag: true,
+	prAddrType: true, prAttachContentID: true, prAttachMIMETag: true, prRTFSyncBodyTag: true,
+	prSenderAddrType2: true, prSentReprAddrType2: true,
 }
 
 // prop is one property as read: its values are slices of the input.
@@ -334,6 +341,9 @@ func (b *builder) otherProp(p prop) {
 		return
 	}
 	for _, v := range p.values {
+		if isX500(v, p.typ == ptString) {
+			continue // an Exchange address: "/O=ORG/OU=.../CN=<hex id>"
+		}
 		b.props = append(b.props, rawText{data: v, unicode: p.typ == ptString})
 	}
 }
@@ -344,4 +354,14 @@ func textOf(p prop) *rawText {
 		return nil
 	}
 	return &rawText{data: p.values[0], unicode: p.typ == ptString}
+}
+
+// isX500 reports an Exchange (X.500) address, which names a mailbox by
+// organisation and a hex id, in either string form.
+func isX500(v []byte, unicode bool) bool {
+	prefix := []byte("/O=")
+	if unicode {
+		prefix = []byte{'/', 0, 'O', 0, '=', 0}
+	}
+	return len(v) >= len(prefix) && string(v[:len(prefix)]) == string(prefix)
 }

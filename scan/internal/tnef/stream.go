@@ -1,6 +1,7 @@
 package tnef
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -68,7 +69,12 @@ func (r *reader) message(data []byte, depth int) (*Message, error) {
 		}
 		rest := len(data) - pos
 		if rest < attrHeader+2 {
-			b.problem("", ReasonTruncated, "stream ends inside an attribute header")
+			// A line break or NUL padding left by whatever cut the
+			// stream out of its mail is no attribute; other bytes are
+			// the start of one that was cut off.
+			if len(bytes.Trim(data[pos:], "\x00\r\n\t ")) > 0 {
+				b.problem("", ReasonTruncated, "stream ends inside an attribute header")
+			}
 			break
 		}
 		level := data[pos]

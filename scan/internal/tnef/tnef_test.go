@@ -196,6 +196,8 @@ func TestMalformed(t *testing.T) {
 		{"empty", "", ReasonParseError, nil},
 		{"header only", "", ReasonTruncated, good[:5]},
 		{"cut in an attribute", "", ReasonTruncated, good[:len(good)-3]},
+		{"a partial attribute header", "", ReasonTruncated, append(bytes.Clone(good), 2, 0x0f, 0x80)},
+		{"a line break after the end, then a byte", "", ReasonTruncated, append(bytes.Clone(good), '\n', 2)},
 		{"length past the end", "", ReasonTruncated, setU32(good, 11, 0xfffffff0)},
 		{"checksum", "", ReasonBadEncoding, badSum},
 		{"unknown level", "", ReasonUnsupported, func() []byte { d := bytes.Clone(good); d[6] = 7; return d }()},
@@ -205,6 +207,15 @@ func TestMalformed(t *testing.T) {
 			m := read(t, tc.data)
 			hasProblem(t, m, tc.where, tc.reason)
 		})
+	}
+}
+
+// TestTrailingLineBreak: a line break or NUL padding after the last
+// attribute (as extraction from a mail leaves) is not a problem.
+func TestTrailingLineBreak(t *testing.T) {
+	good := Build(BuildMessage{Body: "b"})
+	for _, tail := range []string{"\n", "\r\n", "\x00\x00\x00\x00"} {
+		noProblems(t, read(t, append(bytes.Clone(good), tail...)))
 	}
 }
 
@@ -342,5 +353,26 @@ func TestSanitizeName(t *testing.T) {
 		if got := sanitizeName(in); got != want {
 			t.Errorf("sanitizeName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPropertiesLeaveOutIdentifiers: the body's sync tag (the body with
+// its spaces taken out, so that numbers run together), address types and
+// Exchange addresses are not text to scan; names and comments are.
+func TestPropertiesLeaveOutIdentifiers(t *testing.T) {
+	var props propWriter
+	props.string8(prRTFSyncBodyTag, "CALL5551234567OR5559876543")
+	props.string8(prSenderAddrType2, "EX")
+	props.unicode(0x4023, "/O=EXCHANGELABS/OU=EXCHANGE ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=CF7A7B9E0A1745B9")
+	props.unicode(0x3004, "comment: SSN "+ssn) // PR_COMMENT
+	props.string8(0x0c1a, "Jane Roe")           // PR_SENDER_NAME
+	w := &tnefWriter{}
+	w.u32(signature)
+	w.u16(1)
+	w.attr(levelMessage, 0x0006_0000|attMsgProps, props.bytes())
+	m := read(t, w.b)
+	noProblems(t, m)
+	if want := "comment: SSN " + ssn + "\nJane Roe"; m.Properties != want {
+		t.Errorf("properties %q, want the comment and the name only", redact(m.Properties))
 	}
 }
