@@ -365,7 +365,7 @@ func TestPropertiesLeaveOutIdentifiers(t *testing.T) {
 	props.string8(prSenderAddrType2, "EX")
 	props.unicode(0x4023, "/O=EXCHANGELABS/OU=EXCHANGE ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=CF7A7B9E0A1745B9")
 	props.unicode(0x3004, "comment: SSN "+ssn) // PR_COMMENT
-	props.string8(0x0c1a, "Jane Roe")           // PR_SENDER_NAME
+	props.string8(0x0c1a, "Jane Roe")          // PR_SENDER_NAME
 	w := &tnefWriter{}
 	w.u32(signature)
 	w.u16(1)
