@@ -19,3 +19,18 @@ func BenchmarkExtractWord(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkExtractShiftJIS(b *testing.B) {
+	var paras []Para
+	for range 2000 {
+		paras = append(paras, Para{{Text: "お問い合わせ番号は４１１１です。よろしくお願いします。", Split: 7}})
+	}
+	doc := WordDoc{CodePage: 932, Paragraphs: paras}.Bytes()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Extract(doc, Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

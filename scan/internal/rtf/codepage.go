@@ -138,6 +138,9 @@ type decoder struct {
 	held []byte
 	page *codePage
 	buf  [4]byte
+
+	dbcs     *encoding.Decoder
+	dbcsPage *codePage
 }
 
 // byte decodes one more byte in page p, appending what it completes.
@@ -170,11 +173,7 @@ func (d *decoder) byte(p *codePage, c byte, out []byte) []byte {
 		lead := d.held[0]
 		d.held = d.buf[:0]
 		if p.trail(c) {
-			dec, err := p.double.NewDecoder().Bytes([]byte{lead, c})
-			if err != nil || len(dec) == 0 {
-				return utf8.AppendRune(out, utf8.RuneError)
-			}
-			return append(out, dec...)
+			return d.decodeDouble(p, []byte{lead, c}, out)
 		}
 		out = utf8.AppendRune(out, utf8.RuneError)
 		// c is not a trail: it stands on its own.
@@ -186,11 +185,23 @@ func (d *decoder) byte(p *codePage, c byte, out []byte) []byte {
 		d.held = append(d.buf[:0], c)
 		return out
 	}
-	dec, err := p.double.NewDecoder().Bytes([]byte{c})
-	if err != nil || len(dec) == 0 {
+	return d.decodeDouble(p, []byte{c}, out)
+}
+
+// decodeDouble decodes one character of a double-byte page through a
+// decoder kept for that page, into a fixed buffer: no allocation per
+// character.
+func (d *decoder) decodeDouble(p *codePage, src []byte, out []byte) []byte {
+	if d.dbcs == nil || d.dbcsPage != p {
+		d.dbcs, d.dbcsPage = p.double.NewDecoder(), p
+	}
+	d.dbcs.Reset()
+	var dst [16]byte
+	n, _, err := d.dbcs.Transform(dst[:], src, true)
+	if err != nil || n == 0 {
 		return utf8.AppendRune(out, utf8.RuneError)
 	}
-	return append(out, dec...)
+	return append(out, dst[:n]...)
 }
 
 // flush ends a half-read character as U+FFFD.

@@ -179,6 +179,7 @@ var words = map[string]word{
 	"listpicture":        {kind: wDest, dest: dNone},
 	"fldtype":            {kind: wDest, dest: dNone},
 	"datafield":          {kind: wDest, dest: dNone},
+	"nesttableprops":     {kind: wDest, dest: dNone},
 
 	// Document properties.
 	"info":      {kind: wDest, dest: dInfo},
