@@ -1,0 +1,60 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/intake-mail/intake/desk"
+)
+
+// How the pages say the store's codes in words.
+
+// verdict is an authentication result, "none" when there was none.
+func verdict(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
+}
+
+// whereWords says a part's place ("body", "subject", "attachment:NAME").
+func whereWords(where string) string {
+	switch {
+	case where == "body":
+		return "the text"
+	case where == "subject":
+		return "the subject"
+	case where == "from":
+		return "the sender's name"
+	case strings.HasPrefix(where, "attachment:"):
+		return "the attachment " + strings.TrimPrefix(where, "attachment:")
+	case strings.HasPrefix(where, "header:"):
+		return "the header " + strings.TrimPrefix(where, "header:")
+	}
+	return where
+}
+
+// findingWords names a finding's type.
+func findingWords(typ string) string {
+	switch typ {
+	case "ssn":
+		return "SSN or ITIN"
+	case "pan":
+		return "card number"
+	}
+	return typ
+}
+
+// deliveryWords says how an outgoing mail stands.
+func deliveryWords(state string) string {
+	switch state {
+	case desk.DeliveryPending:
+		return "waiting to be sent"
+	case desk.DeliverySent:
+		return "sent"
+	case desk.DeliveryFailed:
+		return "could not be delivered"
+	case desk.DeliveryDropped:
+		return "dropped (not sent)"
+	}
+	return state
+}
