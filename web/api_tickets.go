@@ -133,7 +133,9 @@ func (s *Server) apiUpdateTicket(r *http.Request, c *Call) (int, any, error) {
 // attachmentAnswer sends an attachment as serveAttachment does.
 type attachmentAnswer struct{ att *tickets.Attachment }
 
-func (a attachmentAnswer) answer(w http.ResponseWriter, r *http.Request) { serveAttachment(w, r, a.att) }
+func (a attachmentAnswer) answer(w http.ResponseWriter, r *http.Request) {
+	serveAttachment(w, r, a.att)
+}
 
 func (s *Server) apiAttachment(r *http.Request, c *Call) (int, any, error) {
 	id, err := attachmentID(r)

@@ -242,6 +242,10 @@ func (e *testEnv) api(method, path, token string, body any) (int, map[string]any
 	defer res.Body.Close()
 	var out map[string]any
 	raw, _ := io.ReadAll(res.Body)
+	if len(raw) > 0 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && res.StatusCode < 300 {
+		// A download: its bytes, not an object.
+		return res.StatusCode, map[string]any{"raw": string(raw)}, res.Header
+	}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
 			e.t.Fatalf("%s %s: answer is not a JSON object: %q", method, path, raw)

@@ -90,6 +90,7 @@ type queueData struct {
 	Problem   string
 	ViewLabel string
 	EmptyHint string // what an empty view would hold
+	NoQueue   bool   // the actor does not work tickets
 }
 
 var emptyHints = map[string]string{
@@ -148,6 +149,12 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, p *Page) {
 		first := f
 		first.Cursor = ""
 		d.First = first.url()
+	}
+	if !p.Actor.Has(tickets.RoleAgent) && !p.Actor.Has(tickets.RoleAdmin) {
+		// A privacy officer logs in here too; the queue is not theirs.
+		d.NoQueue = true
+		s.render(w, r, http.StatusOK, "queue", pageView(p, "Queue", "queue", d))
+		return
 	}
 	if names, err := s.desk.Assignees(r.Context(), p.Actor); err == nil {
 		d.Assignees = names

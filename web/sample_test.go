@@ -29,7 +29,7 @@ func sampleQueue(t *testing.T, e *testEnv) map[string]string {
 		auth: tickets.AuthVerdicts{SPF: "pass", DMARC: "pass"}}).Ref
 	step()
 	refs["withheld"] = e.file(mail{subject: "Loan papers attached", fromName: "Ada Lovelace", from: "ada@member.example",
-		body: "Hello,\n\nplease find the signed loan papers attached. The PDF has a password; I will call you with it.\n\nAda",
+		body:     "Hello,\n\nplease find the signed loan papers attached. The PDF has a password; I will call you with it.\n\nAda",
 		auth:     tickets.AuthVerdicts{SPF: "softfail", DKIM: "none", DMARC: "none"},
 		withheld: []tickets.Part{{Where: "attachment:loan-papers.pdf", ContentType: "application/pdf", Reason: "encrypted"}},
 		attachments: []tickets.Attachment{{Name: "photo-of-id-card.txt", ContentType: "text/plain",
