@@ -47,6 +47,8 @@ type messageData struct {
 	Downloads []download
 	// Extracted is the masked text read from attachments, shown folded.
 	Extracted []tickets.Part
+	// RepairedWhere says where bytes that were not text were replaced.
+	RepairedWhere []string
 }
 
 type download struct {
@@ -109,7 +111,7 @@ func (s *Server) ticketData(r *http.Request, p *Page) (*ticketData, error) {
 }
 
 func messageOf(m desk.MessageView) messageData {
-	md := messageData{MessageView: m, Anchor: "m-" + m.ID.String()}
+	md := messageData{MessageView: m, Anchor: "m-" + m.ID.String(), RepairedWhere: repairedWords(m)}
 	switch m.Kind {
 	case tickets.KindInbound:
 		md.Label, md.Class = "Member", "inbound"

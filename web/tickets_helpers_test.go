@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"net/url"
 	"testing"
 
 	"github.com/intake-mail/intake/tickets"
@@ -71,6 +72,15 @@ func (e *testEnv) detail(ref string) *tickets.TicketDetail {
 		e.t.Fatal(err)
 	}
 	return d
+}
+
+// formOf is a form of key, value pairs.
+func formOf(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
 }
 
 // letters is a random string of n lower-case letters (no digits: a

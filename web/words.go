@@ -1,6 +1,9 @@
 package web
 
 import (
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/intake-mail/intake/desk"
@@ -57,4 +60,34 @@ func deliveryWords(state string) string {
 		return "dropped (not sent)"
 	}
 	return state
+}
+
+var repairedRe = regexp.MustCompile(`^([a-z_.]+)(?:\[(\d+)\])?(?:\.([a-z_]+))?$`)
+
+// repairedWords says where a message's bytes were repaired, from the
+// store's field names ("subject", "parts[0].text", "attachments[1].name").
+func repairedWords(m desk.MessageView) []string {
+	var out []string
+	for _, f := range m.Repaired {
+		w := f
+		if p := repairedRe.FindStringSubmatch(f); p != nil {
+			i, _ := strconv.Atoi(p[2])
+			switch {
+			case p[1] == "subject":
+				w = "the subject"
+			case p[1] == "from_name":
+				w = "the sender's name"
+			case p[1] == "parts" && p[2] != "" && i < len(m.Parts):
+				w = whereWords(m.Parts[i].Where)
+			case p[1] == "attachments" && p[3] == "name":
+				w = "an attachment's name"
+			case p[1] == "headers":
+				w = "a header"
+			}
+		}
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
