@@ -79,7 +79,7 @@ func BenchmarkQueuePage(b *testing.B) {
 				{"all-page1", "/?view=all"},
 				{"mine", "/?view=mine"},
 				{"search-1pct", "/?view=all&q=topic42"},
-				{"ticket", "/t/" + benchRef(n / 2)},
+				{"ticket", "/t/" + benchRef(n/2)},
 			} {
 				b.Run(fmt.Sprintf("%s/%d/%s", backend, n, c.name), func(b *testing.B) {
 					for b.Loop() {
