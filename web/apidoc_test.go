@@ -3,6 +3,7 @@ package web
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -64,7 +65,9 @@ func TestAPIDocExamples(t *testing.T) {
 	e, _ := staffEnv(t)
 	refs := sampleQueue(t, e)
 	att := e.detail(refs["withheld"]).Messages[0].Attachments[0].ID.String()
-	env := append(os.Environ(), "INTAKE="+e.ts.URL, "TOKEN="+e.token("ann"), "ADMIN_TOKEN="+e.token("root"), "ATTACHMENT="+att)
+	item := e.detail(refs["sensitive"]).Messages[0].QuarantineID.String()
+	env := append(os.Environ(), "INTAKE="+e.ts.URL, "TOKEN="+e.token("ann"), "ADMIN_TOKEN="+e.token("root"),
+		"PRIVACY_TOKEN="+e.token("pat"), "ATTACHMENT="+att, "ITEM="+item)
 	next := ""
 	ran := 0
 	for _, ex := range readDocExamples(t) {
@@ -119,6 +122,11 @@ func TestAPIDocExamples(t *testing.T) {
 		if m := regexp.MustCompile(`"next":"([^"]+)"`).FindStringSubmatch(body); m != nil {
 			next = m[1]
 		}
+		if strings.Contains(script, "-o original.eml.age") {
+			if b, _ := os.ReadFile(filepath.Join(dir, "original.eml.age")); !strings.HasPrefix(string(b), "age-encryption.org/v1") {
+				t.Errorf("API.md line %d: the sealed original saved is not age ciphertext", ex.line)
+			}
+		}
 		if strings.Contains(script, "-OJ") {
 			files, _ := os.ReadDir(dir)
 			if len(files) != 1 || files[0].Name() != "photo-of-id-card.txt" {
@@ -127,7 +135,7 @@ func TestAPIDocExamples(t *testing.T) {
 		}
 		ran++
 	}
-	if ran < 12 {
+	if ran < 19 {
 		t.Fatalf("ran %d examples: the document lost its examples, or the test its way of finding them", ran)
 	}
 }

@@ -39,11 +39,11 @@ func TestRouteTableCoversEveryRoute(t *testing.T) {
 		}
 		method, path, _ := strings.Cut(pattern, " ")
 		re := regexp.MustCompile("^" + strings.NewReplacer(`\{\$\}`, "$", `\{`, "{", `\}`, "}").Replace(regexp.QuoteMeta(path)) + "$")
-		re = regexp.MustCompile(strings.NewReplacer("{ref}", "[^/]+", "{att}", "[^/]+", "{id}", "[^/]+", "{name}", "[^/]+").Replace(re.String()))
+		re = regexp.MustCompile(strings.NewReplacer("{ref}", "[^/]+", "{att}", "[^/]+", "{id}", "[^/]+", "{name}", "[^/]+", "{item}", "[^/]+").Replace(re.String()))
 		found := false
 		for _, r := range routeTable {
 			p, _, _ := strings.Cut(r.path, "?")
-			p = strings.NewReplacer("{ref}", "T-AAAAAA", "{att}", "x").Replace(p)
+			p = strings.NewReplacer("{ref}", "T-AAAAAA", "{att}", "x", "{item}", "x").Replace(p)
 			if r.method == method && re.MatchString(p) {
 				found = true
 				break
@@ -63,11 +63,11 @@ func TestRouteTableCoversEveryRoute(t *testing.T) {
 // status or assignee change, no outbox job.
 func TestEveryStateChangeRefusedCrossOrigin(t *testing.T) {
 	e, b := staffEnv(t)
-	e.user("boss", tickets.RoleAdmin, tickets.RoleAgent)
+	e.user("boss", tickets.RoleAdmin, tickets.RoleAgent, tickets.RolePrivacy)
 	ctx := context.Background()
 	acc := e.file(mail{subject: "Card charged twice", body: "My card **** 1111 was charged twice.",
 		findings: []tickets.Finding{{Type: "pan", Last4: "1111", Where: "body"}}})
-	fill := strings.NewReplacer("{ref}", acc.Ref)
+	fill := strings.NewReplacer("{ref}", acc.Ref, "{item}", acc.QuarantineID.String())
 	token := e.token("boss")
 	other := e.browser()
 	other.login("bob", testPassword)

@@ -60,6 +60,15 @@ var routeTable = []route{
 	{method: "POST", path: "/api/v1/tickets/{ref}/notes", api: true, body: `{"text":"Called back."}`, allowed: workers},
 	{method: "POST", path: "/api/v1/tickets/{ref}/replies", api: true, body: `{"text":"Thanks, done."}`, allowed: workers},
 	{method: "GET", path: "/api/v1/attachments/{att}", api: true, allowed: workers},
+	{method: "GET", path: "/api/v1/quarantine", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/quarantine?state=held&limit=5", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/quarantine/{item}", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/quarantine/{item}/sealed", api: true, allowed: []who{whoPrivacy}},
+	{method: "POST", path: "/api/v1/quarantine/{item}/release", api: true, allowed: []who{whoPrivacy}},
+	{method: "DELETE", path: "/api/v1/quarantine/{item}", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/audit", api: true, allowed: []who{whoAdmin}},
+	{method: "GET", path: "/api/v1/audit?action=ticket.note&limit=5", api: true, allowed: []who{whoAdmin}},
+	{method: "GET", path: "/api/v1/audit/verify", api: true, allowed: []who{whoAdmin}},
 	{method: "GET", path: "/api/v1/me", api: true, allowed: staff},
 	{method: "GET", path: "/api/v1/users", api: true, allowed: []who{whoAdmin}},
 	{method: "POST", path: "/api/v1/users", api: true, body: `{"name":"new1","roles":["agent"]}`, allowed: []who{whoAdmin}},
@@ -115,7 +124,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		findings:    []tickets.Finding{{Type: "pan", Last4: "1111", Where: "body"}},
 		attachments: []tickets.Attachment{{Name: "receipt.txt", ContentType: "text/plain", Content: []byte("a receipt")}}})
 	att := e.detail(acc.Ref).Messages[0].Attachments[0].ID.String()
-	fill := strings.NewReplacer("{ref}", acc.Ref, "{att}", att)
+	fill := strings.NewReplacer("{ref}", acc.Ref, "{att}", att, "{item}", acc.QuarantineID.String())
 
 	for _, r := range routeTable {
 		r.path = fill.Replace(r.path)
