@@ -45,6 +45,9 @@ func TestBrowserPagesLook(t *testing.T) {
 		for _, scheme := range []string{"light", "dark"} {
 			b.Do(scheme, browsertest.ColorScheme(scheme))
 			b.Screenshot(s.name + "-" + scheme)
+			for _, low := range browsertest.Eval[[]string](b, lowContrastJS) {
+				t.Errorf("%s, %s: contrast below WCAG AA: %s", s.name, scheme, low)
+			}
 		}
 		b.Do("light", browsertest.ColorScheme("light"))
 		if w := browsertest.Eval[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 0 {
@@ -64,3 +67,34 @@ func TestBrowserPagesLook(t *testing.T) {
 	}
 	b.NoConsoleErrors(regexp.MustCompile(`status of 40[34]`))
 }
+
+// lowContrastJS lists the visible elements whose own text has a contrast
+// ratio below 4.5:1 (WCAG 2 AA for body text) against the background it
+// is drawn on (the nearest ancestor's opaque background).
+const lowContrastJS = `(() => {
+	const parse = c => {
+		const p = c.match(/[\d.]+/g).map(Number);
+		return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+	};
+	const lum = ({r, g, b}) => {
+		const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+		return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+	};
+	const background = el => {
+		for (let e = el; e; e = e.parentElement) {
+			const c = parse(getComputedStyle(e).backgroundColor);
+			if (c.a > 0.5) return c;
+		}
+		return {r: 255, g: 255, b: 255, a: 1};
+	};
+	const out = [];
+	for (const el of document.querySelectorAll("body *")) {
+		if (el.getClientRects().length === 0 || el.closest("dialog:not([open]), .sr-only")) continue;
+		if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+		const fg = parse(getComputedStyle(el).color), bg = background(el);
+		const l1 = lum(fg), l2 = lum(bg);
+		const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+		if (ratio < 4.5) out.push(el.tagName.toLowerCase() + "." + el.className + " " + ratio.toFixed(2) + ":1 (" + el.textContent.trim().slice(0, 30) + ")");
+	}
+	return out;
+})()`
