@@ -53,6 +53,9 @@ func TestBrowserPagesLook(t *testing.T) {
 		if w := browsertest.Eval[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 0 {
 			t.Errorf("%s: the page is %dpx wider than the window", s.name, w)
 		}
+		if w := browsertest.Eval[int](b, `(w => w ? w.scrollWidth - w.clientWidth : 0)(document.querySelector(".table-wrap"))`); w > 0 {
+			t.Errorf("%s: the queue's table is %dpx wider than its box (a column is cut off)", s.name, w)
+		}
 		unlabelled := browsertest.Eval[[]string](b, `Array.from(document.querySelectorAll("input:not([type=hidden]):not([hidden]), textarea, select"))
 			.filter(el => !el.labels || el.labels.length === 0).map(el => el.name)`)
 		if len(unlabelled) > 0 {

@@ -74,7 +74,7 @@ func TestQueueViewsAndOrder(t *testing.T) {
 	// Badges, requester, assignee and status of a row.
 	a := b.get("/?view=all")
 	for ref, want := range map[string][]string{
-		refs["sensitive"]: {"sensitive number removed", "Margaret Hamilton", "margaret@member.example", `status-new`},
+		refs["sensitive"]: {"sensitive number removed", "Margaret Hamilton", "margaret@<wbr>member<wbr>.example", `status-new`},
 		refs["withheld"]:  {"attachment withheld", "Ada Lovelace"},
 		refs["assigned"]:  {"<td class=\"c-assignee\">bob</td>", "status-pending"},
 		refs["followup"]:  {"follow-up of " + refs["solved"] + "?"},
@@ -167,5 +167,19 @@ func TestQueueEscapesMemberText(t *testing.T) {
 	}
 	if !strings.Contains(a.body, "&lt;img src=x onerror=&#34;window.pwned=1&#34;&gt;") {
 		t.Fatal("the subject is not shown (escaped)")
+	}
+}
+
+func TestAddrBreaksEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		"ann@member.example":        "ann@<wbr>member<wbr>.example",
+		`"<b>"@x.example`:           `&#34;&lt;b&gt;&#34;@<wbr>x<wbr>.example`,
+		".lead@dot":                 ".lead@<wbr>dot",
+		"****1111@bank.example":     "****1111@<wbr>bank<wbr>.example",
+		"<script>alert(1)</script>": "&lt;script&gt;alert(1)&lt;/script&gt;",
+	} {
+		if got := string(addrBreaks(in)); got != want {
+			t.Errorf("addrBreaks(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

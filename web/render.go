@@ -97,6 +97,7 @@ func loadPages() (*pages, error) {
 		},
 		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"join":          strings.Join,
+		"addr":          addrBreaks,
 		"verdict":       verdict,
 		"where":         whereWords,
 		"findingWords":  findingWords,

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"regexp"
 	"slices"
 	"strconv"
@@ -90,4 +91,21 @@ func repairedWords(m desk.MessageView) []string {
 		}
 	}
 	return out
+}
+
+// addrBreaks is an address with places a line may break (after the @,
+// before each dot), so that a narrow column wraps it where a reader
+// expects and not in the middle of a word. Each piece is escaped.
+func addrBreaks(a string) template.HTML {
+	var b strings.Builder
+	for i, r := range a {
+		if r == '.' && i > 0 {
+			b.WriteString("<wbr>")
+		}
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '@' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }
