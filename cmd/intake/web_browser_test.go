@@ -159,7 +159,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	}
 	b.Do("write a note", chromedp.KeyEvent("Called her back; she will log in again."),
 		chromedp.Click(chromedp.CSS(`form[action$="/note"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice-done")))
+		chromedp.WaitVisible(chromedp.CSS(".msg-note")), chromedp.WaitVisible(chromedp.CSS(".notice-done")))
 	if note := browsertest.Eval[string](b, `[...document.querySelectorAll(".msg-note .msg-text")].map(e => e.innerText).join("|")`); note != "Called her back; she will log in again." {
 		t.Fatalf("the note shows %q", note)
 	}
@@ -171,7 +171,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	}
 	b.Do("write a reply", chromedp.KeyEvent("Dear Margaret, your login works again."),
 		chromedp.Click(chromedp.CSS(`form[action$="/reply"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice-done")))
+		chromedp.WaitVisible(chromedp.CSS(".msg-reply")), chromedp.WaitVisible(chromedp.CSS(".notice-done")))
 	sent := s.relayedWith(t, "your login works again")
 	msg, err := mail.ReadMessage(bytes.NewReader(sent.data))
 	if err != nil {
@@ -189,7 +189,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	// Its delivery shows on the ticket once the worker is done.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		b.Do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("reply-text")))
+		b.Do("open the ticket again", chromedp.Navigate(s.web+"/t/"+ref), chromedp.WaitVisible(chromedp.ID("reply-text")))
 		st := browsertest.Eval[string](b, `[...document.querySelectorAll(".msg-reply .msg-delivery .chip")].map(e => e.innerText).join("|")`)
 		if st == "sent" {
 			break
