@@ -56,6 +56,7 @@ func TestRoleMatrix(t *testing.T) {
 				_, err := e.d.Update(ctx, a, f.ref, Patch{Status: &st})
 				return err
 			}},
+			{"Assignees", tk, "", func(a Actor, f fixture) error { _, err := e.d.Assignees(ctx, a); return err }},
 			{"Attachment", tk, ActionAttachmentDownload, func(a Actor, f fixture) error { _, err := e.d.Attachment(ctx, a, f.att); return err }},
 			{"ListQuarantine", pv, "", func(a Actor, f fixture) error { _, err := e.d.ListQuarantine(ctx, a, QuarantineQuery{}); return err }},
 			{"GetQuarantine", pv, "", func(a Actor, f fixture) error { _, err := e.d.GetQuarantine(ctx, a, f.item); return err }},

@@ -190,6 +190,12 @@ type Call struct {
 // Handlers of this shape are tested as a table without a server.
 type apiFunc func(r *http.Request, c *Call) (status int, body any, err error)
 
+// rawAnswer is an API answer that is not JSON (an attachment's bytes):
+// it writes itself.
+type rawAnswer interface {
+	answer(w http.ResponseWriter, r *http.Request)
+}
+
 // bearer returns the token of an Authorization: Bearer header.
 func bearer(r *http.Request) string {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -223,6 +229,10 @@ func (s *Server) api(h apiFunc, roles ...tickets.Role) http.Handler {
 		status, body, err := h(r, &Call{Actor: actor})
 		if err != nil {
 			s.fail(w, r, nil, err)
+			return
+		}
+		if raw, ok := body.(rawAnswer); ok {
+			raw.answer(w, r)
 			return
 		}
 		writeJSON(w, status, body)

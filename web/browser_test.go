@@ -8,7 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/intake-mail/intake/web/internal/browsertest"
+	"github.com/intake-mail/intake/internal/browsertest"
 )
 
 // TestBrowserFirstAdminLoginLogout is the smoke test in a real Chromium:
@@ -22,7 +22,7 @@ func TestBrowserFirstAdminLoginLogout(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("first-run link: %v %v", ok, err)
 	}
-	whoIs := chromedp.CSS(".who-is")
+	whoIs := chromedp.CSS(".who-name")
 
 	b.Do("open the setup link",
 		chromedp.Navigate(link),
@@ -34,7 +34,7 @@ func TestBrowserFirstAdminLoginLogout(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password2"), testPassword),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		chromedp.WaitVisible(whoIs))
-	if who := browsertest.Eval[string](b, `document.querySelector(".who-is").textContent`); who != "admin" {
+	if who := browsertest.Eval[string](b, `document.querySelector(".who-name").textContent`); who != "admin" {
 		t.Fatalf("after setup the queue names %q", who)
 	}
 	// The session cookie is out of reach of scripts.

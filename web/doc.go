@@ -4,6 +4,18 @@
 // or an API call establishes the Actor (a session cookie, a bearer token)
 // and hands it to desk, which checks the role and audits.
 //
+// # What is where
+//
+//   - pages_queue.go: / (views, filters, search, keyset pages);
+//     pages_ticket.go: /t/REF and its POST actions (reply, note, assign,
+//     status: redirect after post; a refusal shows the page again with
+//     the text as typed); attachment.go: clean attachments, as downloads
+//     only; words.go: the store's codes in words.
+//   - api_tickets.go, api_privacy.go, api_accounts.go: /api/v1/ (see
+//     docs/API.md, whose examples a test runs with curl).
+//   - static/app.js: keyboard shortcuts only (j/k, o, r, n, u, /, ?);
+//     every page works without it.
+//
 // # Safety of every response
 //
 //   - Security headers on everything (see headers.go): a strict

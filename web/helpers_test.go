@@ -18,6 +18,7 @@ import (
 
 	"github.com/intake-mail/intake/config"
 	"github.com/intake-mail/intake/desk"
+	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -48,6 +49,7 @@ type testEnv struct {
 	clock    *testClock
 	store    tickets.Store
 	accounts *desk.Accounts
+	desk     *desk.Desk
 	srv      *Server
 	ts       *httptest.Server
 }
@@ -75,7 +77,22 @@ func newEnv(t *testing.T, mod ...func(*config.Web)) *testEnv {
 	for _, m := range mod {
 		m(&w)
 	}
-	e.srv, err = New(Options{Web: w, Store: st, Accounts: e.accounts, Logger: testLogger(t)})
+	r, err := reply.NewResponder(reply.ResponderOptions{
+		From:        "support@support.localhost",
+		OrgName:     "Example Credit Union",
+		Phone:       "+1 555 0100",
+		MessageID:   tickets.NewThreader(secret).MessageID,
+		GiveUp:      24 * time.Hour,
+		StaffGiveUp: 5 * 24 * time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.desk, err = desk.New(desk.Options{Store: st, Replier: r, Now: clk.Now, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv, err = New(Options{Web: w, Store: st, Desk: e.desk, Accounts: e.accounts, Now: clk.Now, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,6 +242,10 @@ func (e *testEnv) api(method, path, token string, body any) (int, map[string]any
 	defer res.Body.Close()
 	var out map[string]any
 	raw, _ := io.ReadAll(res.Body)
+	if len(raw) > 0 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && res.StatusCode < 300 {
+		// A download: its bytes, not an object.
+		return res.StatusCode, map[string]any{"raw": string(raw)}, res.Header
+	}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
 			e.t.Fatalf("%s %s: answer is not a JSON object: %q", method, path, raw)

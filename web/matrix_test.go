@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -30,18 +31,44 @@ const (
 var everyone = []who{whoNone, whoAgent, whoPrivacy, whoAdmin, whoExpired, whoDisabled, whoRevoked}
 
 type route struct {
-	method, path string
+	method, path string // {ref} and {att} name a ticket and its attachment
 	api          bool
-	body         string // for the API
+	body         string // for the API; for a page, the form (url-encoded)
 	allowed      []who  // who gets through (any status but 401/403/login)
 }
 
-var staff = []who{whoAgent, whoPrivacy, whoAdmin}
+var (
+	staff   = []who{whoAgent, whoPrivacy, whoAdmin}
+	workers = []who{whoAgent, whoAdmin} // who works tickets
+)
 
 var routeTable = []route{
 	{method: "GET", path: "/", allowed: staff},
 	{method: "GET", path: "/account", allowed: staff},
 	{method: "GET", path: "/no/such/page", allowed: staff},
+	{method: "GET", path: "/?view=mine&q=card", allowed: staff},
+	{method: "GET", path: "/t/{ref}", allowed: workers},
+	{method: "POST", path: "/t/{ref}/note", body: "text=Called+back.", allowed: workers},
+	{method: "POST", path: "/t/{ref}/reply", body: "text=Thanks%2C+done.", allowed: workers},
+	{method: "POST", path: "/t/{ref}/assign", body: "assignee=me", allowed: workers},
+	{method: "POST", path: "/t/{ref}/status", body: "status=pending", allowed: workers},
+	{method: "GET", path: "/attachments/{att}", allowed: workers},
+	{method: "GET", path: "/api/v1/tickets", api: true, allowed: workers},
+	{method: "GET", path: "/api/v1/tickets?view=open&q=card&limit=5", api: true, allowed: workers},
+	{method: "GET", path: "/api/v1/tickets/{ref}", api: true, allowed: workers},
+	{method: "PATCH", path: "/api/v1/tickets/{ref}", api: true, body: `{"status":"open","assignee":"me"}`, allowed: workers},
+	{method: "POST", path: "/api/v1/tickets/{ref}/notes", api: true, body: `{"text":"Called back."}`, allowed: workers},
+	{method: "POST", path: "/api/v1/tickets/{ref}/replies", api: true, body: `{"text":"Thanks, done."}`, allowed: workers},
+	{method: "GET", path: "/api/v1/attachments/{att}", api: true, allowed: workers},
+	{method: "GET", path: "/api/v1/quarantine", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/quarantine?state=held&limit=5", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/quarantine/{item}", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/quarantine/{item}/sealed", api: true, allowed: []who{whoPrivacy}},
+	{method: "POST", path: "/api/v1/quarantine/{item}/release", api: true, allowed: []who{whoPrivacy}},
+	{method: "DELETE", path: "/api/v1/quarantine/{item}", api: true, allowed: []who{whoPrivacy}},
+	{method: "GET", path: "/api/v1/audit", api: true, allowed: []who{whoAdmin}},
+	{method: "GET", path: "/api/v1/audit?action=ticket.note&limit=5", api: true, allowed: []who{whoAdmin}},
+	{method: "GET", path: "/api/v1/audit/verify", api: true, allowed: []who{whoAdmin}},
 	{method: "GET", path: "/api/v1/me", api: true, allowed: staff},
 	{method: "GET", path: "/api/v1/users", api: true, allowed: []who{whoAdmin}},
 	{method: "POST", path: "/api/v1/users", api: true, body: `{"name":"new1","roles":["agent"]}`, allowed: []who{whoAdmin}},
@@ -93,7 +120,14 @@ func TestRouteRoleMatrix(t *testing.T) {
 	e.clock.Advance(time.Second)
 	sessions[whoRevoked] = e.browser() // a revoked token comes with no session
 
+	acc := e.file(mail{subject: "Card charged twice", body: "My card **** 1111 was charged twice.",
+		findings:    []tickets.Finding{{Type: "pan", Last4: "1111", Where: "body"}},
+		attachments: []tickets.Attachment{{Name: "receipt.txt", ContentType: "text/plain", Content: []byte("a receipt")}}})
+	att := e.detail(acc.Ref).Messages[0].Attachments[0].ID.String()
+	fill := strings.NewReplacer("{ref}", acc.Ref, "{att}", att, "{item}", acc.QuarantineID.String())
+
 	for _, r := range routeTable {
+		r.path = fill.Replace(r.path)
 		for _, w := range everyone {
 			allowed := false
 			for _, a := range r.allowed {
@@ -112,8 +146,17 @@ func TestRouteRoleMatrix(t *testing.T) {
 				}
 				continue
 			}
-			req, _ := http.NewRequest(r.method, e.ts.URL+r.path, nil)
-			a := sessions[w].do(req)
+			var a answer
+			if r.method == "GET" {
+				req, _ := http.NewRequest(r.method, e.ts.URL+r.path, nil)
+				a = sessions[w].do(req)
+			} else {
+				// As the page's form posts it: same origin, with the
+				// session's form token.
+				form, _ := url.ParseQuery(r.body)
+				form.Set(csrfField, csrfToken(sessions[w].session()))
+				a = sessions[w].post(r.path, form)
+			}
 			toLogin := a.StatusCode == http.StatusSeeOther && strings.HasPrefix(a.Header.Get("Location"), "/login")
 			switch {
 			case allowed && (toLogin || a.StatusCode == 403 || a.StatusCode == 401):

@@ -6,8 +6,7 @@ import (
 	"github.com/intake-mail/intake/desk"
 )
 
-// /account: who you are, and your own password. / is a placeholder queue
-// until the queue page replaces it.
+// /account: who you are, and your own password.
 
 type accountData struct {
 	Done    bool
@@ -41,8 +40,4 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *Page)
 	// carries on in a new one.
 	s.setSession(w, res)
 	http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
-}
-
-func (s *Server) home(w http.ResponseWriter, r *http.Request, p *Page) {
-	s.render(w, r, http.StatusOK, "home", pageView(p, "Queue", "queue", nil))
 }

@@ -95,6 +95,13 @@ func loadPages() (*pages, error) {
 			}
 			return t.UTC().Format("2 Jan 2006 15:04 UTC")
 		},
+		"rfc3339":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join":          strings.Join,
+		"addr":          addrBreaks,
+		"verdict":       verdict,
+		"where":         whereWords,
+		"findingWords":  findingWords,
+		"deliveryWords": deliveryWords,
 	}
 	base := template.New("layout.html").Funcs(funcs)
 	base, err = base.ParseFS(templateFS, "templates/layout.html")

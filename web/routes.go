@@ -12,7 +12,7 @@ import (
 // API under /api/v1/ (DESIGN.md, "Contracts").
 func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
-	admin := tickets.RoleAdmin
+	admin, privacy := tickets.RoleAdmin, tickets.RolePrivacy
 
 	// Pages without a session.
 	mux.HandleFunc("GET /login", s.loginForm)
@@ -28,11 +28,30 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.Handle("POST /logout", s.page(s.logout))
 	mux.Handle("GET /account", s.page(s.accountForm))
 	mux.Handle("POST /account", s.page(s.changePassword))
-	mux.Handle("GET /{$}", s.page(s.home))
+	mux.Handle("GET /{$}", s.page(s.queue))
+	mux.Handle("GET /t/{ref}", s.page(s.ticketPage))
+	mux.Handle("POST /t/{ref}/reply", s.page(s.postReply))
+	mux.Handle("POST /t/{ref}/note", s.page(s.postNote))
+	mux.Handle("POST /t/{ref}/assign", s.page(s.postAssign))
+	mux.Handle("POST /t/{ref}/status", s.page(s.postStatus))
+	mux.Handle("GET /attachments/{id}", s.page(s.attachmentPage))
 	mux.Handle("/", s.page(s.notFound))
 
 	// The JSON API.
 	mux.Handle("GET /api/v1/me", s.api(s.apiMe))
+	mux.Handle("GET /api/v1/tickets", s.api(s.apiListTickets))
+	mux.Handle("GET /api/v1/tickets/{ref}", s.api(s.apiShowTicket))
+	mux.Handle("PATCH /api/v1/tickets/{ref}", s.api(s.apiUpdateTicket))
+	mux.Handle("POST /api/v1/tickets/{ref}/notes", s.api(s.apiAddNote))
+	mux.Handle("POST /api/v1/tickets/{ref}/replies", s.api(s.apiReply))
+	mux.Handle("GET /api/v1/attachments/{id}", s.api(s.apiAttachment))
+	mux.Handle("GET /api/v1/quarantine", s.api(s.apiListQuarantine, privacy))
+	mux.Handle("GET /api/v1/quarantine/{id}", s.api(s.apiGetQuarantine, privacy))
+	mux.Handle("GET /api/v1/quarantine/{id}/sealed", s.api(s.apiFetchSealed, privacy))
+	mux.Handle("POST /api/v1/quarantine/{id}/release", s.api(s.apiRelease, privacy))
+	mux.Handle("DELETE /api/v1/quarantine/{id}", s.api(s.apiPurge, privacy))
+	mux.Handle("GET /api/v1/audit", s.api(s.apiListAudit, admin))
+	mux.Handle("GET /api/v1/audit/verify", s.api(s.apiVerifyAudit, admin))
 	mux.Handle("GET /api/v1/users", s.api(s.apiListUsers, admin))
 	mux.Handle("POST /api/v1/users", s.api(s.apiAddUser, admin))
 	mux.Handle("GET /api/v1/users/{name}", s.api(s.apiGetUser))

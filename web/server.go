@@ -22,8 +22,12 @@ import (
 // Options configure a Server. Web is the [web] section as read; Store is
 // required; the rest have defaults.
 type Options struct {
-	Web    config.Web
-	Store  tickets.Store
+	Web   config.Web
+	Store tickets.Store
+	// Desk does every staff action of the pages and the API. serve gives
+	// one with the reply composer; nil builds one over Store that refuses
+	// replies (503), for a server that only reads.
+	Desk   *desk.Desk
 	Logger *slog.Logger // nil: slog.Default()
 	// Accounts overrides the desk accounts built from Store and Web (tests
 	// give one with their clock and policy).
@@ -38,6 +42,10 @@ type Server struct {
 	o        Options
 	log      *slog.Logger
 	accounts *desk.Accounts
+	desk     *desk.Desk
+	now      func() time.Time
+	// pageSize is the queue page's length (tests shorten it).
+	pageSize int
 	base     *url.URL // how staff reach us (for links and Secure cookies)
 	secure   bool     // cookies need HTTPS
 	// httpsBase: staff come over HTTPS (base_url https), maybe through a
@@ -65,6 +73,19 @@ func New(o Options) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.log = s.log.With("component", "web")
+	s.pageSize = desk.DefaultPageSize
+	s.now = o.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.desk = o.Desk
+	if s.desk == nil {
+		d, err := desk.New(desk.Options{Store: o.Store, Now: s.now, Logger: s.log})
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		s.desk = d
+	}
 	s.accounts = o.Accounts
 	if s.accounts == nil {
 		s.accounts = desk.NewAccounts(o.Store, desk.AuthPolicy{

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/desk"
 	"github.com/intake-mail/intake/gateway"
 	"github.com/intake-mail/intake/mailproto"
 	"github.com/intake-mail/intake/reply"
@@ -150,8 +151,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.retention = &retention{store: a.store, log: log, dataDir: cfg.DataDir, closedTicketDays: cfg.Store.ClosedTicketDays}
 
 	if cfg.Web.Listen != "" {
-		if a.web, err = web.New(web.Options{Web: cfg.Web, Store: a.store, Logger: log}); err != nil {
-			return nil, fmt.Errorf("web: %w", err)
+		if a.web, err = newWeb(cfg, a.store, a.replies, log); err != nil {
+			return nil, err
 		}
 	}
 	return a, nil
@@ -271,4 +272,23 @@ func newWorker(cfg config.Config, store tickets.Store, replies *reply.Responder,
 		RetryMax:  r.RetryMax.D(),
 		Logger:    log.With("part", "outbox"),
 	})
+}
+
+// newWeb builds the staff interface over a desk that composes staff
+// replies with replies (nil: replies are refused with a 503, as when
+// [reply] cannot make one).
+func newWeb(cfg config.Config, store tickets.Store, replies *reply.Responder, log *slog.Logger) (*web.Server, error) {
+	o := desk.Options{Store: store, Logger: log}
+	if replies != nil {
+		o.Replier = replies // never a typed nil: desk tells "no replier" by a nil interface
+	}
+	dk, err := desk.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	w, err := web.New(web.Options{Web: cfg.Web, Store: store, Desk: dk, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return w, nil
 }

@@ -127,6 +127,14 @@ func runTickets(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
+	// Auto-replies queued as intents show the text they are sent with,
+	// rendered as the outbox worker renders them, as the web shows them:
+	// desk needs the reply composer for that.
+	if rep, err := cliReplier(*cfgPath, store); err == nil {
+		if withRep, err := desk.New(desk.Options{Store: store, Replier: rep}); err == nil {
+			dk = withRep
+		}
+	}
 	d, err := dk.ShowTicket(ctx, actor, pos[0])
 	if err != nil {
 		return deskExit(stderr, "intake tickets show", err)

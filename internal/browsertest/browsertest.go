@@ -19,7 +19,10 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // Browser is one headless Chromium with a fresh profile, for one test.
@@ -28,8 +31,9 @@ type Browser struct {
 	Ctx context.Context
 	t   testing.TB
 
-	mu      sync.Mutex
-	console []chromedp.ConsoleMessage
+	mu       sync.Mutex
+	console  []chromedp.ConsoleMessage
+	requests []string // every URL the tab asked for, in order
 }
 
 // ExecPath finds Chromium: $INTAKE_CHROMIUM, else chromium or
@@ -90,6 +94,17 @@ func Start(t testing.TB) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
+	// Every request the tab makes, whatever made it (a page, a script, a
+	// stylesheet, a frame): tests prove what did not leave.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if r, ok := ev.(*network.EventRequestWillBeSent); ok {
+			b.mu.Lock()
+			b.requests = append(b.requests, r.Request.URL)
+			b.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("listen to chromium's network events: %v", err)
+	}
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {
@@ -119,12 +134,13 @@ func (b *Browser) Do(step string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // Eval evaluates a JavaScript expression in the page and returns its value
-// decoded into T.
-func Eval[T any](b *Browser, expr string) T {
+// decoded into T (with chromedp.EvalAwaitPromise, the value a promise
+// settles to).
+func Eval[T any](b *Browser, expr string, opts ...chromedp.EvaluateOption) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
 		b.t.Fatalf("evaluate %q: %v", expr, err)
 	}
@@ -146,6 +162,13 @@ func (b *Browser) Console() []chromedp.ConsoleMessage {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]chromedp.ConsoleMessage(nil), b.console...)
+}
+
+// Requests returns the URL of every request the tab made so far.
+func (b *Browser) Requests() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.requests...)
 }
 
 // NoConsoleErrors fails the test for any error or warning on the console
@@ -212,6 +235,41 @@ func ColorScheme(scheme string) chromedp.Action[chromedp.Void] {
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
 		})
 		return err
+	})
+}
+
+// Press presses keys one by one as a keyboard does: each is one keyDown
+// that carries its text, then a keyUp. (chromedp.KeyEvent sends the
+// text as a separate char event, which Chromium delivers even when the
+// page cancelled the keydown: a shortcut that moves the focus to a text
+// box would find its own letter typed there, as no real key press does.)
+// Use chromedp.KeyEvent to type text into a field.
+func Press(keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			var down, up *input.DispatchKeyEventParams
+			for _, k := range kb.Encode(r) {
+				switch k.Type {
+				case kb.KeyDown:
+					down = k
+				case kb.KeyUp:
+					up = k
+				case kb.KeyChar:
+					if down != nil {
+						down.Text, down.UnmodifiedText = k.Text, k.UnmodifiedText
+					}
+				}
+			}
+			for _, k := range []*input.DispatchKeyEventParams{down, up} {
+				if k == nil {
+					continue
+				}
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 }
 
