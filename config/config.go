@@ -49,11 +49,17 @@ type SMTP struct {
 	Queues       map[string]string `toml:"queues"`
 	DefaultQueue string            `toml:"default_queue"`
 
-	// Abuse limits. A connection over MaxConnections or
-	// MaxConnectionsPerIP is answered 421 and closed.
+	// Abuse limits (see gateway/limits.go). MaxConnections 0 sizes the
+	// total from the file-descriptor limit; at the total, the longest-idle
+	// connection that has not started a transaction is closed to make
+	// room. MaxConnectionsPerIP counts an IPv4 address or an IPv6 /64.
+	// Above 80 % of the total, a client that has not started a
+	// transaction waits BusyCommandTimeout for its next command, not
+	// CommandTimeout.
 	MaxConnections      int      `toml:"max_connections"`
 	MaxConnectionsPerIP int      `toml:"max_connections_per_ip"`
 	CommandTimeout      Duration `toml:"command_timeout"` // waiting for one command line
+	BusyCommandTimeout  Duration `toml:"busy_command_timeout"`
 	DataTimeout         Duration `toml:"data_timeout"`    // silence inside DATA
 	SessionTimeout      Duration `toml:"session_timeout"` // a whole connection, whatever it does
 	MaxLineLength       int      `toml:"max_line_length"` // commands and message lines, CRLF included
@@ -234,10 +240,13 @@ func Default() Config {
 			MaxMessageBytes: 25 << 20,
 			MaxRecipients:   100,
 			DefaultQueue:    "support",
-			// Postfix's defaults are 100 clients and 50 per client; an MX
-			// for one organisation's support needs fewer.
-			MaxConnections:      200,
+			// 0: from the file-descriptor limit (up to 10000). A waiting
+			// client costs a goroutine, not a process: a high total is
+			// what keeps idle clients from locking others out.
+			MaxConnections:      0,
 			MaxConnectionsPerIP: 20,
+			// Postfix's stress mode waits 10 s instead of 300 s.
+			BusyCommandTimeout: Duration(10 * time.Second),
 			// RFC 5321 4.5.3.2 asks a server to wait 5 minutes for a
 			// command and 10 minutes for the end of DATA; a slow link may
 			// take that, a slowloris may not take more.

@@ -61,6 +61,7 @@ func testOptions() Options {
 		MaxConnections:      200,
 		MaxConnectionsPerIP: 20,
 		CommandTimeout:      30 * time.Second,
+		BusyCommandTimeout:  10 * time.Second,
 		DataTimeout:         30 * time.Second,
 		SessionTimeout:      2 * time.Minute,
 		BareLFNetworks:      []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},

@@ -58,17 +58,24 @@ type Options struct {
 	Queues       map[string]string
 	DefaultQueue string
 
-	// Limits. A connection over MaxConnections or MaxConnectionsPerIP is
-	// answered 421 and closed; MaxErrors refused commands end a session.
+	// Limits (limits.go). At MaxConnections the longest-idle connection
+	// that has not started a transaction is closed (421) to make room; a
+	// new one is refused (421) only when none is idle, or when its client
+	// (an IPv4 address or an IPv6 /64) has MaxConnectionsPerIP open.
+	// MaxErrors refused commands end a session.
 	MaxMessageBytes     int64
 	MaxRecipients       int
 	MaxLineLength       int // commands and message lines, CRLF included
 	MaxErrors           int
-	MaxConnections      int
+	MaxConnections      int // see ConnectionLimit for a size from the descriptor limit
 	MaxConnectionsPerIP int
 	CommandTimeout      time.Duration // waiting for one command line
-	DataTimeout         time.Duration // silence inside DATA
-	SessionTimeout      time.Duration // a whole connection, whatever it does
+	// BusyCommandTimeout replaces CommandTimeout, for a connection that
+	// has not started a transaction, while more than 80 % of
+	// MaxConnections are open.
+	BusyCommandTimeout time.Duration
+	DataTimeout        time.Duration // silence inside DATA
+	SessionTimeout     time.Duration // a whole connection, whatever it does
 
 	// RejectDMARCFail refuses mail failing DMARC whose domain asks p=reject.
 	RejectDMARCFail bool
@@ -121,6 +128,7 @@ func (o *Options) check() error {
 	need(o.MaxConnections > 0, "MaxConnections")
 	need(o.MaxConnectionsPerIP > 0, "MaxConnectionsPerIP")
 	need(o.CommandTimeout > 0, "CommandTimeout")
+	need(o.BusyCommandTimeout > 0, "BusyCommandTimeout")
 	need(o.DataTimeout > 0, "DataTimeout")
 	need(o.SessionTimeout > 0, "SessionTimeout")
 	if len(missing) > 0 {
@@ -137,6 +145,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	policy  *rcptPolicy
+	limits  *connLimits
 	auth    *authChecker
 	cert    atomic.Pointer[tls.Certificate]
 
@@ -145,6 +154,7 @@ type Server struct {
 	bareLFNets     []netip.Prefix // clients whose bare LFs are made CRLF
 	sessionTimeout time.Duration
 	dataTimeout    time.Duration
+	busyTimeout    time.Duration
 	authBudget     time.Duration
 
 	// hard is cancelled when Shutdown gives up waiting: whatever still
@@ -215,6 +225,8 @@ func New(opts Options) (*Server, error) {
 		hostname:       opts.Hostname,
 		sessionTimeout: opts.SessionTimeout,
 		dataTimeout:    opts.DataTimeout,
+		busyTimeout:    min(opts.BusyCommandTimeout, opts.CommandTimeout),
+		limits:         newConnLimits(opts.MaxConnections, opts.MaxConnectionsPerIP),
 		authBudget:     opts.AuthBudget,
 		commits:        commitHealth{window: readyWindow, threshold: readyFailures},
 		conns:          make(map[*conn]struct{}),
@@ -224,7 +236,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.hard, s.cancelHard = context.WithCancel(context.Background())
 	if opts.Metrics != nil {
-		opts.Metrics.MustRegister(s.readyGauge())
+		opts.Metrics.MustRegister(s.readyGauge(), s.limitGauges())
 	}
 
 	srv := smtp.NewServer(&backend{s: s})
@@ -259,7 +271,7 @@ func (s *Server) Start() error {
 			}
 			return fmt.Errorf("smtp listen %s: %w", addr, err)
 		}
-		ls = append(ls, newListener(nl, s, s.opts.MaxConnections, s.opts.MaxConnectionsPerIP))
+		ls = append(ls, newListener(nl, s))
 	}
 	s.mu.Lock()
 	s.listeners = ls

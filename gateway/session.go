@@ -65,6 +65,7 @@ type session struct {
 type spfOutcome struct{ result, domain string }
 
 func (se *session) Reset() {
+	se.conn.setTxn(false)
 	se.from, se.hasFrom, se.utf8 = "", false, false
 	se.rcpts, se.queues = nil, nil
 	se.spf = nil
@@ -87,6 +88,7 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	se.from, se.hasFrom = from, true
 	se.utf8 = opts != nil && opts.UTF8
+	se.conn.setTxn(true)
 	return nil
 }
 

@@ -290,3 +290,48 @@ func TestInternalErrorsNeverReachTheClient(t *testing.T) {
 		t.Errorf("%d tickets after a failed commit", n)
 	}
 }
+
+// TestOurReplyTexts: the EHLO greeting names our host, not the client;
+// MAIL and RCPT are answered in our words with RFC 3463 codes, never
+// go-smtp's "Roger, accepting mail from".
+func TestOurReplyTexts(t *testing.T) {
+	e := newEnv(t)
+	r := dialRaw(t, e.addr)
+	r.reply()
+	ehlo := r.expect("EHLO client.member.example", 250)
+	if first, _, _ := strings.Cut(ehlo, "\n"); first != "250-mx.support.localhost" {
+		t.Errorf("EHLO first line %q, want 250-mx.support.localhost", first)
+	}
+	if strings.Contains(ehlo, "client.member.example") {
+		t.Errorf("EHLO reply names the client:\n%s", ehlo)
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"MAIL FROM:<m@member.example>", "250 2.1.0 Sender OK"},
+		{"RCPT TO:<help@support.localhost>", "250 2.1.5 Recipient OK"},
+		{"NOOP", "250 2.0.0 OK"},
+		{"VRFY help", "252 2.5.0 Cannot VRFY user"},
+		{"HELO client.member.example", "250 mx.support.localhost"},
+	} {
+		if _, text := r.cmd(tc.cmd); text != tc.want {
+			t.Errorf("%s: %q, want %q", tc.cmd, text, tc.want)
+		}
+	}
+}
+
+func TestOurReplyTextUnit(t *testing.T) {
+	for in, want := range map[string]string{
+		"250-Hello x.example\r\n":                                "250-mx.example\r\n",
+		"250 2.0.0 Hello x.example\r\n":                          "250 mx.example\r\n",
+		"250 2.0.0 Roger, accepting mail from <a@b.example>\r\n": "250 2.1.0 Sender OK\r\n",
+		"250 2.0.0 I'll make sure <a@b.example> gets this\r\n":   "250 2.1.5 Recipient OK\r\n",
+		"250 2.0.0 queued as T-ABCDEF\r\n":                       "",
+		"250-PIPELINING\r\n":                                     "",
+		"550 5.1.1 No such user here\r\n":                        "",
+		"\x17\x03\x03\x00\x20250-Hello x\r\n":                    "",
+	} {
+		got := string(ourReplyText([]byte(in), "mx.example"))
+		if got != want {
+			t.Errorf("%q -> %q, want %q", in, got, want)
+		}
+	}
+}

@@ -133,6 +133,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 
 	gw := gatewayOptions(cfg)
+	gw.MaxConnections = connectionLimit(cfg, log)
 	gw.Store, gw.Scanner, gw.Sealer, gw.Replies = a.store, a.scanner, sealer, replies
 	// Sender checks ask about the same few domains again and again; keep
 	// answers 5 minutes and "no such name" 1 minute.
@@ -178,9 +179,10 @@ func gatewayOptions(cfg config.Config) gateway.Options {
 		MaxRecipients:       s.MaxRecipients,
 		MaxLineLength:       s.MaxLineLength,
 		MaxErrors:           s.MaxErrors,
-		MaxConnections:      s.MaxConnections,
+		MaxConnections:      s.MaxConnections, // 0 here: see connectionLimit
 		MaxConnectionsPerIP: s.MaxConnectionsPerIP,
 		CommandTimeout:      s.CommandTimeout.D(),
+		BusyCommandTimeout:  s.BusyCommandTimeout.D(),
 		DataTimeout:         s.DataTimeout.D(),
 		SessionTimeout:      s.SessionTimeout.D(),
 		RejectDMARCFail:     s.RejectDMARCFail,
@@ -195,6 +197,25 @@ func gatewayOptions(cfg config.Config) gateway.Options {
 		}
 	}
 	return o
+}
+
+// connectionLimit is [smtp] max_connections, or (0) the size this
+// process's file-descriptor limit carries. A configured limit the
+// descriptors cannot carry is lowered to what they can, with a warning:
+// past it accept fails, and every client would be refused.
+func connectionLimit(cfg config.Config, log *slog.Logger) int {
+	auto, nofile := gateway.ConnectionLimit()
+	n := cfg.SMTP.MaxConnections
+	if n == 0 {
+		log.Info("smtp connection limit sized from the file-descriptor limit", "max_connections", auto, "nofile", nofile)
+		return auto
+	}
+	if most := gateway.MaxConnectionsFor(nofile); n > most {
+		log.Warn("[smtp] max_connections is more than the file-descriptor limit carries; lowered (raise LimitNOFILE)",
+			"configured", n, "nofile", nofile, "max_connections", most)
+		return most
+	}
+	return n
 }
 
 // replyPolicy is the policy the configuration asks for.
