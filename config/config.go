@@ -4,19 +4,12 @@
 package config
 
 import (
-	"bytes"
 	"crypto/tls"
-	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 type Config struct {
@@ -30,6 +23,10 @@ type Config struct {
 	Metrics    Metrics    `toml:"metrics"`
 	Scan       Scan       `toml:"scan"`
 	Log        Log        `toml:"log"`
+
+	// lines maps the dotted keys of the file read to their lines, so
+	// that Validate's problems name them too (nil for the defaults).
+	lines map[string]int
 }
 
 type SMTP struct {
@@ -282,65 +279,4 @@ func Default() Config {
 		Scan:    Scan{MaxTime: Duration(20 * time.Second), MemoryLimitMiB: 512},
 		Log:     Log{Level: "info"},
 	}
-}
-
-// Load reads path over the defaults; "" means the defaults alone. Unknown
-// keys are errors naming their line, since a misspelt key silently ignored
-// is how an MX ends up an open relay.
-func Load(path string) (Config, error) {
-	cfg := Default()
-	if path == "" {
-		return cfg, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return cfg, fmt.Errorf("read config: %w", err)
-	}
-	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		var strict *toml.StrictMissingError
-		if errors.As(err, &strict) {
-			return cfg, fmt.Errorf("config %s: %s", path, describeUnknown(strict))
-		}
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, col := de.Position()
-			return cfg, fmt.Errorf("config %s:%d:%d: %s", path, row, col, de.Error())
-		}
-		return cfg, fmt.Errorf("config %s: %w", path, err)
-	}
-	// Relative data directories are relative to the config file, so a
-	// service started from / finds the same data as an admin in its folder.
-	// The same holds for every other file the config names.
-	dir := filepath.Dir(path)
-	for _, p := range []*string{&cfg.DataDir, &cfg.SMTP.TLSCert, &cfg.SMTP.TLSKey, &cfg.Reply.TemplatesDir, &cfg.Reply.DKIMKey,
-		&cfg.Store.ThreadKeyFile, &cfg.Store.AuditKeyFile, &cfg.Web.TLSCert, &cfg.Web.TLSKey} {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
-		}
-	}
-	return cfg, nil
-}
-
-func describeUnknown(e *toml.StrictMissingError) string {
-	var b bytes.Buffer
-	for i, de := range e.Errors {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		row, _ := de.Position()
-		fmt.Fprintf(&b, "line %d: unknown key %q", row, joinKey(de.Key()))
-	}
-	return b.String()
-}
-
-func joinKey(k []string) string {
-	s := ""
-	for i, p := range k {
-		if i > 0 {
-			s += "."
-		}
-		s += p
-	}
-	return s
 }

@@ -31,6 +31,10 @@ var (
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, a ...any) {
+		if line := c.lines[key]; line > 0 {
+			errs = append(errs, fmt.Errorf("line %d: %s: %s", line, key, fmt.Sprintf(format, a...)))
+			return
+		}
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
 	}
 

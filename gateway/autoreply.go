@@ -32,15 +32,48 @@ func (s *Server) queueReply(ctx context.Context, t *transaction, in *tickets.Inb
 	return d
 }
 
-// logReply says what became of the reply once the ticket is known.
-func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc tickets.Accepted) {
+// logReply says what became of the reply once the ticket is known: every
+// decision not to answer is logged at info with the ticket and the
+// reason, so an admin (or a newcomer whose test mail got no answer) can
+// see why. A redelivery decides nothing new.
+func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc tickets.Accepted, auth *AuthResult) {
 	if s.opts.Replies == nil {
 		return
 	}
 	s.log.Debug("reply decision", "session", t.sessionID, "queue", queue, "ticket", acc.Ref,
 		"reply", d.Reply, "reason", d.Reason, "template", d.Template, "queued", len(acc.Jobs), "limited", acc.JobsLimited)
-	if d.Reason == reply.ReasonMaskedSender && !acc.Duplicate {
-		// Staff must be able to see why this member got no answer.
-		s.log.Info("no auto-reply: the sender's address held a number and was masked", "session", t.sessionID, "ticket", acc.Ref, "reason", d.Reason)
+	if acc.Duplicate {
+		return
 	}
+	reason := d.Reason
+	switch {
+	case !d.Reply:
+	case len(acc.Jobs) == 0 && acc.JobsLimited > 0:
+		// The store checks the rate limits in the accept's own
+		// transaction (exact across nodes and concurrent messages), and
+		// one was spent.
+		reason = "rate_limited_at_commit"
+	default:
+		return
+	}
+	attrs := []any{"session", t.sessionID, "ticket", acc.Ref, "queue", queue, "reason", reason}
+	if hint := noReplyHint[reason]; hint != "" {
+		attrs = append(attrs, "why", hint)
+	}
+	if reason == reply.ReasonNotAuthenticated {
+		attrs = append(attrs, "spf", auth.SPF, "dmarc", auth.DMARC)
+	}
+	s.log.Info("no auto-reply", attrs...)
+}
+
+// noReplyHint says what an admin may want to know about the reasons that
+// surprise.
+var noReplyHint = map[string]string{
+	reply.ReasonNotAuthenticated: "[reply] require_sender_auth: the envelope sender passed neither SPF for its own domain nor DMARC as the From address",
+	reply.ReasonMaskedSender:     "the sender's address held a number and was masked",
+	reply.ReasonNothingToSay:     "nothing was found or withheld, and [reply] acknowledge_clean is off",
+	reply.ReasonRateSensitive:    "this mailbox was already told today ([reply] sensitive_per_day)",
+	reply.ReasonRateHourly:       "[reply] replies_per_hour reached for this mailbox",
+	reply.ReasonRateDomain:       "the hourly cap for the sender's organisational domain is reached",
+	"rate_limited_at_commit":     "a [reply] rate limit for this mailbox or its domain was spent (checked as the ticket was committed)",
 }

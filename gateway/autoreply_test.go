@@ -112,3 +112,57 @@ func mustIdentity(t *testing.T) tickets.Identity {
 type nopScanner struct{}
 
 func (nopScanner) Scan(context.Context, []byte) (*scan.Result, error) { return &scan.Result{}, nil }
+
+// TestNoReplyIsLogged: every decision not to answer is an info line
+// with the ticket and the reason: the newcomer's case (an SSN from a
+// sender without SPF, require_sender_auth on), clean mail, and the
+// second sensitive message of the day; a redelivery decides nothing new
+// and logs nothing more.
+func TestNoReplyIsLogged(t *testing.T) {
+	e := newEnv(t, withReplies(t))
+	authZone(t, e)
+	type want struct{ ref, reason, extra string }
+	var wants []want
+
+	// No SPF record for the sender's domain: spf=none.
+	raw := fromMessage("m@nospf.example", "my number")
+	raw = strings.Replace(raw, "hello", "my SSN is 489-36-8350", 1)
+	ref := mustQueue(t, e.addr, "m@nospf.example", []string{"help@support.localhost"}, raw)
+	wants = append(wants, want{ref, reply.ReasonNotAuthenticated, `"spf":"none"`})
+	mustQueue(t, e.addr, "m@nospf.example", []string{"help@support.localhost"}, raw) // redelivery
+
+	ref = mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("clean", "hello\n"))
+	wants = append(wants, want{ref, reply.ReasonNothingToSay, "acknowledge_clean"})
+
+	mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("first", "SSN 489-36-8350\n"))
+	ref = mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("second", "SSN 489-36-8350\n"))
+	// The test's responder reads no history: the store's limit, charged
+	// at commit, is what says no.
+	wants = append(wants, want{ref, "rate_limited_at_commit", "rate limit"})
+
+	var noReply []string
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(line, `"msg":"no auto-reply"`) {
+			noReply = append(noReply, line)
+		}
+	}
+	if len(noReply) != len(wants) {
+		t.Errorf("%d no-reply lines, want %d:\n%s", len(noReply), len(wants), strings.Join(noReply, "\n"))
+	}
+	for _, w := range wants {
+		found := false
+		for _, line := range noReply {
+			if strings.Contains(line, `"ticket":"`+w.ref+`"`) {
+				found = true
+				for _, s := range []string{`"level":"INFO"`, `"reason":"` + w.reason + `"`, `"session":"`, w.extra} {
+					if !strings.Contains(line, s) {
+						t.Errorf("no-reply line for %s lacks %s: %s", w.ref, s, line)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no line says why %s got no reply (%s)", w.ref, w.reason)
+		}
+	}
+}

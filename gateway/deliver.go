@@ -102,7 +102,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 		}
 		refs = append(refs, acc.Ref)
 		dup = dup || acc.Duplicate
-		s.logReply(t, g.queue, decision, acc)
+		s.logReply(t, g.queue, decision, acc, &auth)
 	}
 	done := time.Now()
 	s.commits.success()

@@ -51,7 +51,7 @@ func testOptions() Options {
 		Listen:              []string{"127.0.0.1:0"},
 		Hostname:            "mx.support.localhost",
 		Domains:             []string{"support.localhost"},
-		Addresses:           []string{"help@other.example"},
+		Addresses:           nil, // every address at Domains
 		Queues:              map[string]string{"billing@support.localhost": "billing"},
 		DefaultQueue:        "support",
 		MaxMessageBytes:     25 << 20,

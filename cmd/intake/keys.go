@@ -131,3 +131,21 @@ func writeFileSync(path string, data []byte, mode os.FileMode) error {
 	}
 	return f.Close()
 }
+
+// identityOnDiskWarning: whoever can read the data directory can open
+// every sealed original while the identity lies there.
+const identityOnDiskWarning = "the quarantine identity is still in the data directory: whoever can read it can open every sealed original; " +
+	"move it offline (where the privacy officer opens items) and delete it here"
+
+// identityOnDisk reports whether the generated quarantine identity is
+// still in the data directory, and where.
+func identityOnDisk(cfg config.Config) (string, bool) {
+	p := filepath.Join(cfg.DataDir, identityFile)
+	if _, err := os.Lstat(p); err != nil {
+		return "", false
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p, true
+}
