@@ -262,15 +262,37 @@ func New(opts Options) (*Server, error) {
 
 // Start listens on every configured address and serves in the background.
 func (s *Server) Start() error {
+	ls, err := Listen(s.opts.Listen)
+	if err != nil {
+		return err
+	}
+	s.Serve(ls)
+	return nil
+}
+
+// Listen binds every address, or none: a caller that must not write
+// anything before it knows it can take mail (a first start makes keys)
+// binds first, builds the rest, then hands the sockets to Serve.
+func Listen(addrs []string) ([]net.Listener, error) {
 	var ls []net.Listener
-	for _, addr := range s.opts.Listen {
+	for _, addr := range addrs {
 		nl, err := net.Listen("tcp", addr)
 		if err != nil {
 			for _, l := range ls {
 				l.Close()
 			}
-			return fmt.Errorf("smtp listen %s: %w", addr, err)
+			return nil, fmt.Errorf("smtp listen %s: %w", addr, err)
 		}
+		ls = append(ls, nl)
+	}
+	return ls, nil
+}
+
+// Serve serves SMTP on sockets from Listen, in the background, under
+// this server's limits.
+func (s *Server) Serve(nls []net.Listener) {
+	ls := make([]net.Listener, 0, len(nls))
+	for _, nl := range nls {
 		ls = append(ls, newListener(nl, s))
 	}
 	s.mu.Lock()
@@ -278,14 +300,14 @@ func (s *Server) Start() error {
 	s.startedAt = s.opts.Now()
 	s.mu.Unlock()
 	for _, l := range ls {
-		s.log.Info("smtp listening", "addr", l.Addr().String(), "hostname", s.hostname, "tls", s.cert.Load() != nil)
+		s.log.Info("smtp listening", "addr", l.Addr().String(), "hostname", s.hostname, "tls", s.cert.Load() != nil,
+			"max_connections", s.limits.max)
 		go func(l net.Listener) {
 			if err := s.smtp.Serve(l); err != nil {
 				s.log.Error("smtp serve stopped", "addr", l.Addr().String(), "err", err.Error())
 			}
 		}(l)
 	}
-	return nil
 }
 
 // Addr is the address of the first listener (useful with port 0).

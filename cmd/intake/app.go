@@ -42,6 +42,9 @@ type app struct {
 	retention *retention
 	// web is the staff interface on [web] listen; nil when listen is "".
 	web *web.Server
+	// madeIdentity: this start generated the quarantine identity (and
+	// said so).
+	madeIdentity bool
 }
 
 // runner is a part that runs beside the SMTP listener until ctx ends (at
@@ -76,10 +79,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
-	recipients, err := quarantineRecipients(cfg, log)
+	recipients, made, err := quarantineRecipients(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	a.madeIdentity = made
 	sealer, err := tickets.NewSealer(recipients)
 	if err != nil {
 		return nil, err
@@ -107,7 +111,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 
 	a.metrics = prometheus.NewRegistry()
 	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.metrics.MustRegister(outboxDepth(a.store))
+	a.metrics.MustRegister(outboxDepth(a.store), identityOnDiskGauge(cfg))
 	for _, c := range reply.Collectors() {
 		if err := a.metrics.Register(c); err != nil {
 			return nil, fmt.Errorf("register reply metrics: %w", err)
@@ -268,7 +272,7 @@ func newWorker(cfg config.Config, store tickets.Store, replies *reply.Responder,
 		if dk, err = reply.LoadDKIM(r.DKIMKey, dom, r.DKIMSelector); err != nil {
 			return nil, fmt.Errorf("outbox worker: %w", err)
 		}
-	} else {
+	} else if r.Enabled {
 		log.Warn("no [reply] dkim_key: replies go out unsigned (see intake keygen dkim)")
 	}
 	if replies == nil && r.Enabled {
