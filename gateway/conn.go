@@ -23,7 +23,8 @@ import (
 //   - closing after one last reply (too many errors);
 //   - the busy server's short wait for a client that has not started a
 //     transaction, and its eviction at the connection limit (limits.go);
-//   - our own texts for go-smtp's fixed replies (replytext.go).
+//   - our own texts for go-smtp's fixed replies (replytext.go);
+//   - replies gathered until go-smtp next reads (see flush).
 type conn struct {
 	net.Conn
 	ip       string
@@ -40,6 +41,12 @@ type conn struct {
 	busyTimeout time.Duration
 	// lastActive is when the client last sent anything (UnixNano).
 	lastActive atomic.Int64
+
+	// wbuf holds the replies written since go-smtp last read: textproto
+	// flushes every line, so an EHLO reply would otherwise be a dozen
+	// writes, and pipelined commands a write each.
+	wmu  sync.Mutex
+	wbuf []byte
 
 	mu            sync.Mutex
 	inData        bool
@@ -85,6 +92,11 @@ func (c *conn) SetDeadline(t time.Time) error {
 }
 
 func (c *conn) Read(b []byte) (int, error) {
+	// Whatever go-smtp answered goes out before it waits for more: a
+	// client that waits for a reply gets it now.
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
 	c.mu.Lock()
 	if c.inData && c.dataIdle > 0 {
 		// Inside DATA the limit is silence, not the whole transfer; the
@@ -136,26 +148,50 @@ func (c *conn) Write(b []byte) (int, error) {
 		if !draining {
 			line = evictedLine(c.hostname)
 		}
-		if _, err := c.Conn.Write([]byte(line)); err != nil {
-			return 0, err
-		}
+		c.buffer([]byte(line))
 		return len(b), nil
 	}
 	out := b
 	if r := ourReplyText(b, c.hostname); r != nil {
 		out = r
 	}
-	n, err := c.Conn.Write(out)
-	if len(out) != len(b) {
-		// go-smtp's line was answered for in full, or not at all.
-		if n = 0; err == nil {
-			n = len(b)
+	c.buffer(out)
+	if closeAfter {
+		err := c.flush()
+		c.Conn.Close()
+		if err != nil {
+			return 0, err
 		}
 	}
-	if closeAfter {
-		c.Conn.Close()
+	return len(b), nil
+}
+
+// closeFlushTimeout bounds the last write before a close.
+const closeFlushTimeout = 2 * time.Second
+
+// buffer keeps a reply until the next read, close or flush. go-smtp's
+// write errors are then seen by the read that follows (it ends the
+// session as a write error would).
+func (c *conn) buffer(b []byte) {
+	c.wmu.Lock()
+	c.wbuf = append(c.wbuf, b...)
+	c.wmu.Unlock()
+}
+
+// flush writes the replies gathered so far.
+func (c *conn) flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(c.wbuf) == 0 {
+		return nil
 	}
-	return n, err
+	_, err := c.Conn.Write(c.wbuf)
+	if cap(c.wbuf) > 4096 {
+		c.wbuf = nil // a long multi-line reply once: do not keep its buffer
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	return err
 }
 
 func shutdownLine(hostname string) string {
@@ -196,6 +232,13 @@ func (c *conn) Close() error {
 	first := !c.closed
 	c.closed = true
 	c.mu.Unlock()
+	if first {
+		// The last reply (221, 421) before the close. crypto/tls ends its
+		// close_notify by setting the write deadline to now: give the
+		// gathered bytes a moment of their own.
+		c.Conn.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
+		c.flush()
+	}
 	err := c.Conn.Close()
 	if first && c.release != nil {
 		c.release()
