@@ -32,18 +32,20 @@ func (s *Server) queueReply(ctx context.Context, t *transaction, in *tickets.Inb
 	return d
 }
 
-// logReply says what became of the reply once the ticket is known: every
-// decision not to answer is logged at info with the ticket and the
-// reason, so an admin (or a newcomer whose test mail got no answer) can
-// see why. A redelivery decides nothing new.
-func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc tickets.Accepted, auth *AuthResult) {
+// logReply says what became of the reply once the ticket is known, in a
+// word for the "accepted" line: "queued", "off", "duplicate", or the
+// reason there is none (every decision not to answer is on that info
+// line, with the ticket). A reason that surprises (anything but clean
+// mail with nothing to say) gets a line of its own saying why, so an
+// admin, or a newcomer whose test mail got no answer, can see it.
+func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc tickets.Accepted, auth *AuthResult) string {
 	if s.opts.Replies == nil {
-		return
+		return "off"
 	}
 	s.log.Debug("reply decision", "session", t.sessionID, "queue", queue, "ticket", acc.Ref,
 		"reply", d.Reply, "reason", d.Reason, "template", d.Template, "queued", len(acc.Jobs), "limited", acc.JobsLimited)
 	if acc.Duplicate {
-		return
+		return "duplicate" // a redelivery decides nothing new
 	}
 	reason := d.Reason
 	switch {
@@ -54,7 +56,10 @@ func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc ti
 		// one was spent.
 		reason = "rate_limited_at_commit"
 	default:
-		return
+		return "queued"
+	}
+	if reason == reply.ReasonNothingToSay {
+		return reason
 	}
 	attrs := []any{"session", t.sessionID, "ticket", acc.Ref, "queue", queue, "reason", reason}
 	if hint := noReplyHint[reason]; hint != "" {
@@ -64,6 +69,7 @@ func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc ti
 		attrs = append(attrs, "spf", auth.SPF, "dmarc", auth.DMARC)
 	}
 	s.log.Info("no auto-reply", attrs...)
+	return reason
 }
 
 // noReplyHint says what an admin may want to know about the reasons that
@@ -71,7 +77,6 @@ func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc ti
 var noReplyHint = map[string]string{
 	reply.ReasonNotAuthenticated: "[reply] require_sender_auth: the envelope sender passed neither SPF for its own domain nor DMARC as the From address",
 	reply.ReasonMaskedSender:     "the sender's address held a number and was masked",
-	reply.ReasonNothingToSay:     "nothing was found or withheld, and [reply] acknowledge_clean is off",
 	reply.ReasonRateSensitive:    "this mailbox was already told today ([reply] sensitive_per_day)",
 	reply.ReasonRateHourly:       "[reply] replies_per_hour reached for this mailbox",
 	reply.ReasonRateDomain:       "the hourly cap for the sender's organisational domain is reached",

@@ -82,7 +82,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 	if s.opts.Replies != nil {
 		header = maskedHeader(&h)
 	}
-	var refs []string
+	var refs, replies []string
 	dup := false
 	for _, g := range groups {
 		in := s.buildInbound(t, g.queue, g.rcpts, &h, res, &auth, sealed, stored, now)
@@ -102,7 +102,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 		}
 		refs = append(refs, acc.Ref)
 		dup = dup || acc.Duplicate
-		s.logReply(t, g.queue, decision, acc, &auth)
+		replies = append(replies, s.logReply(t, g.queue, decision, acc, &auth))
 	}
 	done := time.Now()
 	s.commits.success()
@@ -126,6 +126,7 @@ func (s *Server) deliver(ctx context.Context, t *transaction, raw []byte, start 
 		"size", len(raw), "refs", refs, "duplicate", dup,
 		"spf", auth.SPF, "dkim", auth.DKIM, "dmarc", auth.DMARC,
 		"verdict", verdict, "findings", len(res.Findings), "withheld", len(res.Unscannable),
+		"reply", strings.Join(replies, ","),
 		"sealed", sealed != nil,
 		slog.Group("ms",
 			"data", ms(start, authDone), // reading is done before start+auth
