@@ -77,6 +77,7 @@ func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc ti
 var noReplyHint = map[string]string{
 	reply.ReasonNotAuthenticated: "[reply] require_sender_auth: the envelope sender passed neither SPF for its own domain nor DMARC as the From address",
 	reply.ReasonMaskedSender:     "the sender's address held a number and was masked",
+	reply.ReasonInvalidSender:    "the envelope sender is not an address mail can go to (no domain with a dot, a literal, a route)",
 	reply.ReasonRateSensitive:    "this mailbox was already told today ([reply] sensitive_per_day)",
 	reply.ReasonRateHourly:       "[reply] replies_per_hour reached for this mailbox",
 	reply.ReasonRateDomain:       "the hourly cap for the sender's organisational domain is reached",
