@@ -300,3 +300,18 @@ func TestLoadRecipientDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadRelativeConfigPath: a config named by a relative path still
+// gives absolute paths, the same wherever they are printed or used.
+func TestLoadRelativeConfigPath(t *testing.T) {
+	p := write(t, "data_dir = \"data\"\n")
+	t.Chdir(filepath.Dir(p))
+	c, err := Load("intake.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(filepath.Dir(p), "data")
+	if c.DataDir != want {
+		t.Errorf("data_dir %q, want %q", c.DataDir, want)
+	}
+}

@@ -60,7 +60,12 @@ func Load(path string) (Config, error) {
 			cfg.SMTP.Domains = nil
 		}
 	}
-	dir := filepath.Dir(path)
+	// Made absolute, so that what check-config prints and what serve logs
+	// name the same place wherever they are read.
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		dir = filepath.Dir(path)
+	}
 	for _, p := range cfg.paths() {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
