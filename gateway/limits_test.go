@@ -384,3 +384,34 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestSMTPLibraryLinesCarryTheSession: what go-smtp logs about a
+// connection (here a reset in the middle of a command) carries the
+// session id of that connection, like every other line of it.
+func TestSMTPLibraryLinesCarryTheSession(t *testing.T) {
+	e := newEnv(t)
+	c, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	br.ReadString('\n')
+	c.Write([]byte("EHLO client.member.example\r\nMAIL FR"))
+	time.Sleep(100 * time.Millisecond)
+	c.(*net.TCPConn).SetLinger(0) // RST, not FIN
+	c.Close()
+	var line string
+	for i := 0; i < 50 && line == ""; i++ {
+		time.Sleep(20 * time.Millisecond)
+		line = grepLines(e.logs.String(), `"msg":"smtp"`)
+	}
+	if line == "" {
+		t.Skip("go-smtp logged nothing about the reset")
+	}
+	opened := grepLines(e.logs.String(), `"msg":"connection opened"`)
+	id := opened[strings.Index(opened, `"session":"`)+11:]
+	id = id[:strings.IndexByte(id, '"')]
+	if !strings.Contains(line, `"session":"`+id+`"`) {
+		t.Errorf("go-smtp's line lacks session %s: %s", id, line)
+	}
+}

@@ -165,6 +165,11 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	conns     map[*conn]struct{}
+	// sessions maps a client's address:port to its session id, so that
+	// go-smtp's own log lines (which name only the address) carry it;
+	// recent keeps the ids of connections just closed, as go-smtp logs
+	// after the close.
+	sessions, recent map[string]string
 	shutting  bool
 	inflight  flight
 	nextID    atomic.Uint64
@@ -230,6 +235,8 @@ func New(opts Options) (*Server, error) {
 		authBudget:     opts.AuthBudget,
 		commits:        commitHealth{window: readyWindow, threshold: readyFailures},
 		conns:          make(map[*conn]struct{}),
+		sessions:       make(map[string]string),
+		recent:         make(map[string]string),
 	}
 	for _, p := range opts.BareLFNetworks {
 		s.bareLFNets = append(s.bareLFNets, p.Masked())
@@ -247,7 +254,7 @@ func New(opts Options) (*Server, error) {
 	srv.ReadTimeout = opts.CommandTimeout
 	srv.WriteTimeout = srv.ReadTimeout
 	srv.EnableSMTPUTF8 = true // RFC 6531; 8BITMIME, PIPELINING and SIZE are always on
-	srv.ErrorLog = smtpLogger{s.log}
+	srv.ErrorLog = smtpLogger{s}
 	if opts.TLSCert != "" {
 		if err := s.ReloadTLS(); err != nil {
 			return nil, err
@@ -386,12 +393,21 @@ func (s *Server) track(c *conn) bool {
 	}
 	c.id = s.newID()
 	s.conns[c] = struct{}{}
+	s.sessions[c.RemoteAddr().String()] = c.id
 	return true
 }
 
 func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	addr := c.RemoteAddr().String()
+	if id, ok := s.sessions[addr]; ok {
+		delete(s.sessions, addr)
+		if len(s.recent) >= maxRecentSessions {
+			s.recent = make(map[string]string)
+		}
+		s.recent[addr] = id
+	}
 	s.mu.Unlock()
 }
 
@@ -445,14 +461,40 @@ func (f *flight) wait(ctx context.Context) error {
 	}
 }
 
+// maxRecentSessions bounds the ids kept for connections already closed.
+const maxRecentSessions = 1024
+
+// sessionOf is the session id of the connection from addr (open or just
+// closed), or "".
+func (s *Server) sessionOf(addr string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.sessions[addr]; ok {
+		return id
+	}
+	return s.recent[addr]
+}
+
 // smtpLogger routes go-smtp's own complaints (broken connections, TLS
-// handshakes) to slog, masked in case a client's bytes are quoted.
-type smtpLogger struct{ log *slog.Logger }
+// handshakes, a panic) to slog, masked in case a client's bytes are
+// quoted, with the session id of the connection they name.
+type smtpLogger struct{ s *Server }
 
 func (l smtpLogger) Printf(format string, v ...any) {
-	l.log.Debug("smtp", "detail", scan.MaskString(fmt.Sprintf(format, v...)))
+	l.s.log.Debug("smtp", l.attrs(scan.MaskString(fmt.Sprintf(format, v...)), v)...)
 }
 
 func (l smtpLogger) Println(v ...any) {
-	l.log.Debug("smtp", "detail", scan.MaskString(fmt.Sprint(v...)))
+	l.s.log.Debug("smtp", l.attrs(scan.MaskString(fmt.Sprint(v...)), v)...)
+}
+
+func (l smtpLogger) attrs(detail string, v []any) []any {
+	for _, a := range v {
+		if addr, ok := a.(net.Addr); ok {
+			if id := l.s.sessionOf(addr.String()); id != "" {
+				return []any{"session", id, "detail", detail}
+			}
+		}
+	}
+	return []any{"detail", detail}
 }
