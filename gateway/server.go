@@ -170,10 +170,10 @@ type Server struct {
 	// recent keeps the ids of connections just closed, as go-smtp logs
 	// after the close.
 	sessions, recent map[string]string
-	shutting  bool
-	inflight  flight
-	nextID    atomic.Uint64
-	startedAt time.Time
+	shutting         bool
+	inflight         flight
+	nextID           atomic.Uint64
+	startedAt        time.Time
 }
 
 // trustsBareLF reports whether ip is on a network whose bare LFs are
