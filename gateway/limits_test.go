@@ -238,11 +238,12 @@ func TestIdleConnectionsCannotLockOut(t *testing.T) {
 		t.Skip("opens 2000 connections")
 	}
 	const idle = 2000
+	const busyWait = 3 * time.Second
 	raiseNoFile(t, 2*idle+500)
 	e := newEnv(t, func(o *Options) {
 		o.MaxConnections = idle / 2
 		o.CommandTimeout = 5 * time.Minute // RFC 5321's, as configured by default
-		o.BusyCommandTimeout = 3 * time.Second
+		o.BusyCommandTimeout = busyWait
 	})
 	start := time.Now()
 	f := openIdleFlood(t, e.addr, idle)
@@ -252,7 +253,11 @@ func TestIdleConnectionsCannotLockOut(t *testing.T) {
 	ref := mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("still open", "hello\n"))
 	took := time.Since(sent)
 	t.Logf("%s queued %s after the flood", ref, took.Round(time.Millisecond))
-	if took > 5*time.Second {
+	bound := 5 * time.Second
+	if raceEnabled {
+		bound *= 3
+	}
+	if took > bound {
 		t.Errorf("a normal message took %s behind %d idle connections", took, idle)
 	}
 
@@ -261,13 +266,21 @@ func TestIdleConnectionsCannotLockOut(t *testing.T) {
 		t.Errorf("no eviction counted:\n%s", grepLines(m, "intake_smtp_connections"))
 	}
 	// The idle clients were told why they go: 421 4.7.0 when evicted,
-	// 421 4.4.2 when their (short) wait ran out; never silence.
+	// 421 4.4.2 when their (short) wait ran out; never silence. (Those
+	// the server accepts only after the busy spell, on a slow machine, get
+	// the normal timeout and stay: not waited for.)
 	f.mu.Lock()
 	opened := len(f.conns)
 	f.mu.Unlock()
-	deadline := time.Now().Add(30 * time.Second)
-	for f.closed.Load() < int64(opened) && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
+	time.Sleep(busyWait + time.Second) // at least the busy timeout
+	deadline := time.Now().Add(20 * time.Second)
+	for last := int64(-1); time.Now().Before(deadline); {
+		n := f.closed.Load()
+		if n == int64(opened) || n == last {
+			break
+		}
+		last = n
+		time.Sleep(time.Second)
 	}
 	f.mu.Lock()
 	lines := fmt.Sprint(f.lastLines)
@@ -284,8 +297,8 @@ func TestIdleConnectionsCannotLockOut(t *testing.T) {
 	if other > 0 {
 		t.Errorf("%d idle clients closed without a 421: %s", other, lines)
 	}
-	if f.closed.Load() < int64(opened) {
-		t.Errorf("%d idle clients still open long after the busy timeout", int64(opened)-f.closed.Load())
+	if f.closed.Load() < int64(idle/2) {
+		t.Errorf("only %d idle clients closed: the limit is %d", f.closed.Load(), idle/2)
 	}
 	if !strings.Contains(e.logs.String(), `"msg":"smtp busy: idle clients get the short command timeout"`) {
 		t.Error("turning busy not logged")
