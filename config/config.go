@@ -4,19 +4,12 @@
 package config
 
 import (
-	"bytes"
 	"crypto/tls"
-	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 type Config struct {
@@ -30,6 +23,10 @@ type Config struct {
 	Metrics    Metrics    `toml:"metrics"`
 	Scan       Scan       `toml:"scan"`
 	Log        Log        `toml:"log"`
+
+	// lines maps the dotted keys of the file read to their lines, so
+	// that Validate's problems name them too (nil for the defaults).
+	lines map[string]int
 }
 
 type SMTP struct {
@@ -49,11 +46,17 @@ type SMTP struct {
 	Queues       map[string]string `toml:"queues"`
 	DefaultQueue string            `toml:"default_queue"`
 
-	// Abuse limits. A connection over MaxConnections or
-	// MaxConnectionsPerIP is answered 421 and closed.
+	// Abuse limits (see gateway/limits.go). MaxConnections 0 sizes the
+	// total from the file-descriptor limit; at the total, the longest-idle
+	// connection that has not started a transaction is closed to make
+	// room. MaxConnectionsPerIP counts an IPv4 address or an IPv6 /64.
+	// Above 80 % of the total, a client that has not started a
+	// transaction waits BusyCommandTimeout for its next command, not
+	// CommandTimeout.
 	MaxConnections      int      `toml:"max_connections"`
 	MaxConnectionsPerIP int      `toml:"max_connections_per_ip"`
 	CommandTimeout      Duration `toml:"command_timeout"` // waiting for one command line
+	BusyCommandTimeout  Duration `toml:"busy_command_timeout"`
 	DataTimeout         Duration `toml:"data_timeout"`    // silence inside DATA
 	SessionTimeout      Duration `toml:"session_timeout"` // a whole connection, whatever it does
 	MaxLineLength       int      `toml:"max_line_length"` // commands and message lines, CRLF included
@@ -241,10 +244,13 @@ func Default() Config {
 			MaxMessageBytes: 25 << 20,
 			MaxRecipients:   100,
 			DefaultQueue:    "support",
-			// Postfix's defaults are 100 clients and 50 per client; an MX
-			// for one organisation's support needs fewer.
-			MaxConnections:      200,
+			// 0: from the file-descriptor limit (up to 10000). A waiting
+			// client costs a goroutine, not a process: a high total is
+			// what keeps idle clients from locking others out.
+			MaxConnections:      0,
 			MaxConnectionsPerIP: 20,
+			// Postfix's stress mode waits 10 s instead of 300 s.
+			BusyCommandTimeout: Duration(10 * time.Second),
 			// RFC 5321 4.5.3.2 asks a server to wait 5 minutes for a
 			// command and 10 minutes for the end of DATA; a slow link may
 			// take that, a slowloris may not take more.
@@ -280,68 +286,6 @@ func Default() Config {
 		Scan:    Scan{MaxTime: Duration(20 * time.Second), MemoryLimitMiB: 512},
 		Log:     Log{Level: "info"},
 	}
-}
-
-// Load reads path over the defaults; "" means the defaults alone. Unknown
-// keys are errors naming their line, since a misspelt key silently ignored
-// is how an MX ends up an open relay.
-func Load(path string) (Config, error) {
-	cfg := Default()
-	if path == "" {
-		return cfg, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return cfg, fmt.Errorf("read config: %w", err)
-	}
-	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		var strict *toml.StrictMissingError
-		if errors.As(err, &strict) {
-			return cfg, fmt.Errorf("config %s: %s", path, describeUnknown(strict))
-		}
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, col := de.Position()
-			return cfg, fmt.Errorf("config %s:%d:%d: %s", path, row, col, de.Error())
-		}
-		return cfg, fmt.Errorf("config %s: %w", path, err)
-	}
-	cfg.Scan.migrateOCR()
-	// Relative data directories are relative to the config file, so a
-	// service started from / finds the same data as an admin in its folder.
-	// The same holds for every other file the config names.
-	dir := filepath.Dir(path)
-	for _, p := range []*string{&cfg.DataDir, &cfg.SMTP.TLSCert, &cfg.SMTP.TLSKey, &cfg.Reply.TemplatesDir, &cfg.Reply.DKIMKey,
-		&cfg.Store.ThreadKeyFile, &cfg.Store.AuditKeyFile, &cfg.Web.TLSCert, &cfg.Web.TLSKey} {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
-		}
-	}
-	return cfg, nil
-}
-
-func describeUnknown(e *toml.StrictMissingError) string {
-	var b bytes.Buffer
-	for i, de := range e.Errors {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		row, _ := de.Position()
-		fmt.Fprintf(&b, "line %d: unknown key %q", row, joinKey(de.Key()))
-	}
-	return b.String()
-}
-
-func joinKey(k []string) string {
-	s := ""
-	for i, p := range k {
-		if i > 0 {
-			s += "."
-		}
-		s += p
-	}
-	return s
 }
 
 // migrateOCR moves the old [scan] ocr switch to images, unless images is

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,8 +113,9 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"unknown key names its line", "[smtp]\nlisten = [\"127.0.0.1:1\"]\nrelay_all = true\n", "line 3: unknown key \"smtp.relay_all\""},
 		{"unknown section", "[smpt]\nlisten = []\n", "unknown key \"smpt\""},
-		{"bad duration", "[smtp]\ncommand_timeout = \"soon\"\n", "duration"},
-		{"wrong type", "[smtp]\nmax_recipients = \"ten\"\n", "config"},
+		{"bad duration", "[smtp]\ncommand_timeout = \"soon\"\n", "line 2: smtp.command_timeout: duration"},
+		{"wrong type", "[smtp]\nmax_recipients = \"ten\"\n", "line 2: smtp.max_recipients: want a whole number, not the text \"ten\""},
+		{"not TOML", "[smtp\nlisten = 1\n", ":1:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,7 +149,10 @@ func TestValidateFindsEachProblem(t *testing.T) {
 		{"tls half", func(c *Config) { c.SMTP.TLSCert = "/x.pem" }, "smtp.tls_cert"},
 		{"tls missing file", func(c *Config) { c.SMTP.TLSCert, c.SMTP.TLSKey = "/nonexistent/c.pem", "/nonexistent/k.pem" }, "load certificate"},
 		{"line length below RFC", func(c *Config) { c.SMTP.MaxLineLength = 512 }, "smtp.max_line_length"},
-		{"per ip above total", func(c *Config) { c.SMTP.MaxConnectionsPerIP = 1000 }, "smtp.max_connections_per_ip"},
+		{"per ip above total", func(c *Config) { c.SMTP.MaxConnections, c.SMTP.MaxConnectionsPerIP = 100, 1000 }, "smtp.max_connections_per_ip"},
+		{"negative total", func(c *Config) { c.SMTP.MaxConnections = -1 }, "smtp.max_connections"},
+		{"busy wait longer than the normal one", func(c *Config) { c.SMTP.BusyCommandTimeout = Duration(time.Hour) }, "smtp.busy_command_timeout"},
+		{"zero busy wait", func(c *Config) { c.SMTP.BusyCommandTimeout = 0 }, "smtp.busy_command_timeout"},
 		{"zero timeout", func(c *Config) { c.SMTP.SessionTimeout = 0 }, "smtp.session_timeout"},
 		{"driver", func(c *Config) { c.Store.Driver = "mysql" }, "store.driver"},
 		{"postgres without dsn", func(c *Config) { c.Store.Driver = "postgres" }, "store.dsn"},
@@ -213,5 +218,100 @@ func TestRedacted(t *testing.T) {
 	}
 	if back.SMTP.MaxMessageBytes != c.SMTP.MaxMessageBytes || back.SMTP.CommandTimeout != c.SMTP.CommandTimeout {
 		t.Errorf("round trip changed values")
+	}
+}
+
+// TestLoadReportsEveryProblem: unknown keys, values of the wrong type and
+// (through Validate) wrong values all come back at once, each with its
+// line, in our words rather than the decoder's; the keys that were right
+// are applied.
+func TestLoadReportsEveryProblem(t *testing.T) {
+	p := write(t, `data_dir = 5
+[smtp]
+hostname = "mx.example.org"
+domians = ["example.org"]
+max_connections = "lots"
+command_timeout = "soon"
+max_recipients = 2.5
+queues = { "a@example.org" = 3 }
+max_line_length = 100
+[smpt]
+x = 1
+`)
+	c, err := Load(p)
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("Load error %v, want a *FileError", err)
+	}
+	want := []string{
+		`line 1: data_dir: want text in quotes, not the number 5`,
+		`line 4: unknown key "smtp.domians" (did you mean "smtp.domains"?)`,
+		`line 5: smtp.max_connections: want a whole number, not the text "lots"`,
+		`line 6: smtp.command_timeout: duration "soon"`,
+		`line 7: smtp.max_recipients: want a whole number, not the number 2.5, which is not whole`,
+		`line 8: smtp.queues: want a table of texts`,
+		`line 10: unknown key "smpt" (did you mean "smtp"?)`,
+	}
+	if len(fe.Problems) != len(want) {
+		t.Errorf("%d problems, want %d:\n%s", len(fe.Problems), len(want), err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("problems lack %q:\n%s", w, err)
+		}
+	}
+	for _, goWords := range []string{"int64", "toml.", "go-toml", "cannot decode", "reflect", "[]interface"} {
+		if strings.Contains(err.Error(), goWords) {
+			t.Errorf("problems speak Go (%q):\n%s", goWords, err)
+		}
+	}
+	if c.SMTP.Hostname != "mx.example.org" {
+		t.Errorf("a right key was not applied beside the wrong ones: hostname %q", c.SMTP.Hostname)
+	}
+	// Validate's problems name their line too.
+	verr := c.Validate()
+	if verr == nil || !strings.Contains(verr.Error(), "line 9: smtp.max_line_length") {
+		t.Errorf("Validate = %v, want smtp.max_line_length with its line", verr)
+	}
+}
+
+// TestLoadRecipientDefault: the default domain applies only when the file
+// sets neither smtp.domains nor smtp.addresses.
+func TestLoadRecipientDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name, body         string
+		domains, addresses []string
+	}{
+		{"neither", "[smtp]\nhostname = \"mx.example.org\"\n", []string{"support.localhost"}, nil},
+		{"no smtp section", "data_dir = \"d\"\n", []string{"support.localhost"}, nil},
+		{"addresses alone", "[smtp]\naddresses = [\"help@example.org\"]\n", nil, []string{"help@example.org"}},
+		{"domains alone", "[smtp]\ndomains = [\"example.org\"]\n", []string{"example.org"}, nil},
+		{"both", "[smtp]\ndomains = [\"example.org\"]\naddresses = [\"help@example.org\"]\n", []string{"example.org"}, []string{"help@example.org"}},
+		{"empty domains, addresses", "[smtp]\ndomains = []\naddresses = [\"help@example.org\"]\n", []string{}, []string{"help@example.org"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(write(t, tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(c.SMTP.Domains, ",") != strings.Join(tc.domains, ",") || strings.Join(c.SMTP.Addresses, ",") != strings.Join(tc.addresses, ",") {
+				t.Errorf("domains %q addresses %q, want %q %q", c.SMTP.Domains, c.SMTP.Addresses, tc.domains, tc.addresses)
+			}
+		})
+	}
+}
+
+// TestLoadRelativeConfigPath: a config named by a relative path still
+// gives absolute paths, the same wherever they are printed or used.
+func TestLoadRelativeConfigPath(t *testing.T) {
+	p := write(t, "data_dir = \"data\"\n")
+	t.Chdir(filepath.Dir(p))
+	c, err := Load("intake.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(filepath.Dir(p), "data")
+	if c.DataDir != want {
+		t.Errorf("data_dir %q, want %q", c.DataDir, want)
 	}
 }

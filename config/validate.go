@@ -31,6 +31,10 @@ var (
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, a ...any) {
+		if line := c.lines[key]; line > 0 {
+			errs = append(errs, fmt.Errorf("line %d: %s: %s", line, key, fmt.Sprintf(format, a...)))
+			return
+		}
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
 	}
 
@@ -89,17 +93,22 @@ func (c *Config) Validate() error {
 			bad("smtp.tls_cert", "load certificate: %v", err)
 		}
 	}
-	if s.MaxConnections < 1 {
-		bad("smtp.max_connections", "must be at least 1")
+	if s.MaxConnections < 0 {
+		bad("smtp.max_connections", "must not be negative (0 sizes it from the file-descriptor limit)")
 	}
-	if s.MaxConnectionsPerIP < 1 || s.MaxConnectionsPerIP > s.MaxConnections {
+	if s.MaxConnectionsPerIP < 1 || (s.MaxConnections > 0 && s.MaxConnectionsPerIP > s.MaxConnections) {
 		bad("smtp.max_connections_per_ip", "must be between 1 and max_connections")
 	}
+	if s.BusyCommandTimeout > s.CommandTimeout {
+		bad("smtp.busy_command_timeout", "%s is longer than command_timeout (%s): it is the short wait when busy",
+			s.BusyCommandTimeout, s.CommandTimeout)
+	}
 	for key, d := range map[string]Duration{
-		"smtp.command_timeout": s.CommandTimeout,
-		"smtp.data_timeout":    s.DataTimeout,
-		"smtp.session_timeout": s.SessionTimeout,
-		"scan.max_time":        c.Scan.MaxTime,
+		"smtp.busy_command_timeout": s.BusyCommandTimeout,
+		"smtp.command_timeout":      s.CommandTimeout,
+		"smtp.data_timeout":         s.DataTimeout,
+		"smtp.session_timeout":      s.SessionTimeout,
+		"scan.max_time":             c.Scan.MaxTime,
 	} {
 		if d <= 0 {
 			bad(key, "must be more than zero")

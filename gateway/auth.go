@@ -167,5 +167,14 @@ func (a *authChecker) formatAuthResults(r *AuthResult, helo string, nullSender b
 		results = append(results, &authres.DKIMResult{Value: authres.ResultValue(d.result), Domain: d.domain})
 	}
 	results = append(results, &authres.DMARCResult{Value: authres.ResultValue(r.DMARC), From: r.FromDomain})
-	return authres.Format(a.authservID, results)
+	// authres.Format puts a space after every value, with or without
+	// parameters ("dkim=none ;"): each result is formatted alone and
+	// trimmed.
+	var b strings.Builder
+	b.WriteString(a.authservID)
+	for _, res := range results {
+		one := strings.TrimPrefix(authres.Format(a.authservID, []authres.Result{res}), a.authservID)
+		b.WriteString(strings.TrimRight(one, " "))
+	}
+	return b.String()
 }

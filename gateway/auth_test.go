@@ -88,6 +88,11 @@ func TestSenderAuthentication(t *testing.T) {
 			if ar := d.Messages[0].AuthResults; !strings.Contains(ar, tc.authResult) {
 				t.Errorf("Authentication-Results %q lacks %q", ar, tc.authResult)
 			}
+			// A result without parameters ends at its value: "dkim=none;",
+			// not "dkim=none ;".
+			if ar := d.Messages[0].AuthResults; strings.Contains(ar, " ;") || strings.HasSuffix(ar, " ") {
+				t.Errorf("Authentication-Results %q has a stray space", ar)
+			}
 		})
 	}
 }

@@ -112,3 +112,59 @@ func mustIdentity(t *testing.T) tickets.Identity {
 type nopScanner struct{}
 
 func (nopScanner) Scan(context.Context, []byte) (*scan.Result, error) { return &scan.Result{}, nil }
+
+// TestNoReplyIsLogged: every decision not to answer is at info with the
+// ticket and the reason: on the "accepted" line always, and on a line of
+// its own saying why for the reasons that surprise (the newcomer's case:
+// an SSN from a sender without SPF, require_sender_auth on; the second
+// sensitive message of the day), not for clean mail with nothing to say;
+// a redelivery decides nothing new.
+func TestNoReplyIsLogged(t *testing.T) {
+	e := newEnv(t, withReplies(t))
+	authZone(t, e)
+	type want struct{ ref, reason, extra string }
+	var wants []want
+
+	// No SPF record for the sender's domain: spf=none.
+	raw := fromMessage("m@nospf.example", "my number")
+	raw = strings.Replace(raw, "hello", "my SSN is 489-36-8350", 1)
+	ref := mustQueue(t, e.addr, "m@nospf.example", []string{"help@support.localhost"}, raw)
+	wants = append(wants, want{ref, reply.ReasonNotAuthenticated, `"spf":"none"`})
+	mustQueue(t, e.addr, "m@nospf.example", []string{"help@support.localhost"}, raw) // redelivery
+
+	clean := mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("clean", "hello\n"))
+
+	queued := mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("first", "SSN 489-36-8350\n"))
+	ref = mustQueue(t, e.addr, "m@member.example", []string{"help@support.localhost"}, simpleMessage("second", "SSN 489-36-8350\n"))
+	// The test's responder reads no history: the store's limit, charged
+	// at commit, is what says no.
+	wants = append(wants, want{ref, "rate_limited_at_commit", "rate limit"})
+
+	logs := e.logs.String()
+	noReply := grepLines(logs, `"msg":"no auto-reply"`)
+	if n := strings.Count(noReply, "\n") + 1; n != len(wants) {
+		t.Errorf("%d no-reply lines, want %d:\n%s", n, len(wants), noReply)
+	}
+	for _, w := range wants {
+		line := grepLines(noReply, `"ticket":"`+w.ref+`"`)
+		if line == "" {
+			t.Errorf("no line says why %s got no reply (%s)", w.ref, w.reason)
+			continue
+		}
+		for _, s := range []string{`"level":"INFO"`, `"reason":"` + w.reason + `"`, `"session":"`, w.extra} {
+			if !strings.Contains(line, s) {
+				t.Errorf("no-reply line for %s lacks %s: %s", w.ref, s, line)
+			}
+		}
+	}
+	accepted := grepLines(logs, `"msg":"accepted"`)
+	for ref, reason := range map[string]string{wants[0].ref: reply.ReasonNotAuthenticated, clean: reply.ReasonNothingToSay, queued: "queued", wants[1].ref: "rate_limited_at_commit"} {
+		line := grepLines(accepted, `"refs":["`+ref+`"]`)
+		if !strings.Contains(line, `"reply":"`+reason+`"`) {
+			t.Errorf("accepted line of %s does not say reply %s: %s", ref, reason, line)
+		}
+	}
+	if !strings.Contains(accepted, `"reply":"duplicate"`) {
+		t.Errorf("the redelivery's accepted line does not say duplicate:\n%s", accepted)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/intake-mail/intake/mailproto"
@@ -19,7 +20,11 @@ import (
 //     transfer of a large message on a slow link;
 //   - a drain for shutdown: an idle connection is woken at once (go-smtp
 //     answers 421 and closes), one inside DATA is left to finish;
-//   - closing after one last reply (too many errors).
+//   - closing after one last reply (too many errors);
+//   - the busy server's short wait for a client that has not started a
+//     transaction, and its eviction at the connection limit (limits.go);
+//   - our own texts for go-smtp's fixed replies (replytext.go);
+//   - replies gathered until go-smtp next reads (see flush).
 type conn struct {
 	net.Conn
 	ip       string
@@ -30,10 +35,24 @@ type conn struct {
 	id       string // session id for logs and Received
 	// pm gives go-smtp "RCPT TO:<postmaster>" in a form it parses.
 	pm *postmasterRewriter
+	// busy is the server's "above 80 % of the limit"; busyTimeout the
+	// wait for a command then, before MAIL.
+	busy        *atomic.Bool
+	busyTimeout time.Duration
+	// lastActive is when the client last sent anything (UnixNano).
+	lastActive atomic.Int64
+
+	// wbuf holds the replies written since go-smtp last read: textproto
+	// flushes every line, so an EHLO reply would otherwise be a dozen
+	// writes, and pipelined commands a write each.
+	wmu  sync.Mutex
+	wbuf []byte
 
 	mu            sync.Mutex
 	inData        bool
+	inTxn         bool // MAIL accepted, the transaction not ended
 	draining      bool
+	evicted       bool // closed to make room at the connection limit
 	closeAfter    bool // close once the next reply is written
 	closed        bool
 	lastDeadline  time.Time
@@ -47,11 +66,19 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 }
 
 func (c *conn) setReadDeadlineLocked(t time.Time) error {
-	if c.draining && !c.inData {
-		// Between commands while we shut down: end the wait now.
+	if (c.draining || c.evicted) && !c.inData {
+		// Between commands while we shut down, or told to make room:
+		// end the wait now.
 		t = time.Unix(1, 0)
-	} else if t.IsZero() || t.After(c.deadline) {
-		t = c.deadline
+	} else {
+		if t.IsZero() || t.After(c.deadline) {
+			t = c.deadline
+		}
+		if c.busy != nil && c.busy.Load() && !c.inTxn && !c.inData {
+			if short := time.Now().Add(c.busyTimeout); t.After(short) {
+				t = short
+			}
+		}
 	}
 	c.lastDeadline = t
 	return c.Conn.SetReadDeadline(t)
@@ -65,6 +92,11 @@ func (c *conn) SetDeadline(t time.Time) error {
 }
 
 func (c *conn) Read(b []byte) (int, error) {
+	// Whatever go-smtp answered goes out before it waits for more: a
+	// client that waits for a reply gets it now.
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
 	c.mu.Lock()
 	if c.inData && c.dataIdle > 0 {
 		// Inside DATA the limit is silence, not the whole transfer; the
@@ -79,10 +111,17 @@ func (c *conn) Read(b []byte) (int, error) {
 		}
 	}
 	c.mu.Unlock()
+	var n int
+	var err error
 	if c.pm == nil {
-		return c.Conn.Read(b)
+		n, err = c.Conn.Read(b)
+	} else {
+		n, err = c.pm.read(c.Conn, b)
 	}
-	return c.pm.read(c.Conn, b)
+	if n > 0 {
+		c.lastActive.Store(time.Now().UnixNano())
+	}
+	return n, err
 }
 
 // idleTimeoutLine is what go-smtp writes when a read deadline passes; while
@@ -95,9 +134,9 @@ func (c *conn) Write(b []byte) (int, error) {
 		c.pm.wrote(b)
 	}
 	c.mu.Lock()
-	draining, closeAfter := c.draining, c.closeAfter
+	draining, evicted, closeAfter := c.draining, c.evicted, c.closeAfter
 	c.mu.Unlock()
-	if draining && bytes.HasPrefix(b, idleTimeoutLine) {
+	if (draining || evicted) && bytes.HasPrefix(b, idleTimeoutLine) {
 		c.mu.Lock()
 		dup := c.wroteShutdown
 		c.wroteShutdown = true
@@ -105,21 +144,65 @@ func (c *conn) Write(b []byte) (int, error) {
 		if dup {
 			return len(b), nil
 		}
-		if _, err := c.Conn.Write([]byte(shutdownLine(c.hostname))); err != nil {
-			return 0, err
+		line := shutdownLine(c.hostname)
+		if !draining {
+			line = evictedLine(c.hostname)
 		}
+		c.buffer([]byte(line))
 		return len(b), nil
 	}
-	n, err := c.Conn.Write(b)
-	if closeAfter {
-		c.Conn.Close()
+	out := b
+	if r := ourReplyText(b, c.hostname); r != nil {
+		out = r
 	}
-	return n, err
+	c.buffer(out)
+	if closeAfter {
+		err := c.flush()
+		c.Conn.Close()
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
+}
+
+// closeFlushTimeout bounds the last write before a close.
+const closeFlushTimeout = 2 * time.Second
+
+// buffer keeps a reply until the next read, close or flush. go-smtp's
+// write errors are then seen by the read that follows (it ends the
+// session as a write error would).
+func (c *conn) buffer(b []byte) {
+	c.wmu.Lock()
+	c.wbuf = append(c.wbuf, b...)
+	c.wmu.Unlock()
+}
+
+// flush writes the replies gathered so far.
+func (c *conn) flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.wbuf)
+	if cap(c.wbuf) > 4096 {
+		c.wbuf = nil // a long multi-line reply once: do not keep its buffer
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	return err
 }
 
 func shutdownLine(hostname string) string {
 	r := replyShuttingDown
 	return formatLine(r.Code, mailproto.EnhancedCode(r.Enhanced), hostname+" "+r.Text)
+}
+
+// evictedLine is what a client idle before MAIL hears when it is closed
+// to make room at the connection limit.
+func evictedLine(hostname string) string {
+	return formatLine(mailproto.C421ServiceUnavailable, mailproto.EnhSecurityTemp, hostname+" Too many connections, closing idle ones; try again later")
 }
 
 func formatLine(code int, enh mailproto.EnhancedCode, text string) string {
@@ -149,6 +232,13 @@ func (c *conn) Close() error {
 	first := !c.closed
 	c.closed = true
 	c.mu.Unlock()
+	if first {
+		// The last reply (221, 421) before the close. crypto/tls ends its
+		// close_notify by setting the write deadline to now: give the
+		// gathered bytes a moment of their own.
+		c.Conn.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
+		c.flush()
+	}
 	err := c.Conn.Close()
 	if first && c.release != nil {
 		c.release()
@@ -201,4 +291,58 @@ func (c *conn) isDraining() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.draining
+}
+
+// setTxn marks the start (MAIL accepted) or end of a transaction: only a
+// connection outside one may be hurried or evicted when the server is
+// busy.
+func (c *conn) setTxn(on bool) {
+	c.mu.Lock()
+	c.inTxn = on
+	c.mu.Unlock()
+}
+
+// idleSince is when a connection that could be evicted last heard from
+// its client; ok is false for one in a transaction, shutting down,
+// already evicted or closed.
+func (c *conn) idleSince() (at int64, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inTxn || c.inData || c.draining || c.evicted || c.closed {
+		return 0, false
+	}
+	return c.lastActive.Load(), true
+}
+
+// evict makes the connection go, as drain does, with 421 4.7.0: go-smtp's
+// own goroutine is woken from its wait for a command, writes the reply
+// (rewritten in Write) and closes. It reports false when the connection
+// started a transaction or went away meanwhile.
+func (c *conn) evict() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inTxn || c.inData || c.draining || c.evicted || c.closed {
+		return false
+	}
+	c.evicted = true
+	c.setReadDeadlineLocked(time.Time{})
+	return true
+}
+
+func (c *conn) wasEvicted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.evicted
+}
+
+// hurry applies the busy timeout to a wait already under way.
+func (c *conn) hurry() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.inTxn || c.inData || c.draining || c.evicted {
+		return
+	}
+	if c.lastDeadline.IsZero() || c.lastDeadline.After(time.Now().Add(c.busyTimeout)) {
+		c.setReadDeadlineLocked(c.lastDeadline)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 
 	"github.com/emersion/go-smtp"
 
@@ -13,6 +14,8 @@ import (
 
 // readChunk is how much of DATA is read and checked at a time.
 const readChunk = 32 << 10
+
+var chunkPool = sync.Pool{New: func() any { return new([readChunk]byte) }}
 
 // readMessage reads the message go-smtp passes to Data (dot-unstuffed, the
 // final ".CRLF" removed, CRLF kept) into buf and checks it on the way:
@@ -32,10 +35,14 @@ const readChunk = 32 << 10
 //
 // It returns the zero Reply when the message was read whole.
 func readMessage(r io.Reader, buf *bytes.Buffer, max int64, normalize bool) Reply {
-	var chunk [readChunk]byte
+	// The chunk escapes (r is an interface): one from a pool rather than
+	// 32 KiB of garbage per message.
+	cp := chunkPool.Get().(*[readChunk]byte)
+	defer chunkPool.Put(cp)
+	chunk := cp[:]
 	st := newlineState{afterCRLF: true}
 	for {
-		n, err := r.Read(chunk[:])
+		n, err := r.Read(chunk)
 		if n > 0 {
 			if int64(buf.Len()+n) > max {
 				return replyTooBig

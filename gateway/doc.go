@@ -9,8 +9,13 @@
 // resolver (auth.go, dmarc.go), the hand-off to scan, the reply policy
 // and tickets (deliver.go, inbound.go, autoreply.go: the reply's intent is
 // committed with the ticket), and the limits go-smtp does not have:
-// connections in total and per client, a whole-session deadline, errors
-// before disconnect, and a graceful drain (listener.go, conn.go).
+// connections in total (sized from the descriptor limit, connlimit.go)
+// and per client (an IPv4 address or an IPv6 /64), a shorter wait before
+// MAIL when busy and the eviction of the longest-idle client at the limit
+// (limits.go), a whole-session deadline, errors before disconnect, and a
+// graceful drain (listener.go, conn.go). The connection also gives
+// go-smtp's fixed replies our own texts (replytext.go) and gathers the
+// replies of one turn into one write.
 //
 // Handlers decide a Reply (code, enhanced code, text) and only then is it
 // turned into an *smtp.SMTPError, the one error type go-smtp passes to a

@@ -51,7 +51,7 @@ func testOptions() Options {
 		Listen:              []string{"127.0.0.1:0"},
 		Hostname:            "mx.support.localhost",
 		Domains:             []string{"support.localhost"},
-		Addresses:           []string{"help@other.example"},
+		Addresses:           nil, // every address at Domains
 		Queues:              map[string]string{"billing@support.localhost": "billing"},
 		DefaultQueue:        "support",
 		MaxMessageBytes:     25 << 20,
@@ -61,6 +61,7 @@ func testOptions() Options {
 		MaxConnections:      200,
 		MaxConnectionsPerIP: 20,
 		CommandTimeout:      30 * time.Second,
+		BusyCommandTimeout:  10 * time.Second,
 		DataTimeout:         30 * time.Second,
 		SessionTimeout:      2 * time.Minute,
 		BareLFNetworks:      []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},

@@ -2,102 +2,77 @@ package gateway
 
 import (
 	"net"
-	"sync"
 	"time"
 
 	"github.com/intake-mail/intake/mailproto"
 )
 
-// listener wraps a net.Listener with the connection limits go-smtp lacks:
-// at most max connections in all and perIP from one client address. A
-// connection past a limit is told 421 (RFC 5321 3.8: a server that must
-// refuse service says so before closing) and closed without reaching
-// go-smtp; the accept loop never blocks on it.
+// listener wraps a net.Listener with the connection limits go-smtp lacks
+// (limits.go). A connection past a limit is told 421 (RFC 5321 3.8: a
+// server that must refuse service says so before closing) and closed
+// without reaching go-smtp; the accept loop never blocks on it.
 type listener struct {
 	net.Listener
-	srv   *Server
-	max   int
-	perIP int
-
-	mu    sync.Mutex
-	total int
-	byIP  map[string]int
+	srv *Server
 	// refusing bounds the goroutines that write 421 to refused clients, so
 	// a flood cannot grow them without limit; past it we just close.
 	refusing chan struct{}
 }
 
-func newListener(l net.Listener, srv *Server, max, perIP int) *listener {
-	return &listener{
-		Listener: l,
-		srv:      srv,
-		max:      max,
-		perIP:    perIP,
-		byIP:     make(map[string]int),
-		refusing: make(chan struct{}, 64),
-	}
+func newListener(l net.Listener, srv *Server) *listener {
+	return &listener{Listener: l, srv: srv, refusing: make(chan struct{}, 64)}
 }
 
 func (l *listener) Accept() (net.Conn, error) {
+	s := l.srv
 	for {
 		nc, err := l.Listener.Accept()
 		if err != nil {
 			return nil, err
 		}
-		ip := hostOf(nc.RemoteAddr())
-		reason := l.admit(ip)
+		addr := addrOf(nc.RemoteAddr())
+		ip := addr.String()
+		key := clientKey(addr)
+		reason, becameBusy := s.limits.admit(key, s.evictLongestIdle)
 		if reason != "" {
-			l.srv.metrics.connections.WithLabelValues(reason).Inc()
-			l.srv.log.Info("connection refused", "ip", ip, "reason", reason)
+			s.metrics.connections.WithLabelValues(reason).Inc()
+			s.log.Info("connection refused", "session", s.newID(), "ip", ip, "reason", reason)
 			l.refuse(nc)
 			continue
 		}
-		l.srv.metrics.connections.WithLabelValues("accepted").Inc()
-		l.srv.metrics.open.Inc()
+		if becameBusy {
+			s.log.Warn("smtp busy: idle clients get the short command timeout",
+				"limit", s.limits.max, "timeout", s.busyTimeout.String())
+			go s.hurryIdle()
+		}
+		s.metrics.connections.WithLabelValues("accepted").Inc()
+		s.metrics.open.Inc()
+		now := time.Now()
 		c := &conn{
-			Conn:     nc,
-			ip:       ip,
-			deadline: time.Now().Add(l.srv.sessionTimeout),
-			dataIdle: l.srv.dataTimeout,
-			hostname: l.srv.hostname,
-			pm:       &postmasterRewriter{},
+			Conn:        nc,
+			ip:          ip,
+			deadline:    now.Add(s.sessionTimeout),
+			dataIdle:    s.dataTimeout,
+			busyTimeout: s.busyTimeout,
+			busy:        &s.limits.busy,
+			hostname:    s.hostname,
+			pm:          &postmasterRewriter{},
 		}
+		c.lastActive.Store(now.UnixNano())
 		c.release = func() {
-			l.done(ip)
-			l.srv.metrics.open.Dec()
-			l.srv.forget(c)
+			s.limits.done(key, c.wasEvicted())
+			s.metrics.open.Dec()
+			s.forget(c)
+			s.log.Debug("connection closed", "session", c.id, "ip", ip)
 		}
-		if !l.srv.track(c) {
+		if !s.track(c) {
 			// Shutting down: the listener is being closed as we speak.
-			c.Write([]byte(shutdownLine(l.srv.hostname)))
+			c.Write([]byte(shutdownLine(s.hostname)))
 			c.Close()
 			continue
 		}
+		s.log.Debug("connection opened", "session", c.id, "ip", ip)
 		return c, nil
-	}
-}
-
-// admit takes a slot for ip, or says which limit is spent.
-func (l *listener) admit(ip string) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.total >= l.max {
-		return "refused_total_limit"
-	}
-	if l.byIP[ip] >= l.perIP {
-		return "refused_ip_limit"
-	}
-	l.total++
-	l.byIP[ip]++
-	return ""
-}
-
-func (l *listener) done(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.total--
-	if l.byIP[ip]--; l.byIP[ip] <= 0 {
-		delete(l.byIP, ip)
 	}
 }
 
@@ -107,6 +82,11 @@ func (l *listener) refuse(nc net.Conn) {
 	select {
 	case l.refusing <- struct{}{}:
 	default:
+		// A flood: say it here. A new socket's send buffer is empty, so
+		// the line goes at once; the deadline only guards the accept loop
+		// against the impossible.
+		nc.SetWriteDeadline(time.Now().Add(time.Millisecond))
+		nc.Write([]byte(tooManyLine))
 		nc.Close()
 		return
 	}
@@ -116,16 +96,4 @@ func (l *listener) refuse(nc net.Conn) {
 		nc.Write([]byte(tooManyLine))
 		nc.Close()
 	}()
-}
-
-// hostOf is the client IP of a remote address, without the port.
-func hostOf(a net.Addr) string {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		return ta.IP.String()
-	}
-	h, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	return h
 }

@@ -11,6 +11,7 @@ import (
 type metrics struct {
 	connections *prometheus.CounterVec // result: accepted, refused_total_limit, refused_ip_limit
 	open        prometheus.Gauge
+	evicted     prometheus.Counter
 	accepted    *prometheus.CounterVec // verdict: clean, sensitive, unscannable
 	rejected    *prometheus.CounterVec // stage, reason, code
 	findings    *prometheus.CounterVec // type: ssn, pan
@@ -33,6 +34,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		open: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "intake_smtp_connections_open",
 			Help: "SMTP connections open now.",
+		}),
+		evicted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "intake_smtp_connections_evicted_total",
+			Help: "Connections idle before MAIL closed (421 4.7.0) to make room for a new one at max_connections.",
 		}),
 		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "intake_smtp_messages_accepted_total",
@@ -81,7 +86,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connections, m.open, m.accepted, m.rejected, m.findings,
+		reg.MustRegister(m.connections, m.open, m.evicted, m.accepted, m.rejected, m.findings,
 			m.unscannable, m.images, m.auth, m.scanSecs, m.commitSecs, m.authSecs, m.sizeBytes, m.secondCheck)
 	}
 	return m
@@ -93,5 +98,41 @@ func (m *metrics) countImages(c scan.ImageCounts) {
 		if n > 0 {
 			m.images.WithLabelValues(outcome).Add(float64(n))
 		}
+	}
+}
+
+// limitGauges are intake_smtp_connections_limit (the total limit in
+// force) and intake_smtp_busy (1 while idle clients get the short
+// command timeout).
+func (s *Server) limitGauges() prometheus.Collector {
+	return gaugeFuncs{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "intake_smtp_connections_limit",
+			Help: "The total SMTP connection limit in force (max_connections, or the size taken from the file-descriptor limit).",
+		}, func() float64 { return float64(s.limits.max) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "intake_smtp_busy",
+			Help: "1 while more than 80 % of the connection limit is open: clients idle before MAIL get busy_command_timeout.",
+		}, func() float64 {
+			if s.limits.busy.Load() {
+				return 1
+			}
+			return 0
+		}),
+	}
+}
+
+// gaugeFuncs registers several collectors as one.
+type gaugeFuncs []prometheus.Collector
+
+func (g gaugeFuncs) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range g {
+		c.Describe(ch)
+	}
+}
+
+func (g gaugeFuncs) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range g {
+		c.Collect(ch)
 	}
 }

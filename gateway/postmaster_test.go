@@ -13,7 +13,10 @@ import (
 // 501. It is accepted in any case, pipelined or not, and the message is
 // filed in the default queue.
 func TestBarePostmasterOverSMTP(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.Queues = map[string]string{"support.localhost": "general"} })
+	e := newEnv(t, func(o *Options) {
+		o.Domains = []string{"support.localhost", "other.example"}
+		o.Queues = map[string]string{"support.localhost": "general"}
+	})
 	for _, rcpt := range []string{"RCPT TO:<postmaster>", "RCPT TO:<PostMaster>", "RCPT TO: <Postmaster>", "rcpt to:\t<postmaster>"} {
 		t.Run(rcpt, func(t *testing.T) {
 			r := dialRaw(t, e.addr)

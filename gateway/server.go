@@ -58,17 +58,24 @@ type Options struct {
 	Queues       map[string]string
 	DefaultQueue string
 
-	// Limits. A connection over MaxConnections or MaxConnectionsPerIP is
-	// answered 421 and closed; MaxErrors refused commands end a session.
+	// Limits (limits.go). At MaxConnections the longest-idle connection
+	// that has not started a transaction is closed (421) to make room; a
+	// new one is refused (421) only when none is idle, or when its client
+	// (an IPv4 address or an IPv6 /64) has MaxConnectionsPerIP open.
+	// MaxErrors refused commands end a session.
 	MaxMessageBytes     int64
 	MaxRecipients       int
 	MaxLineLength       int // commands and message lines, CRLF included
 	MaxErrors           int
-	MaxConnections      int
+	MaxConnections      int // see ConnectionLimit for a size from the descriptor limit
 	MaxConnectionsPerIP int
 	CommandTimeout      time.Duration // waiting for one command line
-	DataTimeout         time.Duration // silence inside DATA
-	SessionTimeout      time.Duration // a whole connection, whatever it does
+	// BusyCommandTimeout replaces CommandTimeout, for a connection that
+	// has not started a transaction, while more than 80 % of
+	// MaxConnections are open.
+	BusyCommandTimeout time.Duration
+	DataTimeout        time.Duration // silence inside DATA
+	SessionTimeout     time.Duration // a whole connection, whatever it does
 
 	// RejectDMARCFail refuses mail failing DMARC whose domain asks p=reject.
 	RejectDMARCFail bool
@@ -121,6 +128,7 @@ func (o *Options) check() error {
 	need(o.MaxConnections > 0, "MaxConnections")
 	need(o.MaxConnectionsPerIP > 0, "MaxConnectionsPerIP")
 	need(o.CommandTimeout > 0, "CommandTimeout")
+	need(o.BusyCommandTimeout > 0, "BusyCommandTimeout")
 	need(o.DataTimeout > 0, "DataTimeout")
 	need(o.SessionTimeout > 0, "SessionTimeout")
 	if len(missing) > 0 {
@@ -137,6 +145,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	policy  *rcptPolicy
+	limits  *connLimits
 	auth    *authChecker
 	cert    atomic.Pointer[tls.Certificate]
 
@@ -145,6 +154,7 @@ type Server struct {
 	bareLFNets     []netip.Prefix // clients whose bare LFs are made CRLF
 	sessionTimeout time.Duration
 	dataTimeout    time.Duration
+	busyTimeout    time.Duration
 	authBudget     time.Duration
 
 	// hard is cancelled when Shutdown gives up waiting: whatever still
@@ -155,10 +165,15 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	conns     map[*conn]struct{}
-	shutting  bool
-	inflight  flight
-	nextID    atomic.Uint64
-	startedAt time.Time
+	// sessions maps a client's address:port to its session id, so that
+	// go-smtp's own log lines (which name only the address) carry it;
+	// recent keeps the ids of connections just closed, as go-smtp logs
+	// after the close.
+	sessions, recent map[string]string
+	shutting         bool
+	inflight         flight
+	nextID           atomic.Uint64
+	startedAt        time.Time
 }
 
 // trustsBareLF reports whether ip is on a network whose bare LFs are
@@ -215,16 +230,20 @@ func New(opts Options) (*Server, error) {
 		hostname:       opts.Hostname,
 		sessionTimeout: opts.SessionTimeout,
 		dataTimeout:    opts.DataTimeout,
+		busyTimeout:    min(opts.BusyCommandTimeout, opts.CommandTimeout),
+		limits:         newConnLimits(opts.MaxConnections, opts.MaxConnectionsPerIP),
 		authBudget:     opts.AuthBudget,
 		commits:        commitHealth{window: readyWindow, threshold: readyFailures},
 		conns:          make(map[*conn]struct{}),
+		sessions:       make(map[string]string),
+		recent:         make(map[string]string),
 	}
 	for _, p := range opts.BareLFNetworks {
 		s.bareLFNets = append(s.bareLFNets, p.Masked())
 	}
 	s.hard, s.cancelHard = context.WithCancel(context.Background())
 	if opts.Metrics != nil {
-		opts.Metrics.MustRegister(s.readyGauge())
+		opts.Metrics.MustRegister(s.readyGauge(), s.limitGauges())
 	}
 
 	srv := smtp.NewServer(&backend{s: s})
@@ -235,7 +254,7 @@ func New(opts Options) (*Server, error) {
 	srv.ReadTimeout = opts.CommandTimeout
 	srv.WriteTimeout = srv.ReadTimeout
 	srv.EnableSMTPUTF8 = true // RFC 6531; 8BITMIME, PIPELINING and SIZE are always on
-	srv.ErrorLog = smtpLogger{s.log}
+	srv.ErrorLog = smtpLogger{s}
 	if opts.TLSCert != "" {
 		if err := s.ReloadTLS(); err != nil {
 			return nil, err
@@ -250,30 +269,52 @@ func New(opts Options) (*Server, error) {
 
 // Start listens on every configured address and serves in the background.
 func (s *Server) Start() error {
+	ls, err := Listen(s.opts.Listen)
+	if err != nil {
+		return err
+	}
+	s.Serve(ls)
+	return nil
+}
+
+// Listen binds every address, or none: a caller that must not write
+// anything before it knows it can take mail (a first start makes keys)
+// binds first, builds the rest, then hands the sockets to Serve.
+func Listen(addrs []string) ([]net.Listener, error) {
 	var ls []net.Listener
-	for _, addr := range s.opts.Listen {
+	for _, addr := range addrs {
 		nl, err := net.Listen("tcp", addr)
 		if err != nil {
 			for _, l := range ls {
 				l.Close()
 			}
-			return fmt.Errorf("smtp listen %s: %w", addr, err)
+			return nil, fmt.Errorf("smtp listen %s: %w", addr, err)
 		}
-		ls = append(ls, newListener(nl, s, s.opts.MaxConnections, s.opts.MaxConnectionsPerIP))
+		ls = append(ls, nl)
+	}
+	return ls, nil
+}
+
+// Serve serves SMTP on sockets from Listen, in the background, under
+// this server's limits.
+func (s *Server) Serve(nls []net.Listener) {
+	ls := make([]net.Listener, 0, len(nls))
+	for _, nl := range nls {
+		ls = append(ls, newListener(nl, s))
 	}
 	s.mu.Lock()
 	s.listeners = ls
 	s.startedAt = s.opts.Now()
 	s.mu.Unlock()
 	for _, l := range ls {
-		s.log.Info("smtp listening", "addr", l.Addr().String(), "hostname", s.hostname, "tls", s.cert.Load() != nil)
+		s.log.Info("smtp listening", "addr", l.Addr().String(), "hostname", s.hostname, "tls", s.cert.Load() != nil,
+			"max_connections", s.limits.max)
 		go func(l net.Listener) {
 			if err := s.smtp.Serve(l); err != nil {
 				s.log.Error("smtp serve stopped", "addr", l.Addr().String(), "err", err.Error())
 			}
 		}(l)
 	}
-	return nil
 }
 
 // Addr is the address of the first listener (useful with port 0).
@@ -352,12 +393,21 @@ func (s *Server) track(c *conn) bool {
 	}
 	c.id = s.newID()
 	s.conns[c] = struct{}{}
+	s.sessions[c.RemoteAddr().String()] = c.id
 	return true
 }
 
 func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	addr := c.RemoteAddr().String()
+	if id, ok := s.sessions[addr]; ok {
+		delete(s.sessions, addr)
+		if len(s.recent) >= maxRecentSessions {
+			s.recent = make(map[string]string)
+		}
+		s.recent[addr] = id
+	}
 	s.mu.Unlock()
 }
 
@@ -411,14 +461,40 @@ func (f *flight) wait(ctx context.Context) error {
 	}
 }
 
+// maxRecentSessions bounds the ids kept for connections already closed.
+const maxRecentSessions = 1024
+
+// sessionOf is the session id of the connection from addr (open or just
+// closed), or "".
+func (s *Server) sessionOf(addr string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.sessions[addr]; ok {
+		return id
+	}
+	return s.recent[addr]
+}
+
 // smtpLogger routes go-smtp's own complaints (broken connections, TLS
-// handshakes) to slog, masked in case a client's bytes are quoted.
-type smtpLogger struct{ log *slog.Logger }
+// handshakes, a panic) to slog, masked in case a client's bytes are
+// quoted, with the session id of the connection they name.
+type smtpLogger struct{ s *Server }
 
 func (l smtpLogger) Printf(format string, v ...any) {
-	l.log.Debug("smtp", "detail", scan.MaskString(fmt.Sprintf(format, v...)))
+	l.s.log.Debug("smtp", l.attrs(scan.MaskString(fmt.Sprintf(format, v...)), v)...)
 }
 
 func (l smtpLogger) Println(v ...any) {
-	l.log.Debug("smtp", "detail", scan.MaskString(fmt.Sprint(v...)))
+	l.s.log.Debug("smtp", l.attrs(scan.MaskString(fmt.Sprint(v...)), v)...)
+}
+
+func (l smtpLogger) attrs(detail string, v []any) []any {
+	for _, a := range v {
+		if addr, ok := a.(net.Addr); ok {
+			if id := l.s.sessionOf(addr.String()); id != "" {
+				return []any{"session", id, "detail", detail}
+			}
+		}
+	}
+	return []any{"detail", detail}
 }

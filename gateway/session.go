@@ -65,6 +65,7 @@ type session struct {
 type spfOutcome struct{ result, domain string }
 
 func (se *session) Reset() {
+	se.conn.setTxn(false)
 	se.from, se.hasFrom, se.utf8 = "", false, false
 	se.rcpts, se.queues = nil, nil
 	se.spf = nil
@@ -75,18 +76,19 @@ func (se *session) Logout() error { return nil }
 func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 	se.Reset()
 	if len(se.c.Hostname()) > maxDomainLen {
-		return se.refuse("mail", replyBadHelo)
+		return se.refuse("mail", replyBadHelo, "helo", scan.MaskString(heloToken(se.c.Hostname())))
 	}
 	if len(from) > maxPathLen {
-		return se.refuse("mail", replyBadSenderSyn)
+		return se.refuse("mail", replyBadSenderSyn, "sender", truncate(scan.MaskString(from), maxPathLen))
 	}
 	if from != "" {
 		if _, _, ok := mailproto.ParseAddress(from); !ok {
-			return se.refuse("mail", replyBadSenderSyn)
+			return se.refuse("mail", replyBadSenderSyn, "sender", scan.MaskString(from))
 		}
 	}
 	se.from, se.hasFrom = from, true
 	se.utf8 = opts != nil && opts.UTF8
+	se.conn.setTxn(true)
 	return nil
 }
 
@@ -109,14 +111,14 @@ func (se *session) startSPF() {
 
 func (se *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if len(to) > maxPathLen {
-		return se.refuse("rcpt", replyBadRcptSyn)
+		return se.refuse("rcpt", replyBadRcptSyn, "rcpt", truncate(scan.MaskString(to), maxPathLen))
 	}
 	if local, ok := barePostmaster(to); ok {
 		to = local // RFC 5321 4.1.1.3: as the client wrote it (see postmaster.go)
 	}
 	queue, r, ok := se.s.policy.check(to)
 	if !ok {
-		return se.refuse("rcpt", r)
+		return se.refuse("rcpt", r, "rcpt", scan.MaskString(to))
 	}
 	for _, have := range se.rcpts {
 		if strings.EqualFold(have, to) {
@@ -174,15 +176,17 @@ func (se *session) transaction() *transaction {
 
 // refuse counts a refusal, logs and meters it, and turns it into the error
 // go-smtp sends. Past max_errors the reply becomes 421 and the connection
-// is closed once it is written.
-func (se *session) refuse(stage string, r Reply) error {
+// is closed once it is written. what names the refused sender or
+// recipient for the log, masked by the caller.
+func (se *session) refuse(stage string, r Reply, what ...any) error {
 	if r.Code/100 == 5 || r.Reason == "unknown_user" || r.Reason == "relay" {
 		se.errors++
 	}
 	se.s.metrics.rejected.WithLabelValues(stage, r.Reason, strconv.Itoa(r.Code)).Inc()
-	se.s.log.Info("refused", "session", se.conn.id, "ip", se.conn.ip, "stage", stage,
-		"reason", r.Reason, "code", r.Code,
-		"from", scan.MaskString(se.from), "rcpts", maskAll(se.rcpts))
+	attrs := append([]any{"session", se.conn.id, "ip", se.conn.ip, "stage", stage,
+		"reason", r.Reason, "code", r.Code}, what...)
+	attrs = append(attrs, "from", scan.MaskString(se.from), "rcpts", maskAll(se.rcpts))
+	se.s.log.Info("refused", attrs...)
 	if se.errors >= se.s.opts.MaxErrors {
 		se.s.metrics.rejected.WithLabelValues(stage, replyTooManyErrors.Reason, strconv.Itoa(replyTooManyErrors.Code)).Inc()
 		se.conn.closeAfterReply()
@@ -214,4 +218,12 @@ func (t *transaction) waitSPF(ctx context.Context) spfOutcome {
 	case <-ctx.Done():
 		return spfOutcome{verdictTempError, ""}
 	}
+}
+
+// truncate cuts an overlong client string for the log.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }

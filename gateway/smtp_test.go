@@ -26,35 +26,60 @@ func TestEHLOExtensions(t *testing.T) {
 	}
 }
 
+// TestRecipientPolicyOverSMTP: the recipient rule at RCPT, for a
+// gateway that takes a whole domain and for one given addresses.
 func TestRecipientPolicyOverSMTP(t *testing.T) {
-	e := newEnv(t)
+	type rc struct{ rcpt, want string }
 	cases := []struct {
-		rcpt string
-		want string
+		name               string
+		domains, addresses []string
+		rcpts              []rc
 	}{
-		{"anyone@support.localhost", "250 "},
-		{"help@other.example", "250 "},
-		{"postmaster@other.example", "250 "},
-		// Without a domain (RFC 5321 4.1.1.3): see postmaster.go.
-		{"postmaster", "250 "},
-		{"Postmaster", "250 "},
-		{"nobody@other.example", "550 5.1.1 "},
-		{"victim@gmail.example", "554 5.7.1 "},
-		{"victim@support.localhost.attacker.example", "554 5.7.1 "},
-		// A source route is ignored (RFC 5321 C), the mailbox judged.
-		{"@hop.example:victim@gmail.example", "554 5.7.1 "},
+		{"a whole domain", []string{"support.localhost"}, nil, []rc{
+			{"anyone@support.localhost", "250 2.1.5 "},
+			// Without a domain (RFC 5321 4.1.1.3): see postmaster.go.
+			{"postmaster", "250 "},
+			{"Postmaster", "250 "},
+			{"victim@gmail.example", "554 5.7.1 "},
+			{"victim@support.localhost.attacker.example", "554 5.7.1 "},
+			// A source route is ignored (RFC 5321 C), the mailbox judged.
+			{"@hop.example:victim@gmail.example", "554 5.7.1 "},
+		}},
+		{"domains and addresses", []string{"support.example"}, []string{"help@support.example", "billing@support.example"}, []rc{
+			{"help@support.example", "250 2.1.5 "},
+			{"billing@support.example", "250 2.1.5 "},
+			{"nobody@support.example", "550 5.1.1 "},
+			{"postmaster@support.example", "250 "},
+			{"postmaster", "250 "},
+			{"anyone@support.localhost", "554 5.7.1 "},
+		}},
+		{"addresses alone", nil, []string{"help@other.example"}, []rc{
+			{"help@other.example", "250 "},
+			{"postmaster@other.example", "250 "},
+			{"nobody@other.example", "550 5.1.1 "},
+			{"anyone@support.localhost", "554 5.7.1 "},
+		}},
 	}
-	r := dialRaw(t, e.addr)
-	r.hello()
-	r.expect("MAIL FROM:<m@member.example>", 250)
 	for _, tc := range cases {
-		_, text := r.cmd("RCPT TO:<" + tc.rcpt + ">")
-		if !strings.HasPrefix(text, tc.want) {
-			t.Errorf("RCPT %s: %q, want %q...", tc.rcpt, text, tc.want)
-		}
-	}
-	if n := len(e.tickets()); n != 0 {
-		t.Errorf("%d tickets after RCPTs alone", n)
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(o *Options) { o.Domains, o.Addresses = tc.domains, tc.addresses })
+			r := dialRaw(t, e.addr)
+			r.hello()
+			r.expect("MAIL FROM:<m@member.example>", 250)
+			for _, c := range tc.rcpts {
+				_, text := r.cmd("RCPT TO:<" + c.rcpt + ">")
+				if !strings.HasPrefix(text, c.want) {
+					t.Errorf("RCPT %s: %q, want %q...", c.rcpt, text, c.want)
+				}
+			}
+			if n := len(e.tickets()); n != 0 {
+				t.Errorf("%d tickets after RCPTs alone", n)
+			}
+			// The refusals name the recipient, masked like every client string.
+			if !strings.Contains(e.logs.String(), `"rcpt":"`) {
+				t.Errorf("refusal lines do not name the refused recipient:\n%s", e.logs.String())
+			}
+		})
 	}
 }
 
@@ -288,5 +313,71 @@ func TestInternalErrorsNeverReachTheClient(t *testing.T) {
 	e.store.failCommits(nil)
 	if n := len(e.tickets()); n != 0 {
 		t.Errorf("%d tickets after a failed commit", n)
+	}
+}
+
+// TestOurReplyTexts: the EHLO greeting names our host, not the client;
+// MAIL and RCPT are answered in our words with RFC 3463 codes, never
+// go-smtp's "Roger, accepting mail from".
+func TestOurReplyTexts(t *testing.T) {
+	e := newEnv(t)
+	r := dialRaw(t, e.addr)
+	r.reply()
+	ehlo := r.expect("EHLO client.member.example", 250)
+	if first, _, _ := strings.Cut(ehlo, "\n"); first != "250-mx.support.localhost" {
+		t.Errorf("EHLO first line %q, want 250-mx.support.localhost", first)
+	}
+	if strings.Contains(ehlo, "client.member.example") {
+		t.Errorf("EHLO reply names the client:\n%s", ehlo)
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"MAIL FROM:<m@member.example>", "250 2.1.0 Sender OK"},
+		{"RCPT TO:<help@support.localhost>", "250 2.1.5 Recipient OK"},
+		{"NOOP", "250 2.0.0 OK"},
+		{"VRFY help", "252 2.5.0 Cannot VRFY user"},
+		{"HELO client.member.example", "250 mx.support.localhost"},
+	} {
+		if _, text := r.cmd(tc.cmd); text != tc.want {
+			t.Errorf("%s: %q, want %q", tc.cmd, text, tc.want)
+		}
+	}
+}
+
+func TestOurReplyTextUnit(t *testing.T) {
+	for in, want := range map[string]string{
+		"250-Hello x.example\r\n":                                "250-mx.example\r\n",
+		"250 2.0.0 Hello x.example\r\n":                          "250 mx.example\r\n",
+		"250 2.0.0 Roger, accepting mail from <a@b.example>\r\n": "250 2.1.0 Sender OK\r\n",
+		"250 2.0.0 I'll make sure <a@b.example> gets this\r\n":   "250 2.1.5 Recipient OK\r\n",
+		"250 2.0.0 queued as T-ABCDEF\r\n":                       "",
+		"250-PIPELINING\r\n":                                     "",
+		"550 5.1.1 No such user here\r\n":                        "",
+		"\x17\x03\x03\x00\x20250-Hello x\r\n":                    "",
+	} {
+		got := string(ourReplyText([]byte(in), "mx.example"))
+		if got != want {
+			t.Errorf("%q -> %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRefusalLogNamesTheRecipient: a refusal line says which recipient
+// (or sender) was refused, masked like every client string.
+func TestRefusalLogNamesTheRecipient(t *testing.T) {
+	e := newEnv(t)
+	r := dialRaw(t, e.addr)
+	r.hello()
+	r.expect("MAIL FROM:<m@member.example>", 250)
+	r.expect("RCPT TO:<4111111111111111@gmail.example>", 554)
+	r.expect("RCPT TO:<victim@gmail.example>", 554)
+	r.expect("MAIL FROM:<"+strings.Repeat("a", 300)+"@member.example>", 501)
+	logs := e.logs.String()
+	if strings.Contains(logs, "4111111111111111") {
+		t.Error("a refused recipient's number reached the log in full")
+	}
+	for _, want := range []string{`"rcpt":"victim@gmail.example"`, `"rcpt":"`, `1111@gmail.example"`, `"sender":"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("refusal lines lack %s:\n%s", want, grepLines(logs, `"refused"`))
+		}
 	}
 }

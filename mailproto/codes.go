@@ -4,6 +4,7 @@ package mailproto
 // A handler names one of these, never a bare number.
 const (
 	C250Completed          = 250 // requested mail action okay, completed
+	C252CannotVerify       = 252 // cannot VRFY user (RCPT says whether mail is taken)
 	C421ServiceUnavailable = 421 // service not available, closing transmission channel
 	C451LocalError         = 451 // requested action aborted: local error in processing
 	C501BadParams          = 501 // syntax error in parameters or arguments
@@ -29,6 +30,9 @@ type EnhancedCode [3]int
 // Enhanced status codes intake sends (RFC 3463, registry of RFC 5248).
 var (
 	EnhOK              = EnhancedCode{2, 0, 0} // other undefined status: success
+	EnhOtherAddress    = EnhancedCode{2, 1, 0} // addressing status, success (the sender taken)
+	EnhDestValid       = EnhancedCode{2, 1, 5} // destination address valid
+	EnhProtocolOK      = EnhancedCode{2, 5, 0} // other or undefined protocol status: success
 	EnhOtherSystem     = EnhancedCode{4, 3, 0} // mail system: other or undefined status
 	EnhNotAccepting    = EnhancedCode{4, 3, 2} // system not accepting network messages
 	EnhBadConnection   = EnhancedCode{4, 4, 2} // bad connection

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/intake-mail/intake/scan"
@@ -134,6 +135,7 @@ func (r *Responder) Render(j tickets.OutboxJob, ref string) (raw []byte, body st
 		Hours:         r.o.Hours,
 		Ref:           ref,
 		Found:         foundPhrase(in.Kinds),
+		FoundMany:     strings.Contains(foundPhrase(in.Kinds), " and "),
 		Withheld:      in.Withheld,
 	})
 	if err != nil {

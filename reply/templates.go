@@ -34,6 +34,7 @@ type TemplateData struct {
 	Hours         string // telephone hours
 	Ref           string // the ticket reference, e.g. T-7K3F9Q
 	Found         string // "a Social Security number": the kind, never a digit
+	FoundMany     bool   // Found names two kinds ("them", not "it")
 	Withheld      bool   // an attachment was withheld as well
 }
 

@@ -384,3 +384,26 @@ func TestFoundPhrase(t *testing.T) {
 		}
 	}
 }
+
+// TestSensitiveReplyPronoun: "we removed it", or "them" when two kinds of
+// number were found.
+func TestSensitiveReplyPronoun(t *testing.T) {
+	r := testResponder(t, nil)
+	for _, tc := range []struct {
+		kinds []scan.Kind
+		want  string
+	}{
+		{[]scan.Kind{scan.KindSSN}, "we removed it before"},
+		{[]scan.Kind{scan.KindPAN, scan.KindPAN}, "we removed it before"},
+		{[]scan.Kind{scan.KindSSN, scan.KindPAN}, "we removed them before"},
+	} {
+		job, err := composed(r, Decision{Reply: true, Template: TemplateSensitive, To: "ann@member.example"}, ScanFacts{Kinds: tc.kinds}, "", uuid.New(), "T-7K3F9Q")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := strings.Join(strings.Fields(parseOut(t, job.Payload).body), " ")
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("kinds %v: reply lacks %q:\n%s", tc.kinds, tc.want, body)
+		}
+	}
+}

@@ -43,6 +43,9 @@ type app struct {
 	retention *retention
 	// web is the staff interface on [web] listen; nil when listen is "".
 	web *web.Server
+	// madeIdentity: this start generated the quarantine identity (and
+	// said so).
+	madeIdentity bool
 }
 
 // runner is a part that runs beside the SMTP listener until ctx ends (at
@@ -77,10 +80,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
-	recipients, err := quarantineRecipients(cfg, log)
+	recipients, made, err := quarantineRecipients(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	a.madeIdentity = made
 	sealer, err := tickets.NewSealer(recipients)
 	if err != nil {
 		return nil, err
@@ -110,7 +114,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 
 	a.metrics = prometheus.NewRegistry()
 	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.metrics.MustRegister(outboxDepth(a.store))
+	a.metrics.MustRegister(outboxDepth(a.store), identityOnDiskGauge(cfg))
 	for _, c := range reply.Collectors() {
 		if err := a.metrics.Register(c); err != nil {
 			return nil, fmt.Errorf("register reply metrics: %w", err)
@@ -136,6 +140,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 
 	gw := gatewayOptions(cfg)
+	gw.MaxConnections = connectionLimit(cfg, log)
 	gw.Store, gw.Scanner, gw.Sealer, gw.Replies = a.store, a.scanner, sealer, replies
 	// Sender checks ask about the same few domains again and again; keep
 	// answers 5 minutes and "no such name" 1 minute.
@@ -181,9 +186,10 @@ func gatewayOptions(cfg config.Config) gateway.Options {
 		MaxRecipients:       s.MaxRecipients,
 		MaxLineLength:       s.MaxLineLength,
 		MaxErrors:           s.MaxErrors,
-		MaxConnections:      s.MaxConnections,
+		MaxConnections:      s.MaxConnections, // 0 here: see connectionLimit
 		MaxConnectionsPerIP: s.MaxConnectionsPerIP,
 		CommandTimeout:      s.CommandTimeout.D(),
+		BusyCommandTimeout:  s.BusyCommandTimeout.D(),
 		DataTimeout:         s.DataTimeout.D(),
 		SessionTimeout:      s.SessionTimeout.D(),
 		RejectDMARCFail:     s.RejectDMARCFail,
@@ -198,6 +204,25 @@ func gatewayOptions(cfg config.Config) gateway.Options {
 		}
 	}
 	return o
+}
+
+// connectionLimit is [smtp] max_connections, or (0) the size this
+// process's file-descriptor limit carries. A configured limit the
+// descriptors cannot carry is lowered to what they can, with a warning:
+// past it accept fails, and every client would be refused.
+func connectionLimit(cfg config.Config, log *slog.Logger) int {
+	auto, nofile := gateway.ConnectionLimit()
+	n := cfg.SMTP.MaxConnections
+	if n == 0 {
+		log.Info("smtp connection limit sized from the file-descriptor limit", "max_connections", auto, "nofile", nofile)
+		return auto
+	}
+	if most := gateway.MaxConnectionsFor(nofile); n > most {
+		log.Warn("[smtp] max_connections is more than the file-descriptor limit carries; lowered (raise LimitNOFILE)",
+			"configured", n, "nofile", nofile, "max_connections", most)
+		return most
+	}
+	return n
 }
 
 // replyPolicy is the policy the configuration asks for.
@@ -250,7 +275,7 @@ func newWorker(cfg config.Config, store tickets.Store, replies *reply.Responder,
 		if dk, err = reply.LoadDKIM(r.DKIMKey, dom, r.DKIMSelector); err != nil {
 			return nil, fmt.Errorf("outbox worker: %w", err)
 		}
-	} else {
+	} else if r.Enabled {
 		log.Warn("no [reply] dkim_key: replies go out unsigned (see intake keygen dkim)")
 	}
 	if replies == nil && r.Enabled {

@@ -43,7 +43,16 @@ smarthost = "127.0.0.1:1025"
 		{"embedded defaults", nil, 0, []string{"[smtp]", `listen = ['127.0.0.1:2525']`, "support.localhost"}, []string{"configuration OK"}, nil},
 		{"secrets hidden", []string{"--config", good}, 0, []string{"postgres://intake:xxxxx@127.0.0.1:5432/intake"}, nil, []string{"hunter2-secret"}},
 		{"unknown key with its line", []string{"--config", write("typo.toml", "[smtp]\nlisten = [\"127.0.0.1:2525\"]\nrelay = true\n")}, 1, nil, []string{`line 3: unknown key "smtp.relay"`}, nil},
-		{"every problem at once", []string{"--config", write("bad.toml", "[smtp]\ndomains = []\nmax_line_length = 100\n[store]\ndriver = \"mysql\"\n")}, 1, []string{"[smtp]"}, []string{"smtp.domains", "smtp.max_line_length", "store.driver"}, nil},
+		{"every problem at once", []string{"--config", write("bad.toml", "[smtp]\ndomains = []\nmax_line_length = 100\nrelay = true\nmax_errors = \"ten\"\n[store]\ndriver = \"mysql\"\n")}, 1, []string{"[smtp]"},
+			[]string{"line 2: smtp.domains", "line 3: smtp.max_line_length", `line 4: unknown key "smtp.relay"`, `line 5: smtp.max_errors: want a whole number, not the text "ten"`, "line 7: store.driver"}, nil},
+		// The recipient rule, in words, for each way of writing it.
+		{"rule: a domain", nil, 0, []string{"# recipients: every address at support.localhost is accepted"}, nil, nil},
+		{"rule: domains and addresses", []string{"--config", write("both.toml", "[smtp]\ndomains = [\"support.example\"]\naddresses = [\"help@support.example\", \"billing@support.example\"]\n")}, 0,
+			[]string{"# recipients: only these addresses are accepted: billing@support.example, help@support.example", "any other address at support.example is refused (550 5.1.1)"}, nil, []string{"every address at"}},
+		{"rule: addresses alone", []string{"--config", write("addr.toml", "[smtp]\naddresses = [\"help@support.example\"]\n")}, 0,
+			[]string{"# recipients: only these addresses are accepted: help@support.example"}, nil, []string{"every address at support.localhost", "domains = ['support.localhost']"}},
+		{"relative paths named", []string{"--config", write("rel.toml", "data_dir = \"data\"\n")}, 0,
+			[]string{"relative paths in " + filepath.Join(dir, "rel.toml") + " are relative to its directory, " + dir, "data_dir = '" + filepath.Join(dir, "data") + "'"}, nil, nil},
 		{"data dir not a directory", []string{"--config", write("file.toml", "data_dir = \"good.toml\"\n")}, 1, nil, []string{"data_dir"}, nil},
 		{"missing file", []string{"--config", filepath.Join(dir, "none.toml")}, 1, nil, []string{"none.toml"}, nil},
 		// A PostgreSQL DSN under the sqlite driver used to pass, and serve

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/intake-mail/intake/reply"
@@ -68,8 +69,15 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	}
 
 	fmt.Fprintf(stdout, "%s._domainkey.%s. IN TXT %s\n", s, d, quoteTXT(record))
-	fmt.Fprintf(stderr, "wrote %s (mode 0600); publish the TXT record above, then set in [reply]:\n", path)
-	fmt.Fprintf(stderr, "  dkim_key = %q\n  dkim_selector = %q\n  dkim_domain = %q\n", path, s, d)
+	// A relative path in the config file is relative to the file, not to
+	// where keygen ran: the hint names the key absolutely.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	fmt.Fprintf(stderr, "wrote %s (mode 0600); publish the TXT record above, then set in [reply]:\n", abs)
+	fmt.Fprintf(stderr, "  dkim_key = %q\n  dkim_selector = %q\n  dkim_domain = %q\n", abs, s, d)
+	fmt.Fprintln(stderr, "(the service user must be able to read the key; a relative dkim_key is relative to the config file's directory)")
 	return 0
 }
 

@@ -45,6 +45,10 @@ func TestKeygenDKIM(t *testing.T) {
 			if !strings.Contains(errOut.String(), `dkim_selector = "s2026"`) {
 				t.Errorf("no config hint: %s", errOut.String())
 			}
+			// The hint holds when pasted into a config file elsewhere.
+			if !strings.Contains(errOut.String(), `dkim_key = "`+path+`"`) || !filepath.IsAbs(path) {
+				t.Errorf("config hint does not name the key absolutely: %s", errOut.String())
+			}
 
 			// Never over an existing key.
 			before, _ := os.ReadFile(path)
@@ -78,5 +82,21 @@ func TestKeygenUsage(t *testing.T) {
 		if out.Len() != 0 {
 			t.Errorf("%v: printed a record on error", args)
 		}
+	}
+}
+
+// TestKeygenHintIsAbsolute: keygen runs in the admin's folder, and a
+// relative dkim_key in the config file would be read relative to the
+// file: the hint names the key absolutely.
+func TestKeygenHintIsAbsolute(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var out, errOut bytes.Buffer
+	if code := dispatch([]string{"keygen", "dkim", "--domain", "support.example", "--selector", "s1", "--out", "k.pem"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	abs, _ := filepath.Abs("k.pem")
+	if !strings.Contains(errOut.String(), `dkim_key = "`+abs+`"`) {
+		t.Errorf("hint does not name %s:\n%s", abs, errOut.String())
 	}
 }

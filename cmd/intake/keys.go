@@ -82,30 +82,31 @@ func loadKey(cfg config.Config, path, key, file string, create func(dataDir stri
 }
 
 // quarantineRecipients returns the configured age recipients or, with
-// none configured (SQLite only), the key pair generated on first start.
-func quarantineRecipients(cfg config.Config, log *slog.Logger) ([]string, error) {
+// none configured (SQLite only), the key pair generated on first start
+// (made reports that it was made now).
+func quarantineRecipients(cfg config.Config, log *slog.Logger) (_ []string, made bool, _ error) {
 	if len(cfg.Quarantine.Recipients) > 0 {
-		return cfg.Quarantine.Recipients, nil
+		return cfg.Quarantine.Recipients, false, nil
 	}
 	if cfg.Store.Driver == "postgres" {
-		return nil, errors.New("quarantine.recipients: required with driver = \"postgres\": every node seals to the same public keys")
+		return nil, false, errors.New("quarantine.recipients: required with driver = \"postgres\": every node seals to the same public keys")
 	}
 	pubPath := filepath.Join(cfg.DataDir, recipientFile)
 	if b, err := os.ReadFile(pubPath); err == nil {
-		return []string{strings.TrimSpace(string(b))}, nil
+		return []string{strings.TrimSpace(string(b))}, false, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read quarantine recipient: %w", err)
+		return nil, false, fmt.Errorf("read quarantine recipient: %w", err)
 	}
 	id, err := tickets.GenerateIdentity()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	idPath := filepath.Join(cfg.DataDir, identityFile)
 	if err := tickets.WriteIdentityFile(idPath, id); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := writeFileSync(pubPath, []byte(id.Recipient+"\n"), 0o644); err != nil {
-		return nil, fmt.Errorf("write quarantine recipient: %w", err)
+		return nil, false, fmt.Errorf("write quarantine recipient: %w", err)
 	}
 	abs, _ := filepath.Abs(idPath)
 	log.Warn("GENERATED THE QUARANTINE IDENTITY. It opens every sealed original: move it OFFLINE now "+
@@ -113,7 +114,7 @@ func quarantineRecipients(cfg config.Config, log *slog.Logger) ([]string, error)
 		"this server seals to the public key alone.",
 		"identity_file", abs, "public_key", id.Recipient, "public_key_file", pubPath,
 		"config", fmt.Sprintf("[quarantine] recipients = [%q]", id.Recipient))
-	return []string{id.Recipient}, nil
+	return []string{id.Recipient}, true, nil
 }
 
 func writeFileSync(path string, data []byte, mode os.FileMode) error {
@@ -130,4 +131,22 @@ func writeFileSync(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return f.Close()
+}
+
+// identityOnDiskWarning: whoever can read the data directory can open
+// every sealed original while the identity lies there.
+const identityOnDiskWarning = "the quarantine identity is still in the data directory: whoever can read it can open every sealed original; " +
+	"move it offline (where the privacy officer opens items) and delete it here"
+
+// identityOnDisk reports whether the generated quarantine identity is
+// still in the data directory, and where.
+func identityOnDisk(cfg config.Config) (string, bool) {
+	p := filepath.Join(cfg.DataDir, identityFile)
+	if _, err := os.Lstat(p); err != nil {
+		return "", false
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p, true
 }

@@ -38,7 +38,7 @@ func TestKeyBootstrap(t *testing.T) {
 	if logs.Len() != 0 {
 		t.Errorf("second start logged: %s", logs.String())
 	}
-	recips, err := quarantineRecipients(cfg, log)
+	recips, _, err := quarantineRecipients(cfg, log)
 	if err != nil || len(recips) != 1 || !strings.HasPrefix(recips[0], "age1") {
 		t.Fatalf("recipients %v, %v", recips, err)
 	}
@@ -66,7 +66,7 @@ func TestKeyBootstrap(t *testing.T) {
 	if _, err := loadSecrets(pg, log); err == nil || !strings.Contains(err.Error(), "store.audit_key_file") {
 		t.Errorf("postgres without a shared audit key: %v", err)
 	}
-	if _, err := quarantineRecipients(pg, log); err == nil || !strings.Contains(err.Error(), "quarantine.recipients") {
+	if _, _, err := quarantineRecipients(pg, log); err == nil || !strings.Contains(err.Error(), "quarantine.recipients") {
 		t.Errorf("postgres without recipients: %v", err)
 	}
 	short := named

@@ -70,9 +70,9 @@ func runOutbox(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	ctx, store, done, err := cliStore(*cfgPath, "intake outbox", 0, stderr)
+	ctx, store, done, err := cliStore(*cfgPath, "intake outbox "+sub, 0, stderr)
 	if err != nil {
-		return 1
+		return 2 // no store or a bad config, as for every command
 	}
 	defer done()
 	dk, who, err := cliDesk(ctx, store, *as, "intake outbox "+sub, stderr)

@@ -443,7 +443,7 @@ func TestOutboxCLI(t *testing.T) {
 	}
 	empty := filepath.Join(t.TempDir(), "intake.toml")
 	os.WriteFile(empty, []byte(fmt.Sprintf("data_dir = %q\n", filepath.Join(t.TempDir(), "none"))), 0o600)
-	if code, _, errOut := run("list", "--config", empty); code != 1 || !strings.Contains(errOut, "no store") {
+	if code, _, errOut := run("list", "--config", empty); code != 2 || !strings.Contains(errOut, "no store") {
 		t.Errorf("list of a missing store: exit %d %s", code, errOut)
 	}
 }

@@ -113,10 +113,10 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ITEM\tTICKET\tSTATE\tCREATED\tRETAIN UNTIL\tSIZE\tCAUSES")
+		fmt.Fprintln(tw, "ITEM\tTICKET\tSTATE\tCREATED\tRETAIN UNTIL\tSIZE\tCAUSES\tFINDINGS")
 		for _, it := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", it.ID, it.TicketRef, it.State, it.Created.Format(time.RFC3339),
-				it.RetainUntil.Format(time.RFC3339), it.SealedSize, joinCauses(it.Causes))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.TicketRef, it.State, it.Created.Format(time.RFC3339),
+				it.RetainUntil.Format(time.RFC3339), it.SealedSize, joinCauses(it.Causes), findingsLast4(it.Findings))
 		}
 		tw.Flush()
 		return 0

@@ -76,34 +76,44 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 	defer func() { err = cfg.RedactError(err) }()
 	log = slog.New(cfg.LogHandler(log.Handler()))
 	log.Info("intake starting", "data_dir", cfg.DataDir, "store", cfg.Store.Driver,
-		"smtp", cfg.SMTP.Listen, "domains", cfg.SMTP.Domains, "metrics", cfg.Metrics.Listen)
+		"smtp", cfg.SMTP.Listen, "domains", cfg.SMTP.Domains, "metrics", cfg.Metrics.Listen,
+		"recipients", gateway.RecipientRule(cfg.SMTP.Domains, cfg.SMTP.Addresses))
+	// Bind before anything is written: a first start makes the quarantine
+	// identity, the keys and the database, and must not make them for a
+	// port that is taken (the next start would find an identity nobody
+	// was told to move away).
+	b, err := bindPorts(cfg)
+	if err != nil {
+		return err
+	}
+	defer b.close()
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	if p, ok := identityOnDisk(cfg); ok && !a.madeIdentity {
+		log.Warn(identityOnDiskWarning, "identity_file", p)
+	}
 
 	var metricsSrv *http.Server
 	var metricsAddr net.Addr
-	if cfg.Metrics.Listen != "" {
-		ln, err := net.Listen("tcp", cfg.Metrics.Listen)
-		if err != nil {
-			return fmt.Errorf("metrics listen %s: %w", cfg.Metrics.Listen, err)
-		}
+	if ln := b.take(&b.metrics); ln != nil {
 		metricsAddr = ln.Addr()
-		metricsSrv = &http.Server{Handler: metricsMux(a.metrics, a.gateway), ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv = &http.Server{Handler: metricsMux(a.metrics, a.gateway, cfg), ReadHeaderTimeout: 10 * time.Second}
 		go metricsSrv.Serve(ln)
 		log.Info("metrics listening", "addr", ln.Addr().String())
 	}
 
-	if err := a.gateway.Start(); err != nil {
-		if metricsSrv != nil {
-			metricsSrv.Close()
-		}
-		return err
-	}
+	a.gateway.Serve(b.smtp)
+	b.smtp = nil // the gateway's now; its Shutdown closes them
 	var webAddr net.Addr
 	if a.web != nil {
+		// web.Server binds its own socket: the port held so far is let go
+		// just before.
+		if ln := b.take(&b.web); ln != nil {
+			ln.Close()
+		}
 		if err := a.web.Start(); err != nil {
 			a.gateway.Shutdown(context.Background())
 			if metricsSrv != nil {
@@ -112,7 +122,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 			return fmt.Errorf("web listen %s: %w", cfg.Web.Listen, err)
 		}
 		webAddr = a.web.Addr()
-		log.Info("web listening", "addr", webAddr.String(), "url", cfg.Web.URL())
 		// Called after Start, so a ":0" listen port is named right in the link.
 		if link, ok, err := a.web.FirstRunLink(ctx); err != nil {
 			log.Error("first-run setup link not made", "err", err.Error())
@@ -194,10 +203,59 @@ wait:
 	return fatal
 }
 
+// bound are the sockets serve binds before it writes anything.
+type bound struct {
+	smtp    []net.Listener
+	metrics net.Listener
+	web     net.Listener // held to know the port is free; web.Server binds its own
+}
+
+func bindPorts(cfg config.Config) (*bound, error) {
+	b := &bound{}
+	var err error
+	if b.smtp, err = gateway.Listen(cfg.SMTP.Listen); err != nil {
+		return nil, err
+	}
+	if cfg.Metrics.Listen != "" {
+		if b.metrics, err = net.Listen("tcp", cfg.Metrics.Listen); err != nil {
+			b.close()
+			return nil, fmt.Errorf("metrics listen %s: %w", cfg.Metrics.Listen, err)
+		}
+	}
+	if cfg.Web.Listen != "" {
+		if b.web, err = net.Listen("tcp", cfg.Web.Listen); err != nil {
+			b.close()
+			return nil, fmt.Errorf("web listen %s: %w", cfg.Web.Listen, err)
+		}
+	}
+	return b, nil
+}
+
+// take hands one socket over: b no longer closes it.
+func (b *bound) take(l *net.Listener) net.Listener {
+	ln := *l
+	*l = nil
+	return ln
+}
+
+// close closes what was not handed over.
+func (b *bound) close() {
+	for _, l := range b.smtp {
+		l.Close()
+	}
+	for _, l := range []net.Listener{b.metrics, b.web} {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
 // metricsMux serves /metrics, /healthz (the process is up) and /readyz
 // (this node can accept mail now: see gateway.Server.Ready; the body says
-// why not in one line).
-func metricsMux(reg *prometheus.Registry, gw *gateway.Server) *http.ServeMux {
+// why not in one line). On a ready node, a warning an admin must act on
+// that does not stop the mail (the quarantine identity left in the data
+// directory) follows "ready" on the next line.
+func metricsMux(reg *prometheus.Registry, gw *gateway.Server, cfg config.Config) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -206,13 +264,31 @@ func metricsMux(reg *prometheus.Registry, gw *gateway.Server) *http.ServeMux {
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
+		warn := ""
+		if p, ok := identityOnDisk(cfg); ok {
+			warn = "warning: " + identityOnDiskWarning + ": " + p + "\n"
+		}
 		if err := gw.Ready(ctx); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		io.WriteString(w, "ready\n")
+		io.WriteString(w, "ready\n"+warn)
 	})
 	return mux
+}
+
+// identityOnDiskGauge is intake_quarantine_identity_on_disk: 1 while the
+// quarantine identity lies in the data directory.
+func identityOnDiskGauge(cfg config.Config) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "intake_quarantine_identity_on_disk",
+		Help: "1 while quarantine-identity.txt is in the data directory: whoever can read it can open every sealed original. Move it offline.",
+	}, func() float64 {
+		if _, ok := identityOnDisk(cfg); ok {
+			return 1
+		}
+		return 0
+	})
 }
 
 // outboxDepth reports pending outbox jobs at each scrape.

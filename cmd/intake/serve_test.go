@@ -345,7 +345,7 @@ func TestServeReadyzFreeSpace(t *testing.T) {
 	r2, stop2 := startServe(t, cfg2, io.Discard)
 	defer stop2()
 	base2 := "http://" + r2.metrics.String()
-	if code, body := httpGet(t, base2+"/readyz"); code != 200 || body != "ready\n" {
+	if code, body := httpGet(t, base2+"/readyz"); code != 200 || !strings.HasPrefix(body, "ready\n") {
 		t.Errorf("/readyz %d %q on a healthy node", code, body)
 	}
 	if _, m := httpGet(t, base2+"/metrics"); !strings.Contains(m, "\nintake_ready 1\n") {
@@ -416,4 +416,116 @@ func keyFiles(t *testing.T) (thread, audit string) {
 		}
 	}
 	return thread, audit
+}
+
+// TestFirstStartWritesNothingWithoutItsPorts: with a port taken, serve
+// fails before it writes anything: no data directory, no identity, no
+// key, no database; the start that can listen makes them.
+func TestFirstStartWritesNothingWithoutItsPorts(t *testing.T) {
+	for _, which := range []string{"smtp", "metrics", "web"} {
+		t.Run(which, func(t *testing.T) {
+			taken, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer taken.Close()
+			dataDir := filepath.Join(t.TempDir(), "data")
+			cfg := testConfig(t, dataDir)
+			switch which {
+			case "smtp":
+				cfg.SMTP.Listen = []string{taken.Addr().String()}
+			case "metrics":
+				cfg.Metrics.Listen = taken.Addr().String()
+			case "web":
+				cfg.Web.Listen = taken.Addr().String()
+			}
+			err = serve(context.Background(), cfg, newLogger(io.Discard, "info"), nil, func(running) { t.Error("serve started on a taken port") })
+			if err == nil || !strings.Contains(err.Error(), which+" listen") {
+				t.Fatalf("serve on a taken %s port: %v", which, err)
+			}
+			if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+				files := filesIn(t, dataDir)
+				t.Fatalf("a start that could not listen wrote %v", files)
+			}
+		})
+	}
+}
+
+func filesIn(t *testing.T, dir string) []string {
+	var out []string
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestIdentityOnDiskIsSaid: while the generated quarantine identity is in
+// the data directory, every start warns, /readyz says so (still 200),
+// intake_quarantine_identity_on_disk is 1 and check-config warns; once
+// the admin moved it away, all of them are quiet.
+func TestIdentityOnDiskIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	_, stop := startServe(t, cfg, io.Discard) // the first start makes it
+	stop()
+
+	logs := &lockedBuffer{}
+	r, stop := startServe(t, cfg, logs)
+	if !strings.Contains(logs.String(), `"level":"WARN","msg":"the quarantine identity is still in the data directory`) {
+		t.Errorf("second start does not warn about the identity on disk:\n%s", logs.String())
+	}
+	base := "http://" + r.metrics.String()
+	if code, body := httpGet(t, base+"/readyz"); code != 200 || !strings.HasPrefix(body, "ready\n") || !strings.Contains(body, "warning: the quarantine identity is still in the data directory") {
+		t.Errorf("/readyz %d %q, want 200, ready and the warning", code, body)
+	}
+	if _, m := httpGet(t, base+"/metrics"); !strings.Contains(m, "\nintake_quarantine_identity_on_disk 1\n") {
+		t.Error("intake_quarantine_identity_on_disk is not 1")
+	}
+	p := filepath.Join(t.TempDir(), "intake.toml")
+	os.WriteFile(p, []byte(fmt.Sprintf("data_dir = %q\n", dir)), 0o600)
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"check-config", "--config", p}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "warning: the quarantine identity is still in the data directory") {
+		t.Errorf("check-config exit %d without the warning:\n%s", code, errb.String())
+	}
+
+	// The admin moves it offline.
+	if err := os.Rename(filepath.Join(dir, identityFile), filepath.Join(t.TempDir(), identityFile)); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := httpGet(t, base+"/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz %d %q after the identity left", code, body)
+	}
+	if _, m := httpGet(t, base+"/metrics"); !strings.Contains(m, "\nintake_quarantine_identity_on_disk 0\n") {
+		t.Error("intake_quarantine_identity_on_disk is not 0 after the identity left")
+	}
+	stop()
+	logs2 := &lockedBuffer{}
+	_, stop = startServe(t, cfg, logs2)
+	stop()
+	if strings.Contains(logs2.String(), "quarantine identity is still") {
+		t.Error("a start without the identity on disk warns about it")
+	}
+	errb.Reset()
+	dispatch([]string{"check-config", "--config", p}, &out, &errb)
+	if strings.Contains(errb.String(), "quarantine identity") {
+		t.Errorf("check-config warns without the identity:\n%s", errb.String())
+	}
+}
+
+// TestNoDKIMWarningWithRepliesOff: the unsigned-replies warning is for a
+// gateway that sends auto-replies.
+func TestNoDKIMWarningWithRepliesOff(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		cfg := testConfig(t, t.TempDir())
+		cfg.Reply.Enabled = on
+		logs := &lockedBuffer{}
+		_, stop := startServe(t, cfg, logs)
+		stop()
+		if got := strings.Contains(logs.String(), "no [reply] dkim_key"); got != on {
+			t.Errorf("auto-replies on=%v: dkim_key warning printed=%v", on, got)
+		}
+	}
 }

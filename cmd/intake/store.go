@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/user"
@@ -41,18 +43,35 @@ func openConfiguredStore(ctx context.Context, cfgPath string) (tickets.Store, er
 	}
 	if (cfg.Store.Driver == "" || cfg.Store.Driver == "sqlite") && cfg.Store.DSN == "" {
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, tickets.DBFile)); err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return nil, permissionDenied(cfg.DataDir, err)
+			}
 			return nil, fmt.Errorf("no store in %s (is --config right?): %w", cfg.DataDir, err)
 		}
 	}
 	// The same keys as serve (keys.go); nothing to say when one is made.
 	keys, err := loadSecrets(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, permissionDenied(cfg.DataDir, err)
+		}
 		return nil, err
 	}
-	return tickets.Open(ctx, tickets.Options{
+	st, err := tickets.Open(ctx, tickets.Options{
 		Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir,
 		Secret: keys.thread, AuditKey: keys.audit, RetentionDays: cfg.Quarantine.RetentionDays,
 	})
+	if err != nil && errors.Is(err, fs.ErrPermission) {
+		return nil, permissionDenied(cfg.DataDir, err)
+	}
+	return st, err
+}
+
+// permissionDenied: the store is there, but not for this user. The
+// commands must run as the service user, who owns the data directory.
+func permissionDenied(dataDir string, err error) error {
+	return fmt.Errorf("permission denied reading the store in %s: run intake as the service user "+
+		"(sudo -u intake intake ...), who owns the data directory: %w", dataDir, err)
 }
 
 // cliActor names the operator in the audit chain.

@@ -192,7 +192,11 @@ func printTicket(w io.Writer, d *desk.TicketView) {
 	fmt.Fprintf(w, "Ticket:    %s (%s)\n", d.Ref, d.ID)
 	fmt.Fprintf(w, "Status:    %s\n", d.Status)
 	fmt.Fprintf(w, "Queue:     %s\n", d.Queue)
-	fmt.Fprintf(w, "Requester: %s %s\n", oneLine(d.RequesterName, 80), d.Requester)
+	requester := d.Requester
+	if name := strings.TrimSpace(oneLine(d.RequesterName, 80)); name != "" {
+		requester = name + " <" + d.Requester + ">"
+	}
+	fmt.Fprintf(w, "Requester: %s\n", requester)
 	fmt.Fprintf(w, "Subject:   %s\n", oneLine(d.Subject, 200))
 	fmt.Fprintf(w, "Created:   %s\n", d.Created.Format(time.RFC3339))
 	fmt.Fprintf(w, "Flags:     %s\n", flags(d.Ticket))
