@@ -16,10 +16,6 @@ import (
 // (APPNOTE 4.4.4): the entry is encrypted, traditional or AES.
 const zipFlagEncrypted = 0x1
 
-// archiveSlack is expansion every entry is allowed on top of the ratio, so
-// a tiny, highly compressible file (a page of spaces) is not called a bomb.
-const archiveSlack = 1 << 20
-
 // zipEntries expands a zip archive within the budget. Entries are returned
 // as bytes for the walk to classify and recurse into; nested archives are
 // not opened here, so depth is counted in one place. An entry that cannot be
@@ -27,7 +23,7 @@ const archiveSlack = 1 << 20
 // shared with the whole message runs out (parts, time), the entries read so
 // far are returned with the error, so they can still be scanned while the
 // archive as a whole is reported.
-func zipEntries(b *budget, data []byte) ([]archiveEntry, error) {
+func zipEntries(b *account, data []byte) ([]archiveEntry, error) {
 	zr, err := openZip(data)
 	if err != nil {
 		return nil, zipOpenError(err)
@@ -40,10 +36,10 @@ func zipEntries(b *budget, data []byte) ([]archiveEntry, error) {
 		if f.FileInfo().IsDir() || strings.HasSuffix(f.Name, "/") {
 			continue
 		}
-		if err := b.check(); err != nil {
+		if err := b.Check(); err != nil {
 			return entries, err
 		}
-		if err := b.part(); err != nil {
+		if err := b.Part(); err != nil {
 			return entries, err
 		}
 		e := archiveEntry{Name: f.Name}
@@ -80,7 +76,7 @@ func zipOpenError(err error) error {
 // sizes are never trusted: the reader is cut at whichever comes first of the
 // budget and the ratio to the bytes actually stored, and the cut is noticed
 // while reading, before memory is spent on a bomb.
-func readZipFile(b *budget, f *zip.File, archiveLen int64) ([]byte, error) {
+func readZipFile(b *account, f *zip.File, archiveLen int64) ([]byte, error) {
 	if f.Flags&zipFlagEncrypted != 0 {
 		return nil, unscannable(ReasonEncrypted, "zip entry is encrypted")
 	}
@@ -93,27 +89,18 @@ func readZipFile(b *budget, f *zip.File, archiveLen int64) ([]byte, error) {
 		return nil, unscannable(ReasonParseError, "zip entry: unreadable header")
 	}
 	defer rc.Close()
-	data, err := readCapped(b, rc, ratioLimit(b, stored), int64(f.UncompressedSize64))
+	data, err := readCapped(b, rc, b.RatioLimit(stored), int64(f.UncompressedSize64))
 	if err != nil {
 		return nil, err
 	}
 	return data, nil
 }
 
-// ratioLimit is how many bytes stored compressed bytes may expand to.
-func ratioLimit(b *budget, stored int64) int64 {
-	const unlimited = int64(1) << 62
-	if b.lim.MaxArchiveRatio <= 0 || stored >= unlimited/(b.lim.MaxArchiveRatio+1) {
-		return unlimited
-	}
-	return b.lim.MaxArchiveRatio*stored + archiveSlack
-}
-
 // readCapped reads a decompressing reader to its end within the budget and
-// ratioCap (see ratioLimit), and charges what it read. sizeHint (a declared
+// ratioCap (see budget.RatioLimit), and charges what it read. sizeHint (a declared
 // size, never trusted) only presizes the buffer.
-func readCapped(b *budget, r io.Reader, ratioCap, sizeHint int64) ([]byte, error) {
-	remaining := b.remaining()
+func readCapped(b *account, r io.Reader, ratioCap, sizeHint int64) ([]byte, error) {
+	remaining := b.Remaining()
 	ratioCap = max(ratioCap, 0)
 	limit := min(remaining, ratioCap)
 	var buf bytes.Buffer
@@ -130,7 +117,7 @@ func readCapped(b *budget, r io.Reader, ratioCap, sizeHint int64) ([]byte, error
 	if err != nil {
 		return nil, decompressError(err)
 	}
-	if err := b.take(n); err != nil {
+	if err := b.Take(n); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -156,9 +143,9 @@ func decompressError(err error) error {
 // the gzip header, else the part's name without .gz (.tgz becomes .tar). A
 // file of several gzip members (RFC 1952 2.2) is read whole; zero padding
 // after the last member is accepted, anything else after it is not.
-func gzipEntry(b *budget, name string, data []byte) (archiveEntry, error) {
+func gzipEntry(b *account, name string, data []byte) (archiveEntry, error) {
 	e := archiveEntry{Name: gzipInnerName(name)}
-	if err := b.part(); err != nil {
+	if err := b.Part(); err != nil {
 		return e, err
 	}
 	br := bytes.NewReader(data)
@@ -175,10 +162,10 @@ func gzipEntry(b *budget, name string, data []byte) (archiveEntry, error) {
 	zr.Multistream(false)
 	var out []byte
 	for {
-		if err := b.check(); err != nil {
+		if err := b.Check(); err != nil {
 			return e, err
 		}
-		member, err := readCapped(b, zr, ratioLimit(b, int64(len(data)))-int64(len(out)), 0)
+		member, err := readCapped(b, zr, b.RatioLimit(int64(len(data)))-int64(len(out)), 0)
 		if err != nil {
 			return e, err
 		}

@@ -113,7 +113,7 @@ func TestZipEntries(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newBudget(context.Background(), tc.lim)
+			b := newAccount(context.Background(), tc.lim)
 			entries, err := zipEntries(b, tc.zip)
 			if got := reasonOrEmpty(err); got != tc.reason {
 				t.Fatalf("archive reason %q (%v), want %q", got, err, tc.reason)
@@ -133,8 +133,8 @@ func TestZipEntries(t *testing.T) {
 					t.Errorf("entry %q (%d bytes) lacks its planted value ending %q", e.Name, len(e.Data), last4(w.has))
 				}
 			}
-			if tc.lim.MaxDecodedBytes > 0 && b.decoded > tc.lim.MaxDecodedBytes {
-				t.Errorf("decoded %d bytes, budget %d", b.decoded, tc.lim.MaxDecodedBytes)
+			if tc.lim.MaxDecodedBytes > 0 && b.Decoded() > tc.lim.MaxDecodedBytes {
+				t.Errorf("decoded %d bytes, budget %d", b.Decoded(), tc.lim.MaxDecodedBytes)
 			}
 		})
 	}
@@ -186,7 +186,7 @@ func TestGzipEntry(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newBudget(context.Background(), tc.lim)
+			b := newAccount(context.Background(), tc.lim)
 			e, err := gzipEntry(b, tc.file, tc.data)
 			if got := reasonOrEmpty(err); got != tc.reason {
 				t.Fatalf("reason %q (%v), want %q", got, err, tc.reason)

@@ -119,7 +119,7 @@ func TestOCRText(t *testing.T) {
 		lim := DefaultLimits()
 		lim.OCR = true
 		lim.TesseractPath = filepath.Join(t.TempDir(), "no-such-tesseract")
-		_, err := ocrText(newBudget(context.Background(), lim), png)
+		_, err := ocrText(newAccount(context.Background(), lim), png)
 		if reasonOrEmpty(err) != ReasonNoText {
 			t.Fatalf("reason %q, want no_text", reasonOrEmpty(err))
 		}
@@ -127,7 +127,7 @@ func TestOCRText(t *testing.T) {
 	lim := DefaultLimits()
 	lim.OCR = true
 	lim.TesseractPath = fakeTesseract(t, "PNG")
-	text, err := ocrText(newBudget(context.Background(), lim), png)
+	text, err := ocrText(newAccount(context.Background(), lim), png)
 	if err != nil || !strings.Contains(text.text, testCard) {
 		t.Fatalf("ocr: %v, %d bytes", err, len(text.text))
 	}

@@ -26,10 +26,10 @@ func fuzzLimits() Limits {
 
 // checkBudget asserts an extractor stayed within the decoded-bytes budget;
 // the text itself may be charged once past it (that is how it is refused).
-func checkBudget(t *testing.T, b *budget, extra int) {
+func checkBudget(t *testing.T, b *account, extra int) {
 	t.Helper()
-	if b.decoded > b.lim.MaxDecodedBytes+int64(extra) {
-		t.Fatalf("decoded %d bytes, budget %d", b.decoded, b.lim.MaxDecodedBytes)
+	if b.Decoded() > b.lim.MaxDecodedBytes+int64(extra) {
+		t.Fatalf("decoded %d bytes, budget %d", b.Decoded(), b.lim.MaxDecodedBytes)
 	}
 }
 
@@ -53,7 +53,7 @@ func FuzzExtractPDF(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rethrowExtractPanics = true
-		b := newBudget(context.Background(), fuzzLimits())
+		b := newAccount(context.Background(), fuzzLimits())
 		text, err := pdfText(b, data)
 		if err == nil && text == "" && len(b.images) == 0 {
 			t.Fatal("no error, no text and no image: an empty PDF must be no_text")
@@ -79,7 +79,7 @@ func FuzzExtractOffice(f *testing.F) {
 	}
 	formats := []format{formatDOCX, formatXLSX, formatPPTX, formatODF}
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
-		b := newBudget(context.Background(), fuzzLimits())
+		b := newAccount(context.Background(), fuzzLimits())
 		text, _ := officeText(b, formats[int(which)%len(formats)], data)
 		checkBudget(t, b, len(text))
 	})
@@ -93,7 +93,7 @@ func FuzzExtractZip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// One target for both containers: the fuzzer crosses from one
 		// magic number to the other on its own.
-		b := newBudget(context.Background(), fuzzLimits())
+		b := newAccount(context.Background(), fuzzLimits())
 		if bytes.HasPrefix(data, magicGzip) {
 			e, _ := gzipEntry(b, "x.gz", data)
 			checkBudget(t, b, 0)

@@ -45,7 +45,7 @@ var ocrStarts atomic.Int64
 // given to tesseract at all. A small image is enlarged first
 // (imageForOCR). At most one tesseract per CPU runs at a time, and each
 // under an address-space limit (Limits.OCRMemory).
-func ocrText(b *budget, data []byte) (ocrRead, error) {
+func ocrText(b *account, data []byte) (ocrRead, error) {
 	bin, ok := tesseractPath(b.lim)
 	if !ok {
 		return ocrRead{}, unscannable(ReasonNoText, "image (tesseract not installed)")
@@ -54,16 +54,16 @@ func ocrText(b *budget, data []byte) (ocrRead, error) {
 	if err != nil {
 		return ocrRead{}, err
 	}
-	if err := b.check(); err != nil {
+	if err := b.Check(); err != nil {
 		return ocrRead{}, err
 	}
-	ctx := b.ctx
+	ctx := b.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if !b.deadline.IsZero() {
+	if !b.Deadline().IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, b.deadline)
+		ctx, cancel = context.WithDeadline(ctx, b.Deadline())
 		defer cancel()
 	}
 	select {
@@ -100,7 +100,7 @@ func ocrText(b *budget, data []byte) (ocrRead, error) {
 		return ocrRead{}, unscannable(ReasonTooLarge, "OCR output too long")
 	}
 	read := parseOCR(stdout.String())
-	if err := b.take(int64(len(read.text))); err != nil {
+	if err := b.Take(int64(len(read.text))); err != nil {
 		return ocrRead{}, err
 	}
 	return read, nil

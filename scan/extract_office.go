@@ -19,13 +19,13 @@ const maxEmbeddedDepth = 3
 // separator so a number split across formatting runs is whole again. When a
 // part cannot be read the text read so far is returned with the error: the
 // document is unscannable, but what was read can still raise a finding.
-func officeText(b *budget, f format, data []byte) (string, error) {
+func officeText(b *account, f format, data []byte) (string, error) {
 	var out strings.Builder
 	err := officeTextTo(b, f, data, &out, 0)
 	return out.String(), err
 }
 
-func officeTextTo(b *budget, f format, data []byte, out *strings.Builder, depth int) error {
+func officeTextTo(b *account, f format, data []byte, out *strings.Builder, depth int) error {
 	zr, err := openZip(data)
 	if err != nil {
 		return zipOpenError(err)
@@ -100,7 +100,7 @@ func (d *officeDoc) mainPartPresent(f format) error {
 
 // officeDoc is one opened package.
 type officeDoc struct {
-	b          *budget
+	b          *account
 	archiveLen int64
 	files      map[string]*zip.File
 	names      []string // in natural order: slide2 before slide10
@@ -137,7 +137,7 @@ func (d *officeDoc) read(name string) ([]byte, bool, error) {
 		d.done = map[string]bool{}
 	}
 	d.done[name] = true
-	if err := d.b.check(); err != nil {
+	if err := d.b.Check(); err != nil {
 		return nil, false, err
 	}
 	data, err := readZipFile(d.b, zf, d.archiveLen)

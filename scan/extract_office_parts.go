@@ -178,7 +178,7 @@ func partLabel(name string) string {
 // under the image policy, as the package's own pictures are; the images
 // of an embedded document are located inside it.
 func (d *officeDoc) embedded(out *strings.Builder, name string, data []byte, depth int) error {
-	if err := d.b.check(); err != nil {
+	if err := d.b.Check(); err != nil {
 		return err
 	}
 	defer d.b.nestImages(len(d.b.images), name)
@@ -278,7 +278,7 @@ func embeddedKind(name string, data []byte) string {
 // relsTargets writes the targets of a relationship part's external links
 // (ECMA-376 Part 2, 9.3): hyperlinks and linked files, percent-decoded as
 // a person reads them on hover.
-func relsTargets(b *budget, out *strings.Builder, data []byte) error {
+func relsTargets(b *account, out *strings.Builder, data []byte) error {
 	data, err := xmlUTF8(data)
 	if err != nil {
 		return err

@@ -84,7 +84,7 @@ func runOfficeCases(t *testing.T, cases []officeCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newBudget(context.Background(), DefaultLimits())
+			b := newAccount(context.Background(), DefaultLimits())
 			text, err := officeText(b, tc.f, tc.data)
 			err = docVerdict(b, err)
 			if got := reasonOrEmpty(err); got != tc.reason {
@@ -186,7 +186,7 @@ func TestOfficeVisibleText(t *testing.T) {
 func TestODSCellShownOnce(t *testing.T) {
 	ods := odfWith(t, "application/vnd.oasis.opendocument.spreadsheet",
 		`<office:spreadsheet><table:table><table:table-row><table:table-cell office:value-type="string"><text:p>SSN</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="78051123"><text:p>078-05-1123</text:p></table:table-cell><table:table-cell office:value-type="percentage" office:value="0.5"><text:p>50%</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`)
-	text, err := officeText(newBudget(context.Background(), DefaultLimits()), formatODF, ods)
+	text, err := officeText(newAccount(context.Background(), DefaultLimits()), formatODF, ods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestWriteOfficePartsFuzzSeeds(t *testing.T) {
 func TestOfficePartsSeeds(t *testing.T) {
 	for _, s := range officePartsSeeds(t) {
 		for _, f := range []format{formatDOCX, formatXLSX, formatPPTX, formatODF} {
-			b := newBudget(context.Background(), fuzzLimits())
+			b := newAccount(context.Background(), fuzzLimits())
 			text, _ := officeText(b, f, s)
 			checkBudget(t, b, len(text))
 		}
@@ -325,7 +325,7 @@ func TestOfficePartsSeeds(t *testing.T) {
 func TestOfficeErrorsHideNames(t *testing.T) {
 	docx := docxWith(t, para("x"), zipFile{name: "word/embeddings/" + testCardDigits + ".bin", data: oleObject()},
 		zipFile{name: "customXml/" + testCardDigits + ".xml", data: []byte("<a>&bogus;</a>")})
-	_, err := officeText(newBudget(context.Background(), DefaultLimits()), formatDOCX, docx)
+	_, err := officeText(newAccount(context.Background(), DefaultLimits()), formatDOCX, docx)
 	if err == nil || strings.Contains(err.Error(), "11111") {
 		t.Errorf("error %q", maskForTest(fmt.Sprint(err)))
 	}

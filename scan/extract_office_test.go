@@ -130,7 +130,7 @@ func TestOfficeText(t *testing.T) {
 			if lim == (Limits{}) {
 				lim = DefaultLimits()
 			}
-			b := newBudget(context.Background(), lim)
+			b := newAccount(context.Background(), lim)
 			text, err := officeText(b, tc.f, tc.data)
 			err = docVerdict(b, err)
 			if got := reasonOrEmpty(err); got != tc.reason {

@@ -54,7 +54,7 @@ const pdfParseCost = 4
 // Content streams are interpreted as they inflate, the text is bounded by
 // Limits.MaxDocumentText, and the memory the reading holds is charged to
 // Limits.Shared (one heavy extraction slot for the whole document).
-func pdfText(b *budget, data []byte) (text string, err error) {
+func pdfText(b *account, data []byte) (text string, err error) {
 	w := &pdfWalker{}
 	defer func() {
 		if r := recover(); r != nil {
@@ -69,12 +69,12 @@ func pdfText(b *budget, data []byte) (text string, err error) {
 	if !bytes.Contains(data[:min(len(data), 1024)], magicPDF) {
 		return "", unscannable(ReasonParseError, "pdf: no header")
 	}
-	done, err := b.heavy()
+	done, err := b.Heavy()
 	if err != nil {
 		return "", err
 	}
 	defer done()
-	if err := b.hold(pdfParseCost*int64(len(data)) + blockMemory); err != nil {
+	if err := b.Hold(pdfParseCost*int64(len(data)) + blockMemory); err != nil {
 		return "", err
 	}
 	d := &pdfDoc{b: b, data: data}
@@ -108,7 +108,7 @@ func pdfText(b *budget, data []byte) (text string, err error) {
 		return w.text(), w.halt
 	}
 	text = w.text()
-	if err := b.take(int64(len(text))); err != nil {
+	if err := b.Take(int64(len(text))); err != nil {
 		return text, err
 	}
 	return text, w.verdict(text)
@@ -212,7 +212,7 @@ func (w *pdfWalker) text() string {
 // and what is left of the decoded-bytes budget.
 func (w *pdfWalker) textLimit() int64 {
 	b := w.doc.b
-	limit := b.remaining()
+	limit := b.Remaining()
 	if m := b.lim.MaxDocumentText; m > 0 {
 		limit = min(limit, m)
 	}
@@ -237,13 +237,13 @@ func (w *pdfWalker) emit(p []byte) {
 	}
 	if len(w.out)+len(p) > cap(w.out) {
 		size := max(2*cap(w.out), len(w.out)+len(p), 4096)
-		if err := b.hold(int64(size)); err != nil {
+		if err := b.Hold(int64(size)); err != nil {
 			w.halt = err
 			return
 		}
 		nb := make([]byte, len(w.out), size)
 		copy(nb, w.out)
-		b.unhold(int64(cap(w.out)))
+		b.Unhold(int64(cap(w.out)))
 		w.out = nb
 	}
 	w.out = append(w.out, p...)
@@ -337,7 +337,7 @@ func (w *pdfWalker) pages() error {
 		if nd == nil || n.depth > maxPDFTreeDepth {
 			continue
 		}
-		if err := d.b.check(); err != nil {
+		if err := d.b.Check(); err != nil {
 			return err
 		}
 		res := n.res
@@ -515,7 +515,7 @@ func (w *pdfWalker) formContent(s *pdfStream) (*pdfContent, func(), error) {
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		sr.Close()
-		if err := d.b.hold(int64(n)); err != nil {
+		if err := d.b.Hold(int64(n)); err != nil {
 			windows.Put(win)
 			return nil, nil, err
 		}
@@ -569,7 +569,7 @@ func (w *pdfWalker) run(c *pdfContent, res pdfDict, depth int) error {
 	}
 	for n := 0; ; n++ {
 		if n%contentCheckEvery == 0 {
-			if err := w.doc.b.check(); err != nil {
+			if err := w.doc.b.Check(); err != nil {
 				return err
 			}
 		}

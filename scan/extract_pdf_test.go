@@ -22,7 +22,7 @@ const (
 	testSSN        = "078-05-1123"
 )
 
-func testBudget() *budget { return newBudget(context.Background(), DefaultLimits()) }
+func testBudget() *account { return newAccount(context.Background(), DefaultLimits()) }
 
 // fpdfOptions shape a generated PDF.
 type fpdfOptions struct {
@@ -268,7 +268,7 @@ func TestPDFText(t *testing.T) {
 			if tc.lim != nil {
 				lim = *tc.lim
 			}
-			b := newBudget(context.Background(), lim)
+			b := newAccount(context.Background(), lim)
 			text, err := pdfText(b, tc.pdf(t))
 			err = docVerdict(b, err)
 			got := ""
@@ -283,8 +283,8 @@ func TestPDFText(t *testing.T) {
 					t.Errorf("text (%d bytes, %q) lacks a %d-byte planted value ending %q", len(text), maskForTest(text), len(w), last4(w))
 				}
 			}
-			if lim.MaxDecodedBytes > 0 && b.decoded > lim.MaxDecodedBytes+int64(len(text)) {
-				t.Errorf("decoded %d bytes, budget %d", b.decoded, lim.MaxDecodedBytes)
+			if lim.MaxDecodedBytes > 0 && b.Decoded() > lim.MaxDecodedBytes+int64(len(text)) {
+				t.Errorf("decoded %d bytes, budget %d", b.Decoded(), lim.MaxDecodedBytes)
 			}
 		})
 	}
@@ -364,7 +364,7 @@ func TestPDFHostile(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			lim := fuzzLimits()
-			b := newBudget(context.Background(), lim)
+			b := newAccount(context.Background(), lim)
 			text, err := pdfText(b, tc.pdf)
 			if reasonOf(err) == ReasonTimeout {
 				t.Fatalf("ran out of time: %v", err)
@@ -391,7 +391,7 @@ func TestPDFScanOCR(t *testing.T) {
 	lim := DefaultLimits()
 	lim.Images = ImagesOCR
 	lim.TesseractPath = fakeTesseract(t, "PNG\\|JFIF\\|\xff\xd8")
-	b = newBudget(context.Background(), lim)
+	b = newAccount(context.Background(), lim)
 	if _, err := pdfText(b, scan); err != nil || !strings.Contains(imageTexts(b), testCard) {
 		t.Fatalf("images = ocr: %v, OCR text %q", err, maskForTest(imageTexts(b)))
 	}

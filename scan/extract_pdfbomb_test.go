@@ -144,7 +144,7 @@ func TestPDFInflateBomb(t *testing.T) {
 			bomb := pdfBomb(t, sh.inflated, sh.unit, sh.where)
 			stop := heapPeak()
 			start := time.Now()
-			text, err := pdfText(newBudget(context.Background(), sh.lim), bomb)
+			text, err := pdfText(newAccount(context.Background(), sh.lim), bomb)
 			elapsed := time.Since(start)
 			peak := stop()
 			t.Logf("%d KiB PDF inflating to %d MiB: reason %q, %d bytes of text, heap peak %d MiB, %v", len(bomb)>>10, sh.inflated/mib, reasonOrEmpty(err), len(text), peak/mib, elapsed.Round(time.Millisecond))
@@ -175,7 +175,7 @@ func TestSharedBudgetBombs(t *testing.T) {
 	lim.Shared = NewSharedBudget(DefaultSharedMemory)
 	// Two heavy extractions at once, as on the small VM the default is
 	// sized for, whatever this machine's CPU count.
-	lim.Shared.slots = make(chan struct{}, 2)
+	lim.Shared.s.WithSlots(2)
 	sc := New(lim)
 
 	stop := heapPeak()
@@ -221,74 +221,6 @@ func TestSharedBudgetBombs(t *testing.T) {
 	}
 	if peak > 768*mib {
 		t.Errorf("heap grew by %d MiB for six bombs", peak/mib)
-	}
-}
-
-// TestSharedBudget: the account gives what it has, makes a message wait
-// briefly for more, then refuses (too_large); what a message held comes
-// back when its extraction ends, and a waiter is woken by it.
-func TestSharedBudget(t *testing.T) {
-	s := NewSharedBudget(10 * mib).WithWait(200 * time.Millisecond)
-	lim := DefaultLimits()
-	lim.Shared = s
-	a := newBudget(context.Background(), lim)
-	b := newBudget(context.Background(), lim)
-
-	doneA, err := a.heavy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.hold(8 * mib); err != nil {
-		t.Fatal(err)
-	}
-	doneB, err := b.heavy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	err = b.hold(4 * mib)
-	if reasonOrEmpty(err) != ReasonTooLarge || time.Since(start) < 150*time.Millisecond {
-		t.Fatalf("over the ceiling: %v after %v, want too_large after a brief wait", err, time.Since(start))
-	}
-	if err := b.hold(11 * mib); reasonOrEmpty(err) != ReasonTooLarge {
-		t.Fatalf("more than the ceiling: %v", err)
-	}
-	// A waiter gets its bytes as soon as the other message is done.
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		doneA()
-	}()
-	if err := b.hold(4 * mib); err != nil {
-		t.Fatalf("after the other message gave back: %v", err)
-	}
-	if got := s.InUse(); got != 4*mib {
-		t.Errorf("in use %d, want 4 MiB", got)
-	}
-	doneB()
-	if got := s.InUse(); got != 0 {
-		t.Errorf("in use %d after both ended", got)
-	}
-
-	// Slots: with every slot taken, a third heavy extraction waits, then
-	// gives up.
-	var dones []func()
-	for i := 0; i < cap(s.slots); i++ {
-		d, err := newBudget(context.Background(), lim).heavy()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dones = append(dones, d)
-	}
-	if _, err := newBudget(context.Background(), lim).heavy(); reasonOrEmpty(err) != ReasonTooLarge {
-		t.Errorf("no slot left: %v", err)
-	}
-	for _, d := range dones {
-		d()
-	}
-	if d, err := newBudget(context.Background(), lim).heavy(); err != nil {
-		t.Errorf("slots given back: %v", err)
-	} else {
-		d()
 	}
 }
 
@@ -341,7 +273,7 @@ func TestSharedBudgetLongDocument(t *testing.T) {
 	}
 	lim := DefaultLimits()
 	lim.Shared = NewSharedBudget(12 * mib)
-	text, err := pdfText(newBudget(context.Background(), lim), out.Bytes())
+	text, err := pdfText(newAccount(context.Background(), lim), out.Bytes())
 	if err != nil || !strings.Contains(text, "Page 400 of") {
 		t.Fatalf("400 pages: %v, %d bytes of text", err, len(text))
 	}

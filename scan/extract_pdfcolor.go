@@ -142,10 +142,10 @@ func (d *pdfDoc) samplesGray(dict pdfDict, r io.Reader, w, h int, res pdfDict) (
 		return nil, unscannable(ReasonTooLarge, "pdf: image too large to read")
 	}
 	b := d.b
-	if err := b.hold(size); err != nil {
+	if err := b.Hold(size); err != nil {
 		return nil, err
 	}
-	defer b.unhold(size)
+	defer b.Unhold(size)
 	raw := make([]byte, size)
 	n, err := io.ReadFull(r, raw)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -166,7 +166,7 @@ func (d *pdfDoc) samplesGray(dict pdfDict, r io.Reader, w, h int, res pdfDict) (
 	comp := make([]float64, cs.comps)
 	for y := 0; y < h; y++ {
 		if y%256 == 0 {
-			if err := b.check(); err != nil {
+			if err := b.Check(); err != nil {
 				return nil, err
 			}
 		}

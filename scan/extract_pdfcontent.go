@@ -21,7 +21,7 @@ const (
 
 // pdfContent yields the tokens of one content stream.
 type pdfContent struct {
-	b    *budget
+	b    *account
 	src  io.Reader // nil when the whole stream is in memory
 	lx   pdfLexer
 	buf  []byte
@@ -36,7 +36,7 @@ func contentBytes(data []byte) *pdfContent {
 }
 
 // contentReader reads a stream from a decoding reader.
-func contentReader(b *budget, r io.Reader) *pdfContent {
+func contentReader(b *account, r io.Reader) *pdfContent {
 	return &pdfContent{b: b, src: r, lx: pdfLexer{noRefs: true}}
 }
 
@@ -49,7 +49,7 @@ func (c *pdfContent) fill(want int) error {
 	var rest int
 	if want > len(c.buf) {
 		size := max(want, pdfWindow)
-		if err := c.b.hold(int64(size)); err != nil {
+		if err := c.b.Hold(int64(size)); err != nil {
 			return err
 		}
 		c.held += int64(size)
@@ -60,7 +60,7 @@ func (c *pdfContent) fill(want int) error {
 			nb = make([]byte, size)
 		}
 		rest = copy(nb, c.lx.data[c.lx.pos:])
-		c.b.unhold(int64(len(c.buf)))
+		c.b.Unhold(int64(len(c.buf)))
 		c.held -= int64(len(c.buf))
 		c.putWindow()
 		c.buf = nb
@@ -96,7 +96,7 @@ var windows = sync.Pool{New: func() any { b := make([]byte, pdfWindow); return &
 // the content is not read after it.
 func (c *pdfContent) release() {
 	if c.b != nil {
-		c.b.unhold(c.held)
+		c.b.Unhold(c.held)
 	}
 	c.held = 0
 	c.putWindow()

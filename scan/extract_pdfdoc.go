@@ -28,7 +28,7 @@ const maxObjStmBytes = 32 << 20
 var errPDFImageStream = errors.New("image data")
 
 type pdfDoc struct {
-	b       *budget
+	b       *account
 	data    []byte
 	objs    map[int]pdfObj // the latest definition of each object number
 	order   map[int]int    // where that definition sits in the file
@@ -58,7 +58,7 @@ func (d *pdfDoc) scan() error {
 	pos := 0
 	for n := 0; pos < len(data); n++ {
 		if n%1024 == 0 {
-			if err := d.b.check(); err != nil {
+			if err := d.b.Check(); err != nil {
 				return err
 			}
 		}
@@ -219,7 +219,7 @@ func (d *pdfDoc) loadObjectStreams() error {
 		}
 		room -= int64(len(data))
 		// Its objects, parsed, cost several times its bytes.
-		if err := d.b.hold(pdfParseCost * int64(len(data))); err != nil {
+		if err := d.b.Hold(pdfParseCost * int64(len(data))); err != nil {
 			return err
 		}
 		n, _ := d.resolve(s.dict["N"]).(pdfInt)
@@ -239,7 +239,7 @@ func (d *pdfDoc) loadObjectStreams() error {
 		}
 		at := d.order[num]
 		for _, e := range entries {
-			if err := d.b.check(); err != nil {
+			if err := d.b.Check(); err != nil {
 				return err
 			}
 			if prev, ok := d.order[e.num]; ok && prev > at {

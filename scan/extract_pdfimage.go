@@ -140,10 +140,10 @@ func (d *pdfDoc) imageFile(dict pdfDict, s *pdfStream, res pdfDict) ([]byte, err
 	if mask != nil {
 		held *= 2
 	}
-	if err := d.b.hold(held); err != nil {
+	if err := d.b.Hold(held); err != nil {
 		return nil, err
 	}
-	defer d.b.unhold(held)
+	defer d.b.Unhold(held)
 	gray, jpg, err := d.imageGray(dict, s, res, w, h)
 	if err != nil {
 		return nil, err

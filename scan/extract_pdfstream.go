@@ -6,9 +6,10 @@ import (
 	"compress/flate"
 	"compress/zlib"
 	"encoding/ascii85"
-	"errors"
 	"io"
 	"sync"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // This file undoes stream filters (ISO 32000 7.4) as readers, so a content
@@ -20,7 +21,7 @@ import (
 // pdfStreamReader reads one stream's decoded data.
 type pdfStreamReader struct {
 	r       io.Reader
-	b       *budget
+	b       *account
 	limit   int64 // decoded bytes this stream may yield
 	n       int64
 	closers []func()
@@ -41,12 +42,12 @@ func (sr *pdfStreamReader) Read(p []byte) (int, error) {
 		sr.err = unscannable(ReasonTooLarge, "pdf: stream decodes past the budget")
 		return 0, sr.err
 	}
-	if terr := sr.b.take(int64(n)); terr != nil {
+	if terr := sr.b.Take(int64(n)); terr != nil {
 		sr.err = terr
 		return 0, terr
 	}
 	if err != nil && err != io.EOF {
-		if _, ours := err.(*unscannableError); ours {
+		if budget.IsUnscannableExact(err) {
 			sr.err = err
 			return n, err
 		}
@@ -71,26 +72,26 @@ func (sr *pdfStreamReader) Close() {
 		c()
 	}
 	sr.closers = nil
-	sr.b.unhold(sr.held)
+	sr.b.Unhold(sr.held)
 	sr.held = 0
 }
 
 // open returns a reader of s's decoded data. The caller closes it.
 func (d *pdfDoc) open(s *pdfStream) (*pdfStreamReader, error) {
-	if err := d.b.check(); err != nil {
+	if err := d.b.Check(); err != nil {
 		return nil, err
 	}
 	data := s.src[s.start:s.end]
 	var held int64
 	if s.fromFile && d.crypt != nil && s.ref != d.encrypt && d.name(s.dict["Type"]) != "XRef" {
 		// Decrypted whole: a copy of the stored bytes, never more.
-		if err := d.b.hold(int64(len(data))); err != nil {
+		if err := d.b.Hold(int64(len(data))); err != nil {
 			return nil, err
 		}
 		held = int64(len(data))
 		var err error
 		if data, err = d.crypt.decryptStream(s.ref, data); err != nil {
-			d.b.unhold(held)
+			d.b.Unhold(held)
 			return nil, err
 		}
 	}
@@ -111,11 +112,11 @@ func (d *pdfDoc) open(s *pdfStream) (*pdfStreamReader, error) {
 // streamLimit is what a stream stored in n bytes may decode to: the
 // message's remaining budget, and no more than a generous ratio.
 func (d *pdfDoc) streamLimit(n int64) int64 {
-	ratio := ratioLimit(d.b, n)
+	ratio := d.b.RatioLimit(n)
 	if d.b.lim.MaxArchiveRatio > 0 {
 		ratio = max(ratio, 5*d.b.lim.MaxArchiveRatio*n+pdfStreamSlack)
 	}
-	return min(d.b.remaining(), ratio)
+	return min(d.b.Remaining(), ratio)
 }
 
 // filterReader undoes one filter (7.4).
@@ -342,8 +343,7 @@ func (pr *pngRows) Read(p []byte) (int, error) {
 		}
 		if _, err := io.ReadFull(pr.r, pr.row); err != nil {
 			pr.done = true
-			var u *unscannableError
-			if errors.As(err, &u) {
+			if budget.IsUnscannable(err) {
 				return 0, err
 			}
 			return 0, io.EOF // a partial row is dropped, as before
@@ -376,12 +376,12 @@ func (pr *pngRows) Read(p []byte) (int, error) {
 
 // readAllHeld reads a decoded stream whole, holding its memory in the
 // shared account as it grows.
-func readAllHeld(b *budget, r io.Reader) ([]byte, error) {
+func readAllHeld(b *account, r io.Reader) ([]byte, error) {
 	var buf []byte
 	for {
 		if len(buf) == cap(buf) {
 			grow := max(cap(buf), 4096)
-			if err := b.hold(int64(grow)); err != nil {
+			if err := b.Hold(int64(grow)); err != nil {
 				return nil, err
 			}
 			buf = append(buf, make([]byte, grow)...)[:len(buf)]

@@ -91,7 +91,7 @@ func TestXLSXNumbers(t *testing.T) {
 		zipFile{name: "xl/pivotCache/pivotCacheRecords1.xml", data: []byte(pivot)},
 		zipFile{name: "xl/charts/chart1.xml", data: []byte(chart)},
 	)
-	text, err := officeText(newBudget(t.Context(), DefaultLimits()), formatXLSX, xlsx)
+	text, err := officeText(newAccount(t.Context(), DefaultLimits()), formatXLSX, xlsx)
 	if err != nil {
 		t.Fatalf("officeText: %v", err)
 	}
@@ -128,7 +128,7 @@ func BenchmarkXLSXNumbers(b *testing.B) {
 		zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData>` + rows.String() + `</sheetData></worksheet>`)})
 	b.SetBytes(int64(len(xlsx)))
 	for b.Loop() {
-		if _, err := officeText(newBudget(context.Background(), DefaultLimits()), formatXLSX, xlsx); err != nil {
+		if _, err := officeText(newAccount(context.Background(), DefaultLimits()), formatXLSX, xlsx); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -140,9 +140,9 @@ const xmlTokenCheckEvery = 4096
 // checks the time budget every xmlTokenCheckEvery tokens and turns a parse
 // failure into an unscannable part (detail names what was read); io.EOF
 // passes through.
-func xmlToken(b *budget, dec *xml.Decoder, n int, what string) (xml.Token, error) {
+func xmlToken(b *account, dec *xml.Decoder, n int, what string) (xml.Token, error) {
 	if n%xmlTokenCheckEvery == 0 {
-		if err := b.check(); err != nil {
+		if err := b.Check(); err != nil {
 			return nil, err
 		}
 	}
@@ -154,7 +154,7 @@ func xmlToken(b *budget, dec *xml.Decoder, n int, what string) (xml.Token, error
 }
 
 // xmlText writes the text of one XML document to out under rules.
-func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error {
+func xmlText(b *account, out *strings.Builder, data []byte, rules xmlRules) error {
 	_, err := xmlTextTyped(b, out, data, rules)
 	return err
 }
@@ -162,7 +162,7 @@ func xmlText(b *budget, out *strings.Builder, data []byte, rules xmlRules) error
 // xmlTextTyped is xmlText that also counts the non-blank bytes of element
 // text, leaving out attribute text: a document of pictures with alt text
 // is still a document of pictures.
-func xmlTextTyped(b *budget, out *strings.Builder, data []byte, rules xmlRules) (typed int, err error) {
+func xmlTextTyped(b *account, out *strings.Builder, data []byte, rules xmlRules) (typed int, err error) {
 	data, err = xmlUTF8(data)
 	if err != nil {
 		return 0, err

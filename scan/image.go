@@ -111,7 +111,7 @@ func imageSize(data []byte) (w, h int, ok bool) {
 
 // readImage applies the policy to an image in its own file format (PNG,
 // JPEG... as attached or stored in a package).
-func (b *budget) readImage(data []byte) imageRead {
+func (b *account) readImage(data []byte) imageRead {
 	w, h, ok := imageSize(data)
 	return b.readImageSized(w, h, ok, func() ([]byte, error) { return data, nil })
 }
@@ -119,7 +119,7 @@ func (b *budget) readImage(data []byte) imageRead {
 // readImageSized applies the policy to an image of w x h pixels (known
 // when sized; a PDF's image dictionary says it), whose encoded bytes load
 // gives, only when they are needed.
-func (b *budget) readImageSized(w, h int, sized bool, load func() ([]byte, error)) imageRead {
+func (b *account) readImageSized(w, h int, sized bool, load func() ([]byte, error)) imageRead {
 	if sized && belowImageFloor(w, h) {
 		return imageRead{outcome: imageBelowFloor}
 	}
@@ -143,7 +143,7 @@ func (b *budget) readImageSized(w, h int, sized bool, load func() ([]byte, error
 }
 
 // ocrImage reads one image above the floor with tesseract.
-func (b *budget) ocrImage(data []byte) imageRead {
+func (b *account) ocrImage(data []byte) imageRead {
 	withheld := func(err error) imageRead { return imageRead{outcome: imageWithheld, err: err} }
 	if b.ocrImages >= maxOCRImages {
 		return withheld(unscannable(ReasonTooManyParts, fmt.Sprintf("more than %d images to read by OCR", maxOCRImages)))

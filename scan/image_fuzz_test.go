@@ -23,7 +23,7 @@ func FuzzImageHeader(f *testing.F) {
 		moreFrames(data)
 		mayBeTransparent(data)
 		gifFrames(data, 1000)
-		r := newBudget(context.Background(), DefaultLimits()).readImage(data)
+		r := newAccount(context.Background(), DefaultLimits()).readImage(data)
 		if r.outcome == imageBelowFloor && (!ok || !belowImageFloor(w, h)) {
 			t.Fatalf("passed under the floor with size %dx%d (read %v)", w, h, ok)
 		}
@@ -79,7 +79,7 @@ func FuzzPDFImage(f *testing.F) {
 		}
 		lim := fuzzLimits()
 		lim.MaxOCRPixels = 1 << 20
-		b := newBudget(context.Background(), lim)
+		b := newAccount(context.Background(), lim)
 		d := &pdfDoc{b: b, data: data, decoded: map[*pdfStream][]byte{}}
 		out, err := d.imageFile(dict, &pdfStream{dict: dict, src: data, end: len(data)}, nil)
 		if err == nil && len(out) == 0 {

@@ -31,7 +31,7 @@ const enlargeMaxPixels = 1_000_000
 // in the measurement (Otsu's threshold falls between the border and the
 // paper). Decoding is charged to the shared memory account; a picture
 // that cannot be decoded or charged is given as it is.
-func imageForOCR(b *budget, data []byte, cfg image.Config) []byte {
+func imageForOCR(b *account, data []byte, cfg image.Config) []byte {
 	if isTIFF(data) {
 		// Tesseract reads every page of a TIFF; Go decodes the first.
 		return data
@@ -46,17 +46,17 @@ func imageForOCR(b *budget, data []byte, cfg image.Config) []byte {
 	if enlarge {
 		f = 2
 	}
-	done, err := b.heavy()
+	done, err := b.Heavy()
 	if err != nil {
 		return data
 	}
 	defer done()
 	// Decoded as RGBA at most, flattened to grey, then the grey output.
 	need := 4*pixels + pixels + int64(f*f)*pixels
-	if err := b.hold(need); err != nil {
+	if err := b.Hold(need); err != nil {
 		return data
 	}
-	defer b.unhold(need)
+	defer b.Unhold(need)
 	src, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return data

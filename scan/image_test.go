@@ -11,7 +11,7 @@ import (
 // docVerdict is what an extractor's reading of a document comes to once
 // the images it met are judged, as the walk judges them: its own error,
 // else the first image the policy withholds.
-func docVerdict(b *budget, err error) error {
+func docVerdict(b *account, err error) error {
 	if err != nil {
 		return err
 	}
@@ -24,7 +24,7 @@ func docVerdict(b *budget, err error) error {
 }
 
 // imageTexts is what OCR read of the images an extractor met.
-func imageTexts(b *budget) string {
+func imageTexts(b *account) string {
 	s := ""
 	for _, n := range b.images {
 		s += n.read.ocr.text + "\n"
@@ -74,7 +74,7 @@ func TestOCRPreparationKeepsTIFFPages(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the test TIFF does not decode: %v", err)
 	}
-	if got := imageForOCR(newBudget(context.Background(), DefaultLimits()), tif, cfg); !bytes.Equal(got, tif) {
+	if got := imageForOCR(newAccount(context.Background(), DefaultLimits()), tif, cfg); !bytes.Equal(got, tif) {
 		t.Errorf("a two-page TIFF became %d bytes of something else", len(got))
 	}
 	if w, h, ok := imageSize(tif); !ok || w != 60 || h != 20 {

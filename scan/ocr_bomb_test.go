@@ -157,7 +157,7 @@ func TestOCRPixelBomb(t *testing.T) {
 		lim := DefaultLimits()
 		lim.OCR = true
 		before := ocrStarts.Load()
-		_, err := ocrText(newBudget(context.Background(), lim), huge)
+		_, err := ocrText(newAccount(context.Background(), lim), huge)
 		if reasonOrEmpty(err) != ReasonTooLarge || ocrStarts.Load() != before {
 			t.Errorf("reason %q, %d processes started", reasonOrEmpty(err), ocrStarts.Load()-before)
 		}
@@ -191,7 +191,7 @@ func TestOCRConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			text, err := ocrText(newBudget(context.Background(), lim), pic)
+			text, err := ocrText(newAccount(context.Background(), lim), pic)
 			if err != nil {
 				t.Error(err)
 				return
@@ -228,7 +228,7 @@ func TestOCRMemoryLimit(t *testing.T) {
 	} {
 		lim := DefaultLimits()
 		lim.OCR, lim.TesseractPath, lim.OCRMemory = true, bin, tc.limit
-		text, err := ocrText(newBudget(context.Background(), lim), smallJPEG(t))
+		text, err := ocrText(newAccount(context.Background(), lim), smallJPEG(t))
 		if err != nil || strings.TrimSpace(text.text) != tc.want {
 			t.Errorf("OCRMemory %d: %q (%v), want %q", tc.limit, text.text, err, tc.want)
 		}
@@ -239,7 +239,7 @@ func TestOCRMemoryLimit(t *testing.T) {
 		}
 		lim := DefaultLimits()
 		lim.OCR, lim.OCRMemory = true, 8<<20 // less than tesseract's own code
-		_, err := ocrText(newBudget(context.Background(), lim), renderPNG(t, "Card "+testCard))
+		_, err := ocrText(newAccount(context.Background(), lim), renderPNG(t, "Card "+testCard))
 		if reasonOrEmpty(err) != ReasonNoText {
 			t.Errorf("reason %q, want no_text", reasonOrEmpty(err))
 		}

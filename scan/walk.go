@@ -55,7 +55,7 @@ func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error)
 // gzip, an image, unknown binary) as an attachment named name would be,
 // located "attachment:NAME" ("attachment:unnamed" when name is "").
 func (s *Scanner) ScanFile(ctx context.Context, name string, raw []byte) (res *Result, err error) {
-	w := &walker{s: s, b: newBudget(ctx, s.lim), res: &Result{}, d: detectors.Get().(*detector), file: name}
+	w := &walker{s: s, b: newAccount(ctx, s.lim), res: &Result{}, d: detectors.Get().(*detector), file: name}
 	defer detectors.Put(w.d)
 	defer func() {
 		// A bug in a parser must cost a false alarm, never a leak or a
@@ -80,7 +80,7 @@ var recoverPanics = true
 
 type walker struct {
 	s    *Scanner
-	b    *budget
+	b    *account
 	res  *Result
 	d    *detector
 	file string // the name of the file being scanned, when it is not a message
@@ -203,11 +203,11 @@ type partMeta struct {
 // entity walks one MIME entity (the message itself or a part of it).
 // where is "" while we are still in the message's own bodies.
 func (w *walker) entity(h textproto.Header, body []byte, where string, depth int) {
-	if err := w.b.check(); err != nil {
+	if err := w.b.Check(); err != nil {
 		w.unscannable(orDefault(where, "body"), reasonOf(err))
 		return
 	}
-	if err := w.b.part(); err != nil {
+	if err := w.b.Part(); err != nil {
 		w.unscannable(orDefault(where, "body"), reasonOf(err))
 		return
 	}
@@ -253,7 +253,7 @@ func (w *walker) entity(h textproto.Header, body []byte, where string, depth int
 		// encoding are still digits.
 		defer w.findRaw(body, loc)
 	}
-	if err := w.b.take(int64(len(data))); err != nil {
+	if err := w.b.Take(int64(len(data))); err != nil {
 		w.unscannable(loc, reasonOf(err))
 		w.addPart(Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: loc != "body", Withheld: true, Reason: reasonOf(err)})
 		return
@@ -415,7 +415,7 @@ func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth i
 			continue
 		}
 		// Other readings are copies: they draw on the same budget.
-		if err := w.b.take(int64(len(v))); err != nil {
+		if err := w.b.Take(int64(len(v))); err != nil {
 			w.unscannable(loc, reasonOf(err))
 			problem = firstNonEmpty(problem, reasonOf(err))
 			break
@@ -521,7 +521,7 @@ func (w *walker) multipart(ctype, boundary string, body []byte, where string, de
 			return
 		}
 		n++
-		limit := w.b.remaining() + 1
+		limit := w.b.Remaining() + 1
 		data, rerr := io.ReadAll(io.LimitReader(p, limit))
 		if int64(len(data)) >= limit {
 			w.unscannable(loc, ReasonTooLarge)

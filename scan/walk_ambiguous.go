@@ -80,7 +80,7 @@ func (w *walker) ambiguous(h textproto.Header, body []byte, where string, depth 
 				one.Set("Content-Transfer-Encoding", cte)
 			}
 			// The reading is counted as one part of the budget already taken.
-			w.b.parts--
+			w.b.ReturnPart()
 			w.entity(one, body, where, depth)
 		}
 	}
