@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/intake-mail/intake/scan/internal/budget"
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // TestReasonsAgree: the readers' reasons (internal/budget) are the
@@ -62,5 +63,13 @@ func TestLimitsReachReaders(t *testing.T) {
 	}
 	if (Limits{}).budget().Shared != nil {
 		t.Error("no SharedBudget must mean no shared account")
+	}
+}
+
+// TestTestdocLimits: the readers' own tests run under the limits the
+// scanner gives them by default.
+func TestTestdocLimits(t *testing.T) {
+	if got, want := testdoc.Limits(), DefaultLimits().budget(); got != want {
+		t.Errorf("testdoc.Limits() = %+v, DefaultLimits gives the readers %+v", got, want)
 	}
 }

@@ -1,8 +1,8 @@
 package scan
 
-// This file is the contract between the MIME walk and the format extractors:
-// the format a part is read as, and the entries an archive yields. The
-// extractors themselves live in extract_*.go, one format each.
+// This file is the contract between the MIME walk and the format readers:
+// the format a part is read as. The readers live in extract_*.go and in
+// scan/internal (archive: zip and gzip), one format each.
 
 // format is what a part's bytes are, decided from its bytes first and its
 // declared type and file name second (a sender's label is a hint, not a law).
@@ -59,12 +59,4 @@ func (f format) String() string {
 		return "unsupported"
 	}
 	return "unknown"
-}
-
-// archiveEntry is one file out of a zip or gzip; Err set means this entry
-// alone is unscannable (an encrypted entry does not spoil its neighbours).
-type archiveEntry struct {
-	Name string
-	Data []byte
-	Err  error
 }

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // fuzzLimits are small, so one input cannot take the fuzzer's memory or
@@ -64,12 +65,12 @@ func FuzzExtractPDF(f *testing.F) {
 
 func officeSeeds(t testing.TB) [][]byte {
 	return [][]byte{
-		makeZip(t, contentTypes(), zipFile{name: "word/document.xml", data: wordDoc(`<w:p><w:r><w:t>4111 11</w:t></w:r><w:r><w:t>11</w:t><w:tab/><w:br/></w:r></w:p>`)}),
-		makeZip(t, contentTypes(),
-			zipFile{name: "xl/sharedStrings.xml", data: []byte(`<sst><si><t>a</t></si></sst>`)},
-			zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet><sheetData><row><c t="s"><v>0</v></c><c><v>1</v></c></row></sheetData></worksheet>`)}),
-		makeZip(t, zipFile{name: "mimetype", data: []byte("application/vnd.oasis.opendocument.text"), store: true},
-			zipFile{name: "content.xml", data: []byte(`<o:d xmlns:o="o" xmlns:text="t"><text:p>a<text:s/>b</text:p></o:d>`)}),
+		testdoc.Zip(t, contentTypes(), testdoc.ZipFile{Name: "word/document.xml", Data: wordDoc(`<w:p><w:r><w:t>4111 11</w:t></w:r><w:r><w:t>11</w:t><w:tab/><w:br/></w:r></w:p>`)}),
+		testdoc.Zip(t, contentTypes(),
+			testdoc.ZipFile{Name: "xl/sharedStrings.xml", Data: []byte(`<sst><si><t>a</t></si></sst>`)},
+			testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet><sheetData><row><c t="s"><v>0</v></c><c><v>1</v></c></row></sheetData></worksheet>`)}),
+		testdoc.Zip(t, testdoc.ZipFile{Name: "mimetype", Data: []byte("application/vnd.oasis.opendocument.text"), Store: true},
+			testdoc.ZipFile{Name: "content.xml", Data: []byte(`<o:d xmlns:o="o" xmlns:text="t"><text:p>a<text:s/>b</text:p></o:d>`)}),
 	}
 }
 
@@ -82,36 +83,6 @@ func FuzzExtractOffice(f *testing.F) {
 		b := newAccount(context.Background(), fuzzLimits())
 		text, _ := officeText(b, formats[int(which)%len(formats)], data)
 		checkBudget(t, b, len(text))
-	})
-}
-
-func FuzzExtractZip(f *testing.F) {
-	f.Add(makeZip(f, zipFile{name: "a.csv", data: []byte("card," + testCardDigits)}, zipFile{name: "d/"}))
-	f.Add(makeZip(f, zipFile{name: "s.txt", data: []byte("x"), encrypted: true}, zipFile{name: "b", data: []byte("y"), store: true}))
-	f.Add(gz(f, "a.txt", []byte("SSN "+testSSN)))
-	f.Add(append(gz(f, "", []byte("a")), gz(f, "", []byte("b"))...))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		// One target for both containers: the fuzzer crosses from one
-		// magic number to the other on its own.
-		b := newAccount(context.Background(), fuzzLimits())
-		if bytes.HasPrefix(data, magicGzip) {
-			e, _ := gzipEntry(b, "x.gz", data)
-			checkBudget(t, b, 0)
-			if int64(len(e.Data)) > b.lim.MaxDecodedBytes {
-				t.Fatalf("gzip entry of %d bytes past the budget", len(e.Data))
-			}
-			return
-		}
-		entries, err := zipEntries(b, data)
-		checkBudget(t, b, 0)
-		if len(entries) > b.lim.MaxArchiveFiles {
-			t.Fatalf("%d entries, limit %d (err %v)", len(entries), b.lim.MaxArchiveFiles, err)
-		}
-		for _, e := range entries {
-			if e.Err != nil && e.Data != nil {
-				t.Fatalf("entry with an error carries %d bytes", len(e.Data))
-			}
-		}
 	})
 }
 
@@ -138,13 +109,5 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	for i, s := range officeSeeds(t) {
 		write("FuzzExtractOffice", i, fmt.Sprintf("byte(%q)", rune(i)), fmt.Sprintf("[]byte(%q)", s))
-	}
-	zips := [][]byte{
-		makeZip(t, zipFile{name: "bomb", data: make([]byte, 1<<20)}),
-		makeZip(t, zipFile{name: "1"}, zipFile{name: "2"}),
-		gz(t, "z", make([]byte, 1<<20)),
-	}
-	for i, s := range zips {
-		write("FuzzExtractZip", i, fmt.Sprintf("[]byte(%q)", s))
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/intake-mail/intake/scan/internal/archive"
 )
 
 // maxEmbeddedDepth bounds Office documents embedded in Office documents (a
@@ -26,9 +28,9 @@ func officeText(b *account, f format, data []byte) (string, error) {
 }
 
 func officeTextTo(b *account, f format, data []byte, out *strings.Builder, depth int) error {
-	zr, err := openZip(data)
+	zr, err := archive.Open(data)
 	if err != nil {
-		return zipOpenError(err)
+		return archive.OpenError(err)
 	}
 	if max := b.lim.MaxArchiveFiles; max > 0 && len(zr.File) > max {
 		return unscannable(ReasonTooManyParts, fmt.Sprintf("document holds %d files, limit %d", len(zr.File), max))
@@ -140,7 +142,7 @@ func (d *officeDoc) read(name string) ([]byte, bool, error) {
 	if err := d.b.Check(); err != nil {
 		return nil, false, err
 	}
-	data, err := readZipFile(d.b, zf, d.archiveLen)
+	data, err := archive.ReadFile(d.b.Budget, zf, d.archiveLen)
 	if err != nil {
 		return nil, false, fmt.Errorf("read %s: %w", partLabel(name), err)
 	}

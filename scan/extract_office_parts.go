@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/intake-mail/intake/scan/internal/archive"
 )
 
 // After the main parts and the properties, every other entry of a package
@@ -194,14 +196,14 @@ func (d *officeDoc) embedded(out *strings.Builder, name string, data []byte, dep
 		if depth >= maxEmbeddedDepth {
 			return unscannable(ReasonTooDeep, "archives embedded too deep")
 		}
-		var entries []archiveEntry
+		var entries []archive.Entry
 		var err error
 		if f == formatZip {
-			entries, err = zipEntries(d.b, data)
+			entries, err = archive.Zip(d.b.Budget, data)
 		} else {
-			var e archiveEntry
-			e, err = gzipEntry(d.b, name, data)
-			entries = []archiveEntry{e}
+			var e archive.Entry
+			e, err = archive.Gzip(d.b.Budget, name, data)
+			entries = []archive.Entry{e}
 		}
 		if err != nil {
 			if fatal := d.note(err); fatal != nil {

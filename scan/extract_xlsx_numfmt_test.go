@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // TestCellText shows cells as Excel does, with the digits the file holds.
@@ -84,12 +86,12 @@ func TestXLSXNumbers(t *testing.T) {
 		`</sheetData></worksheet>`
 	pivot := `<pivotCacheRecords ` + xNS + `><r><n v="4.012888888881881E15"/><s v="x"/></r></pivotCacheRecords>`
 	chart := `<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:numCache><c:pt idx="0"><c:v>5.105105105105100E15</c:v></c:pt></c:numCache></c:chartSpace>`
-	xlsx := makeZip(t, contentTypes(),
-		zipFile{name: "xl/workbook.xml", data: []byte(`<workbook ` + xNS + `><sheets><sheet name="S" sheetId="1"/></sheets></workbook>`)},
-		zipFile{name: "xl/styles.xml", data: []byte(styles)},
-		zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(sheet)},
-		zipFile{name: "xl/pivotCache/pivotCacheRecords1.xml", data: []byte(pivot)},
-		zipFile{name: "xl/charts/chart1.xml", data: []byte(chart)},
+	xlsx := testdoc.Zip(t, contentTypes(),
+		testdoc.ZipFile{Name: "xl/workbook.xml", Data: []byte(`<workbook ` + xNS + `><sheets><sheet name="S" sheetId="1"/></sheets></workbook>`)},
+		testdoc.ZipFile{Name: "xl/styles.xml", Data: []byte(styles)},
+		testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(sheet)},
+		testdoc.ZipFile{Name: "xl/pivotCache/pivotCacheRecords1.xml", Data: []byte(pivot)},
+		testdoc.ZipFile{Name: "xl/charts/chart1.xml", Data: []byte(chart)},
 	)
 	text, err := officeText(newAccount(t.Context(), DefaultLimits()), formatXLSX, xlsx)
 	if err != nil {
@@ -123,9 +125,9 @@ func BenchmarkXLSXNumbers(b *testing.B) {
 	for i := 0; i < 2000; i++ {
 		rows.WriteString(`<row><c s="1"><v>78051123</v></c><c><v>3.78282246310005E14</v></c><c s="2"><v>4.111111111111111E15</v></c><c s="3"><v>1234.5</v></c><c s="4"><v>45000.25</v></c></row>`)
 	}
-	xlsx := makeZip(b, contentTypes(),
-		zipFile{name: "xl/styles.xml", data: []byte(`<styleSheet ` + xNS + `><numFmts><numFmt numFmtId="164" formatCode="000-00-0000"/><numFmt numFmtId="165" formatCode="0000 0000 0000 0000"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="4"/><xf numFmtId="22"/></cellXfs></styleSheet>`)},
-		zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData>` + rows.String() + `</sheetData></worksheet>`)})
+	xlsx := testdoc.Zip(b, contentTypes(),
+		testdoc.ZipFile{Name: "xl/styles.xml", Data: []byte(`<styleSheet ` + xNS + `><numFmts><numFmt numFmtId="164" formatCode="000-00-0000"/><numFmt numFmtId="165" formatCode="0000 0000 0000 0000"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="4"/><xf numFmtId="22"/></cellXfs></styleSheet>`)},
+		testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet ` + xNS + `><sheetData>` + rows.String() + `</sheetData></worksheet>`)})
 	b.SetBytes(int64(len(xlsx)))
 	for b.Loop() {
 		if _, err := officeText(newAccount(context.Background(), DefaultLimits()), formatXLSX, xlsx); err != nil {

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // The image policy (issue 13 item 5, issue 15 item 11): one rule for every
@@ -94,16 +96,16 @@ func documentsWithPhoto(t *testing.T, photo []byte) []struct {
 		data               []byte
 	}{
 		{"form.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "image1.png",
-			docxWith(t, para(text), zipFile{name: "word/media/image1.png", data: photo})},
+			docxWith(t, para(text), testdoc.ZipFile{Name: "word/media/image1.png", Data: photo})},
 		{"slides.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "image1.png",
-			pptxWith(t, `<p:sp><p:txBody><a:p><a:r><a:t>`+text+`</a:t></a:r></a:p></p:txBody></p:sp>`, zipFile{name: "ppt/media/image1.png", data: photo})},
+			pptxWith(t, `<p:sp><p:txBody><a:p><a:r><a:t>`+text+`</a:t></a:r></a:p></p:txBody></p:sp>`, testdoc.ZipFile{Name: "ppt/media/image1.png", Data: photo})},
 		{"sheet.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image1.png",
-			makeZip(t, contentTypes(),
-				zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>` + text + `</t></is></c></row></sheetData></worksheet>`)},
-				zipFile{name: "xl/media/image1.png", data: photo})},
+			testdoc.Zip(t, contentTypes(),
+				testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet ` + xNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>` + text + `</t></is></c></row></sheetData></worksheet>`)},
+				testdoc.ZipFile{Name: "xl/media/image1.png", Data: photo})},
 		{"letter.odt", "application/vnd.oasis.opendocument.text", "photo.png",
 			odfWith(t, "application/vnd.oasis.opendocument.text", `<office:text><text:p>`+text+`</text:p></office:text>`,
-				zipFile{name: "Pictures/photo.png", data: photo})},
+				testdoc.ZipFile{Name: "Pictures/photo.png", Data: photo})},
 		{"form.pdf", "application/pdf", "page1-image1",
 			makeFPDF(t, fpdfOptions{compress: true, lines: []string{text}, picture: photo})},
 		{"scan.pdf", "application/pdf", "page1-image1",
@@ -206,7 +208,7 @@ func TestImagePolicyFloor(t *testing.T) {
 		t.Errorf("tesseract started %d times for images under the floor", n)
 	}
 	// The same 16 x 16 logo in a document's letterhead.
-	doc := docxWith(t, para("Invoice attached"), zipFile{name: "word/media/image1.png", data: logo})
+	doc := docxWith(t, para("Invoice attached"), testdoc.ZipFile{Name: "word/media/image1.png", Data: logo})
 	res := scanWith(t, policyLimits(ImagesWithhold, ""), attached("letter.docx", "application/octet-stream", doc))
 	if res.Verdict() != VerdictClean {
 		t.Errorf("letterhead logo: %q", summary(res))
@@ -227,7 +229,7 @@ func TestImagePolicyUnreadableHeader(t *testing.T) {
 				t.Errorf("%s %s: %q %+v", mode, name, got, res.Images)
 			}
 		}
-		doc := docxWith(t, para("see picture"), zipFile{name: "word/media/image1.emf", data: []byte{1, 0, 0, 0, 0x6c, 0, 0, 0}})
+		doc := docxWith(t, para("see picture"), testdoc.ZipFile{Name: "word/media/image1.emf", Data: []byte{1, 0, 0, 0, 0x6c, 0, 0, 0}})
 		res := scanWith(t, policyLimits(mode, bin), attached("d.docx", "application/octet-stream", doc))
 		if got := summary(res); got != "attachment:d.docx/image1.emf!no_text" {
 			t.Errorf("%s: vector picture in a document: %q", mode, got)
@@ -320,10 +322,10 @@ func TestImagePolicyPDFImages(t *testing.T) {
 // inside a PDF embedded in a document, are located where they sit.
 func TestImagePolicyNested(t *testing.T) {
 	photo := cardPhotoPNG(t, "Card", testCard)
-	doc := docxWith(t, para("hello"), zipFile{name: "word/media/image3.png", data: photo})
-	zipped := makeZip(t, zipFile{name: "forms/form.docx", data: doc})
+	doc := docxWith(t, para("hello"), testdoc.ZipFile{Name: "word/media/image3.png", Data: photo})
+	zipped := testdoc.Zip(t, testdoc.ZipFile{Name: "forms/form.docx", Data: doc})
 	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"hello"}, picture: photo})
-	withPDF := docxWith(t, para("see the embedded file"), zipFile{name: "word/embeddings/scan.pdf", data: pdf})
+	withPDF := docxWith(t, para("see the embedded file"), testdoc.ZipFile{Name: "word/embeddings/scan.pdf", Data: pdf})
 	ocr := standInTesseract(t, "Card "+testCard)
 	for _, c := range []struct {
 		name string

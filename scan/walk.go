@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/intake-mail/intake/scan/internal/archive"
 )
 
 // Scanner scans whole messages within its Limits. It is safe for
@@ -572,15 +574,15 @@ func (w *walker) archive(f format, data []byte, ctype, name, loc string, depth i
 		w.withhold(loc, ctype, name, ReasonTooDeep)
 		return
 	}
-	var entries []archiveEntry
+	var entries []archive.Entry
 	var err error
 	if f == formatZip {
-		entries, err = zipEntries(w.b, data)
+		entries, err = archive.Zip(w.b.Budget, data)
 	} else {
-		var e archiveEntry
-		e, err = gzipEntry(w.b, name, data)
+		var e archive.Entry
+		e, err = archive.Gzip(w.b.Budget, name, data)
 		if err == nil {
-			entries = []archiveEntry{e}
+			entries = []archive.Entry{e}
 		}
 	}
 	archive := Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: true}

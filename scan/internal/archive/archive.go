@@ -1,4 +1,13 @@
-package scan
+// Package archive reads zip and gzip attachments for the scanner's walk,
+// within the message's budget (internal/budget): every entry's decoded
+// bytes are charged as they are read, an entry may expand at most
+// Limits.MaxArchiveRatio times its stored size (plus budget.ArchiveSlack),
+// an archive holds at most Limits.MaxArchiveFiles entries, and each entry
+// counts as a part. Entries come back as bytes: the walk classifies them
+// and recurses, so nesting depth is counted in one place. An encrypted,
+// corrupt or unsupported entry carries its own error and spoils only
+// itself. The Office reader opens its packages with Open and ReadFile.
+package archive
 
 import (
 	"archive/zip"
@@ -10,28 +19,38 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
-// zipFlagEncrypted is bit 0 of a zip entry's general purpose flags
-// (APPNOTE 4.4.4): the entry is encrypted, traditional or AES.
-const zipFlagEncrypted = 0x1
+// Entry is one file out of a zip or gzip; Err set means this entry alone is
+// unscannable (an encrypted entry does not spoil its neighbours).
+type Entry struct {
+	Name string
+	Data []byte
+	Err  error
+}
 
-// zipEntries expands a zip archive within the budget. Entries are returned
+// FlagEncrypted is bit 0 of a zip entry's general purpose flags
+// (APPNOTE 4.4.4): the entry is encrypted, traditional or AES.
+const FlagEncrypted = 0x1
+
+// Zip expands a zip archive within the budget. Entries are returned
 // as bytes for the walk to classify and recurse into; nested archives are
 // not opened here, so depth is counted in one place. An entry that cannot be
 // read carries its own Err and does not spoil its neighbours. When a budget
 // shared with the whole message runs out (parts, time), the entries read so
 // far are returned with the error, so they can still be scanned while the
 // archive as a whole is reported.
-func zipEntries(b *account, data []byte) ([]archiveEntry, error) {
-	zr, err := openZip(data)
+func Zip(b *budget.Budget, data []byte) ([]Entry, error) {
+	zr, err := Open(data)
 	if err != nil {
-		return nil, zipOpenError(err)
+		return nil, OpenError(err)
 	}
-	if max := b.lim.MaxArchiveFiles; max > 0 && len(zr.File) > max {
-		return nil, unscannable(ReasonTooManyParts, fmt.Sprintf("zip holds %d entries, limit %d", len(zr.File), max))
+	if max := b.Limits().MaxArchiveFiles; max > 0 && len(zr.File) > max {
+		return nil, budget.Unscannable(budget.ReasonTooManyParts, fmt.Sprintf("zip holds %d entries, limit %d", len(zr.File), max))
 	}
-	var entries []archiveEntry
+	var entries []Entry
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || strings.HasSuffix(f.Name, "/") {
 			continue
@@ -42,17 +61,17 @@ func zipEntries(b *account, data []byte) ([]archiveEntry, error) {
 		if err := b.Part(); err != nil {
 			return entries, err
 		}
-		e := archiveEntry{Name: f.Name}
-		e.Data, e.Err = readZipFile(b, f, int64(len(data)))
+		e := Entry{Name: f.Name}
+		e.Data, e.Err = ReadFile(b, f, int64(len(data)))
 		entries = append(entries, e)
 	}
 	return entries, nil
 }
 
-// openZip reads a zip's central directory. An entry name that climbs out
+// Open reads a zip's central directory. An entry name that climbs out
 // of its directory ("../x") is no reason to refuse: names are only labels
 // here, nothing is written to disk.
-func openZip(data []byte) (*zip.Reader, error) {
+func Open(data []byte) (*zip.Reader, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if errors.Is(err, zip.ErrInsecurePath) && zr != nil {
 		return zr, nil
@@ -60,33 +79,33 @@ func openZip(data []byte) (*zip.Reader, error) {
 	return zr, err
 }
 
-// zipOpenError names why archive/zip refused an archive.
-func zipOpenError(err error) error {
+// OpenError names why archive/zip refused an archive.
+func OpenError(err error) error {
 	if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
 		// No end of central directory: most often a truncated archive.
-		return unscannable(ReasonTruncated, "zip: no central directory")
+		return budget.Unscannable(budget.ReasonTruncated, "zip: no central directory")
 	}
 	if errors.Is(err, zip.ErrInsecurePath) {
-		return unscannable(ReasonParseError, "zip: insecure entry path")
+		return budget.Unscannable(budget.ReasonParseError, "zip: insecure entry path")
 	}
-	return unscannable(ReasonParseError, "zip: unreadable")
+	return budget.Unscannable(budget.ReasonParseError, "zip: unreadable")
 }
 
-// readZipFile reads one entry, charging its bytes to the budget. Declared
+// ReadFile reads one entry, charging its bytes to the budget. Declared
 // sizes are never trusted: the reader is cut at whichever comes first of the
 // budget and the ratio to the bytes actually stored, and the cut is noticed
 // while reading, before memory is spent on a bomb.
-func readZipFile(b *account, f *zip.File, archiveLen int64) ([]byte, error) {
-	if f.Flags&zipFlagEncrypted != 0 {
-		return nil, unscannable(ReasonEncrypted, "zip entry is encrypted")
+func ReadFile(b *budget.Budget, f *zip.File, archiveLen int64) ([]byte, error) {
+	if f.Flags&FlagEncrypted != 0 {
+		return nil, budget.Unscannable(budget.ReasonEncrypted, "zip entry is encrypted")
 	}
 	stored := min(int64(f.CompressedSize64), archiveLen)
 	rc, err := f.Open()
 	if err != nil {
 		if errors.Is(err, zip.ErrAlgorithm) {
-			return nil, unscannable(ReasonUnsupported, fmt.Sprintf("zip compression method %d", f.Method))
+			return nil, budget.Unscannable(budget.ReasonUnsupported, fmt.Sprintf("zip compression method %d", f.Method))
 		}
-		return nil, unscannable(ReasonParseError, "zip entry: unreadable header")
+		return nil, budget.Unscannable(budget.ReasonParseError, "zip entry: unreadable header")
 	}
 	defer rc.Close()
 	data, err := readCapped(b, rc, b.RatioLimit(stored), int64(f.UncompressedSize64))
@@ -99,7 +118,7 @@ func readZipFile(b *account, f *zip.File, archiveLen int64) ([]byte, error) {
 // readCapped reads a decompressing reader to its end within the budget and
 // ratioCap (see budget.RatioLimit), and charges what it read. sizeHint (a declared
 // size, never trusted) only presizes the buffer.
-func readCapped(b *account, r io.Reader, ratioCap, sizeHint int64) ([]byte, error) {
+func readCapped(b *budget.Budget, r io.Reader, ratioCap, sizeHint int64) ([]byte, error) {
 	remaining := b.Remaining()
 	ratioCap = max(ratioCap, 0)
 	limit := min(remaining, ratioCap)
@@ -110,9 +129,9 @@ func readCapped(b *account, r io.Reader, ratioCap, sizeHint int64) ([]byte, erro
 	n, err := io.Copy(&buf, io.LimitReader(r, limit+1))
 	if n > limit {
 		if limit == ratioCap && ratioCap < remaining {
-			return nil, unscannable(ReasonArchiveBomb, fmt.Sprintf("expands more than %d times", b.lim.MaxArchiveRatio))
+			return nil, budget.Unscannable(budget.ReasonArchiveBomb, fmt.Sprintf("expands more than %d times", b.Limits().MaxArchiveRatio))
 		}
-		return nil, unscannable(ReasonTooLarge, fmt.Sprintf("more than %d decoded bytes", b.lim.MaxDecodedBytes))
+		return nil, budget.Unscannable(budget.ReasonTooLarge, fmt.Sprintf("more than %d decoded bytes", b.Limits().MaxDecodedBytes))
 	}
 	if err != nil {
 		return nil, decompressError(err)
@@ -128,23 +147,23 @@ func decompressError(err error) error {
 	var corrupt flate.CorruptInputError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return unscannable(ReasonTruncated, "compressed data ends early")
+		return budget.Unscannable(budget.ReasonTruncated, "compressed data ends early")
 	case errors.Is(err, zip.ErrChecksum), errors.Is(err, gzip.ErrChecksum):
-		return unscannable(ReasonParseError, "checksum mismatch")
+		return budget.Unscannable(budget.ReasonParseError, "checksum mismatch")
 	case errors.As(err, &corrupt):
-		return unscannable(ReasonParseError, "corrupt compressed data")
+		return budget.Unscannable(budget.ReasonParseError, "corrupt compressed data")
 	case errors.Is(err, gzip.ErrHeader):
-		return unscannable(ReasonParseError, "bad gzip header")
+		return budget.Unscannable(budget.ReasonParseError, "bad gzip header")
 	}
-	return unscannable(ReasonParseError, "unreadable compressed data")
+	return budget.Unscannable(budget.ReasonParseError, "unreadable compressed data")
 }
 
-// gzipEntry expands a gzip stream within the budget. The name is the one in
+// Gzip expands a gzip stream within the budget. The name is the one in
 // the gzip header, else the part's name without .gz (.tgz becomes .tar). A
 // file of several gzip members (RFC 1952 2.2) is read whole; zero padding
 // after the last member is accepted, anything else after it is not.
-func gzipEntry(b *account, name string, data []byte) (archiveEntry, error) {
-	e := archiveEntry{Name: gzipInnerName(name)}
+func Gzip(b *budget.Budget, name string, data []byte) (Entry, error) {
+	e := Entry{Name: gzipInnerName(name)}
 	if err := b.Part(); err != nil {
 		return e, err
 	}
@@ -152,9 +171,9 @@ func gzipEntry(b *account, name string, data []byte) (archiveEntry, error) {
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return e, unscannable(ReasonTruncated, "gzip header ends early")
+			return e, budget.Unscannable(budget.ReasonTruncated, "gzip header ends early")
 		}
-		return e, unscannable(ReasonParseError, "bad gzip header")
+		return e, budget.Unscannable(budget.ReasonParseError, "bad gzip header")
 	}
 	if zr.Name != "" {
 		e.Name = path.Base(strings.ReplaceAll(zr.Name, "\\", "/"))
@@ -174,7 +193,7 @@ func gzipEntry(b *account, name string, data []byte) (archiveEntry, error) {
 			break
 		}
 		if err := zr.Reset(br); err != nil {
-			return e, unscannable(ReasonParseError, "garbage after gzip member")
+			return e, budget.Unscannable(budget.ReasonParseError, "garbage after gzip member")
 		}
 		zr.Multistream(false)
 	}
