@@ -121,7 +121,7 @@ func TestOCRText(t *testing.T) {
 		lim := DefaultLimits()
 		lim.OCR = true
 		lim.TesseractPath = filepath.Join(t.TempDir(), "no-such-tesseract")
-		_, err := ocrText(newAccount(context.Background(), lim), png)
+		_, err := newAccount(context.Background(), lim).ocrText(png)
 		if reasonOrEmpty(err) != ReasonNoText {
 			t.Fatalf("reason %q, want no_text", reasonOrEmpty(err))
 		}
@@ -129,9 +129,9 @@ func TestOCRText(t *testing.T) {
 	lim := DefaultLimits()
 	lim.OCR = true
 	lim.TesseractPath = fakeTesseract(t, "PNG")
-	text, err := ocrText(newAccount(context.Background(), lim), png)
-	if err != nil || !strings.Contains(text.text, testCard) {
-		t.Fatalf("ocr: %v, %d bytes", err, len(text.text))
+	text, err := newAccount(context.Background(), lim).ocrText(png)
+	if err != nil || !strings.Contains(text.Text, testCard) {
+		t.Fatalf("ocr: %v, %d bytes", err, len(text.Text))
 	}
 }
 

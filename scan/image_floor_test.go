@@ -57,7 +57,7 @@ func TestMeasureImageFloor(t *testing.T) {
 		start := time.Now()
 		r := b.readImage(data)
 		secs = time.Since(start).Seconds()
-		text := r.ocr.text
+		text := r.ocr.Text
 		if v := ocrDigitView(text); v != nil {
 			text += "\n" + string(v)
 		}

@@ -6,6 +6,9 @@ import (
 	"image/color"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/ocr"
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // FuzzImageHeader: the image policy's readers of hostile headers (sizes,
@@ -19,10 +22,10 @@ func FuzzImageHeader(f *testing.F) {
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x12\x00\x00\x00"))
 	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x08acTL\x00\x00\x00\x02\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		w, h, ok := imageSize(data)
-		moreFrames(data)
-		mayBeTransparent(data)
-		gifFrames(data, 1000)
+		w, h, ok := ocr.Size(data)
+		ocr.MoreFrames(data)
+		ocr.MayBeTransparent(data)
+		ocr.Frames(data, 1000)
 		r := newAccount(context.Background(), DefaultLimits()).readImage(data)
 		if r.outcome == imageBelowFloor && (!ok || !belowImageFloor(w, h)) {
 			t.Fatalf("passed under the floor with size %dx%d (read %v)", w, h, ok)
@@ -42,17 +45,17 @@ func FuzzOCRText(f *testing.F) {
 	f.Add("565—-80-1800 407 -64-9663 $875 8431")
 	f.Add("\x00\t5\t\t\t\t")
 	f.Fuzz(func(t *testing.T, out string) {
-		r := parseOCR(out)
-		view := ocrDigitView(r.text)
+		r := ocr.Parse(out)
+		view := ocrDigitView(r.Text)
 		ocrDoubt(r, view)
-		digitRuns(r.text)
+		digitRuns(r.Text)
 		if view == nil {
 			return
 		}
-		if asciiDigitCount(string(view)) < asciiDigitCount(r.text) {
-			t.Fatalf("the digit view dropped digits: %d of %d", asciiDigitCount(string(view)), asciiDigitCount(r.text))
+		if asciiDigitCount(string(view)) < asciiDigitCount(r.Text) {
+			t.Fatalf("the digit view dropped digits: %d of %d", asciiDigitCount(string(view)), asciiDigitCount(r.Text))
 		}
-		if bytes.Count(view, []byte("\n")) != strings.Count(r.text, "\n") {
+		if bytes.Count(view, []byte("\n")) != strings.Count(r.Text, "\n") {
 			t.Fatal("the digit view joined or split lines")
 		}
 	})
@@ -68,7 +71,7 @@ func FuzzPDFImage(f *testing.F) {
 	f.Add("<< /Width 64 /Height 16 /ImageMask true /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 64 >> >>", []byte{0xff, 0xff})
 	f.Add("<< /Width 4 /Height 4 /ColorSpace /DeviceCMYK /BitsPerComponent 16 /Decode [1 0] >>", bytes.Repeat([]byte{0x12}, 128))
 	f.Add("<< /Width 2 /Height 2 /ColorSpace [/DeviceN [/A /B] /DeviceGray null] /BitsPerComponent 4 /Filter /ASCIIHexDecode >>", []byte("a1b2c3d4>"))
-	f.Add("<< /Width 30 /Height 10 /Filter /DCTDecode >>", smallJPEG(f))
+	f.Add("<< /Width 30 /Height 10 /Filter /DCTDecode >>", testdoc.SmallJPEG(f))
 	f.Fuzz(func(t *testing.T, dictSrc string, data []byte) {
 		rethrowExtractPanics = true
 		defer func() { rethrowExtractPanics = false }()

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/intake-mail/intake/scan/internal/ocr"
 	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
@@ -348,8 +349,8 @@ func TestImagePolicyAnimated(t *testing.T) {
 	gif2 := []byte("GIF89a\x40\x00\x20\x00\x00\x00\x00" +
 		"\x2c\x00\x00\x00\x00\x40\x00\x20\x00\x00\x02\x02\x44\x01\x00" +
 		"\x2c\x00\x00\x00\x00\x40\x00\x20\x00\x00\x02\x02\x44\x01\x00\x3b")
-	if n, err := gifFrames(gif2, 5); n != 2 || err != nil {
-		t.Fatalf("gifFrames: %d, %v", n, err)
+	if n, err := ocr.Frames(gif2, 5); n != 2 || err != nil {
+		t.Fatalf("ocr.Frames: %d, %v", n, err)
 	}
 	bin, marks := recordingTesseract(t)
 	res := scanWith(t, policyLimits(ImagesOCR, bin), attached("a.gif", "image/gif", gif2))

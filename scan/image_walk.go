@@ -72,9 +72,9 @@ func (w *walker) imageVerdict(r imageRead, loc string, shown map[findingKey]int)
 	var masked string
 	if r.outcome == imageOCRRead {
 		var own []Finding
-		masked, own = w.find([]byte(r.ocr.text), loc)
+		masked, own = w.find([]byte(r.ocr.Text), loc)
 		fs = append(fs, sameOnce(shown, own)...)
-		if view := ocrDigitView(r.ocr.text); view != nil {
+		if view := ocrDigitView(r.ocr.Text); view != nil {
 			fs = append(fs, w.findOnly(view, loc, shown)...)
 		}
 	}

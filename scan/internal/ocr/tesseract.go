@@ -1,4 +1,4 @@
-package scan
+package ocr
 
 import (
 	"bytes"
@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // image.DecodeConfig reads the sizes of these formats
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -16,9 +13,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
-	_ "golang.org/x/image/webp"
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // maxOCRText bounds what tesseract may print for one image; a page of text
@@ -29,11 +24,25 @@ const maxOCRText = 1 << 20
 // per CPU (each runs one thread), however many messages carry images.
 var tesseractSlots = make(chan struct{}, max(runtime.NumCPU(), 1))
 
-// ocrStarts counts tesseract processes started, for tests.
-var ocrStarts atomic.Int64
+// starts counts tesseract processes started, for tests.
+var starts atomic.Int64
 
-// ocrText reads the text in an image with tesseract (Debian:
-// tesseract-ocr); the caller has applied the image policy. The image goes
+// Started is how many tesseract processes this process started.
+func Started() int64 { return starts.Load() }
+
+// Lookup finds the tesseract the scanner runs: path ("" means
+// "tesseract"), looked up on PATH unless it names a file.
+func Lookup(path string) (string, bool) {
+	if path == "" {
+		path = "tesseract"
+	}
+	p, err := exec.LookPath(path)
+	return p, err == nil
+}
+
+// Text reads the text in an image with the tesseract named (Debian:
+// tesseract-ocr; "" looks for it on PATH); the caller has applied the
+// image policy. The image goes
 // in on stdin and the words come back on stdout, as TSV with their
 // confidences: no temporary file, since the image may show a card. The
 // run is bounded by the message's remaining time.
@@ -43,19 +52,19 @@ var ocrStarts atomic.Int64
 // first, and an image past Limits.MaxOCRPixels is withheld as too_large
 // without a process being started; one whose size cannot be read is not
 // given to tesseract at all. A small image is enlarged first
-// (imageForOCR). At most one tesseract per CPU runs at a time, and each
+// (prepare). At most one tesseract per CPU runs at a time, and each
 // under an address-space limit (Limits.OCRMemory).
-func ocrText(b *account, data []byte) (ocrRead, error) {
-	bin, ok := tesseractPath(b.lim)
+func Text(b *budget.Budget, tesseract string, data []byte) (Read, error) {
+	bin, ok := Lookup(tesseract)
 	if !ok {
-		return ocrRead{}, unscannable(ReasonNoText, "image (tesseract not installed)")
+		return Read{}, budget.Unscannable(budget.ReasonNoText, "image (tesseract not installed)")
 	}
-	cfg, err := ocrSizeCheck(b.lim, data)
+	cfg, err := sizeCheck(b.Limits(), data)
 	if err != nil {
-		return ocrRead{}, err
+		return Read{}, err
 	}
 	if err := b.Check(); err != nil {
-		return ocrRead{}, err
+		return Read{}, err
 	}
 	ctx := b.Context()
 	if ctx == nil {
@@ -70,11 +79,11 @@ func ocrText(b *account, data []byte) (ocrRead, error) {
 	case tesseractSlots <- struct{}{}:
 		defer func() { <-tesseractSlots }()
 	case <-ctx.Done():
-		return ocrRead{}, unscannable(ReasonTimeout, "OCR: waited for a free tesseract past the time budget")
+		return Read{}, budget.Unscannable(budget.ReasonTimeout, "OCR: waited for a free tesseract past the time budget")
 	}
 	// Prepared only once a slot is ours.
-	data = imageForOCR(b, data, cfg)
-	cmd := tesseractCommand(ctx, bin, b.lim.OCRMemory)
+	data = prepare(b, data, cfg)
+	cmd := tesseractCommand(ctx, bin, b.Limits().OCRMemory)
 	cmd.Stdin = bytes.NewReader(data)
 	var stdout limitedBuffer
 	stdout.max = maxOCRText
@@ -82,37 +91,37 @@ func ocrText(b *account, data []byte) (ocrRead, error) {
 	cmd.Stderr = io.Discard // progress chatter; may echo nothing we need
 	// One thread: the gateway scans several messages at once.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	ocrStarts.Add(1)
+	starts.Add(1)
 	err = cmd.Run()
 	if ctx.Err() != nil {
-		return ocrRead{}, unscannable(ReasonTimeout, "OCR ran out of time")
+		return Read{}, budget.Unscannable(budget.ReasonTimeout, "OCR ran out of time")
 	}
 	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			// Among the failures: tesseract refused memory past its limit,
 			// or could not decode the image.
-			return ocrRead{}, unscannable(ReasonNoText, "image (OCR could not read it)")
+			return Read{}, budget.Unscannable(budget.ReasonNoText, "image (OCR could not read it)")
 		}
-		return ocrRead{}, unscannable(ReasonNoText, "image (OCR did not run)")
+		return Read{}, budget.Unscannable(budget.ReasonNoText, "image (OCR did not run)")
 	}
 	if stdout.over {
-		return ocrRead{}, unscannable(ReasonTooLarge, "OCR output too long")
+		return Read{}, budget.Unscannable(budget.ReasonTooLarge, "OCR output too long")
 	}
-	read := parseOCR(stdout.String())
-	if err := b.Take(int64(len(read.text))); err != nil {
-		return ocrRead{}, err
+	read := Parse(stdout.String())
+	if err := b.Take(int64(len(read.Text))); err != nil {
+		return Read{}, err
 	}
 	return read, nil
 }
 
-// ocrSizeCheck reads the image's dimensions from its header (PNG, JPEG,
+// sizeCheck reads the image's dimensions from its header (PNG, JPEG,
 // GIF, BMP, TIFF, WebP; every page of a TIFF counts) and refuses what
 // tesseract should not be given.
-func ocrSizeCheck(lim Limits, data []byte) (image.Config, error) {
+func sizeCheck(lim budget.Limits, data []byte) (image.Config, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return cfg, unscannable(ReasonNoText, "image (size unreadable, not given to OCR)")
+		return cfg, budget.Unscannable(budget.ReasonNoText, "image (size unreadable, not given to OCR)")
 	}
 	pixels := int64(cfg.Width) * int64(cfg.Height)
 	if isTIFF(data) {
@@ -121,7 +130,7 @@ func ocrSizeCheck(lim Limits, data []byte) (image.Config, error) {
 		}
 	}
 	if lim.MaxOCRPixels > 0 && pixels > lim.MaxOCRPixels {
-		return cfg, unscannable(ReasonTooLarge, fmt.Sprintf("image of %d pixels, past the OCR limit of %d", pixels, lim.MaxOCRPixels))
+		return cfg, budget.Unscannable(budget.ReasonTooLarge, fmt.Sprintf("image of %d pixels, past the OCR limit of %d", pixels, lim.MaxOCRPixels))
 	}
 	return cfg, nil
 }

@@ -1,9 +1,11 @@
-package scan
+package ocr
 
 import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // maxTIFFPages bounds the pages of a TIFF given to tesseract, which reads
@@ -21,7 +23,7 @@ func tiffPixels(data []byte) (int64, error) {
 	var total int64
 	err := eachTIFFPage(data, func(w, h int64) error {
 		if total += w * h; total > math.MaxInt64/2 {
-			return unscannable(ReasonTooLarge, "TIFF of too many pixels")
+			return budget.Unscannable(budget.ReasonTooLarge, "TIFF of too many pixels")
 		}
 		return nil
 	})
@@ -40,7 +42,7 @@ func tiffMaxSize(data []byte) (w, h int, err error) {
 
 // eachTIFFPage calls page with the size of every page (IFD) of a TIFF.
 func eachTIFFPage(data []byte, page func(w, h int64) error) error {
-	unreadable := unscannable(ReasonNoText, "image (TIFF pages unreadable, not given to OCR)")
+	unreadable := budget.Unscannable(budget.ReasonNoText, "image (TIFF pages unreadable, not given to OCR)")
 	if !isTIFF(data) {
 		return unreadable
 	}
@@ -52,7 +54,7 @@ func eachTIFFPage(data []byte, page func(w, h int64) error) error {
 	seen := map[int64]bool{}
 	for pages := 0; off != 0; pages++ {
 		if pages >= maxTIFFPages {
-			return unscannable(ReasonTooLarge, fmt.Sprintf("TIFF of more than %d pages", maxTIFFPages))
+			return budget.Unscannable(budget.ReasonTooLarge, fmt.Sprintf("TIFF of more than %d pages", maxTIFFPages))
 		}
 		if seen[off] || off+2 > int64(len(data)) {
 			return unreadable

@@ -1,4 +1,4 @@
-package scan
+package ocr
 
 import (
 	"bytes"
@@ -9,15 +9,17 @@ import (
 	"image/png"
 
 	xdraw "golang.org/x/image/draw"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
-// enlargeMaxPixels is the largest image imageForOCR enlarges (to four
+// enlargeMaxPixels is the largest image prepare enlarges (to four
 // times its pixels): enlarging is what lets tesseract read small text,
 // and what costs it time.
 const enlargeMaxPixels = 1_000_000
 
-// imageForOCR returns the picture to give tesseract for data, whose
-// header said cfg (TestMeasureImageFloor, TestOCRPreparation):
+// prepare returns the picture to give tesseract for data, whose
+// header said cfg (TestMeasureImageFloor in package scan, TestOCRPreparation):
 //
 //   - Tesseract reads digits little under 9 pixels per em; enlarged twice
 //     with a smooth filter it reads most at 7 to 8. A small picture (a
@@ -31,7 +33,7 @@ const enlargeMaxPixels = 1_000_000
 // in the measurement (Otsu's threshold falls between the border and the
 // paper). Decoding is charged to the shared memory account; a picture
 // that cannot be decoded or charged is given as it is.
-func imageForOCR(b *account, data []byte, cfg image.Config) []byte {
+func prepare(b *budget.Budget, data []byte, cfg image.Config) []byte {
 	if isTIFF(data) {
 		// Tesseract reads every page of a TIFF; Go decodes the first.
 		return data
@@ -39,7 +41,7 @@ func imageForOCR(b *account, data []byte, cfg image.Config) []byte {
 	w, h := cfg.Width, cfg.Height
 	pixels := int64(w) * int64(h)
 	enlarge := pixels <= enlargeMaxPixels
-	if !enlarge && !mayBeTransparent(data) {
+	if !enlarge && !MayBeTransparent(data) {
 		return data
 	}
 	f := 1
@@ -76,10 +78,10 @@ func imageForOCR(b *account, data []byte, cfg image.Config) []byte {
 	return buf.Bytes()
 }
 
-// mayBeTransparent reports images whose header allows transparency: a
+// MayBeTransparent reports images whose header allows transparency: a
 // PNG with an alpha channel or a tRNS chunk, any GIF, a WebP with alpha
 // or in the lossless format.
-func mayBeTransparent(data []byte) bool {
+func MayBeTransparent(data []byte) bool {
 	switch {
 	case bytes.HasPrefix(data, magicPNG):
 		if len(data) > 25 && (data[25] == 4 || data[25] == 6) {

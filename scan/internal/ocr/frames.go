@@ -1,4 +1,4 @@
-package scan
+package ocr
 
 import (
 	"bytes"
@@ -9,12 +9,12 @@ import (
 // Images with more than one frame: OCR reads one, so with images = "ocr"
 // an animated image above the floor is withheld (image.go).
 
-// moreFrames says when an image has frames or pages OCR does not read:
+// MoreFrames says when an image has frames or pages OCR does not read:
 // an animated GIF, PNG or WebP. (Tesseract reads every page of a TIFF.)
-func moreFrames(data []byte) string {
+func MoreFrames(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, magicGIF87), bytes.HasPrefix(data, magicGIF89):
-		if n, err := gifFrames(data, 2); err != nil || n > 1 {
+		if n, err := Frames(data, 2); err != nil || n > 1 {
 			return "animated GIF"
 		}
 	case bytes.HasPrefix(data, magicPNG):
@@ -29,9 +29,9 @@ func moreFrames(data []byte) string {
 	return ""
 }
 
-// gifFrames counts the images of a GIF (GIF89a specification), up to
+// Frames counts the images of a GIF (GIF89a specification), up to
 // limit, without decoding any.
-func gifFrames(data []byte, limit int) (int, error) {
+func Frames(data []byte, limit int) (int, error) {
 	bad := fmt.Errorf("gif: malformed")
 	if len(data) < 13 {
 		return 0, bad
