@@ -9,21 +9,18 @@ import (
 	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
+// The Office XML the tests write (internal/testdoc), by shorter names.
 const (
-	wNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`
-	aNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
-	xNS = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
-	oNS = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"`
+	wNS = testdoc.WNS
+	aNS = testdoc.ANS
+	xNS = testdoc.XNS
+	oNS = testdoc.ONS
 )
 
-func contentTypes() testdoc.ZipFile {
-	return testdoc.ZipFile{Name: "[Content_Types].xml", Data: []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`)}
-}
-
-// wordDoc wraps paragraphs in a WordprocessingML body.
-func wordDoc(body string) []byte {
-	return []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ` + wNS + `><w:body>` + body + `</w:body></w:document>`)
-}
+var (
+	contentTypes = testdoc.ContentTypes
+	wordDoc      = testdoc.WordDoc
+)
 
 func utf16leBOM(s string) []byte {
 	out := []byte{0xff, 0xfe}
@@ -149,5 +146,58 @@ func TestOfficeText(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestXLSXNumbers reads a workbook whose numbers are stored as numbers, in
+// the forms producers write them, with formats from styles.xml (custom and
+// built-in ids), and checks the detector finds each one.
+func TestXLSXNumbers(t *testing.T) {
+	styles := `<styleSheet ` + xNS + `><numFmts count="2">` +
+		`<numFmt numFmtId="164" formatCode="000\-00\-0000"/>` +
+		`<numFmt numFmtId="165" formatCode="0000 0000 0000 0000"/></numFmts>` +
+		`<cellStyleXfs count="1"><xf numFmtId="165"/></cellStyleXfs>` +
+		`<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="165"/><xf numFmtId="49"/><xf numFmtId="3"/></cellXfs>` +
+		`<dxfs><dxf><numFmt numFmtId="164" formatCode="0"/></dxf></dxfs></styleSheet>`
+	sheet := `<worksheet ` + xNS + `><sheetData>` +
+		`<row r="1"><c r="A1" t="inlineStr"><is><t>SSN</t></is></c><c r="B1" s="1"><v>78051123</v></c></row>` +
+		`<row r="2"><c r="A2" t="inlineStr"><is><t>Amex</t></is></c><c r="B2"><v>3.78282246310005E14</v></c></row>` +
+		`<row r="3"><c r="A3" t="inlineStr"><is><t>Visa</t></is></c><c r="B3" s="2"><v>4.111111111111111E15</v></c></row>` +
+		`<row r="4"><c r="A4" t="inlineStr"><is><t>Visa 13</t></is></c><c r="B4" t="n"><v>4222222222222.0</v></c></row>` +
+		`<row r="5"><c r="A5" t="inlineStr"><is><t>MC</t></is></c><c r="B5" s="4"><v>5555555555554444</v></c></row>` +
+		`<row r="6"><c r="A6" t="inlineStr"><is><t>Disc</t></is></c><c r="B6" s="3"><f>A1</f><v>6.011111111111117E15</v></c></row>` +
+		`</sheetData></worksheet>`
+	pivot := `<pivotCacheRecords ` + xNS + `><r><n v="4.012888888881881E15"/><s v="x"/></r></pivotCacheRecords>`
+	chart := `<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:numCache><c:pt idx="0"><c:v>5.105105105105100E15</c:v></c:pt></c:numCache></c:chartSpace>`
+	xlsx := testdoc.Zip(t, contentTypes(),
+		testdoc.ZipFile{Name: "xl/workbook.xml", Data: []byte(`<workbook ` + xNS + `><sheets><sheet name="S" sheetId="1"/></sheets></workbook>`)},
+		testdoc.ZipFile{Name: "xl/styles.xml", Data: []byte(styles)},
+		testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(sheet)},
+		testdoc.ZipFile{Name: "xl/pivotCache/pivotCacheRecords1.xml", Data: []byte(pivot)},
+		testdoc.ZipFile{Name: "xl/charts/chart1.xml", Data: []byte(chart)},
+	)
+	text, err := officeText(newAccount(t.Context(), DefaultLimits()), formatXLSX, xlsx)
+	if err != nil {
+		t.Fatalf("officeText: %v", err)
+	}
+	found := map[string]string{}
+	for _, m := range Detect([]byte(text)) {
+		found[m.Last4] = string(m.Kind)
+	}
+	for _, w := range []struct{ last4, kind string }{
+		{"1123", "ssn"}, {"0005", "pan"}, {"1111", "pan"}, {"2222", "pan"},
+		{"4444", "pan"}, {"1117", "pan"}, {"1881", "pan"}, {"5100", "pan"},
+	} {
+		if found[w.last4] != w.kind {
+			t.Errorf("no %s ending %s found in %q", w.kind, w.last4, maskForTest(text))
+		}
+	}
+	// The SSN's stored form is not kept beside the shown one: a second,
+	// unmasked spelling would let a reader rebuild the masked number.
+	if strings.Contains(text, "78051123") {
+		t.Errorf("the stored form of the SSN ending 1123 is in the text as well")
+	}
+	if !strings.Contains(text, "SSN\t078-05-1123\n") {
+		t.Errorf("SSN cell not shown through its format: %q", maskForTest(text))
 	}
 }

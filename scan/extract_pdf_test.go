@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/go-pdf/fpdf"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // Published test numbers only (promise 1).
@@ -290,33 +292,10 @@ func TestPDFText(t *testing.T) {
 	}
 }
 
-// maskForTest shows text with every digit but the last four of each run
-// hidden, so a failure message never prints a full number.
-func maskForTest(s string) string {
-	r := []rune(s)
-	run := 0
-	for i := len(r) - 1; i >= 0; i-- {
-		if r[i] >= '0' && r[i] <= '9' {
-			run++
-			if run > 4 {
-				r[i] = '*'
-			}
-		} else if r[i] != ' ' && r[i] != '-' {
-			run = 0
-		}
-	}
-	if len(r) > 300 {
-		r = append(r[:300], '…')
-	}
-	return string(r)
-}
-
-func last4(s string) string {
-	if len(s) <= 4 {
-		return s
-	}
-	return s[len(s)-4:]
-}
+var (
+	maskForTest = testdoc.MaskForTest
+	last4       = testdoc.Last4
+)
 
 func BenchmarkPDFText(b *testing.B) {
 	var lines []string

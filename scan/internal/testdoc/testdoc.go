@@ -49,3 +49,24 @@ func ReasonOrEmpty(err error) string {
 	}
 	return budget.ReasonOf(err)
 }
+
+// MaskForTest shows text with every digit but the last four of each run
+// hidden, so a failure message never prints a full number.
+func MaskForTest(s string) string {
+	r := []rune(s)
+	run := 0
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] >= '0' && r[i] <= '9' {
+			run++
+			if run > 4 {
+				r[i] = '*'
+			}
+		} else if r[i] != ' ' && r[i] != '-' {
+			run = 0
+		}
+	}
+	if len(r) > 300 {
+		r = append(r[:300], '…')
+	}
+	return string(r)
+}

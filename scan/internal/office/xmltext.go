@@ -1,4 +1,4 @@
-package scan
+package office
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // xmlRules say which parts of an Office XML file are text a person typed.
@@ -140,7 +142,7 @@ const xmlTokenCheckEvery = 4096
 // checks the time budget every xmlTokenCheckEvery tokens and turns a parse
 // failure into an unscannable part (detail names what was read); io.EOF
 // passes through.
-func xmlToken(b *account, dec *xml.Decoder, n int, what string) (xml.Token, error) {
+func xmlToken(b *budget.Budget, dec *xml.Decoder, n int, what string) (xml.Token, error) {
 	if n%xmlTokenCheckEvery == 0 {
 		if err := b.Check(); err != nil {
 			return nil, err
@@ -148,13 +150,13 @@ func xmlToken(b *account, dec *xml.Decoder, n int, what string) (xml.Token, erro
 	}
 	tok, err := dec.RawToken()
 	if err != nil && err != io.EOF {
-		return nil, unscannable(ReasonParseError, what+": "+xmlErrorDetail(err))
+		return nil, budget.Unscannable(budget.ReasonParseError, what+": "+xmlErrorDetail(err))
 	}
 	return tok, err
 }
 
 // xmlText writes the text of one XML document to out under rules.
-func xmlText(b *account, out *strings.Builder, data []byte, rules xmlRules) error {
+func xmlText(b *budget.Budget, out *strings.Builder, data []byte, rules xmlRules) error {
 	_, err := xmlTextTyped(b, out, data, rules)
 	return err
 }
@@ -162,7 +164,7 @@ func xmlText(b *account, out *strings.Builder, data []byte, rules xmlRules) erro
 // xmlTextTyped is xmlText that also counts the non-blank bytes of element
 // text, leaving out attribute text: a document of pictures with alt text
 // is still a document of pictures.
-func xmlTextTyped(b *account, out *strings.Builder, data []byte, rules xmlRules) (typed int, err error) {
+func xmlTextTyped(b *budget.Budget, out *strings.Builder, data []byte, rules xmlRules) (typed int, err error) {
 	data, err = xmlUTF8(data)
 	if err != nil {
 		return 0, err
@@ -435,7 +437,7 @@ func xmlUTF8(data []byte) ([]byte, error) {
 	}
 	out, err := unicode.UTF16(*enc, unicode.ExpectBOM).NewDecoder().Bytes(data)
 	if err != nil {
-		return nil, unscannable(ReasonBadEncoding, "xml: bad UTF-16")
+		return nil, budget.Unscannable(budget.ReasonBadEncoding, "xml: bad UTF-16")
 	}
 	// The declaration still says UTF-16; it is now UTF-8.
 	return out, nil

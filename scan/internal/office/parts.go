@@ -1,4 +1,4 @@
-package scan
+package office
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/intake-mail/intake/scan/internal/archive"
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // After the main parts and the properties, every other entry of a package
@@ -20,8 +20,8 @@ import (
 //   - Relationship parts: the targets of external links (a hyperlink's
 //     URL ships in the file and shows on hover).
 //   - Pictures (media/, Pictures/, any image file): each under the image
-//     policy (image.go), located at its base name inside the document.
-//     A vector picture (EMF, WMF, SVM, PICT...) has no pixel size to hold
+//     policy (Env.Image; package scan, image.go), located at its base name
+//     inside the document. A vector picture (EMF, WMF, SVM, PICT...) has no pixel size to hold
 //     against the floor and no OCR: it is withheld; an SVG is XML, read
 //     as such, with the images it embeds. Thumbnails (a rendering of the
 //     first page) and ObjectReplacements/ (renderings of embedded objects
@@ -29,8 +29,8 @@ import (
 //     video are not read.
 //   - Fonts (glyph outlines, obfuscated) and printer settings (a DEVMODE
 //     structure): no text a person typed; skipped by name.
-//   - Anything else is an embedded object, read by what its bytes are: an
-//     Office document, a zip or gzip, a PDF or text is read; an OLE object
+//   - Anything else is an embedded object, read by the walk (Env.Embedded)
+//     by what its bytes are: an Office document, a zip or gzip, a PDF or text is read; an OLE object
 //     (oleObject*.bin, a legacy .xls or .doc), a macro project
 //     (vbaProject.bin), an ActiveX control's state or an unknown binary is
 //     reported unsupported and withholds the document.
@@ -104,9 +104,9 @@ func (d *officeDoc) rest(out *strings.Builder, depth int) error {
 		case entryMedia:
 			data, ok, err := d.read(n)
 			if err == nil && ok {
-				d.b.noteImage(path.Base(n), d.b.readImage(data))
+				d.env.Image(path.Base(n), data)
 			}
-			if err := d.note(wrapPart(n, err)); err != nil {
+			if err := d.note(WrapPart(n, err)); err != nil {
 				return err
 			}
 		case entryRels:
@@ -114,7 +114,7 @@ func (d *officeDoc) rest(out *strings.Builder, depth int) error {
 			if err == nil && ok {
 				err = relsTargets(d.b, out, data)
 			}
-			if err := d.note(wrapPart(n, err)); err != nil {
+			if err := d.note(WrapPart(n, err)); err != nil {
 				return err
 			}
 		case entryXML:
@@ -130,18 +130,18 @@ func (d *officeDoc) rest(out *strings.Builder, depth int) error {
 				err = xmlText(d.b, out, data, rules)
 				out.WriteByte('\n')
 				if strings.HasSuffix(strings.ToLower(n), ".svg") {
-					d.svgImages(n, data)
+					d.env.SVG(n, data)
 				}
 			}
-			if err := d.note(wrapPart(n, err)); err != nil {
+			if err := d.note(WrapPart(n, err)); err != nil {
 				return err
 			}
 		case entryEmbedded:
 			data, ok, err := d.read(n)
 			if err == nil && ok {
-				err = d.embedded(out, n, data, depth)
+				err = d.env.Embedded(out, n, data, depth, d.note)
 			}
-			if err := d.note(wrapPart(n, err)); err != nil {
+			if err := d.note(WrapPart(n, err)); err != nil {
 				return err
 			}
 		}
@@ -149,7 +149,9 @@ func (d *officeDoc) rest(out *strings.Builder, depth int) error {
 	return nil
 }
 
-func wrapPart(name string, err error) error {
+// WrapPart names the entry an error is about, hiding the digits of its
+// name (partLabel).
+func WrapPart(name string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -176,111 +178,10 @@ func partLabel(name string) string {
 	return string(b)
 }
 
-// embedded reads one embedded object by what its bytes are. A picture is
-// under the image policy, as the package's own pictures are; the images
-// of an embedded document are located inside it.
-func (d *officeDoc) embedded(out *strings.Builder, name string, data []byte, depth int) error {
-	if err := d.b.Check(); err != nil {
-		return err
-	}
-	defer d.b.nestImages(len(d.b.images), name)
-	switch f := classify("", name, data); f {
-	case formatDOCX, formatXLSX, formatPPTX, formatODF:
-		if depth >= maxEmbeddedDepth {
-			return unscannable(ReasonTooDeep, "office documents embedded too deep")
-		}
-		err := officeTextTo(d.b, f, data, out, depth+1)
-		out.WriteByte('\n')
-		return err
-	case formatZip, formatGzip:
-		if depth >= maxEmbeddedDepth {
-			return unscannable(ReasonTooDeep, "archives embedded too deep")
-		}
-		var entries []archive.Entry
-		var err error
-		if f == formatZip {
-			entries, err = archive.Zip(d.b.Budget, data)
-		} else {
-			var e archive.Entry
-			e, err = archive.Gzip(d.b.Budget, name, data)
-			entries = []archive.Entry{e}
-		}
-		if err != nil {
-			if fatal := d.note(err); fatal != nil {
-				return fatal
-			}
-		}
-		for _, e := range entries {
-			if e.Err == nil && e.Data != nil {
-				e.Err = d.embedded(out, e.Name, e.Data, depth+1)
-			}
-			if fatal := d.note(wrapPart(e.Name, e.Err)); fatal != nil {
-				return fatal
-			}
-		}
-		return nil
-	case formatPDF:
-		text, err := pdfText(d.b, data)
-		out.WriteString(text)
-		out.WriteByte('\n')
-		return err
-	case formatText, formatHTML, formatCalendar, formatMessage:
-		text, alts, problem := decodeCharset(data, "")
-		for _, a := range alts {
-			// Another reading of the bytes shows other digits: scan it too.
-			text = append(append(text, '\n'), a...)
-		}
-		var uris []string
-		switch f {
-		case formatHTML:
-			var visible, hidden []byte
-			visible, hidden, uris = htmlText(text)
-			text = append(append(visible, '\n'), hidden...)
-		case formatCalendar:
-			text = []byte(unfoldCalendar(string(text)))
-		}
-		out.Write(text)
-		out.WriteByte('\n')
-		switch {
-		case problem != "":
-			return unscannable(problem, "embedded text")
-		case len(uris) > 0:
-			// data: URIs inside embedded HTML are not followed here.
-			return unscannable(ReasonUnsupported, "data: URI in embedded HTML")
-		case f == formatMessage:
-			// Read as text, headers and all; its encoded parts are not.
-			return unscannable(ReasonUnsupported, "embedded mail message")
-		}
-		return nil
-	case formatImage:
-		d.b.noteImage("", d.b.readImage(data)) // named by nestImages
-		return nil
-	case formatEncryptedOffice:
-		return unscannable(ReasonEncrypted, "embedded office document is encrypted")
-	}
-	return unscannable(ReasonUnsupported, embeddedKind(name, data))
-}
-
-// embeddedKind names what could not be read, for the log and the operator;
-// never content, and never the member's file name.
-func embeddedKind(name string, data []byte) string {
-	lower := strings.ToLower(name)
-	ole := bytes.HasPrefix(data, magicOLE)
-	switch {
-	case strings.Contains(lower, "vbaproject"):
-		return "macro project"
-	case strings.Contains(lower, "activex"):
-		return "activex control"
-	case ole:
-		return "embedded OLE object"
-	}
-	return "embedded binary object"
-}
-
 // relsTargets writes the targets of a relationship part's external links
 // (ECMA-376 Part 2, 9.3): hyperlinks and linked files, percent-decoded as
 // a person reads them on hover.
-func relsTargets(b *account, out *strings.Builder, data []byte) error {
+func relsTargets(b *budget.Budget, out *strings.Builder, data []byte) error {
 	data, err := xmlUTF8(data)
 	if err != nil {
 		return err
@@ -329,22 +230,8 @@ func (d *officeDoc) odfEncrypted() error {
 		return err
 	}
 	if bytes.Contains(data, []byte("encryption-data")) {
-		return unscannable(ReasonEncrypted, "OpenDocument package is encrypted")
+		return budget.Unscannable(budget.ReasonEncrypted, "OpenDocument package is encrypted")
 	}
 	// The manifest holds no text of the document: it is done.
 	return nil
-}
-
-// svgImages puts the pictures an SVG embeds as data: URIs under the image
-// policy, located "NAME.svg/data-N.EXT"; its text was read as XML.
-func (d *officeDoc) svgImages(name string, data []byte) {
-	n := 0
-	for _, uri := range dataURIs(string(data)) {
-		ctype, _, img, _ := parseDataURI(uri)
-		if !strings.HasPrefix(ctype, "image/") || ctype == "image/svg+xml" {
-			continue
-		}
-		n++
-		d.b.noteImage(fmt.Sprintf("%s/data-%d%s", path.Base(name), n, dataExt[ctype]), d.b.readImage(img))
-	}
 }

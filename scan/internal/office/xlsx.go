@@ -1,4 +1,4 @@
-package scan
+package office
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // xlsxOtherRules read the workbook's other parts: sheet names, comments,
@@ -125,7 +127,7 @@ func (d *officeDoc) sharedStrings() ([]string, error) {
 // xlsxSheet writes a worksheet's rows (ECMA-376 18.3.1.73), each cell as
 // Excel shows it, then the sheet's header and footer text, hyperlink
 // labels and data-validation prompts and lists.
-func xlsxSheet(b *account, out *strings.Builder, data []byte, shared []string, used []bool, styles *xlsxStyles) error {
+func xlsxSheet(b *budget.Budget, out *strings.Builder, data []byte, shared []string, used []bool, styles *xlsxStyles) error {
 	data, err := xmlUTF8(data)
 	if err != nil {
 		return err
