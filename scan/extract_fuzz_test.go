@@ -34,35 +34,6 @@ func checkBudget(t *testing.T, b *account, extra int) {
 	}
 }
 
-func pdfSeeds(t testing.TB) [][]byte {
-	seeds := [][]byte{
-		makeFPDF(t, fpdfOptions{compress: true, lines: []string{"Card " + testCard, "SSN " + testSSN}}),
-		makeFPDF(t, fpdfOptions{compress: false, splitCells: []string{"4111 1111", "1111 1111"}}),
-		makeFPDF(t, fpdfOptions{compress: true, protect: true, lines: []string{"Card " + testCard}}),
-		makeFPDF(t, fpdfOptions{compress: true, image: true}),
-		onePage("BT /F1 12 Tf 72 700 Td <0014001200120012 0003 0012> Tj ET", type0Font,
-			pdfObject{body: "<< /Length >>", stream: toUnicodeCMap}),
-		onePage("BT /F1 12 Tf /Span << /ActualText (x) >> BDC [(41) -300 (11)] TJ EMC ET BI /W 1 /H 1 ID \x00 EI", helvetica),
-		[]byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 1 0 R >> endobj trailer << /Root 1 0 R >> %%EOF"),
-	}
-	return seeds
-}
-
-func FuzzExtractPDF(f *testing.F) {
-	for _, s := range pdfSeeds(f) {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		rethrowExtractPanics = true
-		b := newAccount(context.Background(), fuzzLimits())
-		text, err := pdfText(b, data)
-		if err == nil && text == "" && len(b.images) == 0 {
-			t.Fatal("no error, no text and no image: an empty PDF must be no_text")
-		}
-		checkBudget(t, b, len(text))
-	})
-}
-
 func officeSeeds(t testing.TB) [][]byte {
 	return [][]byte{
 		testdoc.Zip(t, contentTypes(), testdoc.ZipFile{Name: "word/document.xml", Data: wordDoc(`<w:p><w:r><w:t>4111 11</w:t></w:r><w:r><w:t>11</w:t><w:tab/><w:br/></w:r></w:p>`)}),
@@ -103,9 +74,6 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d", i)), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-	for i, s := range pdfSeeds(t) {
-		write("FuzzExtractPDF", i, fmt.Sprintf("[]byte(%q)", s))
 	}
 	for i, s := range officeSeeds(t) {
 		write("FuzzExtractOffice", i, fmt.Sprintf("byte(%q)", rune(i)), fmt.Sprintf("[]byte(%q)", s))

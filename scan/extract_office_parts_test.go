@@ -210,7 +210,7 @@ func TestOfficeEmbedded(t *testing.T) {
 	for i := 0; i <= maxEmbeddedDepth; i++ {
 		deep = docxWith(t, para("level"), testdoc.ZipFile{Name: "word/embeddings/Microsoft_Word_Document.docx", Data: deep})
 	}
-	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"Card 5555 5555 5555 4444"}})
+	pdf := testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{"Card 5555 5555 5555 4444"}})
 	cases := []officeCase{
 		{name: "OLE object", f: formatDOCX, data: docxWith(t, body,
 			testdoc.ZipFile{Name: "word/embeddings/oleObject1.bin", Data: oleObject()}), want: []string{"pan:1111"}, reason: ReasonUnsupported},

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/intake-mail/intake/scan/internal/ocr"
-	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // FuzzImageHeader: the image policy's readers of hostile headers (sizes,
@@ -58,36 +57,5 @@ func FuzzOCRText(f *testing.F) {
 		if bytes.Count(view, []byte("\n")) != strings.Count(r.Text, "\n") {
 			t.Fatal("the digit view joined or split lines")
 		}
-	})
-}
-
-// FuzzPDFImage: a PDF image's dictionary and data, as hostile as they
-// come, are turned into a picture for OCR (or refused) within the budget
-// and without a panic. (FuzzExtractPDF runs with images = withhold, which
-// never decodes samples.)
-func FuzzPDFImage(f *testing.F) {
-	f.Add("<< /Width 8 /Height 4 /ColorSpace /DeviceGray /BitsPerComponent 8 >>", bytes.Repeat([]byte{0x80}, 32))
-	f.Add("<< /Width 9 /Height 3 /ColorSpace [/Indexed /DeviceRGB 1 <FFFFFF000000>] /BitsPerComponent 1 >>", []byte{0x55, 0x80, 0xaa, 0, 0xff, 0})
-	f.Add("<< /Width 64 /Height 16 /ImageMask true /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 64 >> >>", []byte{0xff, 0xff})
-	f.Add("<< /Width 4 /Height 4 /ColorSpace /DeviceCMYK /BitsPerComponent 16 /Decode [1 0] >>", bytes.Repeat([]byte{0x12}, 128))
-	f.Add("<< /Width 2 /Height 2 /ColorSpace [/DeviceN [/A /B] /DeviceGray null] /BitsPerComponent 4 /Filter /ASCIIHexDecode >>", []byte("a1b2c3d4>"))
-	f.Add("<< /Width 30 /Height 10 /Filter /DCTDecode >>", testdoc.SmallJPEG(f))
-	f.Fuzz(func(t *testing.T, dictSrc string, data []byte) {
-		rethrowExtractPanics = true
-		defer func() { rethrowExtractPanics = false }()
-		lx := pdfLexer{data: []byte(dictSrc)}
-		dict, _ := lx.object(0).(pdfDict)
-		if dict == nil {
-			return
-		}
-		lim := fuzzLimits()
-		lim.MaxOCRPixels = 1 << 20
-		b := newAccount(context.Background(), lim)
-		d := &pdfDoc{b: b, data: data, decoded: map[*pdfStream][]byte{}}
-		out, err := d.imageFile(dict, &pdfStream{dict: dict, src: data, end: len(data)}, nil)
-		if err == nil && len(out) == 0 {
-			t.Fatal("no picture and no error")
-		}
-		checkBudget(t, b, 0)
 	})
 }

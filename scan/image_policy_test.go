@@ -108,9 +108,9 @@ func documentsWithPhoto(t *testing.T, photo []byte) []struct {
 			odfWith(t, "application/vnd.oasis.opendocument.text", `<office:text><text:p>`+text+`</text:p></office:text>`,
 				testdoc.ZipFile{Name: "Pictures/photo.png", Data: photo})},
 		{"form.pdf", "application/pdf", "page1-image1",
-			makeFPDF(t, fpdfOptions{compress: true, lines: []string{text}, picture: photo})},
+			testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{text}, Picture: photo})},
 		{"scan.pdf", "application/pdf", "page1-image1",
-			makeFPDF(t, fpdfOptions{compress: true, lines: []string{text}, picture: photoJPEG(t, "Card number", testCard)})},
+			testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{text}, Picture: photoJPEG(t, "Card number", testCard)})},
 	}
 }
 
@@ -286,16 +286,16 @@ func TestImagePolicyPDFImages(t *testing.T) {
 		pdf  []byte
 		loc  string // "" when the image is under the floor
 	}{
-		{"inline image above the floor", onePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 200 0 0 40 72 600 cm BI /W 100 /H 20 /CS /G /BPC 8 ID "+gray(100, 20)+" EI Q", helvetica), "page1-image1"},
-		{"inline image under the floor", onePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 10 0 0 10 72 600 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "+gray(4, 4)+" EI Q", helvetica), ""},
-		{"inline CCITT image (white: one V0 code a row)", onePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET BI /W 64 /H 16 /IM true /F /CCF /DP << /K -1 /Columns 64 >> ID \xff\xff EI", helvetica), "page1-image1"},
-		{"indexed image XObject", buildPDF("%PDF-1.7",
-			pdfObject{body: "<< /Type /Catalog /Pages 2 0 R >>"},
-			pdfObject{body: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
-			pdfObject{body: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /Scan 6 0 R >> >> /Contents 4 0 R >>"},
-			pdfObject{body: "<< /Length >>", stream: "BT /F1 12 Tf 72 700 Td (hello) Tj ET q 300 0 0 100 72 500 cm /Scan Do Q /Scan Do", flate: true},
-			pdfObject{body: helvetica},
-			pdfObject{body: "<< /Type /XObject /Subtype /Image /Width 90 /Height 30 /ColorSpace [/Indexed /DeviceRGB 1 <FFFFFF000000>] /BitsPerComponent 1 /Length >>", stream: strings.Repeat("\x55", 12*30), flate: true},
+		{"inline image above the floor", testdoc.OnePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 200 0 0 40 72 600 cm BI /W 100 /H 20 /CS /G /BPC 8 ID "+gray(100, 20)+" EI Q", testdoc.Helvetica), "page1-image1"},
+		{"inline image under the floor", testdoc.OnePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 10 0 0 10 72 600 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "+gray(4, 4)+" EI Q", testdoc.Helvetica), ""},
+		{"inline CCITT image (white: one V0 code a row)", testdoc.OnePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET BI /W 64 /H 16 /IM true /F /CCF /DP << /K -1 /Columns 64 >> ID \xff\xff EI", testdoc.Helvetica), "page1-image1"},
+		{"indexed image XObject", testdoc.BuildPDF("%PDF-1.7",
+			testdoc.PDFObject{Body: "<< /Type /Catalog /Pages 2 0 R >>"},
+			testdoc.PDFObject{Body: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
+			testdoc.PDFObject{Body: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /Scan 6 0 R >> >> /Contents 4 0 R >>"},
+			testdoc.PDFObject{Body: "<< /Length >>", Stream: "BT /F1 12 Tf 72 700 Td (hello) Tj ET q 300 0 0 100 72 500 cm /Scan Do Q /Scan Do", Flate: true},
+			testdoc.PDFObject{Body: testdoc.Helvetica},
+			testdoc.PDFObject{Body: "<< /Type /XObject /Subtype /Image /Width 90 /Height 30 /ColorSpace [/Indexed /DeviceRGB 1 <FFFFFF000000>] /BitsPerComponent 1 /Length >>", Stream: strings.Repeat("\x55", 12*30), Flate: true},
 		), "page1-image1"},
 	}
 	for _, c := range cases {
@@ -325,7 +325,7 @@ func TestImagePolicyNested(t *testing.T) {
 	photo := cardPhotoPNG(t, "Card", testCard)
 	doc := docxWith(t, para("hello"), testdoc.ZipFile{Name: "word/media/image3.png", Data: photo})
 	zipped := testdoc.Zip(t, testdoc.ZipFile{Name: "forms/form.docx", Data: doc})
-	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"hello"}, picture: photo})
+	pdf := testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{"hello"}, Picture: photo})
 	withPDF := docxWith(t, para("see the embedded file"), testdoc.ZipFile{Name: "word/embeddings/scan.pdf", Data: pdf})
 	ocr := standInTesseract(t, "Card "+testCard)
 	for _, c := range []struct {
@@ -400,7 +400,7 @@ func TestImagePolicyPDFSoftMask(t *testing.T) {
 	for i, v := range ink.Pix {
 		img.Pix[4*i+3] = 255 - v // ink opaque, paper transparent; colour black everywhere
 	}
-	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"hello"}, picture: encodePNG(t, img)})
+	pdf := testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{"hello"}, Picture: encodePNG(t, img)})
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "tesseract")
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat > "+dir+"/given\necho hello\n"), 0o700); err != nil {

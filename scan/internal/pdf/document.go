@@ -1,4 +1,4 @@
-package scan
+package pdf
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"unicode/utf16"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // This file holds a PDF's objects. They are found by scanning the file for
@@ -28,7 +30,8 @@ const maxObjStmBytes = 32 << 20
 var errPDFImageStream = errors.New("image data")
 
 type pdfDoc struct {
-	b       *account
+	b       *budget.Budget
+	env     Env
 	data    []byte
 	objs    map[int]pdfObj // the latest definition of each object number
 	order   map[int]int    // where that definition sits in the file
@@ -73,7 +76,7 @@ func (d *pdfDoc) scan() error {
 			continue
 		}
 		if len(d.objs) >= maxPDFObjects {
-			return unscannable(ReasonTooLarge, fmt.Sprintf("pdf: more than %d objects", maxPDFObjects))
+			return budget.Unscannable(budget.ReasonTooLarge, fmt.Sprintf("pdf: more than %d objects", maxPDFObjects))
 		}
 		lx := pdfLexer{data: data, pos: pos}
 		obj := lx.object(0)
@@ -119,7 +122,7 @@ func (d *pdfDoc) scan() error {
 	}
 	d.sawEOF = bytes.Contains(data[max(0, len(data)-2048):], []byte("%%EOF"))
 	if len(d.objs) == 0 {
-		return unscannable(ReasonParseError, "pdf: no objects")
+		return budget.Unscannable(budget.ReasonParseError, "pdf: no objects")
 	}
 	return nil
 }
@@ -211,8 +214,8 @@ func (d *pdfDoc) loadObjectStreams() error {
 		}
 		data, err := d.decodeMax(s, room)
 		if err != nil {
-			switch reasonOf(err) {
-			case ReasonTooLarge, ReasonTimeout:
+			switch budget.ReasonOf(err) {
+			case budget.ReasonTooLarge, budget.ReasonTimeout:
 				return err // its objects would be missing: not a clean read
 			}
 			continue // its objects are missing; what uses them reports it
@@ -250,7 +253,7 @@ func (d *pdfDoc) loadObjectStreams() error {
 				continue
 			}
 			if len(d.objs) >= maxPDFObjects {
-				return unscannable(ReasonTooLarge, fmt.Sprintf("pdf: more than %d objects", maxPDFObjects))
+				return budget.Unscannable(budget.ReasonTooLarge, fmt.Sprintf("pdf: more than %d objects", maxPDFObjects))
 			}
 			olx := pdfLexer{data: data, pos: off}
 			d.objs[e.num] = olx.object(0)

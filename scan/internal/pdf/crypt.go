@@ -1,4 +1,4 @@
-package scan
+package pdf
 
 import (
 	"bytes"
@@ -9,13 +9,15 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // A PDF encrypted with the standard security handler (ISO 32000 7.6.4)
 // and an empty user password opens in every viewer without a prompt, so
 // its text is as readable to a person as plain text and we read it too.
 // Any other password, or another handler, leaves the PDF unscannable:
-// ReasonEncrypted.
+// budget.ReasonEncrypted.
 
 // pdfPasswordPad is the padding string of Algorithm 2 (7.6.4.3.2).
 var pdfPasswordPad = []byte{
@@ -38,10 +40,10 @@ func (d *pdfDoc) setupCrypt() error {
 	}
 	enc := d.dict(d.trailer["Encrypt"])
 	if enc == nil {
-		return unscannable(ReasonEncrypted, "pdf: encryption dictionary missing")
+		return budget.Unscannable(budget.ReasonEncrypted, "pdf: encryption dictionary missing")
 	}
 	if d.name(enc["Filter"]) != "Standard" {
-		return unscannable(ReasonEncrypted, "pdf: not the standard security handler")
+		return budget.Unscannable(budget.ReasonEncrypted, "pdf: not the standard security handler")
 	}
 	v, _ := d.resolve(enc["V"]).(pdfInt)
 	r, _ := d.resolve(enc["R"]).(pdfInt)
@@ -53,7 +55,7 @@ func (d *pdfDoc) setupCrypt() error {
 	case v == 5 && (r == 5 || r == 6):
 		key, ok := aes256FileKey(int(r), u, d.resolve(enc["UE"]))
 		if !ok {
-			return unscannable(ReasonEncrypted, "pdf: needs a password")
+			return budget.Unscannable(budget.ReasonEncrypted, "pdf: needs a password")
 		}
 		c.key, c.aesV3 = key, true
 		c.identStm, c.identStr = d.identityFilters(enc)
@@ -74,7 +76,7 @@ func (d *pdfDoc) setupCrypt() error {
 			case "V2":
 			case "None", "":
 			default:
-				return unscannable(ReasonEncrypted, "pdf: unknown crypt filter")
+				return budget.Unscannable(budget.ReasonEncrypted, "pdf: unknown crypt filter")
 			}
 			c.identStm, c.identStr = d.identityFilters(enc)
 		}
@@ -89,11 +91,11 @@ func (d *pdfDoc) setupCrypt() error {
 		}
 		key := rc4FileKey(int(r), n, o, uint32(int32(p)), id, encryptMetadata)
 		if !rc4UserPasswordOK(int(r), key, u, id) {
-			return unscannable(ReasonEncrypted, "pdf: needs a password")
+			return budget.Unscannable(budget.ReasonEncrypted, "pdf: needs a password")
 		}
 		c.key = key
 	default:
-		return unscannable(ReasonEncrypted, "pdf: unsupported encryption")
+		return budget.Unscannable(budget.ReasonEncrypted, "pdf: unsupported encryption")
 	}
 	d.crypt = c
 	d.decryptStrings()
@@ -244,11 +246,11 @@ func (c *pdfCrypt) decrypt(ref pdfRef, data []byte) ([]byte, error) {
 		if len(data) == 0 {
 			return nil, nil
 		}
-		return nil, unscannable(ReasonParseError, "pdf: bad AES data length")
+		return nil, budget.Unscannable(budget.ReasonParseError, "pdf: bad AES data length")
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, unscannable(ReasonParseError, "pdf: bad AES key")
+		return nil, budget.Unscannable(budget.ReasonParseError, "pdf: bad AES key")
 	}
 	out := make([]byte, len(data)-16)
 	cipher.NewCBCDecrypter(block, data[:16]).CryptBlocks(out, data[16:])

@@ -1,10 +1,12 @@
-package scan
+package pdf
 
 import (
 	"bytes"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // This file reads content streams (ISO 32000 7.8.2) as they decode, through
@@ -21,7 +23,7 @@ const (
 
 // pdfContent yields the tokens of one content stream.
 type pdfContent struct {
-	b    *account
+	b    *budget.Budget
 	src  io.Reader // nil when the whole stream is in memory
 	lx   pdfLexer
 	buf  []byte
@@ -36,7 +38,7 @@ func contentBytes(data []byte) *pdfContent {
 }
 
 // contentReader reads a stream from a decoding reader.
-func contentReader(b *account, r io.Reader) *pdfContent {
+func contentReader(b *budget.Budget, r io.Reader) *pdfContent {
 	return &pdfContent{b: b, src: r, lx: pdfLexer{noRefs: true}}
 }
 
@@ -131,7 +133,7 @@ func (c *pdfContent) next() (pdfToken, pdfObj, error) {
 		if c.lx.pos >= len(c.lx.data) && !c.eof {
 			span := len(c.lx.data) - start
 			if span >= pdfMaxToken {
-				return pdfToken{}, nil, unscannable(ReasonTooLarge, fmt.Sprintf("pdf: a content token longer than %d bytes", pdfMaxToken))
+				return pdfToken{}, nil, budget.Unscannable(budget.ReasonTooLarge, fmt.Sprintf("pdf: a content token longer than %d bytes", pdfMaxToken))
 			}
 			c.lx.pos = start
 			if err := c.fill(min(max(2*span, pdfWindow), pdfMaxToken)); err != nil {

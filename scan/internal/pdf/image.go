@@ -1,4 +1,4 @@
-package scan
+package pdf
 
 import (
 	"bytes"
@@ -10,15 +10,17 @@ import (
 	"io"
 
 	"golang.org/x/image/ccitt"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
-// The images a PDF draws, under the image policy (image.go): every image
-// XObject a page, a form or an annotation draws (8.9.5), once however
-// often it is drawn, and every inline image (8.9.7). The floor is held
-// against the image dictionary's /Width and /Height; the samples are
-// decoded only when OCR is to read them. An image is named after the page
-// that first drew it and its order there ("page2-image1"): resource names
-// are the producer's hashes.
+// The images a PDF draws, under the walk's image policy (Env; package
+// scan, image.go): every image XObject a page, a form or an annotation
+// draws (8.9.5), once however often it is drawn, and every inline image
+// (8.9.7). The floor is held against the image dictionary's /Width and
+// /Height; the samples are decoded only when OCR is to read them. An
+// image is named after the page that first drew it and its order there
+// ("page2-image1"): resource names are the producer's hashes.
 
 // maxPDFImageBytes bounds the decoded samples of one image given to OCR
 // (a 40-megapixel image in RGB is 120 MiB; MaxOCRPixels bounds it
@@ -39,8 +41,7 @@ func (w *pdfWalker) imageXObject(s *pdfStream, res pdfDict) {
 	w.pageImages++
 	d := w.doc
 	wd, ht, sized := d.imageSize(s.dict)
-	r := d.b.readImageSized(wd, ht, sized, func() ([]byte, error) { return d.imageFile(s.dict, s, res) })
-	d.b.noteImage(fmt.Sprintf("page%d-image%d", w.pageNo, w.pageImages), r)
+	d.env.Image(fmt.Sprintf("page%d-image%d", w.pageNo, w.pageImages), wd, ht, sized, func() ([]byte, error) { return d.imageFile(s.dict, s, res) })
 }
 
 // inlineImage reads "BI <dict> ID <data> EI" (8.9.7) and puts the image
@@ -83,20 +84,19 @@ tokens:
 		}
 	}
 	wd, ht, sized := d.imageSize(dict)
-	keep := !(sized && belowImageFloor(wd, ht)) && d.b.lim.readsImages()
+	keep := d.env.WantsImage(wd, ht, sized)
 	data, err := c.inlineImageData(keep, maxInlineImage)
 	if err != nil {
 		return err
 	}
 	name := fmt.Sprintf("page%d-image%d", w.pageNo, w.pageImages)
-	r := d.b.readImageSized(wd, ht, sized, func() ([]byte, error) {
+	d.env.Image(name, wd, ht, sized, func() ([]byte, error) {
 		if data == nil {
-			return nil, unscannable(ReasonTooLarge, "pdf: inline image too large to read")
+			return nil, budget.Unscannable(budget.ReasonTooLarge, "pdf: inline image too large to read")
 		}
 		s := &pdfStream{dict: dict, src: data, end: len(data)}
 		return d.imageFile(dict, s, res)
 	})
-	d.b.noteImage(name, r)
 	return nil
 }
 
@@ -124,10 +124,10 @@ func (d *pdfDoc) imageSize(dict pdfDict) (w, h int, ok bool) {
 func (d *pdfDoc) imageFile(dict pdfDict, s *pdfStream, res pdfDict) ([]byte, error) {
 	w, h, ok := d.imageSize(dict)
 	if !ok {
-		return nil, unscannable(ReasonNoText, "pdf: image of unknown size")
+		return nil, budget.Unscannable(budget.ReasonNoText, "pdf: image of unknown size")
 	}
-	if max := d.b.lim.MaxOCRPixels; max > 0 && int64(w)*int64(h) > max {
-		return nil, unscannable(ReasonTooLarge, fmt.Sprintf("pdf: image of %d pixels, past the OCR limit of %d", int64(w)*int64(h), max))
+	if max := d.b.Limits().MaxOCRPixels; max > 0 && int64(w)*int64(h) > max {
+		return nil, budget.Unscannable(budget.ReasonTooLarge, fmt.Sprintf("pdf: image of %d pixels, past the OCR limit of %d", int64(w)*int64(h), max))
 	}
 	mask := d.stream(dict["SMask"])
 	if mask != nil {
@@ -198,20 +198,20 @@ func (d *pdfDoc) imageGray(dict pdfDict, s *pdfStream, res pdfDict, w, h int) (*
 		jpg, err := d.readImageBytes(sr, maxPDFImageBytes)
 		return nil, jpg, err
 	case "JPXDecode":
-		return nil, nil, unscannable(ReasonNoText, "pdf: JPEG 2000 image, not read")
+		return nil, nil, budget.Unscannable(budget.ReasonNoText, "pdf: JPEG 2000 image, not read")
 	case "JBIG2Decode":
-		return nil, nil, unscannable(ReasonNoText, "pdf: JBIG2 image, not read")
+		return nil, nil, budget.Unscannable(budget.ReasonNoText, "pdf: JBIG2 image, not read")
 	case "CCITTFaxDecode", "CCF":
 		k := int(num(d.resolve(cparms["K"])))
 		if k > 0 {
-			return nil, nil, unscannable(ReasonNoText, "pdf: CCITT Group 3 two-dimensional image, not read")
+			return nil, nil, budget.Unscannable(budget.ReasonNoText, "pdf: CCITT Group 3 two-dimensional image, not read")
 		}
 		cols := int(num(d.resolve(cparms["Columns"])))
 		if cols <= 0 {
 			cols = 1728
 		}
 		if cols != w {
-			return nil, nil, unscannable(ReasonNoText, "pdf: CCITT image whose columns are not its width")
+			return nil, nil, budget.Unscannable(budget.ReasonNoText, "pdf: CCITT image whose columns are not its width")
 		}
 		sf := ccitt.Group3
 		if k < 0 {
@@ -239,7 +239,7 @@ func (d *pdfDoc) imageGray(dict pdfDict, s *pdfStream, res pdfDict, w, h int) (*
 func jpegGray(data []byte, w, h int) (*image.Gray, error) {
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
-		return nil, unscannable(ReasonNoText, "pdf: JPEG image that does not decode to its size")
+		return nil, budget.Unscannable(budget.ReasonNoText, "pdf: JPEG image that does not decode to its size")
 	}
 	gray := image.NewGray(image.Rect(0, 0, w, h))
 	draw.Draw(gray, gray.Bounds(), img, img.Bounds().Min, draw.Src)
@@ -273,10 +273,10 @@ func (d *pdfDoc) readImageBytes(r io.Reader, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, unscannable(ReasonTooLarge, "pdf: image data too large")
+		return nil, budget.Unscannable(budget.ReasonTooLarge, "pdf: image data too large")
 	}
 	if len(data) == 0 {
-		return nil, unscannable(ReasonNoText, "pdf: image without data")
+		return nil, budget.Unscannable(budget.ReasonNoText, "pdf: image without data")
 	}
 	return data, nil
 }

@@ -1,12 +1,14 @@
-package scan
+package pdf
 
 import (
 	"image"
 	"io"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // The samples of PDF images (8.9.3) and the colour spaces they are in
-// (8.6), turned into grey for OCR (extract_pdfimage.go).
+// (8.6), turned into grey for OCR (image.go).
 
 // pdfColorSpace is what imageFile needs of a colour space (8.6).
 type pdfColorSpace struct {
@@ -19,7 +21,7 @@ type pdfColorSpace struct {
 // colorSpace resolves an image's colour space, named directly, in the
 // page's resources, or as an array.
 func (d *pdfDoc) colorSpace(o pdfObj, res pdfDict, depth int) (*pdfColorSpace, error) {
-	unsupported := unscannable(ReasonNoText, "pdf: image colour space not read")
+	unsupported := budget.Unscannable(budget.ReasonNoText, "pdf: image colour space not read")
 	if depth > 4 {
 		return nil, unsupported
 	}
@@ -130,7 +132,7 @@ func (d *pdfDoc) samplesGray(dict pdfDict, r io.Reader, w, h int, res pdfDict) (
 	switch bpc {
 	case 1, 2, 4, 8, 16:
 	default:
-		return nil, unscannable(ReasonNoText, "pdf: image of unusual bits per component")
+		return nil, budget.Unscannable(budget.ReasonNoText, "pdf: image of unusual bits per component")
 	}
 	invert := false
 	if dec := d.array(dict["Decode"]); len(dec) >= 2 && (cs.kind == "gray" || mask) {
@@ -139,7 +141,7 @@ func (d *pdfDoc) samplesGray(dict pdfDict, r io.Reader, w, h int, res pdfDict) (
 	rowBytes := (w*cs.comps*bpc + 7) / 8
 	size := int64(rowBytes) * int64(h)
 	if size+int64(w)*int64(h) > maxPDFImageBytes {
-		return nil, unscannable(ReasonTooLarge, "pdf: image too large to read")
+		return nil, budget.Unscannable(budget.ReasonTooLarge, "pdf: image too large to read")
 	}
 	b := d.b
 	if err := b.Hold(size); err != nil {
@@ -152,7 +154,7 @@ func (d *pdfDoc) samplesGray(dict pdfDict, r io.Reader, w, h int, res pdfDict) (
 		return nil, err
 	}
 	if n == 0 {
-		return nil, unscannable(ReasonNoText, "pdf: image without data")
+		return nil, budget.Unscannable(budget.ReasonNoText, "pdf: image without data")
 	}
 	// A short stream leaves paper: viewers show what there is.
 	for i := n; i < len(raw); i++ {

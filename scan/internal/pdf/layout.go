@@ -1,4 +1,4 @@
-package scan
+package pdf
 
 import (
 	"bytes"
@@ -393,15 +393,16 @@ func (w *pdfWalker) keepMissed(lay, raw []byte) {
 	if !hasNineDigits(raw) {
 		return
 	}
-	missed := missedMatches(Detect(lay), Detect(raw))
+	env := w.doc.env
+	missed := missedMatches(env.Detect(lay), env.Detect(raw))
 	for _, m := range missed {
-		w.addExtra(snippet(raw, m))
+		w.addExtra(snippet(env, raw, m))
 	}
 }
 
 // matchKey identifies a finding without its digits.
 type matchKey struct {
-	kind  Kind
+	kind  string
 	last4 string
 }
 
@@ -423,17 +424,17 @@ func missedMatches(base, other []Match) []Match {
 
 // snippet is the lines of text that hold m; when those lines alone do not
 // show it (an SSN that needs its keyword), the lines around it too.
-func snippet(text []byte, m Match) []byte {
+func snippet(env Env, text []byte, m Match) []byte {
 	lo := bytes.LastIndexByte(text[:m.Start], '\n') + 1
 	hi := len(text)
 	if i := bytes.IndexByte(text[m.End:], '\n'); i >= 0 {
 		hi = m.End + i
 	}
-	if len(missedMatches(Detect(text[lo:hi]), []Match{m})) == 0 {
+	if len(missedMatches(env.Detect(text[lo:hi]), []Match{m})) == 0 {
 		return text[lo:hi]
 	}
-	lo = max(0, m.Start-keywordWindow)
-	hi = min(len(text), m.End+keywordWindow)
+	lo = max(0, m.Start-env.KeywordWindow())
+	hi = min(len(text), m.End+env.KeywordWindow())
 	if i := bytes.LastIndexByte(text[:lo], '\n'); i >= 0 {
 		lo = i + 1
 	} else {

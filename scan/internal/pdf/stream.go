@@ -1,4 +1,4 @@
-package scan
+package pdf
 
 import (
 	"bufio"
@@ -21,7 +21,7 @@ import (
 // pdfStreamReader reads one stream's decoded data.
 type pdfStreamReader struct {
 	r       io.Reader
-	b       *account
+	b       *budget.Budget
 	limit   int64 // decoded bytes this stream may yield
 	n       int64
 	closers []func()
@@ -39,7 +39,7 @@ func (sr *pdfStreamReader) Read(p []byte) (int, error) {
 	n, err := sr.r.Read(p)
 	sr.n += int64(n)
 	if sr.n > sr.limit {
-		sr.err = unscannable(ReasonTooLarge, "pdf: stream decodes past the budget")
+		sr.err = budget.Unscannable(budget.ReasonTooLarge, "pdf: stream decodes past the budget")
 		return 0, sr.err
 	}
 	if terr := sr.b.Take(int64(n)); terr != nil {
@@ -54,7 +54,7 @@ func (sr *pdfStreamReader) Read(p []byte) (int, error) {
 		// A stream that ends early keeps what was decoded, as viewers
 		// show it; one that yields nothing at all is unreadable.
 		if sr.n == 0 {
-			sr.err = unscannable(ReasonParseError, "pdf: corrupt compressed stream")
+			sr.err = budget.Unscannable(budget.ReasonParseError, "pdf: corrupt compressed stream")
 			return 0, sr.err
 		}
 		sr.err = io.EOF
@@ -113,8 +113,8 @@ func (d *pdfDoc) open(s *pdfStream) (*pdfStreamReader, error) {
 // message's remaining budget, and no more than a generous ratio.
 func (d *pdfDoc) streamLimit(n int64) int64 {
 	ratio := d.b.RatioLimit(n)
-	if d.b.lim.MaxArchiveRatio > 0 {
-		ratio = max(ratio, 5*d.b.lim.MaxArchiveRatio*n+pdfStreamSlack)
+	if d.b.Limits().MaxArchiveRatio > 0 {
+		ratio = max(ratio, 5*d.b.Limits().MaxArchiveRatio*n+pdfStreamSlack)
 	}
 	return min(d.b.Remaining(), ratio)
 }
@@ -137,7 +137,7 @@ func (d *pdfDoc) filterReader(f pdfName, parms pdfDict, in io.Reader, sr *pdfStr
 	case "DCTDecode", "DCT", "JPXDecode", "CCITTFaxDecode", "CCF", "JBIG2Decode":
 		return nil, errPDFImageStream
 	}
-	return nil, unscannable(ReasonUnsupported, "pdf: stream filter "+string(f))
+	return nil, budget.Unscannable(budget.ReasonUnsupported, "pdf: stream filter "+string(f))
 }
 
 // inflaters keeps zlib readers (and their 32 KiB windows) between streams:
@@ -158,7 +158,7 @@ func inflater(in io.Reader) (io.Reader, func()) {
 		} else if zr, err := zlib.NewReader(br); err == nil {
 			return zr, func() { inflaters.Put(zr) }
 		}
-		return errReader{unscannable(ReasonParseError, "pdf: corrupt compressed stream")}, func() {}
+		return errReader{budget.Unscannable(budget.ReasonParseError, "pdf: corrupt compressed stream")}, func() {}
 	}
 	fr := flate.NewReader(br)
 	return fr, func() { fr.Close() }
@@ -376,7 +376,7 @@ func (pr *pngRows) Read(p []byte) (int, error) {
 
 // readAllHeld reads a decoded stream whole, holding its memory in the
 // shared account as it grows.
-func readAllHeld(b *account, r io.Reader) ([]byte, error) {
+func readAllHeld(b *budget.Budget, r io.Reader) ([]byte, error) {
 	var buf []byte
 	for {
 		if len(buf) == cap(buf) {
