@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/intake-mail/intake/scan/internal/archive"
+	"github.com/intake-mail/intake/scan/internal/charset"
 	"github.com/intake-mail/intake/scan/internal/office"
 )
 
@@ -108,7 +109,7 @@ func (e officeEnv) Embedded(out *strings.Builder, name string, data []byte, dept
 		out.WriteByte('\n')
 		return err
 	case formatText, formatHTML, formatCalendar, formatMessage:
-		text, alts, problem := decodeCharset(data, "")
+		text, alts, problem := charset.Decode(data, "")
 		for _, a := range alts {
 			// Another reading of the bytes shows other digits: scan it too.
 			text = append(append(text, '\n'), a...)

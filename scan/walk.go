@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/intake-mail/intake/scan/internal/archive"
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // Scanner scans whole messages within its Limits. It is safe for
@@ -380,7 +381,7 @@ func (w *walker) withhold(loc, ctype, name, reason string) {
 // format=flowed shows them, and the text with URL, JSON and XML escapes
 // decoded. A finding in any of them counts.
 func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth int) {
-	text, alts, problem := decodeCharset(data, m.charset)
+	text, alts, problem := charset.Decode(data, m.charset)
 	if problem != "" {
 		w.unscannable(loc, problem)
 		defer w.findRaw(data, loc)
@@ -672,7 +673,7 @@ func (w *walker) scanLoose(data []byte, loc string) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return
 	}
-	text, alts, _ := decodeCharset(data, "")
+	text, alts, _ := charset.Decode(data, "")
 	shown := map[findingKey]int{}
 	for _, v := range append([][]byte{text, escapedView(text)}, alts...) {
 		if len(v) > 0 {

@@ -1,8 +1,10 @@
-package scan
+package charset
 
 import (
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // decodeUTF7 decodes UTF-7 (RFC 2152), which no Go library reads: digits
@@ -16,7 +18,7 @@ func decodeUTF7(data []byte) ([]byte, string) {
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		if c >= 0x80 {
-			problem = ReasonBadEncoding
+			problem = budget.ReasonBadEncoding
 			out = utf8.AppendRune(out, rune(c)) // as Latin-1, so digits nearby stay digits
 			continue
 		}
@@ -35,7 +37,7 @@ func decodeUTF7(data []byte) ([]byte, string) {
 		var units []uint16
 		j := i + 1
 		for ; j < len(data); j++ {
-			v, ok := b64Value(data[j])
+			v, ok := Base64Value(data[j])
 			if !ok {
 				break
 			}
@@ -48,11 +50,11 @@ func decodeUTF7(data []byte) ([]byte, string) {
 			}
 		}
 		if nbits >= 6 || bits != 0 {
-			problem = ReasonBadEncoding // RFC 2152: the leftover bits must be a few zeros
+			problem = budget.ReasonBadEncoding // RFC 2152: the leftover bits must be a few zeros
 		}
 		for _, r := range utf16.Decode(units) {
 			if r == utf8.RuneError {
-				problem = ReasonBadEncoding
+				problem = budget.ReasonBadEncoding
 			}
 			out = utf8.AppendRune(out, r)
 		}
@@ -67,7 +69,9 @@ func decodeUTF7(data []byte) ([]byte, string) {
 	return out, problem
 }
 
-func b64Value(c byte) (byte, bool) {
+// Base64Value is the value of one base64 digit (RFC 4648 alphabet); ok is
+// false for any other byte.
+func Base64Value(c byte) (byte, bool) {
 	switch {
 	case c >= 'A' && c <= 'Z':
 		return c - 'A', true

@@ -1,4 +1,4 @@
-package scan
+package charset
 
 import (
 	"unicode/utf8"
@@ -8,6 +8,8 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // ISO-2022 (RFC 1468 -JP, RFC 1554 -JP-2, RFC 1557 -KR, RFC 1922 -CN) is
@@ -40,7 +42,7 @@ func decodeISO2022(data []byte) ([]byte, string) {
 	out := make([]byte, 0, len(data)+len(data)/2)
 	problem := ""
 	bad := func(p string) {
-		if problem == "" || p == ReasonUnknownCharset {
+		if problem == "" || p == budget.ReasonUnknownCharset {
 			problem = p
 		}
 	}
@@ -52,7 +54,7 @@ func decodeISO2022(data []byte) ([]byte, string) {
 		if len(run) > 0 {
 			dec, err := eucDecoder(runSet).Bytes(run)
 			if err != nil {
-				bad(ReasonBadEncoding)
+				bad(budget.ReasonBadEncoding)
 			}
 			out = append(out, dec...)
 			run = run[:0]
@@ -62,9 +64,9 @@ func decodeISO2022(data []byte) ([]byte, string) {
 		if set == setCNS || set == setNone {
 			flush()
 			if set == setCNS {
-				bad(ReasonUnknownCharset)
+				bad(budget.ReasonUnknownCharset)
 			} else {
-				bad(ReasonBadEncoding)
+				bad(budget.ReasonBadEncoding)
 			}
 			out = utf8.AppendRune(out, utf8.RuneError)
 			return
@@ -85,7 +87,7 @@ func decodeISO2022(data []byte) ([]byte, string) {
 			set, slot, n := iso2022Escape(data[i+1:])
 			if n == 0 {
 				flush()
-				bad(ReasonBadEncoding)
+				bad(budget.ReasonBadEncoding)
 				out = utf8.AppendRune(out, utf8.RuneError)
 				continue
 			}
@@ -110,7 +112,7 @@ func decodeISO2022(data []byte) ([]byte, string) {
 		case c == 0x0e: // SO
 			shifted = true
 			if g1 == setNone {
-				bad(ReasonBadEncoding)
+				bad(budget.ReasonBadEncoding)
 			}
 			continue
 		case c == 0x0f: // SI
@@ -124,7 +126,7 @@ func decodeISO2022(data []byte) ([]byte, string) {
 			continue
 		case c >= 0x80:
 			flush()
-			bad(ReasonBadEncoding)
+			bad(budget.ReasonBadEncoding)
 			out = utf8.AppendRune(out, rune(c))
 			continue
 		}
@@ -141,13 +143,13 @@ func decodeISO2022(data []byte) ([]byte, string) {
 			if c < 0x60 {
 				out = utf8.AppendRune(out, rune(c)+0xff61-0x21)
 			} else {
-				bad(ReasonBadEncoding)
+				bad(budget.ReasonBadEncoding)
 				out = append(out, c)
 			}
 		default:
 			if i+1 >= len(data) || data[i+1] <= 0x20 || data[i+1] >= 0x7f {
 				flush()
-				bad(ReasonBadEncoding)
+				bad(budget.ReasonBadEncoding)
 				out = append(out, c)
 				continue
 			}
@@ -180,7 +182,7 @@ func iso2022Single(data []byte, i int, s iso2022Set, pair func(iso2022Set, byte,
 			return i + 2
 		}
 	}
-	bad(ReasonBadEncoding)
+	bad(budget.ReasonBadEncoding)
 	return i
 }
 

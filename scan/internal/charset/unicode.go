@@ -1,4 +1,4 @@
-package scan
+package charset
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
 // form is one of the Unicode encoding forms, which the bytes themselves can
@@ -176,7 +178,7 @@ func decodeForm(data []byte, f form) ([]byte, string) {
 func decodeUTF16(data []byte, le bool) ([]byte, string) {
 	problem := ""
 	if len(data)%2 == 1 {
-		problem = ReasonBadEncoding
+		problem = budget.ReasonBadEncoding
 	}
 	unit := func(i int) uint16 {
 		if le {
@@ -196,7 +198,7 @@ func decodeUTF16(data []byte, le bool) ([]byte, string) {
 			}
 			fallthrough
 		case utf16.IsSurrogate(u):
-			problem = ReasonBadEncoding
+			problem = budget.ReasonBadEncoding
 			u = utf8.RuneError
 		}
 		out = utf8.AppendRune(out, u)
@@ -207,7 +209,7 @@ func decodeUTF16(data []byte, le bool) ([]byte, string) {
 func decodeUTF32(data []byte, le bool) ([]byte, string) {
 	problem := ""
 	if len(data)%4 != 0 {
-		problem = ReasonBadEncoding
+		problem = budget.ReasonBadEncoding
 	}
 	out := make([]byte, 0, len(data)/2)
 	for i := 0; i+3 < len(data); i += 4 {
@@ -219,7 +221,7 @@ func decodeUTF32(data []byte, le bool) ([]byte, string) {
 		}
 		r := rune(u)
 		if u > utf8.MaxRune || utf16.IsSurrogate(r) {
-			problem = ReasonBadEncoding
+			problem = budget.ReasonBadEncoding
 			r = utf8.RuneError
 		}
 		out = utf8.AppendRune(out, r)

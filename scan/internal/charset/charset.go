@@ -1,4 +1,20 @@
-package scan
+// Package charset turns the bytes of a text part, an encoded header word
+// or a parameter into UTF-8 for the scanner's walk, by the charset they
+// declare checked against the bytes themselves (Decode): a BOM, NULs
+// between ASCII bytes, ISO-2022 escapes or UTF-7 shifts under another
+// label are read as a client that sniffs reads them, and every reading
+// some client could show besides the one shown to staff comes back too, to
+// be scanned. Unicode forms (unicode.go), UTF-7 (utf7.go), ISO-2022
+// (iso2022.go) and the digits legacy CJK charsets could show (legacy.go)
+// are decoded here; other charsets through go-message and x/text. What
+// cannot be read with confidence is a reason (unknown_charset,
+// bad_encoding), with the best reading still returned.
+//
+// Budgets: it allocates in proportion to its input (the walk has charged
+// that input to the message's budget); the table of charset labels it has
+// looked up is bounded (a sender can invent a new label with every
+// message).
+package charset
 
 import (
 	"bytes"
@@ -8,14 +24,16 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset"
+	mcharset "github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/ianaindex"
+
+	"github.com/intake-mail/intake/scan/internal/budget"
 )
 
-// decodeCharset turns a part's bytes into UTF-8. The declared charset is a
+// Decode turns a part's bytes into UTF-8. The declared charset is a
 // hint, not a law: a sender (or an attacker) labels ASCII "utf-16" so that
 // a reader honouring the label sees CJK and the scanner sees nothing. So
 // the label is checked against the bytes. A BOM wins over it; a label the
@@ -24,8 +42,8 @@ import (
 // could show (scanned for findings only). problem is "" or an Unscannable
 // reason; with a problem text is still the best reading we have, and
 // callers also scan the raw bytes (a false alarm is cheaper than a leak).
-func decodeCharset(data []byte, declared string) (text []byte, alts [][]byte, problem string) {
-	cs := normLabel(declared)
+func Decode(data []byte, declared string) (text []byte, alts [][]byte, problem string) {
+	cs := NormLabel(declared)
 	if f, n := bomForm(data); f != formNone {
 		text, problem = decodeForm(data[n:], f)
 		return text, nil, problem
@@ -49,7 +67,7 @@ func decodeCharset(data []byte, declared string) (text []byte, alts [][]byte, pr
 	if bytes.IndexByte(data, 0x1b) >= 0 && problem == "" {
 		// ISO-2022 escapes under another label: a client that sniffs shows
 		// the full-width digits they hide.
-		if iso, p := decodeISO2022(data); p != ReasonUnknownCharset && !bytes.Equal(iso, text) {
+		if iso, p := decodeISO2022(data); p != budget.ReasonUnknownCharset && !bytes.Equal(iso, text) {
 			if isNoneLabel(cs) && p == "" {
 				alts = append(alts, text)
 				text = iso
@@ -81,12 +99,12 @@ func decodeLabelled(data []byte, cs string) (text []byte, alts [][]byte, problem
 			return data, nil, ""
 		}
 		text, _ = latin1(data)
-		return text, nil, ReasonUnknownCharset
+		return text, nil, budget.ReasonUnknownCharset
 	case info.replacement:
 		// The WHATWG index maps some labels (ISO-2022-CN-EXT...) to a
 		// decoder that turns everything into U+FFFD.
 		text, _ = validUTF8(data)
-		return text, nil, ReasonUnknownCharset
+		return text, nil, budget.ReasonUnknownCharset
 	case !info.asciiCompat:
 		// EBCDIC and its kin: ASCII text under such a label is mislabelled
 		// (EBCDIC letters and digits are all above 0x80).
@@ -99,7 +117,7 @@ func decodeLabelled(data []byte, cs string) (text []byte, alts [][]byte, problem
 		}
 		if err != nil {
 			text, _ = latin1(data)
-			return text, nil, ReasonBadEncoding
+			return text, nil, budget.ReasonBadEncoding
 		}
 		return decl, nil, ""
 	}
@@ -109,7 +127,7 @@ func decodeLabelled(data []byte, cs string) (text []byte, alts [][]byte, problem
 	decl, err := info.decode(data)
 	if err != nil {
 		text, _ = latin1(data)
-		return text, nil, ReasonBadEncoding
+		return text, nil, budget.ReasonBadEncoding
 	}
 	if !utf8.Valid(data) {
 		if bytes.Count(decl, replacement) > 0 {
@@ -131,9 +149,9 @@ func decodeLabelled(data []byte, cs string) (text []byte, alts [][]byte, problem
 
 var replacement = []byte("\uFFFD")
 
-// normLabel is the charset label as the lookups want it: lower case,
+// NormLabel is the charset label as the lookups want it: lower case,
 // unquoted, without an RFC 2231 language ("utf-8*en").
-func normLabel(cs string) string {
+func NormLabel(cs string) string {
 	cs = strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"'`))
 	if i := strings.IndexByte(cs, '*'); i >= 0 {
 		cs = cs[:i]
@@ -164,7 +182,7 @@ func validUTF8(data []byte) ([]byte, string) {
 func latin1(data []byte) ([]byte, string) {
 	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
 	if err != nil {
-		return bytes.ToValidUTF8(data, replacement), ReasonBadEncoding
+		return bytes.ToValidUTF8(data, replacement), budget.ReasonBadEncoding
 	}
 	return out, ""
 }
@@ -214,7 +232,7 @@ func (i *csInfo) decode(data []byte) ([]byte, error) {
 	if i.enc != nil {
 		return i.enc.NewDecoder().Bytes(data)
 	}
-	r, err := charset.Reader(i.label, bytes.NewReader(data))
+	r, err := mcharset.Reader(i.label, bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +259,7 @@ func charsetInfo(cs string) *csInfo {
 	info.known = info.enc != nil
 	if !info.known {
 		// go-message's own quirks and registered charsets.
-		if _, err := charset.Reader(cs, bytes.NewReader(nil)); err == nil {
+		if _, err := mcharset.Reader(cs, bytes.NewReader(nil)); err == nil {
 			info.known = true
 		}
 	}
