@@ -152,10 +152,10 @@ func TestOCRPixelBomb(t *testing.T) {
 		}
 		lim := DefaultLimits()
 		lim.OCR = true
-		before := ocr.Started()
+		before := ocr.Starts.Load()
 		_, err := newAccount(context.Background(), lim).ocrText(huge)
-		if reasonOrEmpty(err) != ReasonTooLarge || ocr.Started() != before {
-			t.Errorf("reason %q, %d processes started", reasonOrEmpty(err), ocr.Started()-before)
+		if reasonOrEmpty(err) != ReasonTooLarge || ocr.Starts.Load() != before {
+			t.Errorf("reason %q, %d processes started", reasonOrEmpty(err), ocr.Starts.Load()-before)
 		}
 	})
 }

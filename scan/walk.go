@@ -306,14 +306,8 @@ func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth i
 		}
 		w.message(data, inner, depth+1)
 	case formatPDF, formatDOCX, formatXLSX, formatPPTX, formatODF:
-		var text string
-		var err error
 		before := len(w.b.images)
-		if f == formatPDF {
-			text, err = pdfText(w.b, data)
-		} else {
-			text, err = officeText(w.b, f, data)
-		}
+		text, err := documentReaders[f](w.b, data)
 		w.document(data, text, err, ctype, name, loc, w.b.takeImages(before))
 	case formatZip, formatGzip:
 		w.archive(f, data, ctype, name, loc, depth)

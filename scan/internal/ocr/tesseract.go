@@ -24,11 +24,8 @@ const maxOCRText = 1 << 20
 // per CPU (each runs one thread), however many messages carry images.
 var tesseractSlots = make(chan struct{}, max(runtime.NumCPU(), 1))
 
-// starts counts tesseract processes started, for tests.
-var starts atomic.Int64
-
-// Started is how many tesseract processes this process started.
-func Started() int64 { return starts.Load() }
+// Starts counts the tesseract processes this process started, for tests.
+var Starts atomic.Int64
 
 // Lookup finds the tesseract the scanner runs: path ("" means
 // "tesseract"), looked up on PATH unless it names a file.
@@ -91,7 +88,7 @@ func Text(b *budget.Budget, tesseract string, data []byte) (Read, error) {
 	cmd.Stderr = io.Discard // progress chatter; may echo nothing we need
 	// One thread: the gateway scans several messages at once.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	starts.Add(1)
+	Starts.Add(1)
 	err = cmd.Run()
 	if ctx.Err() != nil {
 		return Read{}, budget.Unscannable(budget.ReasonTimeout, "OCR ran out of time")
