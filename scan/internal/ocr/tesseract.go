@@ -39,10 +39,10 @@ func Lookup(path string) (string, bool) {
 
 // Text reads the text in an image with the tesseract named (Debian:
 // tesseract-ocr; "" looks for it on PATH); the caller has applied the
-// image policy. The image goes
-// in on stdin and the words come back on stdout, as TSV with their
-// confidences: no temporary file, since the image may show a card. The
-// run is bounded by the message's remaining time.
+// image policy. The image goes in on stdin and the words come back on
+// stdout, as TSV with their confidences: no temporary file, since the
+// image may show a card. The run is bounded by the message's remaining
+// time.
 //
 // Tesseract needs several bytes per pixel, and a PNG of 20000 x 20000
 // pixels of one colour is a few hundred KiB: the image's header is read

@@ -1,5 +1,7 @@
 // Package testdoc builds the files the scanner's tests feed its readers:
-// zips and gzips, and the numbers planted in them. It is shared by the
+// zips and gzips (zip.go), PDFs written by hand or by go-pdf/fpdf, comb
+// fields and inflate bombs among them (pdf.go), Office XML (office.go),
+// pictures of text (images.go), and the test numbers planted in them. It is shared by the
 // tests of package scan (which read the files through the whole walk) and
 // those of the readers in scan/internal (which read them alone), and is
 // imported by tests only.
