@@ -133,6 +133,8 @@ func isLetter(r rune) bool {
 	return unicode.IsLetter(r)
 }
 
+func isDecDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 func isAlnum(r rune) bool {
 	if r < 0x80 {
 		return (r >= '0' && r <= '9') || (r|0x20) >= 'a' && (r|0x20) <= 'z'

@@ -1,8 +1,31 @@
 package scan
 
-// This file is the contract between the MIME walk and the format extractors:
-// the format a part is read as, and the entries an archive yields. The
-// extractors themselves live in extract_*.go, one format each.
+// This file is the contract between the MIME walk and the readers of
+// hostile formats: the format a part is read as (classify decides it,
+// extract_classify.go), and the readers of documents. Each reader lives in
+// a package of its own under scan/internal, drawing on the message's
+// account (internal/budget) and asking the walk, through an Env of its
+// own, for what it cannot decide alone: the images it meets go under the
+// image policy (image.go), an embedded object is read by what its bytes
+// are, the detector checks a layout. The walk's side of each is
+// extract_<format>.go. Archives (internal/archive) are not documents:
+// their entries are walked as parts (walk.go).
+
+// documentReader turns a document's bytes into the text a person sees in
+// it, drawing on b and noting on it the images it meets (which the walk
+// then locates, scans and counts). With an error (made by
+// budget.Unscannable, else a parse_error) the document is unscannable and
+// the text read so far comes with it: a number in it is still a finding.
+type documentReader func(b *account, data []byte) (string, error)
+
+// documentReaders are the readers of the formats whose text is read.
+var documentReaders = map[format]documentReader{
+	formatPDF:  pdfText,
+	formatDOCX: func(b *account, data []byte) (string, error) { return officeText(b, formatDOCX, data) },
+	formatXLSX: func(b *account, data []byte) (string, error) { return officeText(b, formatXLSX, data) },
+	formatPPTX: func(b *account, data []byte) (string, error) { return officeText(b, formatPPTX, data) },
+	formatODF:  func(b *account, data []byte) (string, error) { return officeText(b, formatODF, data) },
+}
 
 // format is what a part's bytes are, decided from its bytes first and its
 // declared type and file name second (a sender's label is a hint, not a law).
@@ -59,12 +82,4 @@ func (f format) String() string {
 		return "unsupported"
 	}
 	return "unknown"
-}
-
-// archiveEntry is one file out of a zip or gzip; Err set means this entry
-// alone is unscannable (an encrypted entry does not spoil its neighbours).
-type archiveEntry struct {
-	Name string
-	Data []byte
-	Err  error
 }

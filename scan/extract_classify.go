@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/intake-mail/intake/scan/internal/archive"
 )
 
 // classify decides the format of a part. The bytes are looked at first:
@@ -161,9 +163,9 @@ func sniff(data []byte, mediaType, ext string) (format, bool) {
 // zipFormat looks inside a zip's central directory for the marks of an
 // Office Open XML or OpenDocument package.
 func zipFormat(data []byte) format {
-	zr, err := openZip(data)
+	zr, err := archive.Open(data)
 	if err != nil {
-		return formatZip // zipEntries reports why it cannot be read
+		return formatZip // archive.Zip reports why it cannot be read
 	}
 	var contentTypes, word, xl, ppt bool
 	for _, f := range zr.File {
@@ -197,7 +199,7 @@ func zipFormat(data []byte) format {
 // isODFMimetype reads the small "mimetype" entry an OpenDocument package
 // starts with.
 func isODFMimetype(f *zip.File) bool {
-	if f.Flags&zipFlagEncrypted != 0 {
+	if f.Flags&archive.FlagEncrypted != 0 {
 		return false
 	}
 	rc, err := f.Open()

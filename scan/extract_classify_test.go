@@ -8,15 +8,17 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 func TestClassify(t *testing.T) {
-	docx := makeZip(t, contentTypes(), zipFile{name: "word/document.xml", data: wordDoc("")})
-	xlsx := makeZip(t, contentTypes(), zipFile{name: "xl/workbook.xml", data: []byte("<workbook/>")})
-	pptx := makeZip(t, contentTypes(), zipFile{name: "ppt/presentation.xml", data: []byte("<p/>")})
-	odt := makeZip(t, zipFile{name: "mimetype", data: []byte("application/vnd.oasis.opendocument.spreadsheet"), store: true})
-	epub := makeZip(t, zipFile{name: "mimetype", data: []byte("application/epub+zip"), store: true})
-	plainZip := makeZip(t, zipFile{name: "a.txt", data: []byte("a")})
+	docx := testdoc.Zip(t, contentTypes(), testdoc.ZipFile{Name: "word/document.xml", Data: wordDoc("")})
+	xlsx := testdoc.Zip(t, contentTypes(), testdoc.ZipFile{Name: "xl/workbook.xml", Data: []byte("<workbook/>")})
+	pptx := testdoc.Zip(t, contentTypes(), testdoc.ZipFile{Name: "ppt/presentation.xml", Data: []byte("<p/>")})
+	odt := testdoc.Zip(t, testdoc.ZipFile{Name: "mimetype", Data: []byte("application/vnd.oasis.opendocument.spreadsheet"), Store: true})
+	epub := testdoc.Zip(t, testdoc.ZipFile{Name: "mimetype", Data: []byte("application/epub+zip"), Store: true})
+	plainZip := testdoc.Zip(t, testdoc.ZipFile{Name: "a.txt", Data: []byte("a")})
 	ole := append([]byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}, make([]byte, 512)...)
 	encOLE := append(append([]byte(nil), ole...), asciiUTF16LE("EncryptionInfo")...)
 	bmp := append([]byte("BM"), make([]byte, 16)...)
@@ -40,7 +42,7 @@ func TestClassify(t *testing.T) {
 		{"ods", "", "", odt, formatODF},
 		{"epub is a zip", "", "", epub, formatZip},
 		{"zip labelled text", "text/plain", "notes.txt", plainZip, formatZip},
-		{"gzip", "", "x.gz", gz(t, "", []byte("x")), formatGzip},
+		{"gzip", "", "x.gz", testdoc.Gzip(t, "", []byte("x")), formatGzip},
 		{"legacy doc", "application/msword", "a.doc", ole, formatUnsupported},
 		{"password-protected docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "a.docx", encOLE, formatEncryptedOffice},
 		{"png", "application/octet-stream", "", []byte("\x89PNG\r\n\x1a\n\x00\x00"), formatImage},
@@ -119,7 +121,7 @@ func TestOCRText(t *testing.T) {
 		lim := DefaultLimits()
 		lim.OCR = true
 		lim.TesseractPath = filepath.Join(t.TempDir(), "no-such-tesseract")
-		_, err := ocrText(newBudget(context.Background(), lim), png)
+		_, err := newAccount(context.Background(), lim).ocrText(png)
 		if reasonOrEmpty(err) != ReasonNoText {
 			t.Fatalf("reason %q, want no_text", reasonOrEmpty(err))
 		}
@@ -127,9 +129,9 @@ func TestOCRText(t *testing.T) {
 	lim := DefaultLimits()
 	lim.OCR = true
 	lim.TesseractPath = fakeTesseract(t, "PNG")
-	text, err := ocrText(newBudget(context.Background(), lim), png)
-	if err != nil || !strings.Contains(text.text, testCard) {
-		t.Fatalf("ocr: %v, %d bytes", err, len(text.text))
+	text, err := newAccount(context.Background(), lim).ocrText(png)
+	if err != nil || !strings.Contains(text.Text, testCard) {
+		t.Fatalf("ocr: %v, %d bytes", err, len(text.Text))
 	}
 }
 

@@ -8,16 +8,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // TestScanOfficeAttachments: through the whole walk, a workbook's numbers
 // are found as Excel shows them, a document's embedded OLE object makes
 // it unscannable instead of clean, and no kept text holds a full number.
 func TestScanOfficeAttachments(t *testing.T) {
-	xlsx := makeZip(t, contentTypes(),
-		zipFile{name: "xl/styles.xml", data: []byte(`<styleSheet ` + xNS + `><numFmts><numFmt numFmtId="164" formatCode="000-00-0000"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>`)},
-		zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData><row><c t="inlineStr"><is><t>SSN</t></is></c><c s="1"><v>78051123</v></c><c><v>3.78282246310005E14</v></c></row></sheetData></worksheet>`)})
-	docx := docxWith(t, para("see the object"), zipFile{name: "word/embeddings/oleObject1.bin", data: oleObject()})
+	xlsx := testdoc.Zip(t, contentTypes(),
+		testdoc.ZipFile{Name: "xl/styles.xml", Data: []byte(`<styleSheet ` + xNS + `><numFmts><numFmt numFmtId="164" formatCode="000-00-0000"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>`)},
+		testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet ` + xNS + `><sheetData><row><c t="inlineStr"><is><t>SSN</t></is></c><c s="1"><v>78051123</v></c><c><v>3.78282246310005E14</v></c></row></sheetData></worksheet>`)})
+	docx := docxWith(t, para("see the object"), testdoc.ZipFile{Name: "word/embeddings/oleObject1.bin", Data: oleObject()})
 	attach := func(name string, data []byte) string {
 		return "Content-Type: application/octet-stream; name=" + name + "\r\nContent-Disposition: attachment; filename=" + name + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + string(b64(data))
 	}
@@ -46,22 +48,22 @@ const (
 )
 
 // docxWith is a document whose body is body, plus extra parts.
-func docxWith(t testing.TB, body string, extra ...zipFile) []byte {
-	files := []zipFile{contentTypes(), {name: "word/document.xml", data: []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ` + wNS + ` ` + wpNS + `><w:body>` + body + `</w:body></w:document>`)}}
-	return makeZip(t, append(files, extra...)...)
+func docxWith(t testing.TB, body string, extra ...testdoc.ZipFile) []byte {
+	files := []testdoc.ZipFile{contentTypes(), {Name: "word/document.xml", Data: []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ` + wNS + ` ` + wpNS + `><w:body>` + body + `</w:body></w:document>`)}}
+	return testdoc.Zip(t, append(files, extra...)...)
 }
 
-func pptxWith(t testing.TB, slide string, extra ...zipFile) []byte {
-	files := []zipFile{contentTypes(), {name: "ppt/slides/slide1.xml", data: []byte(`<p:sld ` + aNS + `><p:cSld><p:spTree>` + slide + `</p:spTree></p:cSld></p:sld>`)}}
-	return makeZip(t, append(files, extra...)...)
+func pptxWith(t testing.TB, slide string, extra ...testdoc.ZipFile) []byte {
+	files := []testdoc.ZipFile{contentTypes(), {Name: "ppt/slides/slide1.xml", Data: []byte(`<p:sld ` + aNS + `><p:cSld><p:spTree>` + slide + `</p:spTree></p:cSld></p:sld>`)}}
+	return testdoc.Zip(t, append(files, extra...)...)
 }
 
-func odfWith(t testing.TB, mime, body string, extra ...zipFile) []byte {
-	files := []zipFile{
-		{name: "mimetype", data: []byte(mime), store: true},
-		{name: "content.xml", data: []byte(`<office:document-content ` + odfNS + `><office:body>` + body + `</office:body></office:document-content>`)},
+func odfWith(t testing.TB, mime, body string, extra ...testdoc.ZipFile) []byte {
+	files := []testdoc.ZipFile{
+		{Name: "mimetype", Data: []byte(mime), Store: true},
+		{Name: "content.xml", Data: []byte(`<office:document-content ` + odfNS + `><office:body>` + body + `</office:body></office:document-content>`)},
 	}
-	return makeZip(t, append(files, extra...)...)
+	return testdoc.Zip(t, append(files, extra...)...)
 }
 
 // oleObject is the start of an OLE compound file, as Office stores an
@@ -84,7 +86,7 @@ func runOfficeCases(t *testing.T, cases []officeCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newBudget(context.Background(), DefaultLimits())
+			b := newAccount(context.Background(), DefaultLimits())
 			text, err := officeText(b, tc.f, tc.data)
 			err = docVerdict(b, err)
 			if got := reasonOrEmpty(err); got != tc.reason {
@@ -111,7 +113,7 @@ func TestOfficeVisibleText(t *testing.T) {
 		return `<w:p><w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1" ` + docPr + `/><a:graphic><a:graphicData><pic:pic><pic:nvPicPr><pic:cNvPr id="0" name="scan.png" ` + cNvPr + `/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rId5"/></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`
 	}
 	// A 16 x 16 picture: under the image floor, no verdict of its own.
-	image := zipFile{name: "word/media/image1.png", data: solidPNG(t, 16, 16, color.Black)}
+	image := testdoc.ZipFile{Name: "word/media/image1.png", Data: solidPNG(t, 16, 16, color.Black)}
 	sdt := func(pr, content string) string {
 		return `<w:sdt><w:sdtPr>` + pr + `</w:sdtPr><w:sdtContent>` + content + `</w:sdtContent></w:sdt>`
 	}
@@ -120,7 +122,7 @@ func TestOfficeVisibleText(t *testing.T) {
 		{name: "docx picture title", f: formatDOCX, data: docxWith(t, para("see picture")+drawing(`title="SSN 078-05-1123"`, ""), image), want: []string{"ssn:1123"}},
 		{name: "docx pic:cNvPr alt text", f: formatDOCX, data: docxWith(t, para("see picture")+drawing("", `descr="5555 5555 5555 4444"`), image), want: []string{"pan:4444"}},
 		{name: "docx of a photo and alt text: the photo is withheld", f: formatDOCX, data: docxWith(t, drawing(`descr="Card 4111 1111 1111 1111"`, ""),
-			zipFile{name: "word/media/image1.png", data: solidPNG(t, 300, 200, color.White)}), want: []string{"pan:1111"}, reason: ReasonNoText},
+			testdoc.ZipFile{Name: "word/media/image1.png", Data: solidPNG(t, 300, 200, color.White)}), want: []string{"pan:1111"}, reason: ReasonNoText},
 		{name: "docx alt text does not split the paragraph", f: formatDOCX, data: docxWith(t,
 			`<w:p><w:r><w:t>Card 4111 1111 </w:t></w:r><w:r><w:drawing><wp:inline><wp:docPr id="1" name="p" descr="logo"/></wp:inline></w:drawing></w:r><w:r><w:t>1111 1111</w:t></w:r></w:p>`, image), want: []string{"pan:1111"}},
 		{name: "docx content control alias", f: formatDOCX, data: docxWith(t, sdt(`<w:alias w:val="SSN 489-36-8350"/><w:tag w:val="field1"/>`, para("x"))), want: []string{"ssn:8350"}},
@@ -129,36 +131,36 @@ func TestOfficeVisibleText(t *testing.T) {
 		{name: "docx content control list item", f: formatDOCX, data: docxWith(t, sdt(`<w:dropDownList><w:listItem w:displayText="4012 8888 8888 1881" w:value="1"/></w:dropDownList>`, para("choose"))), want: []string{"pan:1881"}},
 		{name: "docx content control content", f: formatDOCX, data: docxWith(t, sdt(`<w:alias w:val="Card"/>`, para("6011 1111 1111 1117"))), want: []string{"pan:1117"}},
 		{name: "docx custom XML part", f: formatDOCX, data: docxWith(t, sdt(`<w:dataBinding w:xpath="/root/ssn" w:storeItemID="{1}"/>`, para("bound")),
-			zipFile{name: "customXml/item1.xml", data: []byte(`<?xml version="1.0"?><root xmlns="urn:x"><ssn>078-05-1123</ssn><card>4111111111111111</card></root>`)},
-			zipFile{name: "customXml/itemProps1.xml", data: []byte(`<ds:datastoreItem ds:itemID="{1}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml"/>`)},
-			zipFile{name: "customXml/_rels/item1.xml.rels", data: []byte(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>`)},
+			testdoc.ZipFile{Name: "customXml/item1.xml", Data: []byte(`<?xml version="1.0"?><root xmlns="urn:x"><ssn>078-05-1123</ssn><card>4111111111111111</card></root>`)},
+			testdoc.ZipFile{Name: "customXml/itemProps1.xml", Data: []byte(`<ds:datastoreItem ds:itemID="{1}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml"/>`)},
+			testdoc.ZipFile{Name: "customXml/_rels/item1.xml.rels", Data: []byte(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>`)},
 		), want: []string{"ssn:1123", "pan:1111"}},
 		{name: "docx custom XML attribute", f: formatDOCX, data: docxWith(t, para("x"),
-			zipFile{name: "customXml/item2.xml", data: []byte(`<member card="5555555555554444" name="A"/>`)}), want: []string{"pan:4444"}},
+			testdoc.ZipFile{Name: "customXml/item2.xml", Data: []byte(`<member card="5555555555554444" name="A"/>`)}), want: []string{"pan:4444"}},
 		{name: "docx hyperlink target", f: formatDOCX, data: docxWith(t, `<w:p><w:hyperlink r:id="rId9"><w:r><w:t>pay here</w:t></w:r></w:hyperlink></w:p>`,
-			zipFile{name: "word/_rels/document.xml.rels", data: []byte(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="https://pay.example/form?card=4111%201111%201111%201111" TargetMode="External"/><Relationship Id="rId1" Type="x" Target="styles.xml"/></Relationships>`)}), want: []string{"pan:1111"}},
+			testdoc.ZipFile{Name: "word/_rels/document.xml.rels", Data: []byte(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="https://pay.example/form?card=4111%201111%201111%201111" TargetMode="External"/><Relationship Id="rId1" Type="x" Target="styles.xml"/></Relationships>`)}), want: []string{"pan:1111"}},
 		{name: "docx hyperlink tooltip", f: formatDOCX, data: docxWith(t, `<w:p><w:hyperlink w:anchor="a" w:tooltip="Card 5555 5555 5555 4444"><w:r><w:t>hover</w:t></w:r></w:hyperlink></w:p>`), want: []string{"pan:4444"}},
 		{name: "docx VML alt text", f: formatDOCX, data: docxWith(t, `<w:p><w:r><w:pict><v:shape id="s1" alt="SSN 489-36-8350"><v:imagedata r:id="rId1" o:title="Card 4012 8888 8888 1881"/></v:shape></w:pict></w:r></w:p>`), want: []string{"ssn:8350", "pan:1881"}},
 		{name: "docx WordArt", f: formatDOCX, data: docxWith(t, `<w:p><w:r><w:pict><v:shape><v:textpath string="4111 1111 1111 1111"/></v:shape></w:pict></w:r></w:p>`), want: []string{"pan:1111"}},
 		{name: "docx legacy form field default", f: formatDOCX, data: docxWith(t, `<w:p><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Text1"/><w:statusText w:type="text" w:val="SSN 078-05-1123"/><w:textInput><w:default w:val="378282246310005"/></w:textInput></w:ffData></w:fldChar></w:r></w:p>`), want: []string{"pan:0005", "ssn:1123"}},
 		{name: "docx document variable", f: formatDOCX, data: docxWith(t, para("x"),
-			zipFile{name: "word/settings.xml", data: []byte(`<w:settings ` + wNS + `><w:docVars><w:docVar w:name="ssn" w:val="078-05-1123"/></w:docVars></w:settings>`)}), want: []string{"ssn:1123"}},
+			testdoc.ZipFile{Name: "word/settings.xml", Data: []byte(`<w:settings ` + wNS + `><w:docVars><w:docVar w:name="ssn" w:val="078-05-1123"/></w:docVars></w:settings>`)}), want: []string{"ssn:1123"}},
 		{name: "docx chart value in exponent form", f: formatDOCX, data: docxWith(t, para("chart"),
-			zipFile{name: "word/charts/chart1.xml", data: []byte(`<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:numCache><c:pt idx="0"><c:v>4.111111111111111E15</c:v></c:pt></c:numCache><c:strCache><c:pt idx="0"><c:v>078051123</c:v></c:pt></c:strCache></c:chartSpace>`)}), want: []string{"pan:1111"}},
+			testdoc.ZipFile{Name: "word/charts/chart1.xml", Data: []byte(`<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:numCache><c:pt idx="0"><c:v>4.111111111111111E15</c:v></c:pt></c:numCache><c:strCache><c:pt idx="0"><c:v>078051123</c:v></c:pt></c:strCache></c:chartSpace>`)}), want: []string{"pan:1111"}},
 		{name: "docx comments, notes, headers, footers, text boxes", f: formatDOCX, data: docxWith(t,
 			`<w:p><w:r><w:pict><v:shape><v:textbox><w:txbxContent>`+para("box 4111 1111 1111 1111")+`</w:txbxContent></v:textbox></v:shape></w:pict></w:r></w:p>`,
-			zipFile{name: "word/comments.xml", data: []byte(`<w:comments ` + wNS + `><w:comment>` + para("SSN 489-36-8350") + `</w:comment></w:comments>`)},
-			zipFile{name: "word/endnotes.xml", data: []byte(`<w:endnotes ` + wNS + `><w:endnote>` + para("5555 5555 5555 4444") + `</w:endnote></w:endnotes>`)},
-			zipFile{name: "word/footer2.xml", data: []byte(`<w:ftr ` + wNS + `>` + para("378282246310005") + `</w:ftr>`)},
+			testdoc.ZipFile{Name: "word/comments.xml", Data: []byte(`<w:comments ` + wNS + `><w:comment>` + para("SSN 489-36-8350") + `</w:comment></w:comments>`)},
+			testdoc.ZipFile{Name: "word/endnotes.xml", Data: []byte(`<w:endnotes ` + wNS + `><w:endnote>` + para("5555 5555 5555 4444") + `</w:endnote></w:endnotes>`)},
+			testdoc.ZipFile{Name: "word/footer2.xml", Data: []byte(`<w:ftr ` + wNS + `>` + para("378282246310005") + `</w:ftr>`)},
 		), want: []string{"pan:1111", "ssn:8350", "pan:4444", "pan:0005"}},
 		{name: "docx legacy VML drawing part", f: formatDOCX, data: docxWith(t, para("x"),
-			zipFile{name: "word/vmlDrawing1.vml", data: []byte(`<xml xmlns:v="urn:schemas-microsoft-com:vml"><v:shape><v:textbox><div>Card 4111 1111 1111 1111<br></div></v:textbox></v:shape></xml>`)}), want: []string{"pan:1111"}},
+			testdoc.ZipFile{Name: "word/vmlDrawing1.vml", Data: []byte(`<xml xmlns:v="urn:schemas-microsoft-com:vml"><v:shape><v:textbox><div>Card 4111 1111 1111 1111<br></div></v:textbox></v:shape></xml>`)}), want: []string{"pan:1111"}},
 
 		{name: "pptx picture alt text", f: formatPPTX, data: pptxWith(t, `<p:pic><p:nvPicPr><p:cNvPr id="4" name="Picture 3" descr="card 5555 5555 5555 4444" title="SSN 489-36-8350"/></p:nvPicPr></p:pic>`), want: []string{"pan:4444", "ssn:8350"}},
 		{name: "pptx notes slide", f: formatPPTX, data: pptxWith(t, ``,
-			zipFile{name: "ppt/notesSlides/notesSlide1.xml", data: []byte(`<p:notes ` + aNS + `><a:p><a:r><a:t>SSN ` + testSSN + `</a:t></a:r></a:p></p:notes>`)}), want: []string{"ssn:1123"}},
+			testdoc.ZipFile{Name: "ppt/notesSlides/notesSlide1.xml", Data: []byte(`<p:notes ` + aNS + `><a:p><a:r><a:t>SSN ` + testSSN + `</a:t></a:r></a:p></p:notes>`)}), want: []string{"ssn:1123"}},
 		{name: "pptx comment", f: formatPPTX, data: pptxWith(t, ``,
-			zipFile{name: "ppt/comments/comment1.xml", data: []byte(`<p:cmLst ` + aNS + `><p:cm authorId="0"><p:text>card 378282246310005</p:text></p:cm></p:cmLst>`)}), want: []string{"pan:0005"}},
+			testdoc.ZipFile{Name: "ppt/comments/comment1.xml", Data: []byte(`<p:cmLst ` + aNS + `><p:cm authorId="0"><p:text>card 378282246310005</p:text></p:cm></p:cmLst>`)}), want: []string{"pan:0005"}},
 
 		{name: "odt frame title and description", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.text",
 			`<office:text><text:p><draw:frame draw:name="Image1"><draw:image xlink:href="Pictures/1.png"/><svg:title>Card 4111 1111 1111 1111</svg:title><svg:desc>SSN 078-05-1123</svg:desc></draw:frame></text:p></office:text>`),
@@ -186,7 +188,7 @@ func TestOfficeVisibleText(t *testing.T) {
 func TestODSCellShownOnce(t *testing.T) {
 	ods := odfWith(t, "application/vnd.oasis.opendocument.spreadsheet",
 		`<office:spreadsheet><table:table><table:table-row><table:table-cell office:value-type="string"><text:p>SSN</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="78051123"><text:p>078-05-1123</text:p></table:table-cell><table:table-cell office:value-type="percentage" office:value="0.5"><text:p>50%</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`)
-	text, err := officeText(newBudget(context.Background(), DefaultLimits()), formatODF, ods)
+	text, err := officeText(newAccount(context.Background(), DefaultLimits()), formatODF, ods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,66 +204,66 @@ func TestODSCellShownOnce(t *testing.T) {
 func TestOfficeEmbedded(t *testing.T) {
 	body := para("Card 4111 1111 1111 1111")
 	inner := docxWith(t, para("SSN 489-36-8350"))
-	innerXLSX := makeZip(t, contentTypes(),
-		zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData><row><c><v>3.78282246310005E14</v></c></row></sheetData></worksheet>`)})
+	innerXLSX := testdoc.Zip(t, contentTypes(),
+		testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet ` + xNS + `><sheetData><row><c><v>3.78282246310005E14</v></c></row></sheetData></worksheet>`)})
 	deep := inner
 	for i := 0; i <= maxEmbeddedDepth; i++ {
-		deep = docxWith(t, para("level"), zipFile{name: "word/embeddings/Microsoft_Word_Document.docx", data: deep})
+		deep = docxWith(t, para("level"), testdoc.ZipFile{Name: "word/embeddings/Microsoft_Word_Document.docx", Data: deep})
 	}
-	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"Card 5555 5555 5555 4444"}})
+	pdf := testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{"Card 5555 5555 5555 4444"}})
 	cases := []officeCase{
 		{name: "OLE object", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/embeddings/oleObject1.bin", data: oleObject()}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
+			testdoc.ZipFile{Name: "word/embeddings/oleObject1.bin", Data: oleObject()}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
 		{name: "legacy workbook embedded", f: formatPPTX, data: pptxWith(t, `<p:sp><p:txBody><a:p><a:r><a:t>SSN 489-36-8350</a:t></a:r></a:p></p:txBody></p:sp>`,
-			zipFile{name: "ppt/embeddings/Microsoft_Excel_97-2003_Worksheet1.xls", data: oleObject()}), want: []string{"ssn:8350"}, reason: ReasonUnsupported},
-		{name: "macro project", f: formatXLSX, data: makeZip(t, contentTypes(),
-			zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData><row><c t="inlineStr"><is><t>` + testCard + `</t></is></c></row></sheetData></worksheet>`)},
-			zipFile{name: "xl/vbaProject.bin", data: oleObject()}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
+			testdoc.ZipFile{Name: "ppt/embeddings/Microsoft_Excel_97-2003_Worksheet1.xls", Data: oleObject()}), want: []string{"ssn:8350"}, reason: ReasonUnsupported},
+		{name: "macro project", f: formatXLSX, data: testdoc.Zip(t, contentTypes(),
+			testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet ` + xNS + `><sheetData><row><c t="inlineStr"><is><t>` + testCard + `</t></is></c></row></sheetData></worksheet>`)},
+			testdoc.ZipFile{Name: "xl/vbaProject.bin", Data: oleObject()}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
 		{name: "ActiveX control state", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/activeX/activeX1.xml", data: []byte(`<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX" ax:classid="{8BD21D10-EC42-11CE-9E0D-00AA006002F3}"/>`)},
-			zipFile{name: "word/activeX/activeX1.bin", data: []byte{0x10, 0x1d, 0xd2, 0x8b, 0x42, 0xec, 0xce, 0x11, 0, 0, 0, 0}}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
+			testdoc.ZipFile{Name: "word/activeX/activeX1.xml", Data: []byte(`<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX" ax:classid="{8BD21D10-EC42-11CE-9E0D-00AA006002F3}"/>`)},
+			testdoc.ZipFile{Name: "word/activeX/activeX1.bin", Data: []byte{0x10, 0x1d, 0xd2, 0x8b, 0x42, 0xec, 0xce, 0x11, 0, 0, 0, 0}}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
 		{name: "unknown binary", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "blob.dat", data: []byte{0, 1, 2, 3, 0xff, 0xfe, 0x80, 0x81, 0, 0, 0, 9}}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
+			testdoc.ZipFile{Name: "blob.dat", Data: []byte{0, 1, 2, 3, 0xff, 0xfe, 0x80, 0x81, 0, 0, 0, 9}}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
 		{name: "embedded docx", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/embeddings/Microsoft_Word_Document.docx", data: inner}), want: []string{"pan:1111", "ssn:8350"}},
+			testdoc.ZipFile{Name: "word/embeddings/Microsoft_Word_Document.docx", Data: inner}), want: []string{"pan:1111", "ssn:8350"}},
 		{name: "embedded package under a .bin name", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/embeddings/oleObject2.bin", data: inner}), want: []string{"ssn:8350"}},
+			testdoc.ZipFile{Name: "word/embeddings/oleObject2.bin", Data: inner}), want: []string{"ssn:8350"}},
 		{name: "embedded workbook in a presentation", f: formatPPTX, data: pptxWith(t, ``,
-			zipFile{name: "ppt/embeddings/Microsoft_Excel_Worksheet1.xlsx", data: innerXLSX}), want: []string{"pan:0005"}},
+			testdoc.ZipFile{Name: "ppt/embeddings/Microsoft_Excel_Worksheet1.xlsx", Data: innerXLSX}), want: []string{"pan:0005"}},
 		{name: "embedded zip", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/embeddings/files.zip", data: makeZip(t, zipFile{name: "note.txt", data: []byte("SSN " + testSSN)}, zipFile{name: "in.docx", data: inner})}),
+			testdoc.ZipFile{Name: "word/embeddings/files.zip", Data: testdoc.Zip(t, testdoc.ZipFile{Name: "note.txt", Data: []byte("SSN " + testSSN)}, testdoc.ZipFile{Name: "in.docx", Data: inner})}),
 			want: []string{"ssn:1123", "ssn:8350"}},
 		{name: "embedded text", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/embeddings/notes.txt", data: []byte("card 378282246310005\r\n")}), want: []string{"pan:0005"}},
+			testdoc.ZipFile{Name: "word/embeddings/notes.txt", Data: []byte("card 378282246310005\r\n")}), want: []string{"pan:0005"}},
 		{name: "embedded PDF", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/embeddings/statement.pdf", data: pdf}), want: []string{"pan:4444"}},
+			testdoc.ZipFile{Name: "word/embeddings/statement.pdf", Data: pdf}), want: []string{"pan:4444"}},
 		{name: "encrypted embedded document", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/embeddings/Microsoft_Word_Document.docx", data: append(oleObject(), asciiUTF16LE("EncryptionInfo")...)}),
+			testdoc.ZipFile{Name: "word/embeddings/Microsoft_Word_Document.docx", Data: append(oleObject(), asciiUTF16LE("EncryptionInfo")...)}),
 			want: []string{"pan:1111"}, reason: ReasonEncrypted},
 		{name: "too deep", f: formatDOCX, data: deep, reason: ReasonTooDeep},
 		{name: "icons, fonts, thumbnails and printer settings are no verdict", f: formatDOCX, data: docxWith(t, body,
-			zipFile{name: "word/media/image1.png", data: solidPNG(t, 16, 16, color.Black)},
-			zipFile{name: "word/fonts/font1.odttf", data: []byte{0, 1, 0, 0, 0x80}},
-			zipFile{name: "docProps/thumbnail.jpeg", data: []byte{0xff, 0xd8, 0xff, 0}},
-			zipFile{name: "word/printerSettings/printerSettings1.bin", data: []byte{0, 0, 0x80}}), want: []string{"pan:1111"}},
-		{name: "workbook printer settings", f: formatXLSX, data: makeZip(t, contentTypes(),
-			zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData/></worksheet>`)},
-			zipFile{name: "xl/printerSettings/printerSettings1.bin", data: []byte{0, 0, 0x80}})},
+			testdoc.ZipFile{Name: "word/media/image1.png", Data: solidPNG(t, 16, 16, color.Black)},
+			testdoc.ZipFile{Name: "word/fonts/font1.odttf", Data: []byte{0, 1, 0, 0, 0x80}},
+			testdoc.ZipFile{Name: "docProps/thumbnail.jpeg", Data: []byte{0xff, 0xd8, 0xff, 0}},
+			testdoc.ZipFile{Name: "word/printerSettings/printerSettings1.bin", Data: []byte{0, 0, 0x80}}), want: []string{"pan:1111"}},
+		{name: "workbook printer settings", f: formatXLSX, data: testdoc.Zip(t, contentTypes(),
+			testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet ` + xNS + `><sheetData/></worksheet>`)},
+			testdoc.ZipFile{Name: "xl/printerSettings/printerSettings1.bin", Data: []byte{0, 0, 0x80}})},
 		{name: "odt embedded OLE object", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.text",
 			`<office:text><text:p>Card 4111 1111 1111 1111</text:p></office:text>`,
-			zipFile{name: "Object 1", data: oleObject()},
-			zipFile{name: "ObjectReplacements/Object 1", data: []byte{0x56, 0x43, 0x4c, 0x4d, 0x54, 0x46, 0, 0}}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
+			testdoc.ZipFile{Name: "Object 1", Data: oleObject()},
+			testdoc.ZipFile{Name: "ObjectReplacements/Object 1", Data: []byte{0x56, 0x43, 0x4c, 0x4d, 0x54, 0x46, 0, 0}}), want: []string{"pan:1111"}, reason: ReasonUnsupported},
 		{name: "odt embedded document", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.text",
 			`<office:text><text:p>x</text:p></office:text>`,
-			zipFile{name: "Object 1/content.xml", data: []byte(`<office:document-content ` + odfNS + `><office:body><text:p>card 378282246310005</text:p></office:body></office:document-content>`)},
-			zipFile{name: "Object 1/settings.xml", data: []byte(`<office:document-settings ` + odfNS + `/>`)}), want: []string{"pan:0005"}},
+			testdoc.ZipFile{Name: "Object 1/content.xml", Data: []byte(`<office:document-content ` + odfNS + `><office:body><text:p>card 378282246310005</text:p></office:body></office:document-content>`)},
+			testdoc.ZipFile{Name: "Object 1/settings.xml", Data: []byte(`<office:document-settings ` + odfNS + `/>`)}), want: []string{"pan:0005"}},
 		{name: "odt encrypted", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.text",
 			`<office:text><text:p>x</text:p></office:text>`,
-			zipFile{name: "META-INF/manifest.xml", data: []byte(`<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:file-entry></manifest:manifest>`)}),
+			testdoc.ZipFile{Name: "META-INF/manifest.xml", Data: []byte(`<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:file-entry></manifest:manifest>`)}),
 			reason: ReasonEncrypted},
 		{name: "odt macro library", f: formatODF, data: odfWith(t, "application/vnd.oasis.opendocument.text",
 			`<office:text><text:p>x</text:p></office:text>`,
-			zipFile{name: "Basic/Standard/Module1.xml", data: []byte(`<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1">Sub Main
+			testdoc.ZipFile{Name: "Basic/Standard/Module1.xml", Data: []byte(`<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1">Sub Main
  card = &quot;4012 8888 8888 1881&quot;
 End Sub</script:module>`)}), want: []string{"pan:1881"}},
 	}
@@ -275,18 +277,18 @@ func officePartsSeeds(t testing.TB) [][]byte {
 	styles := `<styleSheet ` + xNS + `><numFmts><numFmt numFmtId="164" formatCode="000-00-0000;(0);&quot;z&quot;;@"/><numFmt numFmtId="165" formatCode="#,##0.0#E+00%"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="14"/></cellXfs></styleSheet>`
 	return [][]byte{
 		docxWith(t, `<w:sdt><w:sdtPr><w:alias w:val="a"/><w:tag w:val="1"/></w:sdtPr><w:sdtContent><w:p><w:r><w:drawing><wp:docPr descr="4111"/></w:drawing><w:t>x</w:t></w:r></w:p></w:sdtContent></w:sdt>`,
-			zipFile{name: "customXml/item1.xml", data: []byte(`<r a="1"><s>2</s></r>`)},
-			zipFile{name: "word/_rels/document.xml.rels", data: []byte(`<Relationships><Relationship Target="http://x/%34" TargetMode="External"/></Relationships>`)},
-			zipFile{name: "word/embeddings/oleObject1.bin", data: oleObject()}),
-		makeZip(t, contentTypes(),
-			zipFile{name: "xl/styles.xml", data: []byte(styles)},
-			zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet><sheetData><row><c s="1"><v>78051123</v></c><c s="2"><v>-1.5E-3</v></c><c s="3"><v>45000.25</v></c><c s="1" t="s"><v>0</v></c></row></sheetData><hyperlinks><hyperlink display="d" tooltip="t"/></hyperlinks></worksheet>`)},
-			zipFile{name: "xl/sharedStrings.xml", data: []byte(`<sst><si><t>a</t></si></sst>`)}),
+			testdoc.ZipFile{Name: "customXml/item1.xml", Data: []byte(`<r a="1"><s>2</s></r>`)},
+			testdoc.ZipFile{Name: "word/_rels/document.xml.rels", Data: []byte(`<Relationships><Relationship Target="http://x/%34" TargetMode="External"/></Relationships>`)},
+			testdoc.ZipFile{Name: "word/embeddings/oleObject1.bin", Data: oleObject()}),
+		testdoc.Zip(t, contentTypes(),
+			testdoc.ZipFile{Name: "xl/styles.xml", Data: []byte(styles)},
+			testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet><sheetData><row><c s="1"><v>78051123</v></c><c s="2"><v>-1.5E-3</v></c><c s="3"><v>45000.25</v></c><c s="1" t="s"><v>0</v></c></row></sheetData><hyperlinks><hyperlink display="d" tooltip="t"/></hyperlinks></worksheet>`)},
+			testdoc.ZipFile{Name: "xl/sharedStrings.xml", Data: []byte(`<sst><si><t>a</t></si></sst>`)}),
 		pptxWith(t, `<p:pic><p:nvPicPr><p:cNvPr id="1" descr="d"/></p:nvPicPr></p:pic>`,
-			zipFile{name: "ppt/embeddings/Microsoft_Excel_Worksheet1.xlsx", data: makeZip(t, contentTypes(), zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet><sheetData><row><c><v>3.7E14</v></c></row></sheetData></worksheet>`)})}),
+			testdoc.ZipFile{Name: "ppt/embeddings/Microsoft_Excel_Worksheet1.xlsx", Data: testdoc.Zip(t, contentTypes(), testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet><sheetData><row><c><v>3.7E14</v></c></row></sheetData></worksheet>`)})}),
 		odfWith(t, "application/vnd.oasis.opendocument.spreadsheet",
 			`<office:spreadsheet><table:table><table:table-row><table:table-cell office:value-type="float" office:value="4.1E15"><text:p>4</text:p><table:table><table:table-cell/></table:table></table:table-cell><table:table-cell office:string-value="s"/></table:table-row></table:table></office:spreadsheet>`,
-			zipFile{name: "Object 1", data: []byte("text")}),
+			testdoc.ZipFile{Name: "Object 1", Data: []byte("text")}),
 	}
 }
 
@@ -313,7 +315,7 @@ func TestWriteOfficePartsFuzzSeeds(t *testing.T) {
 func TestOfficePartsSeeds(t *testing.T) {
 	for _, s := range officePartsSeeds(t) {
 		for _, f := range []format{formatDOCX, formatXLSX, formatPPTX, formatODF} {
-			b := newBudget(context.Background(), fuzzLimits())
+			b := newAccount(context.Background(), fuzzLimits())
 			text, _ := officeText(b, f, s)
 			checkBudget(t, b, len(text))
 		}
@@ -323,9 +325,9 @@ func TestOfficePartsSeeds(t *testing.T) {
 // TestOfficeErrorsHideNames: an entry's name is the sender's; an error
 // about it never carries a number.
 func TestOfficeErrorsHideNames(t *testing.T) {
-	docx := docxWith(t, para("x"), zipFile{name: "word/embeddings/" + testCardDigits + ".bin", data: oleObject()},
-		zipFile{name: "customXml/" + testCardDigits + ".xml", data: []byte("<a>&bogus;</a>")})
-	_, err := officeText(newBudget(context.Background(), DefaultLimits()), formatDOCX, docx)
+	docx := docxWith(t, para("x"), testdoc.ZipFile{Name: "word/embeddings/" + testCardDigits + ".bin", Data: oleObject()},
+		testdoc.ZipFile{Name: "customXml/" + testCardDigits + ".xml", Data: []byte("<a>&bogus;</a>")})
+	_, err := officeText(newAccount(context.Background(), DefaultLimits()), formatDOCX, docx)
 	if err == nil || strings.Contains(err.Error(), "11111") {
 		t.Errorf("error %q", maskForTest(fmt.Sprint(err)))
 	}

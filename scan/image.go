@@ -1,11 +1,10 @@
 package scan
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"image"
-	"os/exec"
+
+	"github.com/intake-mail/intake/scan/internal/ocr"
 )
 
 // One policy for every image, wherever it sits: attached, inline (cid:),
@@ -25,6 +24,10 @@ import (
 //     unsure of, passes. One that OCR could not read, in which it read no
 //     text at all, or whose reading it cannot vouch for (see ocrDoubt),
 //     is withheld like any other.
+//
+// Tesseract, and the reading of image headers, are in internal/ocr; what
+// OCR read is judged in image_ocrtext.go, and the walk's side (locating,
+// scanning, counting) is image_walk.go.
 //
 // The floor and the trade-off are measured by TestMeasureImageFloor and
 // documented in docs/operations.md ("Images").
@@ -46,7 +49,7 @@ const (
 // The floor: an image too small to hold a 9-digit number anyone could
 // read passes unread. Measured in TestMeasureImageFloor:
 //
-//   - Tesseract, as the scanner runs it (imageForOCR enlarges small
+//   - Tesseract, as the scanner runs it (ocr.prepare enlarges small
 //     pictures), reads half of the lone SSNs in a Go font at 7 pixels per
 //     em, an image of about 48 x 11 pixels cropped to the ink, and fewer
 //     below; with a safety margin of 0.7 that is 34 x 8.
@@ -88,38 +91,21 @@ const (
 // imageRead is the policy's verdict on one image.
 type imageRead struct {
 	outcome imageOutcome
-	ocr     ocrRead
+	ocr     ocr.Read
 	err     error // why it is withheld; with OCR text when it was read but not vouched for
-}
-
-// imageSize reads an image's pixel size from its header (PNG, JPEG, GIF,
-// BMP, TIFF, WebP); for a TIFF, the largest of its pages. ok is false
-// when no header we know can be read.
-func imageSize(data []byte) (w, h int, ok bool) {
-	if isTIFF(data) {
-		if w, h, err := tiffMaxSize(data); err == nil {
-			return w, h, true
-		}
-		return 0, 0, false
-	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return 0, 0, false
-	}
-	return cfg.Width, cfg.Height, true
 }
 
 // readImage applies the policy to an image in its own file format (PNG,
 // JPEG... as attached or stored in a package).
-func (b *budget) readImage(data []byte) imageRead {
-	w, h, ok := imageSize(data)
+func (b *account) readImage(data []byte) imageRead {
+	w, h, ok := ocr.Size(data)
 	return b.readImageSized(w, h, ok, func() ([]byte, error) { return data, nil })
 }
 
 // readImageSized applies the policy to an image of w x h pixels (known
 // when sized; a PDF's image dictionary says it), whose encoded bytes load
 // gives, only when they are needed.
-func (b *budget) readImageSized(w, h int, sized bool, load func() ([]byte, error)) imageRead {
+func (b *account) readImageSized(w, h int, sized bool, load func() ([]byte, error)) imageRead {
 	if sized && belowImageFloor(w, h) {
 		return imageRead{outcome: imageBelowFloor}
 	}
@@ -143,20 +129,20 @@ func (b *budget) readImageSized(w, h int, sized bool, load func() ([]byte, error
 }
 
 // ocrImage reads one image above the floor with tesseract.
-func (b *budget) ocrImage(data []byte) imageRead {
+func (b *account) ocrImage(data []byte) imageRead {
 	withheld := func(err error) imageRead { return imageRead{outcome: imageWithheld, err: err} }
 	if b.ocrImages >= maxOCRImages {
 		return withheld(unscannable(ReasonTooManyParts, fmt.Sprintf("more than %d images to read by OCR", maxOCRImages)))
 	}
 	b.ocrImages++
-	if why := moreFrames(data); why != "" {
+	if why := ocr.MoreFrames(data); why != "" {
 		return withheld(unscannable(ReasonNoText, why+": OCR reads one frame"))
 	}
-	read, err := ocrText(b, data)
+	read, err := b.ocrText(data)
 	if err != nil {
 		return withheld(err)
 	}
-	view := ocrDigitView(read.text)
+	view := ocrDigitView(read.Text)
 	r := imageRead{outcome: imageOCRRead, ocr: read}
 	if why := ocrDoubt(read, view); why != "" {
 		r.err = unscannable(ReasonNoText, "image: "+why)
@@ -187,12 +173,13 @@ func resolveImages(lim Limits) ImagePolicy {
 
 // tesseractPath finds the tesseract the scanner runs.
 func tesseractPath(lim Limits) (string, bool) {
-	if lim.TesseractPath != "" {
-		p, err := exec.LookPath(lim.TesseractPath)
-		return p, err == nil
-	}
-	p, err := exec.LookPath("tesseract")
-	return p, err == nil
+	return ocr.Lookup(lim.TesseractPath)
+}
+
+// ocrText reads one image with tesseract (internal/ocr) within the
+// message's limits.
+func (b *account) ocrText(data []byte) (ocr.Read, error) {
+	return ocr.Text(b.Budget, b.lim.TesseractPath, data)
 }
 
 // Images returns the image policy in force and a line for the log that

@@ -53,11 +53,11 @@ func TestMeasureImageFloor(t *testing.T) {
 	lim := DefaultLimits()
 	lim.Images = ImagesOCR
 	read := func(data []byte) (found bool, last4s []string, doubt error, secs float64) {
-		b := newBudget(context.Background(), lim)
+		b := newAccount(context.Background(), lim)
 		start := time.Now()
 		r := b.readImage(data)
 		secs = time.Since(start).Seconds()
-		text := r.ocr.text
+		text := r.ocr.Text
 		if v := ocrDigitView(text); v != nil {
 			text += "\n" + string(v)
 		}

@@ -1,73 +1,12 @@
 package scan
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/intake-mail/intake/scan/internal/ocr"
 )
-
-// What tesseract printed, and what the scanner makes of it. Tesseract is
-// asked for TSV (one row per word with its confidence and box), so that
-// a number it read badly can be told from text it read well; a stand-in
-// that prints plain text (the tests' scripts) is read as words of full
-// confidence.
-
-// ocrWord is one word tesseract read.
-type ocrWord struct {
-	text   string
-	conf   float64 // 0..100; 100 for plain-text output
-	height int     // pixels in the picture tesseract was given; 0 unknown
-}
-
-// ocrRead is the text of one picture.
-type ocrRead struct {
-	text  string // the words, a space between words, a line break between lines
-	words []ocrWord
-}
-
-// parseOCR reads tesseract's TSV output (level, page, block, paragraph,
-// line, word, left, top, width, height, conf, text), or plain text.
-func parseOCR(out string) ocrRead {
-	if !strings.HasPrefix(out, "level\t") {
-		r := ocrRead{text: out}
-		for _, f := range strings.Fields(out) {
-			r.words = append(r.words, ocrWord{text: f, conf: 100})
-		}
-		return r
-	}
-	var b strings.Builder
-	var r ocrRead
-	lastLine := ""
-	for _, row := range strings.Split(out, "\n")[1:] {
-		cols := strings.SplitN(strings.TrimRight(row, "\r"), "\t", 12)
-		if len(cols) < 12 || cols[0] != "5" {
-			continue
-		}
-		word := strings.TrimSpace(cols[11])
-		if word == "" {
-			continue
-		}
-		conf, err := strconv.ParseFloat(cols[10], 64)
-		if err != nil {
-			conf = 0
-		}
-		h, _ := strconv.Atoi(cols[9])
-		line := cols[1] + "." + cols[2] + "." + cols[3] + "." + cols[4]
-		switch {
-		case b.Len() == 0:
-		case line != lastLine:
-			b.WriteByte('\n')
-		default:
-			b.WriteByte(' ')
-		}
-		lastLine = line
-		b.WriteString(word)
-		r.words = append(r.words, ocrWord{text: word, conf: conf, height: h})
-	}
-	r.text = b.String()
-	return r
-}
 
 // ocrConfusables are the letters and signs OCR reads in place of digits.
 var ocrConfusables = map[rune]byte{
@@ -181,18 +120,18 @@ func digitWord(w string) (string, bool) {
 //     SSN (3-2-4, or nine digits in a row; a digit more or less in one
 //     group next to an SSN keyword) that the detector did not accept:
 //     most often a number with one digit misread.
-func ocrDoubt(r ocrRead, view []byte) string {
-	if len(r.words) == 0 {
+func ocrDoubt(r ocr.Read, view []byte) string {
+	if len(r.Words) == 0 {
 		return "OCR read no text in it"
 	}
-	for _, w := range r.words {
-		if w.conf < ocrUnsureConf {
-			if g, _ := digitWord(w.text); asciiDigitCount(g) >= 2 {
+	for _, w := range r.Words {
+		if w.Conf < ocrUnsureConf {
+			if g, _ := digitWord(w.Text); asciiDigitCount(g) >= 2 {
 				return "OCR was unsure of digits it read"
 			}
 		}
 	}
-	text := r.text
+	text := r.Text
 	if view != nil {
 		text = string(view)
 	}

@@ -1,6 +1,10 @@
 package scan
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/ocr"
+)
 
 // TestOCRDigitView: what OCR misreads in a number is read back; words and
 // lines are left as they are.
@@ -26,23 +30,23 @@ func TestOCRDigitView(t *testing.T) {
 
 // TestOCRDoubt: what OCR read and cannot vouch for.
 func TestOCRDoubt(t *testing.T) {
-	words := func(conf float64, ws ...string) ocrRead {
-		r := ocrRead{}
+	words := func(conf float64, ws ...string) ocr.Read {
+		r := ocr.Read{}
 		for i, w := range ws {
 			if i > 0 {
-				r.text += " "
+				r.Text += " "
 			}
-			r.text += w
-			r.words = append(r.words, ocrWord{text: w, conf: conf})
+			r.Text += w
+			r.Words = append(r.Words, ocr.Word{Text: w, Conf: conf})
 		}
 		return r
 	}
 	cases := []struct {
 		name  string
-		read  ocrRead
+		read  ocr.Read
 		doubt bool
 	}{
-		{"no text", ocrRead{}, true},
+		{"no text", ocr.Read{}, true},
 		{"words", words(95, "Thank", "you"), false},
 		{"a phone number", words(95, "Call", "555-123-4567"), false},
 		{"a date and an amount", words(95, "2024-01-15", "$129.99"), false},
@@ -57,7 +61,7 @@ func TestOCRDoubt(t *testing.T) {
 		{"3-3-4 alone: a phone number", words(95, "489-366-8350"), false},
 	}
 	for _, c := range cases {
-		if why := ocrDoubt(c.read, ocrDigitView(c.read.text)); (why != "") != c.doubt {
+		if why := ocrDoubt(c.read, ocrDigitView(c.read.Text)); (why != "") != c.doubt {
 			t.Errorf("%s: doubt %q, want %v", c.name, why, c.doubt)
 		}
 	}

@@ -12,6 +12,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/ocr"
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // The image policy (issue 13 item 5, issue 15 item 11): one rule for every
@@ -94,20 +97,20 @@ func documentsWithPhoto(t *testing.T, photo []byte) []struct {
 		data               []byte
 	}{
 		{"form.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "image1.png",
-			docxWith(t, para(text), zipFile{name: "word/media/image1.png", data: photo})},
+			docxWith(t, para(text), testdoc.ZipFile{Name: "word/media/image1.png", Data: photo})},
 		{"slides.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "image1.png",
-			pptxWith(t, `<p:sp><p:txBody><a:p><a:r><a:t>`+text+`</a:t></a:r></a:p></p:txBody></p:sp>`, zipFile{name: "ppt/media/image1.png", data: photo})},
+			pptxWith(t, `<p:sp><p:txBody><a:p><a:r><a:t>`+text+`</a:t></a:r></a:p></p:txBody></p:sp>`, testdoc.ZipFile{Name: "ppt/media/image1.png", Data: photo})},
 		{"sheet.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image1.png",
-			makeZip(t, contentTypes(),
-				zipFile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet ` + xNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>` + text + `</t></is></c></row></sheetData></worksheet>`)},
-				zipFile{name: "xl/media/image1.png", data: photo})},
+			testdoc.Zip(t, contentTypes(),
+				testdoc.ZipFile{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet ` + xNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>` + text + `</t></is></c></row></sheetData></worksheet>`)},
+				testdoc.ZipFile{Name: "xl/media/image1.png", Data: photo})},
 		{"letter.odt", "application/vnd.oasis.opendocument.text", "photo.png",
 			odfWith(t, "application/vnd.oasis.opendocument.text", `<office:text><text:p>`+text+`</text:p></office:text>`,
-				zipFile{name: "Pictures/photo.png", data: photo})},
+				testdoc.ZipFile{Name: "Pictures/photo.png", Data: photo})},
 		{"form.pdf", "application/pdf", "page1-image1",
-			makeFPDF(t, fpdfOptions{compress: true, lines: []string{text}, picture: photo})},
+			testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{text}, Picture: photo})},
 		{"scan.pdf", "application/pdf", "page1-image1",
-			makeFPDF(t, fpdfOptions{compress: true, lines: []string{text}, picture: photoJPEG(t, "Card number", testCard)})},
+			testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{text}, Picture: photoJPEG(t, "Card number", testCard)})},
 	}
 }
 
@@ -206,7 +209,7 @@ func TestImagePolicyFloor(t *testing.T) {
 		t.Errorf("tesseract started %d times for images under the floor", n)
 	}
 	// The same 16 x 16 logo in a document's letterhead.
-	doc := docxWith(t, para("Invoice attached"), zipFile{name: "word/media/image1.png", data: logo})
+	doc := docxWith(t, para("Invoice attached"), testdoc.ZipFile{Name: "word/media/image1.png", Data: logo})
 	res := scanWith(t, policyLimits(ImagesWithhold, ""), attached("letter.docx", "application/octet-stream", doc))
 	if res.Verdict() != VerdictClean {
 		t.Errorf("letterhead logo: %q", summary(res))
@@ -227,7 +230,7 @@ func TestImagePolicyUnreadableHeader(t *testing.T) {
 				t.Errorf("%s %s: %q %+v", mode, name, got, res.Images)
 			}
 		}
-		doc := docxWith(t, para("see picture"), zipFile{name: "word/media/image1.emf", data: []byte{1, 0, 0, 0, 0x6c, 0, 0, 0}})
+		doc := docxWith(t, para("see picture"), testdoc.ZipFile{Name: "word/media/image1.emf", Data: []byte{1, 0, 0, 0, 0x6c, 0, 0, 0}})
 		res := scanWith(t, policyLimits(mode, bin), attached("d.docx", "application/octet-stream", doc))
 		if got := summary(res); got != "attachment:d.docx/image1.emf!no_text" {
 			t.Errorf("%s: vector picture in a document: %q", mode, got)
@@ -283,16 +286,16 @@ func TestImagePolicyPDFImages(t *testing.T) {
 		pdf  []byte
 		loc  string // "" when the image is under the floor
 	}{
-		{"inline image above the floor", onePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 200 0 0 40 72 600 cm BI /W 100 /H 20 /CS /G /BPC 8 ID "+gray(100, 20)+" EI Q", helvetica), "page1-image1"},
-		{"inline image under the floor", onePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 10 0 0 10 72 600 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "+gray(4, 4)+" EI Q", helvetica), ""},
-		{"inline CCITT image (white: one V0 code a row)", onePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET BI /W 64 /H 16 /IM true /F /CCF /DP << /K -1 /Columns 64 >> ID \xff\xff EI", helvetica), "page1-image1"},
-		{"indexed image XObject", buildPDF("%PDF-1.7",
-			pdfObject{body: "<< /Type /Catalog /Pages 2 0 R >>"},
-			pdfObject{body: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
-			pdfObject{body: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /Scan 6 0 R >> >> /Contents 4 0 R >>"},
-			pdfObject{body: "<< /Length >>", stream: "BT /F1 12 Tf 72 700 Td (hello) Tj ET q 300 0 0 100 72 500 cm /Scan Do Q /Scan Do", flate: true},
-			pdfObject{body: helvetica},
-			pdfObject{body: "<< /Type /XObject /Subtype /Image /Width 90 /Height 30 /ColorSpace [/Indexed /DeviceRGB 1 <FFFFFF000000>] /BitsPerComponent 1 /Length >>", stream: strings.Repeat("\x55", 12*30), flate: true},
+		{"inline image above the floor", testdoc.OnePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 200 0 0 40 72 600 cm BI /W 100 /H 20 /CS /G /BPC 8 ID "+gray(100, 20)+" EI Q", testdoc.Helvetica), "page1-image1"},
+		{"inline image under the floor", testdoc.OnePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET q 10 0 0 10 72 600 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "+gray(4, 4)+" EI Q", testdoc.Helvetica), ""},
+		{"inline CCITT image (white: one V0 code a row)", testdoc.OnePage("BT /F1 12 Tf 72 700 Td (hello) Tj ET BI /W 64 /H 16 /IM true /F /CCF /DP << /K -1 /Columns 64 >> ID \xff\xff EI", testdoc.Helvetica), "page1-image1"},
+		{"indexed image XObject", testdoc.BuildPDF("%PDF-1.7",
+			testdoc.PDFObject{Body: "<< /Type /Catalog /Pages 2 0 R >>"},
+			testdoc.PDFObject{Body: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
+			testdoc.PDFObject{Body: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /Scan 6 0 R >> >> /Contents 4 0 R >>"},
+			testdoc.PDFObject{Body: "<< /Length >>", Stream: "BT /F1 12 Tf 72 700 Td (hello) Tj ET q 300 0 0 100 72 500 cm /Scan Do Q /Scan Do", Flate: true},
+			testdoc.PDFObject{Body: testdoc.Helvetica},
+			testdoc.PDFObject{Body: "<< /Type /XObject /Subtype /Image /Width 90 /Height 30 /ColorSpace [/Indexed /DeviceRGB 1 <FFFFFF000000>] /BitsPerComponent 1 /Length >>", Stream: strings.Repeat("\x55", 12*30), Flate: true},
 		), "page1-image1"},
 	}
 	for _, c := range cases {
@@ -320,10 +323,10 @@ func TestImagePolicyPDFImages(t *testing.T) {
 // inside a PDF embedded in a document, are located where they sit.
 func TestImagePolicyNested(t *testing.T) {
 	photo := cardPhotoPNG(t, "Card", testCard)
-	doc := docxWith(t, para("hello"), zipFile{name: "word/media/image3.png", data: photo})
-	zipped := makeZip(t, zipFile{name: "forms/form.docx", data: doc})
-	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"hello"}, picture: photo})
-	withPDF := docxWith(t, para("see the embedded file"), zipFile{name: "word/embeddings/scan.pdf", data: pdf})
+	doc := docxWith(t, para("hello"), testdoc.ZipFile{Name: "word/media/image3.png", Data: photo})
+	zipped := testdoc.Zip(t, testdoc.ZipFile{Name: "forms/form.docx", Data: doc})
+	pdf := testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{"hello"}, Picture: photo})
+	withPDF := docxWith(t, para("see the embedded file"), testdoc.ZipFile{Name: "word/embeddings/scan.pdf", Data: pdf})
 	ocr := standInTesseract(t, "Card "+testCard)
 	for _, c := range []struct {
 		name string
@@ -346,8 +349,8 @@ func TestImagePolicyAnimated(t *testing.T) {
 	gif2 := []byte("GIF89a\x40\x00\x20\x00\x00\x00\x00" +
 		"\x2c\x00\x00\x00\x00\x40\x00\x20\x00\x00\x02\x02\x44\x01\x00" +
 		"\x2c\x00\x00\x00\x00\x40\x00\x20\x00\x00\x02\x02\x44\x01\x00\x3b")
-	if n, err := gifFrames(gif2, 5); n != 2 || err != nil {
-		t.Fatalf("gifFrames: %d, %v", n, err)
+	if n, err := ocr.Frames(gif2, 5); n != 2 || err != nil {
+		t.Fatalf("ocr.Frames: %d, %v", n, err)
 	}
 	bin, marks := recordingTesseract(t)
 	res := scanWith(t, policyLimits(ImagesOCR, bin), attached("a.gif", "image/gif", gif2))
@@ -397,7 +400,7 @@ func TestImagePolicyPDFSoftMask(t *testing.T) {
 	for i, v := range ink.Pix {
 		img.Pix[4*i+3] = 255 - v // ink opaque, paper transparent; colour black everywhere
 	}
-	pdf := makeFPDF(t, fpdfOptions{compress: true, lines: []string{"hello"}, picture: encodePNG(t, img)})
+	pdf := testdoc.FPDF(t, testdoc.FPDFOptions{Compress: true, Lines: []string{"hello"}, Picture: encodePNG(t, img)})
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "tesseract")
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat > "+dir+"/given\necho hello\n"), 0o700); err != nil {

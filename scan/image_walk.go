@@ -14,13 +14,13 @@ type imageNote struct {
 }
 
 // noteImage records an image met inside a document, for the walk.
-func (b *budget) noteImage(name string, r imageRead) {
+func (b *account) noteImage(name string, r imageRead) {
 	b.images = append(b.images, imageNote{name: name, read: r})
 }
 
 // nestImages renames the images noted since from as inside the embedded
 // file named name (a PDF or a workbook inside a document).
-func (b *budget) nestImages(from int, name string) {
+func (b *account) nestImages(from int, name string) {
 	for i := from; i < len(b.images); i++ {
 		if b.images[i].name == "" {
 			b.images[i].name = path.Base(name)
@@ -31,7 +31,7 @@ func (b *budget) nestImages(from int, name string) {
 }
 
 // takeImages returns the images noted since from and forgets them.
-func (b *budget) takeImages(from int) []imageNote {
+func (b *account) takeImages(from int) []imageNote {
 	if from >= len(b.images) {
 		return nil
 	}
@@ -72,9 +72,9 @@ func (w *walker) imageVerdict(r imageRead, loc string, shown map[findingKey]int)
 	var masked string
 	if r.outcome == imageOCRRead {
 		var own []Finding
-		masked, own = w.find([]byte(r.ocr.text), loc)
+		masked, own = w.find([]byte(r.ocr.Text), loc)
 		fs = append(fs, sameOnce(shown, own)...)
-		if view := ocrDigitView(r.ocr.text); view != nil {
+		if view := ocrDigitView(r.ocr.Text); view != nil {
 			fs = append(fs, w.findOnly(view, loc, shown)...)
 		}
 	}

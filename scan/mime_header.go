@@ -3,6 +3,8 @@ package scan
 import (
 	"strings"
 	"unicode"
+
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // headerText is a header value as the scanner reads it.
@@ -96,10 +98,10 @@ func (p headerPiece) decode() (string, []string, string) {
 		if isASCII(p.raw) && !strings.ContainsRune(p.raw, 0x1b) {
 			return p.raw, nil, ""
 		}
-		text, alts, problem := decodeCharset([]byte(p.raw), "")
+		text, alts, problem := charset.Decode([]byte(p.raw), "")
 		return string(text), toStrings(alts), problem
 	}
-	text, alts, problem := decodeCharset(p.data, p.charset)
+	text, alts, problem := charset.Decode(p.data, p.charset)
 	if problem == "" {
 		problem = p.problem
 	}
@@ -165,7 +167,7 @@ func parseEncodedWord(s string) (headerPiece, int) {
 			return r
 		}, text)
 	}
-	w := headerPiece{word: true, charset: normLabel(cs)}
+	w := headerPiece{word: true, charset: charset.NormLabel(cs)}
 	if enc == 'q' {
 		w.data, w.problem = decodeQWord(text)
 	} else {

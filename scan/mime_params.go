@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // rfc2231Params decodes the extended parameters of a header (RFC 2231:
@@ -61,7 +63,7 @@ func rfc2231Params(v string) map[string]string {
 				raw = append(raw, val...)
 			}
 		}
-		text, _, _ := decodeCharset(raw, cs)
+		text, _, _ := charset.Decode(raw, cs)
 		out[base] = string(text)
 	}
 	return out

@@ -6,17 +6,13 @@ import (
 	"context"
 	"encoding/binary"
 	"hash/crc32"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/ocr"
 )
 
 // hugePNG is a valid one-bit grey PNG of w x h pixels, all black: it
@@ -156,106 +152,10 @@ func TestOCRPixelBomb(t *testing.T) {
 		}
 		lim := DefaultLimits()
 		lim.OCR = true
-		before := ocrStarts.Load()
-		_, err := ocrText(newBudget(context.Background(), lim), huge)
-		if reasonOrEmpty(err) != ReasonTooLarge || ocrStarts.Load() != before {
-			t.Errorf("reason %q, %d processes started", reasonOrEmpty(err), ocrStarts.Load()-before)
+		before := ocr.Starts.Load()
+		_, err := newAccount(context.Background(), lim).ocrText(huge)
+		if reasonOrEmpty(err) != ReasonTooLarge || ocr.Starts.Load() != before {
+			t.Errorf("reason %q, %d processes started", reasonOrEmpty(err), ocr.Starts.Load()-before)
 		}
 	})
-}
-
-// TestOCRConcurrency: however many images are read at once, no more
-// tesseract processes run than the machine has CPUs.
-func TestOCRConcurrency(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("shell scripts stand in for tesseract")
-	}
-	dir := t.TempDir()
-	running := filepath.Join(dir, "running")
-	os.Mkdir(running, 0o700)
-	bin := filepath.Join(dir, "tesseract")
-	// Each one reports how many were running while it ran.
-	script := "#!/bin/sh\ncat >/dev/null\ntouch " + running + "/$$\nsleep 0.2\necho \"running $(ls " + running + " | wc -l)\"\nrm " + running + "/$$\n"
-	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	lim := DefaultLimits()
-	lim.OCR = true
-	lim.TesseractPath = bin
-	pic := smallJPEG(t)
-	n := 3*cap(tesseractSlots) + 1
-	var mu sync.Mutex
-	most := 0
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			text, err := ocrText(newBudget(context.Background(), lim), pic)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			k, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text.text), "running")))
-			mu.Lock()
-			most = max(most, k)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	t.Logf("%d images at once: at most %d tesseract processes (limit %d)", n, most, cap(tesseractSlots))
-	if most < 1 || most > cap(tesseractSlots) {
-		t.Errorf("%d tesseract processes ran at once, limit %d", most, cap(tesseractSlots))
-	}
-}
-
-// TestOCRMemoryLimit: tesseract runs under the address-space limit of
-// Limits.OCRMemory (ulimit -v, in KiB), and without one when it is 0.
-func TestOCRMemoryLimit(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("shell scripts stand in for tesseract")
-	}
-	bin := filepath.Join(t.TempDir(), "tesseract")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat >/dev/null\necho \"limit $(ulimit -v) args $*\"\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		limit int64
-		want  string
-	}{
-		{256 << 20, "limit 262144 args stdin stdout tsv"},
-		{0, "limit unlimited args stdin stdout tsv"},
-	} {
-		lim := DefaultLimits()
-		lim.OCR, lim.TesseractPath, lim.OCRMemory = true, bin, tc.limit
-		text, err := ocrText(newBudget(context.Background(), lim), smallJPEG(t))
-		if err != nil || strings.TrimSpace(text.text) != tc.want {
-			t.Errorf("OCRMemory %d: %q (%v), want %q", tc.limit, text.text, err, tc.want)
-		}
-	}
-	t.Run("real tesseract fails closed past it", func(t *testing.T) {
-		if _, err := exec.LookPath("tesseract"); err != nil {
-			t.Skip("tesseract not installed")
-		}
-		lim := DefaultLimits()
-		lim.OCR, lim.OCRMemory = true, 8<<20 // less than tesseract's own code
-		_, err := ocrText(newBudget(context.Background(), lim), renderPNG(t, "Card "+testCard))
-		if reasonOrEmpty(err) != ReasonNoText {
-			t.Errorf("reason %q, want no_text", reasonOrEmpty(err))
-		}
-	})
-}
-
-// smallJPEG is a real JPEG of a few pixels.
-func smallJPEG(t testing.TB) []byte {
-	img := image.NewGray(image.Rect(0, 0, 8, 8))
-	for i := range img.Pix {
-		img.Pix[i] = byte(i * 4)
-	}
-	img.Set(1, 1, color.White)
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }

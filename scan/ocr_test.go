@@ -1,45 +1,12 @@
 package scan
 
 import (
-	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"os/exec"
 	"testing"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
-
-// renderPNG draws lines of text black on white, large enough for OCR.
-func renderPNG(t *testing.T, lines ...string) []byte {
-	t.Helper()
-	f, err := opentype.Parse(goregular.TTF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 36, DPI: 72, Hinting: font.HintingFull})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := image.NewRGBA(image.Rect(0, 0, 900, 60*len(lines)+40))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	d := font.Drawer{Dst: img, Src: image.NewUniform(color.Black), Face: face}
-	for i, l := range lines {
-		d.Dot = fixed.P(30, 60*(i+1))
-		d.DrawString(l)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // TestOCRFindsPhotographedCard runs the real tesseract (Debian's
 // tesseract-ocr, installed by .ci/run) on a rendered card number.
@@ -47,7 +14,7 @@ func TestOCRFindsPhotographedCard(t *testing.T) {
 	if _, err := exec.LookPath("tesseract"); err != nil {
 		t.Skip("tesseract not installed")
 	}
-	pic := renderPNG(t, "Card number", "4111 1111 1111 1111")
+	pic := testdoc.RenderPNG(t, "Card number", "4111 1111 1111 1111")
 	raw := msg("Content-Type: multipart/mixed; boundary=b\r\n", []byte(
 		"--b\r\nContent-Type: text/plain\r\n\r\nsee the photo\r\n"+
 			"--b\r\nContent-Type: image/png; name=card.png\r\nContent-Transfer-Encoding: base64\r\n\r\n"+string(b64(pic))+"--b--\r\n"))

@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
+
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // oidSignedData is the DER encoding of the OID 1.2.840.113549.1.7.2
@@ -94,7 +96,7 @@ func isArmoredSignature(data []byte) (bool, []byte) {
 // isBase64Line accepts a line of radix-64 data or the "=XXXX" checksum.
 func isBase64Line(line []byte) bool {
 	for _, c := range bytes.TrimPrefix(line, []byte("=")) {
-		if _, ok := b64Value(c); !ok && c != '=' {
+		if _, ok := charset.Base64Value(c); !ok && c != '=' {
 			return false
 		}
 	}

@@ -1,6 +1,6 @@
 package scan
 
-import "errors"
+import "github.com/intake-mail/intake/scan/internal/budget"
 
 // Reasons a part could not be scanned, as they appear in the JSON contract.
 // They are stable: operators count them in metrics and scripts match them.
@@ -19,30 +19,15 @@ const (
 	ReasonTruncated      = "truncated"       // the message or an entry ends early
 )
 
-// unscannableError carries a machine-readable reason up from an extractor to
-// the walk, which records the part as unscannable.
-type unscannableError struct {
-	reason string
-	detail string // never content; safe to log
-}
-
-func (e *unscannableError) Error() string {
-	if e.detail == "" {
-		return "unscannable: " + e.reason
-	}
-	return "unscannable: " + e.reason + ": " + e.detail
-}
-
+// unscannable is the error a reader returns for a part it cannot read
+// with confidence (budget.Unscannable): it carries the reason up to the
+// walk, which records the part as unscannable. detail is never content.
 func unscannable(reason, detail string) error {
-	return &unscannableError{reason: reason, detail: detail}
+	return budget.Unscannable(reason, detail)
 }
 
-// reasonOf maps any extractor error to a contract reason; errors that are
+// reasonOf maps any reader error to a contract reason; errors that are
 // not ours are parser failures.
 func reasonOf(err error) string {
-	var u *unscannableError
-	if errors.As(err, &u) {
-		return u.reason
-	}
-	return ReasonParseError
+	return budget.ReasonOf(err)
 }

@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/intake-mail/intake/scan/internal/archive"
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // Scanner scans whole messages within its Limits. It is safe for
@@ -55,7 +58,7 @@ func (s *Scanner) Scan(ctx context.Context, raw []byte) (res *Result, err error)
 // gzip, an image, unknown binary) as an attachment named name would be,
 // located "attachment:NAME" ("attachment:unnamed" when name is "").
 func (s *Scanner) ScanFile(ctx context.Context, name string, raw []byte) (res *Result, err error) {
-	w := &walker{s: s, b: newBudget(ctx, s.lim), res: &Result{}, d: detectors.Get().(*detector), file: name}
+	w := &walker{s: s, b: newAccount(ctx, s.lim), res: &Result{}, d: detectors.Get().(*detector), file: name}
 	defer detectors.Put(w.d)
 	defer func() {
 		// A bug in a parser must cost a false alarm, never a leak or a
@@ -80,7 +83,7 @@ var recoverPanics = true
 
 type walker struct {
 	s    *Scanner
-	b    *budget
+	b    *account
 	res  *Result
 	d    *detector
 	file string // the name of the file being scanned, when it is not a message
@@ -203,11 +206,11 @@ type partMeta struct {
 // entity walks one MIME entity (the message itself or a part of it).
 // where is "" while we are still in the message's own bodies.
 func (w *walker) entity(h textproto.Header, body []byte, where string, depth int) {
-	if err := w.b.check(); err != nil {
+	if err := w.b.Check(); err != nil {
 		w.unscannable(orDefault(where, "body"), reasonOf(err))
 		return
 	}
-	if err := w.b.part(); err != nil {
+	if err := w.b.Part(); err != nil {
 		w.unscannable(orDefault(where, "body"), reasonOf(err))
 		return
 	}
@@ -253,7 +256,7 @@ func (w *walker) entity(h textproto.Header, body []byte, where string, depth int
 		// encoding are still digits.
 		defer w.findRaw(body, loc)
 	}
-	if err := w.b.take(int64(len(data))); err != nil {
+	if err := w.b.Take(int64(len(data))); err != nil {
 		w.unscannable(loc, reasonOf(err))
 		w.addPart(Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: loc != "body", Withheld: true, Reason: reasonOf(err)})
 		return
@@ -303,14 +306,8 @@ func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth i
 		}
 		w.message(data, inner, depth+1)
 	case formatPDF, formatDOCX, formatXLSX, formatPPTX, formatODF:
-		var text string
-		var err error
 		before := len(w.b.images)
-		if f == formatPDF {
-			text, err = pdfText(w.b, data)
-		} else {
-			text, err = officeText(w.b, f, data)
-		}
+		text, err := documentReaders[f](w.b, data)
 		w.document(data, text, err, ctype, name, loc, w.b.takeImages(before))
 	case formatZip, formatGzip:
 		w.archive(f, data, ctype, name, loc, depth)
@@ -378,7 +375,7 @@ func (w *walker) withhold(loc, ctype, name, reason string) {
 // format=flowed shows them, and the text with URL, JSON and XML escapes
 // decoded. A finding in any of them counts.
 func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth int) {
-	text, alts, problem := decodeCharset(data, m.charset)
+	text, alts, problem := charset.Decode(data, m.charset)
 	if problem != "" {
 		w.unscannable(loc, problem)
 		defer w.findRaw(data, loc)
@@ -415,7 +412,7 @@ func (w *walker) textPart(data []byte, f format, m partMeta, loc string, depth i
 			continue
 		}
 		// Other readings are copies: they draw on the same budget.
-		if err := w.b.take(int64(len(v))); err != nil {
+		if err := w.b.Take(int64(len(v))); err != nil {
 			w.unscannable(loc, reasonOf(err))
 			problem = firstNonEmpty(problem, reasonOf(err))
 			break
@@ -521,7 +518,7 @@ func (w *walker) multipart(ctype, boundary string, body []byte, where string, de
 			return
 		}
 		n++
-		limit := w.b.remaining() + 1
+		limit := w.b.Remaining() + 1
 		data, rerr := io.ReadAll(io.LimitReader(p, limit))
 		if int64(len(data)) >= limit {
 			w.unscannable(loc, ReasonTooLarge)
@@ -572,15 +569,15 @@ func (w *walker) archive(f format, data []byte, ctype, name, loc string, depth i
 		w.withhold(loc, ctype, name, ReasonTooDeep)
 		return
 	}
-	var entries []archiveEntry
+	var entries []archive.Entry
 	var err error
 	if f == formatZip {
-		entries, err = zipEntries(w.b, data)
+		entries, err = archive.Zip(w.b.Budget, data)
 	} else {
-		var e archiveEntry
-		e, err = gzipEntry(w.b, name, data)
+		var e archive.Entry
+		e, err = archive.Gzip(w.b.Budget, name, data)
 		if err == nil {
-			entries = []archiveEntry{e}
+			entries = []archive.Entry{e}
 		}
 	}
 	archive := Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: true}
@@ -670,7 +667,7 @@ func (w *walker) scanLoose(data []byte, loc string) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return
 	}
-	text, alts, _ := decodeCharset(data, "")
+	text, alts, _ := charset.Decode(data, "")
 	shown := map[findingKey]int{}
 	for _, v := range append([][]byte{text, escapedView(text)}, alts...) {
 		if len(v) > 0 {

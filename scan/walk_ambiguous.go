@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // maxReadings bounds how many ways one ambiguous part is read.
@@ -30,7 +32,7 @@ func distinctValues(h textproto.Header, field string, key func(string) string) [
 // typeKey is what of a Content-Type changes how a part is read.
 func typeKey(v string) string {
 	t, p := mediaType(v)
-	return t + ";" + normLabel(p["charset"]) + ";" + p["boundary"] + ";" + strings.ToLower(p["format"]) + ";" + strings.ToLower(p["delsp"])
+	return t + ";" + charset.NormLabel(p["charset"]) + ";" + p["boundary"] + ";" + strings.ToLower(p["format"]) + ";" + strings.ToLower(p["delsp"])
 }
 
 func cteKey(v string) string {
@@ -80,7 +82,7 @@ func (w *walker) ambiguous(h textproto.Header, body []byte, where string, depth 
 				one.Set("Content-Transfer-Encoding", cte)
 			}
 			// The reading is counted as one part of the budget already taken.
-			w.b.parts--
+			w.b.ReturnPart()
 			w.entity(one, body, where, depth)
 		}
 	}

@@ -3,6 +3,8 @@ package scan
 import (
 	"encoding/base64"
 	"unicode/utf8"
+
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // minBase64Run is the shortest base64 run worth decoding: 32 characters
@@ -75,7 +77,7 @@ func decodeBase64Text(run []byte) []byte {
 	if len(dec) == 0 {
 		return nil
 	}
-	text, _, problem := decodeCharset(dec, "")
+	text, _, problem := charset.Decode(dec, "")
 	if problem != "" || !mostlyText(text) {
 		return nil
 	}

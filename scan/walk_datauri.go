@@ -54,7 +54,7 @@ func (w *walker) dataURI(uri string, n int, parent string, depth int) {
 	ctype, params, data, problem := parseDataURI(uri)
 	name := fmt.Sprintf("data-%d%s", n, dataExt[ctype])
 	loc := parent + "/" + name
-	if err := w.b.part(); err != nil {
+	if err := w.b.Part(); err != nil {
 		w.withhold(loc, ctype, name, reasonOf(err))
 		return
 	}
@@ -66,7 +66,7 @@ func (w *walker) dataURI(uri string, n int, parent string, depth int) {
 		w.unscannable(loc, problem)
 		defer w.findRaw([]byte(uri), loc)
 	}
-	if err := w.b.take(int64(len(data))); err != nil {
+	if err := w.b.Take(int64(len(data))); err != nil {
 		w.withhold(loc, ctype, name, reasonOf(err))
 		return
 	}

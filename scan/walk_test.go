@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // msg builds a message from header lines and a body.
@@ -197,3 +199,14 @@ func TestBudgets(t *testing.T) {
 		t.Errorf("cancelled scan: %q", summary(res))
 	}
 }
+
+// limits are DefaultLimits changed by mod.
+func limits(mod func(*Limits)) Limits {
+	l := DefaultLimits()
+	if mod != nil {
+		mod(&l)
+	}
+	return l
+}
+
+var reasonOrEmpty = testdoc.ReasonOrEmpty

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/testdoc"
 )
 
 // scanSummary scans raw with the default limits and summarises the result.
@@ -236,7 +238,7 @@ func TestDataURIImageOCR(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A real image: OCR is only given images whose header reads.
-	png := base64.StdEncoding.EncodeToString(renderPNG(t, "x"))
+	png := base64.StdEncoding.EncodeToString(testdoc.RenderPNG(t, "x"))
 	lim := DefaultLimits()
 	lim.OCR, lim.TesseractPath = true, fake
 	res, err := New(lim).Scan(t.Context(), msg("Content-Type: text/html\r\n", []byte(`<img src="data:image/png;base64,`+png+`">`)))
