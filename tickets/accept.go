@@ -325,6 +325,9 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		}
 		acc.Jobs = append(acc.Jobs, id)
 	}
+	if err := c.queueNotifications(ctx, q, &acc, in.Queue, p.now); err != nil {
+		return acc, err
+	}
 
 	action := ActionTicketCreate
 	if acc.Threaded {

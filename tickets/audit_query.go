@@ -37,6 +37,9 @@ func (c *core) QueryAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, erro
 	if !q.Since.IsZero() {
 		conds, args = append(conds, "at >= ?"), append(args, micros(q.Since))
 	}
+	if !q.Until.IsZero() {
+		conds, args = append(conds, "at < ?"), append(args, micros(q.Until))
+	}
 	if q.BeforeSeq > 0 {
 		conds, args = append(conds, "seq < ?"), append(args, q.BeforeSeq)
 	}

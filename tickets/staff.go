@@ -98,6 +98,7 @@ type AuditQuery struct {
 	// event matching either is taken.
 	Ref       string
 	Since     time.Time
-	BeforeSeq int64 // paging: only events older than this one
-	Limit     int   // 0: all
+	Until     time.Time // events before it; zero: no end
+	BeforeSeq int64     // paging: only events older than this one
+	Limit     int       // 0: all
 }

@@ -157,6 +157,13 @@ type Store interface {
 	RateLimits
 	Users
 	Staff
+	Notify
+	Report
+}
+
+// Report reads what the compliance report counts (see report.go).
+type Report interface {
+	ReportFacts(ctx context.Context, since, until time.Time) (ReportFacts, error)
 }
 
 // Tickets reads and updates tickets.
