@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/intake-mail/intake/mailproto"
 )
 
 type Config struct {
@@ -156,6 +158,10 @@ type Web struct {
 	// session this long after login. 0: 8 h and 7 days.
 	SessionIdle Duration `toml:"session_idle"`
 	SessionMax  Duration `toml:"session_max"`
+	// NotifyDomains are the only domains staff notifications go to (a
+	// staff member's own address, which must be in one of them). Empty:
+	// no notifications.
+	NotifyDomains []string `toml:"notify_domains"`
 }
 
 // URL is the base of links to the web interface: BaseURL without a
@@ -200,6 +206,11 @@ func (w Web) validate(bad func(key, format string, a ...any)) {
 	}
 	if w.SessionIdle < 0 || w.SessionMax < 0 || (w.SessionIdle > 0 && w.SessionMax > 0 && w.SessionIdle > w.SessionMax) {
 		bad("web.session_idle", "session_idle and session_max must not be negative, and idle not above max")
+	}
+	for _, d := range w.NotifyDomains {
+		if !mailproto.ValidHostname(d) {
+			bad("web.notify_domains", "%q is not a domain (give domains such as example.org, not addresses)", d)
+		}
 	}
 }
 

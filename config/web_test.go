@@ -37,6 +37,9 @@ func TestWebValidate(t *testing.T) {
 		{Web{Listen: "127.0.0.1:8080", BaseURL: "https://desk.example.org/intake"}, "web.base_url"},
 		{Web{Listen: "127.0.0.1:8080", TrustedProxies: []string{"10.0.0.1"}}, "web.trusted_proxies"},
 		{Web{Listen: "127.0.0.1:8080", SessionIdle: Duration(48 * 3600e9), SessionMax: Duration(3600e9)}, "web.session_idle"},
+		{Web{Listen: "127.0.0.1:8080", NotifyDomains: []string{"staff.example.org", "example.net"}}, ""},
+		{Web{Listen: "127.0.0.1:8080", NotifyDomains: []string{"ann@staff.example.org"}}, "web.notify_domains"},
+		{Web{Listen: "127.0.0.1:8080", NotifyDomains: []string{"not a domain"}}, "web.notify_domains"},
 	} {
 		var got []string
 		c.w.validate(func(key, format string, a ...any) { got = append(got, key) })

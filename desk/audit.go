@@ -14,7 +14,8 @@ type AuditQuery struct {
 	Action string
 	Ref    string // the events of one ticket (also after retention deleted it)
 	Since  time.Time
-	Limit  int // 0: 100; at most 1000
+	Until  time.Time // events before it; zero: no end
+	Limit  int       // 0: 100; at most 1000
 	Cursor string
 }
 
@@ -29,7 +30,7 @@ func (d *Desk) ListAudit(ctx context.Context, a Actor, q AuditQuery) (AuditPage,
 	if err := d.need(a, adminRoles...); err != nil {
 		return AuditPage{}, err
 	}
-	sq := tickets.AuditQuery{Actor: q.Actor, Action: q.Action, Since: q.Since}
+	sq := tickets.AuditQuery{Actor: q.Actor, Action: q.Action, Since: q.Since, Until: q.Until}
 	if q.Ref != "" {
 		norm, err := parseRef(q.Ref)
 		if err != nil {

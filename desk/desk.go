@@ -42,6 +42,9 @@ type Options struct {
 	Replier Replier
 	Now     func() time.Time // nil: time.Now
 	Logger  *slog.Logger     // nil: slog.Default()
+	// NotifyDomains are [web] notify_domains: the domains a staff
+	// member's notification address may be in (see notify.go).
+	NotifyDomains []string
 }
 
 // Desk is every staff action. It is safe for concurrent use.
@@ -50,6 +53,8 @@ type Desk struct {
 	rep Replier
 	now func() time.Time
 	log *slog.Logger
+	// domains are the notify_domains.
+	domains []string
 }
 
 // New returns a Desk over o.Store.
@@ -63,7 +68,7 @@ func New(o Options) (*Desk, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Desk{st: o.Store, rep: o.Replier, now: o.Now, log: o.Logger}, nil
+	return &Desk{st: o.Store, rep: o.Replier, now: o.Now, log: o.Logger, domains: o.NotifyDomains}, nil
 }
 
 // fail turns err into what the caller hears: an *Error as it is, a store

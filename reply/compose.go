@@ -23,6 +23,7 @@ type Outgoing struct {
 	InReplyTo string // the member's Message-ID, for threading; "" for none
 	LoopToken string // written as X-Loop; the policy refuses mail carrying it
 	Auto      bool   // an automatic reply: Auto-Submitted: auto-replied
+	Generated bool   // a notification to staff: Auto-Submitted: auto-generated
 	Date      time.Time
 	Body      string // plain text, "\n" line ends
 }
@@ -59,6 +60,9 @@ func (o Outgoing) Bytes() ([]byte, error) {
 	if o.Auto {
 		// RFC 3834 §5: the mark other responders test before answering us.
 		field("Auto-Submitted", "auto-replied")
+	} else if o.Generated {
+		// RFC 3834 §5: a mail no person wrote that answers nobody.
+		field("Auto-Submitted", "auto-generated")
 	}
 	field("X-Auto-Response-Suppress", "All")
 	if t := oneLine(o.LoopToken); t != "" {

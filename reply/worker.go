@@ -48,9 +48,11 @@ type WorkerOptions struct {
 	// Responder renders auto-replies, which are queued as intents (see
 	// Intent); nil fails them. Staff replies are queued rendered.
 	Responder *Responder
-	DKIM      *DKIM   // nil sends unsigned (only when no key is configured)
-	Scanner   Scanner // outbound DLP just before sending; nil means scan.New(scan.DefaultLimits())
-	Owner     string  // lease owner; "" means host:pid:random
+	// Notifier renders staff notifications (notify.go); nil fails them.
+	Notifier *Notifier
+	DKIM     *DKIM   // nil sends unsigned (only when no key is configured)
+	Scanner  Scanner // outbound DLP just before sending; nil means scan.New(scan.DefaultLimits())
+	Owner    string  // lease owner; "" means host:pid:random
 
 	Lease time.Duration // how long a claim holds, and so the longest an attempt may take; 0 means 10 minutes
 	Batch int           // jobs claimed at once; 0 means 16
@@ -111,6 +113,10 @@ func (w *Worker) nextWait() time.Duration {
 	}
 	return wait
 }
+
+// SetNotifier gives the worker its notification renderer (serve builds
+// it once the web interface knows its address); call it before Run.
+func (w *Worker) SetNotifier(n *Notifier) { w.o.Notifier = n }
 
 // NewWorker fills in the defaults.
 func NewWorker(o WorkerOptions) (*Worker, error) {
@@ -211,6 +217,9 @@ const (
 	resultFailed  = "failed"
 	resultGaveUp  = "gave_up"
 	resultBlocked = "blocked" // outbound DLP refused it
+	// not_wanted: a notification its rules stop (address outside the
+	// allowed domains, settings changed, user disabled); never tried.
+	resultNotWanted = "not_wanted"
 	// deferred: claimed but not tried (its destination was busy, or the
 	// worker stopped); due again at once or after a backoff.
 	resultDeferred = "deferred"
@@ -218,14 +227,27 @@ const (
 
 func (w *Worker) work(ctx context.Context, j tickets.OutboxJob) {
 	log := w.o.Logger.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
-	if !strings.HasPrefix(j.Kind, KindAutoPrefix) {
+	notify := strings.HasPrefix(j.Kind, KindNotifyPrefix)
+	if !strings.HasPrefix(j.Kind, KindAutoPrefix) && !notify {
 		w.settle(ctx, j, resultFailed, 0, fmt.Errorf("unknown outbox job kind %q", j.Kind), log)
 		return
 	}
-	raw, body, err := w.message(ctx, j)
+	var raw []byte
+	var body string
+	var err error
+	switch {
+	case !notify:
+		raw, body, err = w.message(ctx, j)
+	case w.o.Notifier == nil:
+		err = errors.New("a notification, and this worker renders none (no notifier)")
+	default:
+		raw, body, err = w.o.Notifier.Render(ctx, j)
+	}
 	if err != nil {
 		result := resultFailed
-		if errors.Is(err, errStoreRead) {
+		if errors.Is(err, errNotWanted) {
+			result = resultNotWanted
+		} else if errors.Is(err, errStoreRead) {
 			result = resultRetry // the store is down; the reply is still wanted
 		} else {
 			countDecision(Decision{Reason: ReasonComposeFailed})

@@ -34,6 +34,10 @@ type Options struct {
 	Accounts *desk.Accounts
 	// Now is the clock for the accounts built here; nil: time.Now.
 	Now func() time.Time
+	// Config is the effective configuration, secrets hidden
+	// (config.Redacted), shown to admins; zero: the page says it is not
+	// known.
+	Config config.Config
 }
 
 // Server is the web interface. Handler serves it on any listener (tests

@@ -150,16 +150,18 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		return nil, err
 	}
 
-	if a.worker, err = newWorker(cfg, a.store, a.replies, a.scanner, a.resolver, log); err != nil {
-		return nil, err
-	}
-	a.retention = &retention{store: a.store, log: log, dataDir: cfg.DataDir, closedTicketDays: cfg.Store.ClosedTicketDays}
-
 	if cfg.Web.Listen != "" {
 		if a.web, err = newWeb(cfg, a.store, a.replies, log); err != nil {
 			return nil, err
 		}
 	}
+	if a.worker, err = newWorker(cfg, a.store, a.replies, a.scanner, a.resolver, log); err != nil {
+		return nil, err
+	}
+	if n := a.notifier(cfg); n != nil {
+		a.worker.SetNotifier(n)
+	}
+	a.retention = &retention{store: a.store, log: log, dataDir: cfg.DataDir, closedTicketDays: cfg.Store.ClosedTicketDays}
 	return a, nil
 }
 
@@ -299,11 +301,24 @@ func newWorker(cfg config.Config, store tickets.Store, replies *reply.Responder,
 	})
 }
 
+// notifier renders staff notifications when [web] notify_domains names
+// where they may go; nil otherwise (the worker then fails any it finds).
+func (a *app) notifier(cfg config.Config) *reply.Notifier {
+	if len(cfg.Web.NotifyDomains) == 0 {
+		return nil
+	}
+	base := func() string { return cfg.Web.URL() }
+	if a.web != nil {
+		base = a.web.BaseURL // the port the web really got
+	}
+	return &reply.Notifier{Store: a.store, From: cfg.Reply.From, OrgName: cfg.Reply.OrgName, BaseURL: base, Domains: cfg.Web.NotifyDomains}
+}
+
 // newWeb builds the staff interface over a desk that composes staff
 // replies with replies (nil: replies are refused with a 503, as when
 // [reply] cannot make one).
 func newWeb(cfg config.Config, store tickets.Store, replies *reply.Responder, log *slog.Logger) (*web.Server, error) {
-	o := desk.Options{Store: store, Logger: log}
+	o := desk.Options{Store: store, Logger: log, NotifyDomains: cfg.Web.NotifyDomains}
 	if replies != nil {
 		o.Replier = replies // never a typed nil: desk tells "no replier" by a nil interface
 	}
@@ -311,7 +326,7 @@ func newWeb(cfg config.Config, store tickets.Store, replies *reply.Responder, lo
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	w, err := web.New(web.Options{Web: cfg.Web, Store: store, Desk: dk, Logger: log})
+	w, err := web.New(web.Options{Web: cfg.Web, Store: store, Desk: dk, Logger: log, Config: cfg.Redacted()})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}

@@ -29,8 +29,12 @@ func (f *fileList) String() string     { return strings.Join(*f, ",") }
 func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
 
 func runAudit(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "list" {
+		return runAuditList(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify" {
 		fmt.Fprintln(stderr, "usage: intake audit verify [--anchor FILE|-]... [--config FILE]")
+		fmt.Fprintln(stderr, "       intake audit list [--json] [--actor A] [--action X] [--ref REF] [--since T] [--until T] [--limit N] [--as USER] [--config FILE]")
 		return 2
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)

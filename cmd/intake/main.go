@@ -30,7 +30,8 @@ func commands() []command {
 		{"outbox", "outbox list [--json] [--state S] | retry ID | drop ID [--reason R]  [--as USER] [--config FILE]", runOutbox},
 		{"user", "user add NAME --role agent|privacy|admin [--password-stdin] | list [--json] | disable|enable NAME | roles NAME --role R | passwd NAME [--password-stdin]  [--config FILE]", runUser},
 		{"token", "token create USER [--label L] | list [--json] | revoke ID  [--config FILE]", runToken},
-		{"audit", "audit verify [--anchor FILE|-]... [--config FILE]", runAudit},
+		{"audit", "audit verify [--anchor FILE|-]... | list [--json] [--actor A] [--action X] [--ref REF] [--since T] [--until T]  [--config FILE]", runAudit},
+		{"report", "report --since T --until T [--period week|month] [--json|--csv]  the compliance report: counts only", runReport},
 		{"keygen", "keygen dkim --domain D --selector S [--algo ed25519|rsa] [--out FILE]", runKeygen},
 	}
 }
