@@ -102,6 +102,10 @@ func loadPages() (*pages, error) {
 		"where":         whereWords,
 		"findingWords":  findingWords,
 		"deliveryWords": deliveryWords,
+		// The report's charts place shapes by arithmetic on floats.
+		"add":        func(a, b float64) float64 { return a + b },
+		"sub":        func(a, b float64) float64 { return a - b },
+		"sortedKeys": desk.SortedKeys[int],
 	}
 	base := template.New("layout.html").Funcs(funcs)
 	base, err = base.ParseFS(templateFS, "templates/layout.html")

@@ -35,6 +35,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.Handle("POST /t/{ref}/assign", s.page(s.postAssign))
 	mux.Handle("POST /t/{ref}/status", s.page(s.postStatus))
 	mux.Handle("GET /attachments/{id}", s.page(s.attachmentPage))
+	s.adminRoutes(mux)
 	mux.Handle("/", s.page(s.notFound))
 
 	// The JSON API.
@@ -60,6 +61,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.Handle("GET /api/v1/tokens", s.api(s.apiListTokens, admin))
 	mux.Handle("POST /api/v1/tokens", s.api(s.apiCreateToken, admin))
 	mux.Handle("DELETE /api/v1/tokens/{id}", s.api(s.apiRevokeToken, admin))
+	s.adminAPIRoutes(mux)
 	mux.Handle("/api/", s.api(func(r *http.Request, c *Call) (int, any, error) {
 		return 0, nil, &desk.Error{Status: http.StatusNotFound, Code: desk.CodeNotFound, Message: "no such API call"}
 	}))

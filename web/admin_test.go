@@ -1,0 +1,78 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/tickets"
+)
+
+// adminOnly are the admin's pages: anyone else gets 403 on each.
+var adminOnly = []string{"/admin/users", "/admin/tokens", "/admin/audit", "/admin/audit/verify", "/admin/config"}
+
+// The admin pages answer the admin and refuse everyone else with 403;
+// the navigation shows each person the links of their roles only; the
+// report is the privacy officer's and the admin's; the notification
+// settings are for those who work tickets.
+func TestAdminPagesByRole(t *testing.T) {
+	e := newEnv(t, func(w *config.Web) { w.NotifyDomains = []string{"staff.example"} })
+	e.user("ada", tickets.RoleAdmin)
+	e.user("ann", tickets.RoleAgent)
+	e.user("pia", tickets.RolePrivacy)
+	e.user("pam", tickets.RolePrivacy, tickets.RoleAdmin)
+
+	navLinks := func(body string) string {
+		var got []string
+		for _, l := range []string{`href="/report"`, `href="/admin/users"`, `href="/settings"`} {
+			if strings.Contains(body, l) {
+				got = append(got, strings.TrimSuffix(strings.TrimPrefix(l, `href="/`), `"`))
+			}
+		}
+		return strings.Join(got, " ")
+	}
+	for _, c := range []struct {
+		user     string
+		admin    bool
+		report   bool
+		settings bool
+	}{
+		{"ada", true, true, true},
+		{"ann", false, false, true},
+		{"pia", false, true, false},
+		{"pam", true, true, true},
+	} {
+		b := e.browser()
+		b.login(c.user, testPassword)
+		for _, path := range adminOnly {
+			a := b.get(path)
+			if want := map[bool]int{true: 200, false: 403}[c.admin]; a.StatusCode != want {
+				t.Errorf("%s GET %s: %d, want %d", c.user, path, a.StatusCode, want)
+			}
+		}
+		if a := b.get("/report"); a.StatusCode != map[bool]int{true: 200, false: 403}[c.report] {
+			t.Errorf("%s GET /report: %d", c.user, a.StatusCode)
+		}
+		if a := b.get("/settings"); a.StatusCode != map[bool]int{true: 200, false: 403}[c.settings] {
+			t.Errorf("%s GET /settings: %d", c.user, a.StatusCode)
+		}
+		want := strings.TrimSpace(map[bool]string{true: "report"}[c.report] + " " + map[bool]string{true: "admin/users"}[c.admin] + " " + map[bool]string{true: "settings"}[c.settings])
+		want = strings.Join(strings.Fields(want), " ")
+		if got := navLinks(b.get("/account").body); got != want {
+			t.Errorf("%s sees the links %q, want %q", c.user, got, want)
+		}
+		// A form posted by someone without the role changes nothing.
+		if !c.admin {
+			tok := b.csrf("/account")
+			if a := b.post("/admin/users", url.Values{"csrf": {tok}, "name": {"mallory"}, "role": {"admin"}}); a.StatusCode != http.StatusForbidden {
+				t.Errorf("%s POST /admin/users: %d, want 403", c.user, a.StatusCode)
+			}
+		}
+	}
+	if _, err := e.store.GetUser(context.Background(), "mallory"); err == nil {
+		t.Fatal("a non-admin made a user")
+	}
+}
