@@ -270,6 +270,19 @@ type auditData struct {
 	Next    string
 	First   string
 	Actions []string // every action the log may hold, for the select
+	// Filtered says in words what the filters keep; "" for none.
+	Filtered string
+}
+
+// words names the filters applied.
+func (f auditFilter) words() string {
+	var w []string
+	for _, p := range [][2]string{{"actor", f.Actor}, {"action", f.Action}, {"ticket", f.Ref}, {"from", f.Since}, {"until", f.Until}} {
+		if p[1] != "" {
+			w = append(w, p[0]+" "+p[1])
+		}
+	}
+	return strings.Join(w, ", ")
 }
 
 // auditActions are the actions offered in the filter; the log may hold
@@ -300,7 +313,7 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, p *Page) {
 	v := r.URL.Query()
 	f := auditFilter{Actor: strings.TrimSpace(v.Get("actor")), Action: strings.TrimSpace(v.Get("action")), Ref: strings.TrimSpace(v.Get("ref")),
 		Since: v.Get("since"), Until: v.Get("until"), Cursor: v.Get("cursor")}
-	d := auditData{adminPage: newAdminPage("audit"), Filter: f, Actions: auditActions}
+	d := auditData{adminPage: newAdminPage("audit"), Filter: f, Actions: auditActions, Filtered: f.words()}
 	q := desk.AuditQuery{Actor: f.Actor, Action: f.Action, Ref: f.Ref, Cursor: f.Cursor, Limit: 100}
 	for _, t := range []struct {
 		name, v string
