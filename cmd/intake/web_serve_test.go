@@ -37,7 +37,7 @@ type staffServe struct {
 // (the system's choice, on loopback), the data directory (a temporary
 // one), DNS (a loopback zone where member.test's SPF passes for
 // 127.0.0.1) and the smarthost (a loopback sink).
-func startStaffServe(t *testing.T) *staffServe {
+func startStaffServe(t *testing.T, mods ...func(*config.Config)) *staffServe {
 	t.Helper()
 	dir := t.TempDir()
 	z := startZone(t)
@@ -46,6 +46,9 @@ func startStaffServe(t *testing.T) *staffServe {
 	s.cfg = testConfig(t, filepath.Join(dir, "data"))
 	s.cfg.DNS.Resolver = z.addr
 	s.cfg.Reply.Smarthost = s.relay.addr
+	for _, m := range mods {
+		m(&s.cfg)
+	}
 	s.cfgPath = filepath.Join(dir, "intake.toml")
 	if err := os.WriteFile(s.cfgPath, []byte(fmt.Sprintf("data_dir = %q\n", s.cfg.DataDir)), 0o600); err != nil {
 		t.Fatal(err)
