@@ -31,8 +31,10 @@ const KindNotifyPrefix = "notify."
 // NotifyAllowed reports whether addr is a plain address in one of
 // domains (exactly; a subdomain is another domain).
 func NotifyAllowed(addr string, domains []string) bool {
+	// One plain address as given: nothing around it, no display name,
+	// nothing Deliverable had to trim.
 	a, ok := mailproto.Deliverable(addr)
-	if !ok || a != strings.TrimSpace(addr) {
+	if !ok || !strings.EqualFold(a, addr) {
 		return false
 	}
 	_, dom, ok := mailproto.SplitAddress(a)
