@@ -20,7 +20,7 @@ import (
 //	GET    /api/v1/quarantine/ID/sealed        → the age ciphertext (audited: quarantine.fetch)
 //	POST   /api/v1/quarantine/ID/release       → QuarantineItem
 //	DELETE /api/v1/quarantine/ID               → QuarantineItem, purged
-//	GET    /api/v1/audit?actor=&action=&ref=&since=&limit=&cursor= → {"events":[...],"next":CURSOR|null}
+//	GET    /api/v1/audit?actor=&action=&ref=&since=&until=&limit=&cursor= → {"events":[...],"next":CURSOR|null}
 //	GET    /api/v1/audit/verify                → {"ok","events","problems",...}: the chain walked
 
 func itemID(r *http.Request) (uuid.UUID, error) {
@@ -116,12 +116,14 @@ func (s *Server) apiListAudit(r *http.Request, c *Call) (int, any, error) {
 		}
 		q.Limit = n
 	}
-	if since := v.Get("since"); since != "" {
-		t, err := time.Parse(time.RFC3339, since)
-		if err != nil {
-			return 0, nil, badParam("since must be a time like 2026-01-02T15:04:05Z")
+	for name, to := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
+		if val := v.Get(name); val != "" {
+			t, err := time.Parse(time.RFC3339, val)
+			if err != nil {
+				return 0, nil, badParam("%s must be a time like 2026-01-02T15:04:05Z", name)
+			}
+			*to = t
 		}
-		q.Since = t
 	}
 	page, err := s.desk.ListAudit(r.Context(), c.Actor, q)
 	if err != nil {
