@@ -43,22 +43,7 @@ func TestBrowserAdminPagesLook(t *testing.T) {
 	}
 	for _, s := range shots {
 		b.Do("open "+s.name, chromedp.Navigate(e.ts.URL+s.path), chromedp.WaitVisible(chromedp.CSS(s.wait)))
-		for _, scheme := range []string{"light", "dark"} {
-			b.Do(scheme, browsertest.ColorScheme(scheme))
-			b.Screenshot(s.name + "-" + scheme)
-			for _, low := range browsertest.Eval[[]string](b, lowContrastJS) {
-				t.Errorf("%s, %s: contrast below WCAG AA: %s", s.name, scheme, low)
-			}
-		}
-		b.Do("light", browsertest.ColorScheme("light"))
-		if w := browsertest.Eval[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 0 {
-			t.Errorf("%s: the page is %dpx wider than the window", s.name, w)
-		}
-		unlabelled := browsertest.Eval[[]string](b, `Array.from(document.querySelectorAll("input:not([type=hidden]):not([hidden]), textarea, select"))
-			.filter(el => !el.labels || el.labels.length === 0).map(el => el.name)`)
-		if len(unlabelled) > 0 {
-			t.Errorf("%s: controls without a label: %v", s.name, unlabelled)
-		}
+		lookAt(t, b, s.name)
 	}
 	b.Do("report", chromedp.Navigate(e.ts.URL+"/report"), chromedp.WaitVisible(chromedp.ID("report-table")))
 	if n := browsertest.Eval[int](b, `document.querySelectorAll("svg.bars rect.bar").length`); n == 0 {

@@ -42,25 +42,7 @@ func TestBrowserPagesLook(t *testing.T) {
 	}
 	for _, s := range shots {
 		b.Do("open "+s.name, chromedp.Navigate(e.ts.URL+s.path), chromedp.WaitVisible(chromedp.ID("main")))
-		for _, scheme := range []string{"light", "dark"} {
-			b.Do(scheme, browsertest.ColorScheme(scheme))
-			b.Screenshot(s.name + "-" + scheme)
-			for _, low := range browsertest.Eval[[]string](b, lowContrastJS) {
-				t.Errorf("%s, %s: contrast below WCAG AA: %s", s.name, scheme, low)
-			}
-		}
-		b.Do("light", browsertest.ColorScheme("light"))
-		if w := browsertest.Eval[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 0 {
-			t.Errorf("%s: the page is %dpx wider than the window", s.name, w)
-		}
-		if w := browsertest.Eval[int](b, `(w => w ? w.scrollWidth - w.clientWidth : 0)(document.querySelector(".table-wrap"))`); w > 0 {
-			t.Errorf("%s: the queue's table is %dpx wider than its box (a column is cut off)", s.name, w)
-		}
-		unlabelled := browsertest.Eval[[]string](b, `Array.from(document.querySelectorAll("input:not([type=hidden]):not([hidden]), textarea, select"))
-			.filter(el => !el.labels || el.labels.length === 0).map(el => el.name)`)
-		if len(unlabelled) > 0 {
-			t.Errorf("%s: controls without a label: %v", s.name, unlabelled)
-		}
+		lookAt(t, b, s.name)
 	}
 	// A narrow window (a laptop split in two) still fits.
 	b.Do("narrow", chromedp.EmulateViewport(720, 900), chromedp.Navigate(e.ts.URL+"/t/"+url.PathEscape(refs["long"])), chromedp.WaitVisible(chromedp.ID("main")))
@@ -69,6 +51,32 @@ func TestBrowserPagesLook(t *testing.T) {
 		t.Errorf("narrow ticket: the page is %dpx wider than the window", w)
 	}
 	b.NoConsoleErrors(regexp.MustCompile(`status of 40[34]`))
+}
+
+// lookAt checks the open page as a glance would, in light and dark, with
+// a screenshot of each: text contrast (WCAG AA), nothing wider than the
+// window, no table cut off in its box, every control labelled.
+func lookAt(t *testing.T, b *browsertest.Browser, name string) {
+	t.Helper()
+	for _, scheme := range []string{"light", "dark"} {
+		b.Do(scheme, browsertest.ColorScheme(scheme))
+		b.Screenshot(name + "-" + scheme)
+		for _, low := range browsertest.Eval[[]string](b, lowContrastJS) {
+			t.Errorf("%s, %s: contrast below WCAG AA: %s", name, scheme, low)
+		}
+	}
+	b.Do("light", browsertest.ColorScheme("light"))
+	if w := browsertest.Eval[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 0 {
+		t.Errorf("%s: the page is %dpx wider than the window", name, w)
+	}
+	if w := browsertest.Eval[int](b, `(w => w ? w.scrollWidth - w.clientWidth : 0)(document.querySelector(".table-wrap"))`); w > 0 {
+		t.Errorf("%s: the table is %dpx wider than its box (a column is cut off)", name, w)
+	}
+	unlabelled := browsertest.Eval[[]string](b, `Array.from(document.querySelectorAll("input:not([type=hidden]):not([hidden]), textarea, select"))
+		.filter(el => !el.labels || el.labels.length === 0).map(el => el.name)`)
+	if len(unlabelled) > 0 {
+		t.Errorf("%s: controls without a label: %v", name, unlabelled)
+	}
 }
 
 // lowContrastJS lists the visible elements whose own text has a contrast

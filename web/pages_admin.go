@@ -98,17 +98,14 @@ func (s *Server) adminAddUser(w http.ResponseWriter, r *http.Request, p *Page) {
 	u, link, err := s.accounts.AddUser(r.Context(), p.Actor, desk.NewUser{Name: r.PostForm.Get("name"), Roles: roles})
 	d := usersData{adminPage: newAdminPage("users")}
 	if err != nil {
-		de := desk.AsError(err)
-		if de.Status >= 500 || de.Status == http.StatusForbidden {
-			s.fail(w, r, p, err)
-			return
-		}
-		d.Problem = capital(de.Message) + "."
-		d.FormName, d.FormRoles = r.PostForm.Get("name"), map[tickets.Role]bool{}
-		for _, r := range roles {
-			d.FormRoles[r] = true
-		}
-		s.renderUsers(w, r, p, de.Status, &d)
+		s.refuse(w, r, p, err, func(status int, problem string) {
+			d.Problem = problem
+			d.FormName, d.FormRoles = r.PostForm.Get("name"), map[tickets.Role]bool{}
+			for _, r := range roles {
+				d.FormRoles[r] = true
+			}
+			s.renderUsers(w, r, p, status, &d)
+		})
 		return
 	}
 	d.Done = "The account " + u.Name + " is made. Send them the link below (over a channel you trust); it works once."
@@ -118,17 +115,25 @@ func (s *Server) adminAddUser(w http.ResponseWriter, r *http.Request, p *Page) {
 	s.renderUsers(w, r, p, http.StatusCreated, &d)
 }
 
-// userAction answers a refused action on the users page with the page
-// and the reason, and anything else (403, our fault) as an error.
-func (s *Server) userProblem(w http.ResponseWriter, r *http.Request, p *Page, err error) {
+// refuse answers err: the caller's mistake (a 4xx but 401 and 403) by
+// again, which shows the page with the problem beside its form; anything
+// else (no right to it, our fault) as an error page.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, p *Page, err error, again func(status int, problem string)) {
 	de := desk.AsError(err)
-	if de.Status >= 500 || de.Status == http.StatusForbidden {
+	if de.Status >= 500 || de.Status == http.StatusUnauthorized || de.Status == http.StatusForbidden {
 		s.fail(w, r, p, err)
 		return
 	}
-	d := usersData{adminPage: newAdminPage("users")}
-	d.Problem = capital(de.Message) + "."
-	s.renderUsers(w, r, p, de.Status, &d)
+	again(de.Status, capital(de.Message)+".")
+}
+
+// userProblem shows the users page with why an action was refused.
+func (s *Server) userProblem(w http.ResponseWriter, r *http.Request, p *Page, err error) {
+	s.refuse(w, r, p, err, func(status int, problem string) {
+		d := usersData{adminPage: newAdminPage("users")}
+		d.Problem = problem
+		s.renderUsers(w, r, p, status, &d)
+	})
 }
 
 func (s *Server) adminUserRoles(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -210,14 +215,11 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, p *Page, s
 }
 
 func (s *Server) tokenProblem(w http.ResponseWriter, r *http.Request, p *Page, err error) {
-	de := desk.AsError(err)
-	if de.Status >= 500 || de.Status == http.StatusForbidden {
-		s.fail(w, r, p, err)
-		return
-	}
-	d := tokensData{adminPage: newAdminPage("tokens")}
-	d.Problem = capital(de.Message) + "."
-	s.renderTokens(w, r, p, de.Status, &d)
+	s.refuse(w, r, p, err, func(status int, problem string) {
+		d := tokensData{adminPage: newAdminPage("tokens")}
+		d.Problem = problem
+		s.renderTokens(w, r, p, status, &d)
+	})
 }
 
 func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -332,13 +334,10 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, p *Page) {
 	}
 	page, err := s.desk.ListAudit(r.Context(), p.Actor, q)
 	if err != nil {
-		de := desk.AsError(err)
-		if de.Status != http.StatusBadRequest {
-			s.fail(w, r, p, err)
-			return
-		}
-		d.Problem = capital(de.Message) + "."
-		s.render(w, r, de.Status, "admin_audit", pageView(p, "Audit log", "admin", d))
+		s.refuse(w, r, p, err, func(status int, problem string) {
+			d.Problem = problem
+			s.render(w, r, status, "admin_audit", pageView(p, "Audit log", "admin", d))
+		})
 		return
 	}
 	for _, e := range page.Events {

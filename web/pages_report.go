@@ -72,26 +72,23 @@ type reportRow struct {
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, p *Page) {
 	f, q, problem := s.parseReportQuery(r.URL.Query())
 	d := reportData{Form: f, Problem: problem}
-	if problem == "" {
-		rep, err := s.desk.Report(r.Context(), p.Actor, q)
-		if err != nil {
-			de := desk.AsError(err)
-			if de.Status != http.StatusBadRequest {
-				s.fail(w, r, p, err)
-				return
-			}
-			d.Problem = capital(de.Message) + "."
-		} else {
-			d.R = rep
-			d.CSV = "/report.csv?" + f.values().Encode()
-			d.fill()
-		}
+	show := func(status int, problem string) {
+		d.Problem = problem
+		s.render(w, r, status, "report", pageView(p, "Compliance report", "report", d))
 	}
-	status := http.StatusOK
-	if d.Problem != "" {
-		status = http.StatusBadRequest
+	if problem != "" {
+		show(http.StatusBadRequest, problem)
+		return
 	}
-	s.render(w, r, status, "report", pageView(p, "Compliance report", "report", d))
+	rep, err := s.desk.Report(r.Context(), p.Actor, q)
+	if err != nil {
+		s.refuse(w, r, p, err, show)
+		return
+	}
+	d.R = rep
+	d.CSV = "/report.csv?" + f.values().Encode()
+	d.fill()
+	show(http.StatusOK, "")
 }
 
 // periodLabel names a bucket: "Mar 2026", or a week by its first day.

@@ -37,20 +37,17 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, p *Page) {
 		Queues:    []string{r.PostForm.Get("queues")},
 	}
 	if _, err := s.desk.SetNotifySettings(r.Context(), p.Actor, ch); err != nil {
-		de := desk.AsError(err)
-		if de.Status != http.StatusUnprocessableEntity {
-			s.fail(w, r, p, err)
-			return
-		}
-		cur, err := s.desk.NotifySettings(r.Context(), p.Actor)
-		if err != nil {
-			s.fail(w, r, p, err)
-			return
-		}
-		// The form again as typed, with why it was refused.
-		cur.Email, cur.NewTicket, cur.Followup = ch.Email, ch.NewTicket, ch.Followup
-		d := settingsData{NotifyView: cur, QueuesText: r.PostForm.Get("queues"), Problem: capital(de.Message) + "."}
-		s.render(w, r, de.Status, "settings", pageView(p, "Notifications", "settings", d))
+		s.refuse(w, r, p, err, func(status int, problem string) {
+			cur, err := s.desk.NotifySettings(r.Context(), p.Actor)
+			if err != nil {
+				s.fail(w, r, p, err)
+				return
+			}
+			// The form again as typed, with why it was refused.
+			cur.Email, cur.NewTicket, cur.Followup = ch.Email, ch.NewTicket, ch.Followup
+			d := settingsData{NotifyView: cur, QueuesText: r.PostForm.Get("queues"), Problem: problem}
+			s.render(w, r, status, "settings", pageView(p, "Notifications", "settings", d))
+		})
 		return
 	}
 	http.Redirect(w, r, "/settings?done=1", http.StatusSeeOther)
