@@ -37,6 +37,9 @@ type core struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	// notify caches who asked for notifications (notify.go).
+	notify notifyCache
+
 	// acceptFault, set by tests only, fails (or panics in) an accept's
 	// transaction after its rows are written, before its jobs and audit.
 	acceptFault func(*Inbound) error

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -135,12 +136,52 @@ func (c *core) SetNotifySettings(ctx context.Context, s NotifySettings, actor st
 	if err != nil {
 		return s, fmt.Errorf("set notify settings: %w", err)
 	}
+	c.notify.reset()
 	return out, nil
 }
 
-// notifyRecipient is one account to tell.
+// notifyRecipient is one account that asked for notifications.
 type notifyRecipient struct {
 	name, email, queues, roles string
+	newTicket, followup        bool
+}
+
+// notifyCache keeps who asked for notifications for notifyCacheTTL, so
+// that an accept asks the database nothing when nobody did, and little
+// when some did. A change made on this node empties it at once; another
+// node's shows within the TTL. Staleness never sends a mail that is not
+// wanted: the worker checks the account and its settings again when it
+// sends (reply/notify.go).
+type notifyCache struct {
+	mu     sync.Mutex
+	loaded time.Time
+	rows   []notifyRecipient
+}
+
+const notifyCacheTTL = 2 * time.Second
+
+func (n *notifyCache) reset() {
+	n.mu.Lock()
+	n.loaded = time.Time{}
+	n.mu.Unlock()
+}
+
+// notifyRecipients returns the cached accounts, reading them through q
+// when the cache is stale.
+func (c *core) notifyRecipients(ctx context.Context, q dbtx) ([]notifyRecipient, error) {
+	n := &c.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.loaded.IsZero() && time.Since(n.loaded) < notifyCacheTTL {
+		return n.rows, nil
+	}
+	rs, err := c.notifyRows(ctx, q, `SELECT u.name, n.email, n.queues, u.roles, n.new_ticket, n.followup FROM notify_settings n
+		JOIN users u ON u.id = n.user_id WHERE u.disabled = 0 AND n.email <> '' AND (n.new_ticket = 1 OR n.followup = 1)`)
+	if err != nil {
+		return nil, fmt.Errorf("read notify settings: %w", err)
+	}
+	n.rows, n.loaded = rs, time.Now()
+	return rs, nil
 }
 
 // queueNotifications adds the notification jobs of an accepted inbound
@@ -149,22 +190,32 @@ type notifyRecipient struct {
 // ticket's assignee if they asked. Accounts rate-limited this hour get
 // none (the ticket is in the queue all the same).
 func (c *core) queueNotifications(ctx context.Context, q dbtx, acc *Accepted, queue string, now time.Time) error {
-	var rs []notifyRecipient
-	var err error
+	rs, err := c.notifyRecipients(ctx, q)
+	if err != nil || len(rs) == 0 {
+		return err
+	}
 	event := "new_ticket"
+	var assignee string
 	if acc.Threaded {
 		event = "followup"
-		rs, err = c.notifyRows(ctx, q, `SELECT u.name, n.email, n.queues, u.roles FROM tickets t
-			JOIN users u ON u.name = t.assignee JOIN notify_settings n ON n.user_id = u.id
-			WHERE t.id = ? AND t.status <> 'spam' AND n.followup = 1 AND u.disabled = 0 AND n.email <> ''`, acc.TicketID.String())
-	} else {
-		rs, err = c.notifyRows(ctx, q, `SELECT u.name, n.email, n.queues, u.roles FROM notify_settings n
-			JOIN users u ON u.id = n.user_id WHERE n.new_ticket = 1 AND u.disabled = 0 AND n.email <> ''`)
-	}
-	if err != nil {
-		return fmt.Errorf("read notify settings: %w", err)
+		if !slices.ContainsFunc(rs, func(r notifyRecipient) bool { return r.followup }) {
+			return nil
+		}
+		var status string
+		if err := one(q.QueryRow(ctx, "SELECT assignee, status FROM tickets WHERE id = ?", acc.TicketID.String()), &assignee, &status); err != nil {
+			return fmt.Errorf("read ticket's assignee: %w", err)
+		}
+		if assignee == "" || status == string(StatusSpam) {
+			return nil
+		}
 	}
 	for _, r := range rs {
+		switch {
+		case acc.Threaded && (!r.followup || r.name != assignee):
+			continue
+		case !acc.Threaded && !r.newTicket:
+			continue
+		}
 		roles := fromJSON[[]Role](r.roles)
 		if !slices.Contains(roles, RoleAgent) && !slices.Contains(roles, RoleAdmin) {
 			continue // not one who may read the ticket
@@ -202,9 +253,11 @@ func (c *core) notifyRows(ctx context.Context, q dbtx, query string, args ...any
 	var out []notifyRecipient
 	for r.Next() {
 		var n notifyRecipient
-		if err := r.Scan(&n.name, &n.email, &n.queues, &n.roles); err != nil {
+		var nt, fu int64
+		if err := r.Scan(&n.name, &n.email, &n.queues, &n.roles, &nt, &fu); err != nil {
 			return nil, err
 		}
+		n.newTicket, n.followup = nt != 0, fu != 0
 		out = append(out, n)
 	}
 	return out, r.Err()
