@@ -7,6 +7,8 @@ package desk
 //	privacy:        ListQuarantine, GetQuarantine, FetchSealed, RecordOpen,
 //	                Release, Purge
 //	admin:          ListOutbox, RetryJob, DropJob, ListAudit, VerifyAudit
+//	privacy, admin: Report
+//	agent or admin, for themselves: NotifySettings, SetNotifySettings
 //
 // What they return is what the CLI's --json prints and the JSON API
 // answers, encoded with encoding/json as it is: TicketPage (a queue page,

@@ -76,3 +76,58 @@ func TestAdminPagesByRole(t *testing.T) {
 		t.Fatal("a non-admin made a user")
 	}
 }
+
+// The configuration page shows what serve runs with, with every secret
+// hidden (a smarthost password, the password in a PostgreSQL DSN).
+func TestAdminConfigHidesSecrets(t *testing.T) {
+	e := newEnv(t)
+	e.user("ada", tickets.RoleAdmin)
+	cfg := config.Default()
+	cfg.DataDir = "/var/lib/intake"
+	cfg.Reply.SmarthostPassword = "hunter2-smarthost"
+	cfg.Store.DSN = "postgres://intake:pg-secret-pw@db.example.org/intake"
+	e.srv.o.Config = cfg
+	b := e.browser()
+	b.login("ada", testPassword)
+	a := b.get("/admin/config")
+	if a.StatusCode != 200 {
+		t.Fatalf("GET /admin/config: %d", a.StatusCode)
+	}
+	for _, secret := range []string{"hunter2-smarthost", "pg-secret-pw"} {
+		if strings.Contains(a.body, secret) {
+			t.Errorf("the configuration page shows a secret")
+		}
+	}
+	for _, want := range []string{`smarthost_password = &#39;(hidden)&#39;`, "db.example.org", `data_dir = &#39;/var/lib/intake&#39;`} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("the configuration page lacks %s", want)
+		}
+	}
+}
+
+// The notification settings form: an address outside notify_domains is
+// refused with the form as typed; a good one is kept and shown again.
+func TestSettingsForm(t *testing.T) {
+	e := newEnv(t, func(w *config.Web) { w.NotifyDomains = []string{"staff.example"} })
+	e.user("ann", tickets.RoleAgent)
+	b := e.browser()
+	b.login("ann", testPassword)
+	tok := b.csrf("/settings")
+	a := b.post("/settings", url.Values{"csrf": {tok}, "email": {"ann@elsewhere.example"}, "new_ticket": {"on"}})
+	if a.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(a.body, "staff.example") || !strings.Contains(a.body, `value="ann@elsewhere.example"`) {
+		t.Fatalf("an address elsewhere: %d\n%s", a.StatusCode, a.body)
+	}
+	a = b.post("/settings", url.Values{"csrf": {tok}, "email": {"ann@staff.example"}, "new_ticket": {"on"}, "queues": {"support, billing"}})
+	if a.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a good address: %d %s", a.StatusCode, a.body)
+	}
+	a = b.get("/settings?done=1")
+	for _, want := range []string{`value="ann@staff.example"`, `id="new_ticket" checked`, `value="billing, support"`, "are saved"} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("the settings page lacks %s", want)
+		}
+	}
+	if strings.Contains(a.body, `id="followup" checked`) {
+		t.Error("follow-ups are on, though not asked for")
+	}
+}

@@ -11,8 +11,13 @@
 //     status: redirect after post; a refusal shows the page again with
 //     the text as typed); attachment.go: clean attachments, as downloads
 //     only; words.go: the store's codes in words.
-//   - api_tickets.go, api_privacy.go, api_accounts.go: /api/v1/ (see
-//     docs/API.md, whose examples a test runs with curl).
+//   - pages_admin.go: the admin's /admin/ pages (users, tokens, the audit
+//     log and its verify, the configuration); pages_report.go: /report,
+//     its bar charts laid out here as SVG, and /report.csv;
+//     pages_settings.go: /settings, one's own notifications;
+//     routes_admin.go: their routes and roles.
+//   - api_tickets.go, api_privacy.go, api_accounts.go, api_report.go:
+//     /api/v1/ (see docs/API.md, whose examples a test runs with curl).
 //   - static/app.js: keyboard shortcuts only (j/k, o, r, n, u, /, ?);
 //     every page works without it.
 //

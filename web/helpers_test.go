@@ -88,7 +88,7 @@ func newEnv(t *testing.T, mod ...func(*config.Web)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.desk, err = desk.New(desk.Options{Store: st, Replier: r, Now: clk.Now, Logger: testLogger(t)})
+	e.desk, err = desk.New(desk.Options{Store: st, Replier: r, Now: clk.Now, Logger: testLogger(t), NotifyDomains: w.NotifyDomains})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.desk = o.Desk
 	if s.desk == nil {
-		d, err := desk.New(desk.Options{Store: o.Store, Now: s.now, Logger: s.log})
+		d, err := desk.New(desk.Options{Store: o.Store, Now: s.now, Logger: s.log, NotifyDomains: o.Web.NotifyDomains})
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
