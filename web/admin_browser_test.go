@@ -30,6 +30,9 @@ func TestBrowserAdminPagesLook(t *testing.T) {
 	if _, err := e.accounts.CreateToken(context.Background(), cliAdmin, "bob", "monitoring"); err != nil {
 		t.Fatal(err)
 	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.Reply.SmarthostPassword = "/var/lib/intake", "relay-password"
+	e.srv.o.Config = cfg
 	loginIn(b, e.ts.URL, "root")
 
 	shots := []struct{ name, path, wait string }{
@@ -37,7 +40,7 @@ func TestBrowserAdminPagesLook(t *testing.T) {
 		{"admin-tokens", "/admin/tokens", "#tokens"},
 		{"admin-audit", "/admin/audit", "#audit"},
 		{"admin-verify", "/admin/audit/verify", "#verify"},
-		{"admin-config", "/admin/config", "main"},
+		{"admin-config", "/admin/config", "#config"},
 		{"report", "/report", "#report-table"},
 		{"settings", "/settings", "#notify-form"},
 	}

@@ -166,6 +166,12 @@ func TestServeAdminInBrowser(t *testing.T) {
 		t.Fatalf("the page counts %s events; audit verify: %d %s", pageEvents, code, out)
 	}
 
+	// The configuration serve runs with.
+	b.Do("the configuration", chromedp.Navigate(s.web+"/admin/config"), chromedp.WaitVisible(chromedp.ID("config")))
+	if conf := browsertest.Eval[string](b, `document.getElementById("config").innerText`); !strings.Contains(conf, "data_dir = '"+s.cfg.DataDir+"'") || !strings.Contains(conf, "[web]") {
+		t.Fatalf("the configuration page shows:\n%s", conf)
+	}
+
 	// An agent: no admin link, 403 on every admin page.
 	b.Do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("username")))
 	browserLogin(b, s.web, "ann")
