@@ -11,7 +11,7 @@ var (
 	}, []string{"reason"})
 	attempts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "intake_outbox_attempts_total",
-		Help: "Delivery attempts of outbox jobs by result: sent, retry, failed, gave_up, blocked, and deferred (claimed but put back untried: destination busy, lease short, shutdown).",
+		Help: "Delivery attempts of outbox jobs by result: sent, retry, failed, gave_up, blocked, not_wanted (a notification its rules stop), and deferred (claimed but put back untried: destination busy, lease short, shutdown).",
 	}, []string{"result"})
 )
 
