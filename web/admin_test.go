@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/intake-mail/intake/config"
 	"github.com/intake-mail/intake/tickets"
@@ -129,5 +130,26 @@ func TestSettingsForm(t *testing.T) {
 	}
 	if strings.Contains(a.body, `id="followup" checked`) {
 		t.Error("follow-ups are on, though not asked for")
+	}
+}
+
+// The report offers this quarter and the last one, as an auditor asks.
+func TestReportQuickRanges(t *testing.T) {
+	e := newEnv(t)
+	e.clock.mu.Lock()
+	e.clock.t = time.Date(2027, 5, 20, 15, 0, 0, 0, time.UTC) // ahead: the cookie's lifetime is counted in real time
+	e.clock.mu.Unlock()
+	e.user("pia", tickets.RolePrivacy)
+	b := e.browser()
+	b.login("pia", testPassword)
+	a := b.get("/report")
+	for _, want := range []string{
+		`href="/report?period=month&amp;since=2027-04-01&amp;until=2027-07-01">This quarter`,
+		`href="/report?period=month&amp;since=2027-01-01&amp;until=2027-04-01">Last quarter`,
+		`value="2027-03-01"`, // the default: three months to the end of this one
+	} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("the report page lacks %s", want)
+		}
 	}
 }

@@ -57,9 +57,29 @@ type reportData struct {
 	CSV     string // the CSV download of the same query
 	Charts  []chart
 	Rows    []reportRow
+	Quick   []quickRange
 	Reasons []string // every withheld reason of the period, for the table
 	Kinds   []string // every kind of mail sent
 	People  []string // everyone who touched the quarantine
+}
+
+// quickRange is a link to a common range.
+type quickRange struct{ Label, URL string }
+
+// quickRanges are the quarters an auditor asks about, and the last weeks.
+func (s *Server) quickRanges() []quickRange {
+	now := s.now().UTC()
+	q := time.Date(now.Year(), time.Month((int(now.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC)
+	link := func(label string, since, until time.Time, period string) quickRange {
+		f := reportForm{Since: since.Format(time.DateOnly), Until: until.Format(time.DateOnly), Period: period}
+		return quickRange{label, "/report?" + f.values().Encode()}
+	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return []quickRange{
+		link("This quarter", q, q.AddDate(0, 3, 0), "month"),
+		link("Last quarter", q.AddDate(0, -3, 0), q, "month"),
+		link("Last 12 weeks", today.AddDate(0, 0, -83), today.AddDate(0, 0, 1), "week"),
+	}
 }
 
 // reportRow is one period in the tables, the total last.
@@ -71,7 +91,7 @@ type reportRow struct {
 
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, p *Page) {
 	f, q, problem := s.parseReportQuery(r.URL.Query())
-	d := reportData{Form: f, Problem: problem}
+	d := reportData{Form: f, Problem: problem, Quick: s.quickRanges()}
 	show := func(status int, problem string) {
 		d.Problem = problem
 		s.render(w, r, status, "report", pageView(p, "Compliance report", "report", d))
