@@ -94,3 +94,26 @@ func (d *Desk) SetNotifySettings(ctx context.Context, a Actor, ch NotifyChange) 
 	}
 	return NotifyView{NotifySettings: s, Domains: d.notifyDomains()}, nil
 }
+
+// NotifyAddresses are the notification addresses of every account that
+// set one, by name, for the admin's users page (admin).
+func (d *Desk) NotifyAddresses(ctx context.Context, a Actor) (map[string]string, error) {
+	if err := d.need(a, adminRoles...); err != nil {
+		return nil, err
+	}
+	us, err := d.st.ListUsers(ctx)
+	if err != nil {
+		return nil, d.fail(a, "list users", err)
+	}
+	out := map[string]string{}
+	for _, u := range us {
+		s, err := d.st.GetNotifySettings(ctx, u.ID)
+		if err != nil {
+			return nil, d.fail(a, "read notification settings", err)
+		}
+		if s.Email != "" {
+			out[u.Name] = s.Email
+		}
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,14 @@ func TestSettingsForm(t *testing.T) {
 	}
 	if strings.Contains(a.body, `id="followup" checked`) {
 		t.Error("follow-ups are on, though not asked for")
+	}
+	// The admin sees where ann's notifications go.
+	e.user("ada", tickets.RoleAdmin)
+	adm := e.browser()
+	adm.login("ada", testPassword)
+	users := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(adm.get("/admin/users").body, "")
+	if !strings.Contains(users, "ann@staff.example") {
+		t.Error("the users page does not show ann's notification address")
 	}
 }
 

@@ -40,7 +40,8 @@ var allRoles = []tickets.Role{tickets.RoleAgent, tickets.RolePrivacy, tickets.Ro
 // userRow is one account on the users page.
 type userRow struct {
 	desk.UserView
-	Has map[tickets.Role]bool
+	Has   map[tickets.Role]bool
+	Email string // where their notifications go; "" when none
 }
 
 type usersData struct {
@@ -73,9 +74,14 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, p *Page, st
 		s.fail(w, r, p, err)
 		return
 	}
+	emails, err := s.desk.NotifyAddresses(r.Context(), p.Actor)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
 	d.Roles = allRoles
 	for _, u := range us {
-		row := userRow{UserView: u, Has: map[tickets.Role]bool{}}
+		row := userRow{UserView: u, Has: map[tickets.Role]bool{}, Email: emails[u.Name]}
 		for _, r := range u.Roles {
 			row.Has[r] = true
 		}
