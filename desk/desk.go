@@ -5,7 +5,7 @@ package desk
 //	agent or admin: ListTickets, ShowTicket, AddNote, Reply, Assign,
 //	                SetStatus, Update, Attachment
 //	privacy:        ListQuarantine, GetQuarantine, FetchSealed, RecordOpen,
-//	                Release, Purge
+//	                ReleasePart, ReleaseFromOriginal, SetLegalHold, Purge
 //	admin:          ListOutbox, RetryJob, DropJob, ListAudit, VerifyAudit
 //
 // What they return is what the CLI's --json prints and the JSON API
@@ -42,6 +42,9 @@ type Options struct {
 	Replier Replier
 	Now     func() time.Time // nil: time.Now
 	Logger  *slog.Logger     // nil: slog.Default()
+	// Scanner reads a released quarantine part again (see ReleasePart);
+	// nil: scan.New(scan.DefaultLimits()).
+	Scanner Scanner
 }
 
 // Desk is every staff action. It is safe for concurrent use.
@@ -50,6 +53,7 @@ type Desk struct {
 	rep Replier
 	now func() time.Time
 	log *slog.Logger
+	sc  Scanner
 }
 
 // New returns a Desk over o.Store.
@@ -63,7 +67,7 @@ func New(o Options) (*Desk, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Desk{st: o.Store, rep: o.Replier, now: o.Now, log: o.Logger}, nil
+	return &Desk{st: o.Store, rep: o.Replier, now: o.Now, log: o.Logger, sc: o.Scanner}, nil
 }
 
 // fail turns err into what the caller hears: an *Error as it is, a store
