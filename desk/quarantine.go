@@ -163,3 +163,35 @@ func (d *Desk) Purge(ctx context.Context, a Actor, id uuid.UUID) (*tickets.Quara
 	}
 	return d.item(ctx, a, id)
 }
+
+// ItemView is an item with where each part of its message stands now:
+// withheld and why, released and by whom. The parts' text is left out:
+// the officer reads the original itself.
+type ItemView struct {
+	*tickets.QuarantineItem
+	Parts []tickets.Part `json:"parts"`
+}
+
+// ShowQuarantine is GetQuarantine (audited the same) with the parts of
+// the item's message.
+func (d *Desk) ShowQuarantine(ctx context.Context, a Actor, id uuid.UUID) (*ItemView, error) {
+	it, err := d.GetQuarantine(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := d.st.GetTicketByID(ctx, it.TicketID)
+	if err != nil {
+		return nil, d.fail(a, "read the item's ticket", err)
+	}
+	v := &ItemView{QuarantineItem: it, Parts: []tickets.Part{}}
+	for _, m := range t.Messages {
+		if m.ID != it.MessageID {
+			continue
+		}
+		for _, p := range m.Parts {
+			p.Text = ""
+			v.Parts = append(v.Parts, p)
+		}
+	}
+	return v, nil
+}

@@ -102,6 +102,9 @@ func loadPages() (*pages, error) {
 		"where":         whereWords,
 		"findingWords":  findingWords,
 		"deliveryWords": deliveryWords,
+		"causeWords":    causeWords,
+		"staffName":     staffName,
+		"bytes":         byteSize,
 	}
 	base := template.New("layout.html").Funcs(funcs)
 	base, err = base.ParseFS(templateFS, "templates/layout.html")

@@ -19,7 +19,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("GET /setup", s.setupForm)
 	mux.HandleFunc("POST /setup", s.setup)
-	mux.HandleFunc("GET /static/{file}", s.static)
+	mux.HandleFunc("GET /static/{file...}", s.static)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/static/icon.svg", http.StatusMovedPermanently)
 	})
@@ -35,6 +35,14 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.Handle("POST /t/{ref}/assign", s.page(s.postAssign))
 	mux.Handle("POST /t/{ref}/status", s.page(s.postStatus))
 	mux.Handle("GET /attachments/{id}", s.page(s.attachmentPage))
+	mux.Handle("GET /quarantine", s.page(s.quarantineList, privacy))
+	mux.Handle("GET /quarantine/{id}", s.page(s.quarantineItem, privacy))
+	mux.Handle("GET /quarantine/{id}/sealed", s.page(s.quarantineSealed, privacy))
+	mux.Handle("POST /quarantine/{id}/opened", s.page(s.postOpened, privacy))
+	mux.Handle("POST /quarantine/{id}/release", s.pageMax(s.postRelease, maxReleaseForm, privacy))
+	mux.Handle("POST /quarantine/{id}/hold", s.page(s.postHold, privacy))
+	mux.Handle("POST /quarantine/{id}/unhold", s.page(s.postHold, privacy))
+	mux.Handle("POST /quarantine/{id}/purge", s.page(s.postPurge, privacy))
 	mux.Handle("/", s.page(s.notFound))
 
 	// The JSON API.
