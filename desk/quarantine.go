@@ -50,10 +50,7 @@ func (d *Desk) ListQuarantine(ctx context.Context, a Actor, q QuarantineQuery) (
 
 // GetQuarantine returns one item's metadata, audited (quarantine.view).
 func (d *Desk) GetQuarantine(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
-	if err := d.need(a, quarantineRoles...); err != nil {
-		return nil, err
-	}
-	it, err := d.item(ctx, a, id)
+	it, err := d.privacyItem(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +69,14 @@ func (d *Desk) audit(ctx context.Context, a Actor, e tickets.AuditEvent) error {
 		return d.fail(a, "audit "+e.Action, err)
 	}
 	return nil
+}
+
+// privacyItem checks a's role, then reads item id.
+func (d *Desk) privacyItem(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
+	if err := d.need(a, quarantineRoles...); err != nil {
+		return nil, err
+	}
+	return d.item(ctx, a, id)
 }
 
 func (d *Desk) item(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
@@ -124,10 +129,7 @@ func (d *Desk) RecordOpen(ctx context.Context, a Actor, id uuid.UUID, opened boo
 // held, neither retention nor a purge removes it or its ticket. Setting
 // what already is answers the same and audits nothing more.
 func (d *Desk) SetLegalHold(ctx context.Context, a Actor, id uuid.UUID, hold bool) (*tickets.QuarantineItem, error) {
-	if err := d.need(a, quarantineRoles...); err != nil {
-		return nil, err
-	}
-	if _, err := d.item(ctx, a, id); err != nil {
+	if _, err := d.privacyItem(ctx, a, id); err != nil {
 		return nil, err
 	}
 	if err := d.st.SetLegalHold(ctx, id, hold, a.AuditName()); err != nil {
@@ -142,10 +144,7 @@ func (d *Desk) SetLegalHold(ctx context.Context, a Actor, id uuid.UUID, hold boo
 // Purge deletes an item's ciphertext now. Purging a purged item answers
 // the same and audits nothing more.
 func (d *Desk) Purge(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
-	if err := d.need(a, quarantineRoles...); err != nil {
-		return nil, err
-	}
-	it, err := d.item(ctx, a, id)
+	it, err := d.privacyItem(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
