@@ -25,7 +25,7 @@ import (
 
 // quarantineStates are the list's tabs; "" is every item not purged.
 var quarantineStates = []struct{ State, Label string }{
-	{"", "Open"}, {"held", "Held"}, {"released", "Released"}, {"purged", "Purged"},
+	{"", "Not purged"}, {"held", "Awaiting review"}, {"released", "Released"}, {"purged", "Purged"},
 }
 
 type quarantineTab struct {

@@ -40,7 +40,7 @@ func TestQuarantinePages(t *testing.T) {
 	}
 
 	a := pat.get("/quarantine")
-	for _, want := range []string{acc.Ref, "SSN or ITIN", "<strong>8350</strong>", "the attachment statement.txt", "Kept until", "held"} {
+	for _, want := range []string{acc.Ref, "SSN or ITIN", "<strong>8350</strong>", "the attachment statement.txt", "Kept until", "awaiting review"} {
 		if a.StatusCode != 200 || !strings.Contains(a.body, want) {
 			t.Errorf("the list (%d) lacks %q", a.StatusCode, want)
 		}

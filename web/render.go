@@ -104,6 +104,7 @@ func loadPages() (*pages, error) {
 		"deliveryWords": deliveryWords,
 		"causeWords":    causeWords,
 		"staffName":     staffName,
+		"itemState":     itemStateWords,
 		"bytes":         byteSize,
 	}
 	base := template.New("layout.html").Funcs(funcs)

@@ -135,3 +135,17 @@ func staffName(actor string) string {
 	}
 	return actor
 }
+
+// itemStateWords says where a quarantine item stands ("held" is not a
+// legal hold: it is waiting for review).
+func itemStateWords(st tickets.QuarantineState) string {
+	switch st {
+	case tickets.QuarantineHeld:
+		return "awaiting review"
+	case tickets.QuarantineReleased:
+		return "reviewed, released"
+	case tickets.QuarantinePurged:
+		return "purged"
+	}
+	return string(st)
+}

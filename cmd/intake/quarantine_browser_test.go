@@ -131,7 +131,7 @@ func TestQuarantineReviewInBrowser(t *testing.T) {
 	}
 	b.Do("the quarantine", chromedp.Navigate(web+"/quarantine"), chromedp.WaitVisible(chromedp.CSS("table.quarantine")))
 	list := browsertest.Eval[string](b, `document.querySelector("table.quarantine").innerText`)
-	for _, want := range []string{ref, "SSN or ITIN", "ending 8350", "held"} {
+	for _, want := range []string{ref, "SSN or ITIN", "ending 8350", "awaiting review"} {
 		if !strings.Contains(strings.ToLower(list), strings.ToLower(want)) {
 			t.Errorf("the quarantine list lacks %q:\n%s", want, list)
 		}
@@ -174,6 +174,9 @@ func TestQuarantineReviewInBrowser(t *testing.T) {
 		t.Errorf("the page kept something of the identity or in storage: %d characters", len(v))
 	}
 	b.Screenshot("2-original-opened")
+	b.Do("dark", browsertest.ColorScheme("dark"))
+	b.Screenshot("2-original-opened-dark")
+	b.Do("light", browsertest.ColorScheme("light"))
 
 	b.Do("release the statement", chromedp.Click(chromedp.CSS(`button[data-release="attachment:statement.txt"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`section.part .notice-done`)))

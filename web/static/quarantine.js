@@ -243,7 +243,10 @@ function start(root) {
       const n = answer.findings ? answer.findings.length : 0;
       result.textContent = "Released to " + answer.ref + ": staff now see it" + (n > 0 ? ", with " + n + " number" + (n > 1 ? "s" : "") + " masked" : "") +
         (answer.files > 0 ? ", and can download the file" : "") + ".";
-      held.el.querySelector(".badge").textContent = "released";
+      for (const badge of [held.el.querySelector(".badge"), button.parentElement.querySelector(".badge")]) {
+        badge.textContent = "released";
+        badge.className = "badge badge-released";
+      }
       button.remove();
     } else {
       result.className = "notice notice-problem";
