@@ -72,6 +72,11 @@ func TestReleasePartJoinsMasked(t *testing.T) {
 			evs[0].Detail["where"] != "attachment:statement.txt" || evs[0].Detail["findings"] != "1" || evs[0].Detail["ref"] != acc.Ref {
 			t.Fatalf("release events: %+v", evs)
 		}
+		// Search finds it by words only the released text holds.
+		page, err := e.d.ListTickets(ctx, agent, TicketQuery{Q: "balance"})
+		if err != nil || len(page.Tickets) != 1 || page.Tickets[0].Ref != acc.Ref {
+			t.Errorf("search for the released text: %+v %v", page, err)
+		}
 		if _, err := e.d.ReleasePart(ctx, privacy, acc.QuarantineID, statementPart("again")); code(err) != "409 conflict" {
 			t.Errorf("a second release: %s", code(err))
 		}

@@ -121,6 +121,12 @@ func (c *core) ReleasePart(ctx context.Context, r Release) error {
 			WHERE m.ticket_id = ? AND p.withheld <> 0) THEN 1 ELSE 0 END WHERE id = ?`, micros(now), tid, tid); err != nil {
 			return fmt.Errorf("release part: %w", err)
 		}
+		// Search finds tickets: indexing the message again makes the
+		// released text findable, and its other parts twice, which
+		// finds nothing more.
+		if _, err := q.Exec(ctx, "INSERT INTO search_queue (ticket_id, message_id) VALUES (?, ?)", tid, mid); err != nil {
+			return fmt.Errorf("queue released part for search: %w", err)
+		}
 		if _, err := q.Exec(ctx, "UPDATE quarantine SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
 			string(QuarantineReleased), micros(now), r.Item.String(), string(QuarantineHeld)); err != nil {
 			return fmt.Errorf("release part: %w", err)
@@ -135,6 +141,7 @@ func (c *core) ReleasePart(ctx context.Context, r Release) error {
 	if err != nil {
 		return fmt.Errorf("release part of %s: %w", r.Item, err)
 	}
+	c.signalIndex()
 	return nil
 }
 
