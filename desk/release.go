@@ -92,9 +92,9 @@ func (d *Desk) ReleasePart(ctx context.Context, a Actor, id uuid.UUID, p PartRel
 	if err := d.st.ReleasePart(ctx, rel); err != nil {
 		switch {
 		case errors.Is(err, tickets.ErrConflict):
-			return nil, conflict("%s of item %s is no longer withheld (released meanwhile), or the item was purged", whereWords(p.Where), id)
+			return nil, conflict("%s of item %s is no longer withheld (released meanwhile), or the item was purged", whereWords(scan.MaskString(p.Where)), id)
 		case errors.Is(err, tickets.ErrNotFound):
-			return nil, notFound("no withheld part " + p.Where + " in item " + id.String())
+			return nil, notFound("no withheld part " + scan.MaskString(p.Where) + " in item " + id.String())
 		}
 		return nil, d.fail(a, "release part", err)
 	}
@@ -135,7 +135,8 @@ func (d *Desk) withheldPart(ctx context.Context, a Actor, it *tickets.Quarantine
 	if len(withheld) == 0 {
 		return nil, invalid("nothing of this item's message is withheld from staff: there is no part to release")
 	}
-	return nil, invalid("%s is not a withheld part of this item's message (withheld: %s)", clip(where, 80), clip(strings.Join(withheld, ", "), 200))
+	// What the caller named is echoed masked: a file name can hold a number.
+	return nil, invalid("%s is not a withheld part of this item's message (withheld: %s)", clip(scan.MaskString(where), 80), clip(strings.Join(withheld, ", "), 200))
 }
 
 // scanPart reads p as one part of an inbound message: a body at the top
@@ -342,5 +343,5 @@ func (d *Desk) ReleaseFromOriginal(ctx context.Context, a Actor, id uuid.UUID, r
 			seen = append(seen, res.Parts[0].Where)
 		}
 	}
-	return nil, notFound(fmt.Sprintf("no part %s in the original (its parts: %s)", clip(where, 80), clip(strings.Join(seen, ", "), 300)))
+	return nil, notFound(fmt.Sprintf("no part %s in the original (its parts: %s)", clip(scan.MaskString(where), 80), clip(strings.Join(seen, ", "), 300)))
 }

@@ -203,12 +203,12 @@ function start(root) {
     } else {
       card.append(el("p", "A binary file: not shown here. Releasing it sends it to the server to be read again.", "hint"));
     }
-    const held = withheld.find((w) => w.where === leaf.where && (w.where !== "body" || sameType(w.type, leaf.type)));
+    const held = withheld.find((w) => sameWhere(w.where, leaf.where) && (w.where !== "body" || sameType(w.type, leaf.type)));
     if (held) {
       const row = el("p", null, "row-form");
       const button = el("button", "Release to the ticket", "primary");
       button.type = "button";
-      button.dataset.release = leaf.where;
+      button.dataset.release = held.where;
       const result = el("p", null, "notice");
       result.hidden = true;
       result.setAttribute("role", "status");
@@ -229,7 +229,7 @@ function start(root) {
       type = (leaf.html ? "text/html" : leaf.type.startsWith("text/") ? leaf.type : "text/plain") + "; charset=utf-8";
     }
     const res = await post("/quarantine/" + item + "/release", {
-      where: leaf.where, filename: leaf.filename, content_type: type, content: base64(bytes),
+      where: held.where, filename: leaf.filename, content_type: type, content: base64(bytes),
     });
     let answer = {};
     try {
@@ -445,6 +445,20 @@ function collect(e, out) {
     filename, type: e.type, textual, html: e.type === "text/html",
     charset: e.ct.params.charset || "utf-8", data: e.data,
   });
+}
+
+// sameWhere: the ticket names a part as the scanner does, with any
+// number in a file name masked ("attachment:ssn-***-**-6789.pdf"), and a
+// mask stands for digits here.
+function sameWhere(stored, candidate) {
+  if (stored === candidate) {
+    return true;
+  }
+  if (!stored.includes("*")) {
+    return false;
+  }
+  const esc = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp("^" + stored.split(/\*[*\s.-]*/).map(esc).join("[\\d\\s.-]+") + "$").test(candidate);
 }
 
 function sameType(a, b) {
