@@ -210,27 +210,27 @@ func TestReplyToMaskedAddress(t *testing.T) {
 	}
 }
 
-// Release and purge twice answer the same and are audited once.
+// Hold and purge twice answer the same and are audited once.
 func TestQuarantineIdempotent(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		a := e.file("S", "***-**-8350", "m@example.org", true)
 		b := e.file("S", "***-**-8350", "m@example.org", true)
 		for i := 0; i < 2; i++ {
-			it, err := e.d.Release(ctx, privacy, a.QuarantineID)
-			if err != nil || it.State != tickets.QuarantineReleased {
-				t.Fatalf("release %d: %+v, %v", i, it, err)
+			it, err := e.d.SetLegalHold(ctx, privacy, a.QuarantineID, true)
+			if err != nil || !it.LegalHold {
+				t.Fatalf("hold %d: %+v, %v", i, it, err)
 			}
 			it, err = e.d.Purge(ctx, privacy, b.QuarantineID)
 			if err != nil || it.State != tickets.QuarantinePurged {
 				t.Fatalf("purge %d: %+v, %v", i, it, err)
 			}
 		}
-		if n, m := len(e.events(tickets.ActionQuarantineRelease)), len(e.events(tickets.ActionQuarantinePurge)); n != 1 || m != 1 {
-			t.Fatalf("%d release and %d purge events, want one each", n, m)
+		if n, m := len(e.events(tickets.ActionQuarantineHold)), len(e.events(tickets.ActionQuarantinePurge)); n != 1 || m != 1 {
+			t.Fatalf("%d hold and %d purge events, want one each", n, m)
 		}
-		if _, err := e.d.Release(ctx, privacy, b.QuarantineID); code(err) != "409 conflict" {
-			t.Fatalf("release of a purged item: %s", code(err))
+		if _, err := e.d.SetLegalHold(ctx, privacy, b.QuarantineID, true); code(err) != "409 conflict" {
+			t.Fatalf("hold of a purged item: %s", code(err))
 		}
 		if _, err := e.d.FetchSealed(ctx, privacy, b.QuarantineID); code(err) != "404 not_found" {
 			t.Fatalf("fetch of a purged item: %s", code(err))
@@ -246,8 +246,8 @@ func TestQuarantineIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, id := range []uuid.UUID{uuid.New()} {
-			if _, err := e.d.Release(ctx, privacy, id); code(err) != "404 not_found" {
-				t.Fatalf("release of nothing: %s", code(err))
+			if _, err := e.d.SetLegalHold(ctx, privacy, id, true); code(err) != "404 not_found" {
+				t.Fatalf("hold of nothing: %s", code(err))
 			}
 			if _, err := e.d.Purge(ctx, privacy, id); code(err) != "404 not_found" {
 				t.Fatalf("purge of nothing: %s", code(err))

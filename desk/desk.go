@@ -5,7 +5,7 @@ package desk
 //	agent or admin: ListTickets, ShowTicket, AddNote, Reply, Assign,
 //	                SetStatus, Update, Attachment
 //	privacy:        ListQuarantine, GetQuarantine, FetchSealed, RecordOpen,
-//	                Release, Purge
+//	                ReleasePart, ReleaseFromOriginal, SetLegalHold, Purge
 //	admin:          ListOutbox, RetryJob, DropJob, ListAudit, VerifyAudit
 //	privacy, admin: Report
 //	agent or admin, for themselves: NotifySettings, SetNotifySettings
@@ -44,6 +44,9 @@ type Options struct {
 	Replier Replier
 	Now     func() time.Time // nil: time.Now
 	Logger  *slog.Logger     // nil: slog.Default()
+	// Scanner reads a released quarantine part again (see ReleasePart);
+	// nil: scan.New(scan.DefaultLimits()).
+	Scanner Scanner
 	// NotifyDomains are [web] notify_domains: the domains a staff
 	// member's notification address may be in (see notify.go).
 	NotifyDomains []string
@@ -55,6 +58,7 @@ type Desk struct {
 	rep Replier
 	now func() time.Time
 	log *slog.Logger
+	sc  Scanner
 	// domains are the notify_domains.
 	domains []string
 }
@@ -70,7 +74,7 @@ func New(o Options) (*Desk, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Desk{st: o.Store, rep: o.Replier, now: o.Now, log: o.Logger, domains: o.NotifyDomains}, nil
+	return &Desk{st: o.Store, rep: o.Replier, now: o.Now, log: o.Logger, sc: o.Scanner, domains: o.NotifyDomains}, nil
 }
 
 // fail turns err into what the caller hears: an *Error as it is, a store

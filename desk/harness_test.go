@@ -191,6 +191,31 @@ func (e *env) file(subject, body, from string, sensitive bool) tickets.Accepted 
 	return acc
 }
 
+// fileWithheld files a member message whose text attachment
+// statement.txt the gateway withheld (its charset unknown), with the
+// sealed original, as a privacy officer would find it.
+func (e *env) fileWithheld(subject string) tickets.Accepted {
+	e.t.Helper()
+	in := &tickets.Inbound{
+		Queue:     "support",
+		Envelope:  tickets.Envelope{MailFrom: "member@example.org", Rcpts: []string{"help@support.localhost"}, ClientIP: "127.0.0.1"},
+		MessageID: letters(16) + "@member.example",
+		Subject:   subject,
+		From:      "member@example.org",
+		Parts: []tickets.Part{{Where: "body", ContentType: "text/plain", Text: "My statement is attached."},
+			{Where: "attachment:statement.txt", ContentType: "text/plain", Filename: "statement.txt", Withheld: true, Reason: "unknown_charset"}},
+		Unscannable: []tickets.Unscannable{{Where: "attachment:statement.txt", Reason: "unknown_charset"}},
+		Auth:        tickets.AuthVerdicts{SPF: "pass", DMARC: "pass"},
+		Sealed:      []byte("age-encryption.org/v1 sealed stand-in"),
+	}
+	in.DedupKey = tickets.DedupKey(in.Queue, in.Envelope.MailFrom, in.MessageID, []byte(in.MessageID))
+	acc, err := e.st.Accept(context.Background(), in)
+	if err != nil {
+		e.t.Fatalf("accept: %v", err)
+	}
+	return acc
+}
+
 // ticket is ref's stored detail.
 func (e *env) ticket(ref string) *tickets.TicketDetail {
 	e.t.Helper()

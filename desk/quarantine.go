@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -21,7 +22,8 @@ type QuarantineQuery struct {
 }
 
 // ListQuarantine lists items (metadata: causes, findings as type/last
-// four/where, sizes, deadlines; never ciphertext), oldest first.
+// four/where, sizes, deadlines; never ciphertext), oldest first, audited
+// (quarantine.view).
 func (d *Desk) ListQuarantine(ctx context.Context, a Actor, q QuarantineQuery) ([]tickets.QuarantineItem, error) {
 	if err := d.need(a, quarantineRoles...); err != nil {
 		return nil, err
@@ -38,11 +40,39 @@ func (d *Desk) ListQuarantine(ctx context.Context, a Actor, q QuarantineQuery) (
 	if err != nil {
 		return nil, d.fail(a, "list quarantine", err)
 	}
+	// No look without its record: the list names tickets and last fours.
+	if err := d.audit(ctx, a, tickets.AuditEvent{Action: tickets.ActionQuarantineView,
+		Detail: map[string]string{"list": "quarantine", "state": string(q.State), "items": strconv.Itoa(len(items))}}); err != nil {
+		return nil, err
+	}
 	return items, nil
 }
 
-// GetQuarantine returns one item's metadata.
+// GetQuarantine returns one item's metadata, audited (quarantine.view).
 func (d *Desk) GetQuarantine(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
+	it, err := d.privacyItem(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.audit(ctx, a, tickets.AuditEvent{Action: tickets.ActionQuarantineView, TicketID: it.TicketID.String(), ItemID: id.String(),
+		Detail: map[string]string{"ref": it.TicketRef}}); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// audit records e under a's name; a failure is ours, and the look it
+// records does not happen.
+func (d *Desk) audit(ctx context.Context, a Actor, e tickets.AuditEvent) error {
+	e.Actor = a.AuditName()
+	if _, err := d.st.AppendAudit(ctx, e); err != nil {
+		return d.fail(a, "audit "+e.Action, err)
+	}
+	return nil
+}
+
+// privacyItem checks a's role, then reads item id.
+func (d *Desk) privacyItem(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
 	if err := d.need(a, quarantineRoles...); err != nil {
 		return nil, err
 	}
@@ -95,51 +125,72 @@ func (d *Desk) RecordOpen(ctx context.Context, a Actor, id uuid.UUID, opened boo
 	return nil
 }
 
-// Release marks a held item reviewed. Releasing a released item answers
-// the same and audits nothing more; a purged one cannot be released.
-func (d *Desk) Release(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
-	if err := d.need(a, quarantineRoles...); err != nil {
+// SetLegalHold puts item id under a legal hold (hold true) or lifts it:
+// held, neither retention nor a purge removes it or its ticket. Setting
+// what already is answers the same and audits nothing more.
+func (d *Desk) SetLegalHold(ctx context.Context, a Actor, id uuid.UUID, hold bool) (*tickets.QuarantineItem, error) {
+	if _, err := d.privacyItem(ctx, a, id); err != nil {
 		return nil, err
 	}
-	it, err := d.item(ctx, a, id)
-	if err != nil {
-		return nil, err
+	if err := d.st.SetLegalHold(ctx, id, hold, a.AuditName()); err != nil {
+		if errors.Is(err, tickets.ErrConflict) {
+			return nil, conflict("item %s was purged; there is nothing to hold", id)
+		}
+		return nil, d.fail(a, "set legal hold", err)
 	}
-	switch it.State {
-	case tickets.QuarantineReleased:
-		return it, nil
-	case tickets.QuarantinePurged:
-		return nil, conflict("item %s was purged; there is nothing to release", id)
-	}
-	if err := d.st.ReleaseQuarantine(ctx, id, a.AuditName()); err != nil && !errors.Is(err, tickets.ErrNotFound) {
-		return nil, d.fail(a, "release quarantine item", err)
-	}
-	// Not found above means it is no longer held: someone else released
-	// (or purged) it meanwhile. Say how it stands now.
-	if it, err = d.item(ctx, a, id); err != nil {
-		return nil, err
-	}
-	if it.State == tickets.QuarantinePurged {
-		return nil, conflict("item %s was purged; there is nothing to release", id)
-	}
-	return it, nil
+	return d.item(ctx, a, id)
 }
 
 // Purge deletes an item's ciphertext now. Purging a purged item answers
 // the same and audits nothing more.
 func (d *Desk) Purge(ctx context.Context, a Actor, id uuid.UUID) (*tickets.QuarantineItem, error) {
-	if err := d.need(a, quarantineRoles...); err != nil {
-		return nil, err
-	}
-	it, err := d.item(ctx, a, id)
+	it, err := d.privacyItem(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
 	if it.State == tickets.QuarantinePurged {
 		return it, nil
 	}
+	if it.LegalHold {
+		return nil, conflict("item %s is under a legal hold: lift the hold before purging it", id)
+	}
 	if err := d.st.PurgeQuarantine(ctx, id, a.AuditName()); err != nil {
+		if errors.Is(err, tickets.ErrConflict) {
+			return nil, conflict("item %s is under a legal hold: lift the hold before purging it", id)
+		}
 		return nil, d.fail(a, "purge quarantine item", err)
 	}
 	return d.item(ctx, a, id)
+}
+
+// ItemView is an item with where each part of its message stands now:
+// withheld and why, released and by whom. The parts' text is left out:
+// the officer reads the original itself.
+type ItemView struct {
+	*tickets.QuarantineItem
+	Parts []tickets.Part `json:"parts"`
+}
+
+// ShowQuarantine is GetQuarantine (audited the same) with the parts of
+// the item's message.
+func (d *Desk) ShowQuarantine(ctx context.Context, a Actor, id uuid.UUID) (*ItemView, error) {
+	it, err := d.GetQuarantine(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := d.st.GetTicketByID(ctx, it.TicketID)
+	if err != nil {
+		return nil, d.fail(a, "read the item's ticket", err)
+	}
+	v := &ItemView{QuarantineItem: it, Parts: []tickets.Part{}}
+	for _, m := range t.Messages {
+		if m.ID != it.MessageID {
+			continue
+		}
+		for _, p := range m.Parts {
+			p.Text = ""
+			v.Parts = append(v.Parts, p)
+		}
+	}
+	return v, nil
 }

@@ -37,6 +37,9 @@ type Report struct {
 	// PurgeGraceHours after their deadline at the end of the report.
 	Overdue         int `json:"overdue_items"`
 	PurgeGraceHours int `json:"purge_grace_hours"`
+	// Held is how many items are under a legal hold now: kept past their
+	// deadline on purpose, and so not overdue.
+	Held int `json:"held_items"`
 }
 
 // ReportPeriod holds one bucket's counts.
@@ -89,7 +92,7 @@ func (d *Desk) Report(ctx context.Context, a Actor, q ReportQuery) (*Report, err
 	if err != nil {
 		return nil, d.fail(a, "report", err)
 	}
-	rep := &Report{Since: q.Since.UTC(), Until: q.Until.UTC(), Period: q.Period, Overdue: f.Overdue,
+	rep := &Report{Since: q.Since.UTC(), Until: q.Until.UTC(), Period: q.Period, Overdue: f.Overdue, Held: f.Held,
 		PurgeGraceHours: int(tickets.PurgeGrace / time.Hour), Total: newPeriod(q.Since.UTC(), q.Until.UTC())}
 	for i, s := range starts {
 		end := rep.Until
@@ -248,7 +251,8 @@ func (r *Report) Rows() []ReportRow {
 			}
 		}
 	}
-	out = append(out, ReportRow{Start: r.Since, End: r.Until, Metric: "overdue_items", Count: r.Overdue})
+	out = append(out, ReportRow{Start: r.Since, End: r.Until, Metric: "overdue_items", Count: r.Overdue},
+		ReportRow{Start: r.Since, End: r.Until, Metric: "held_items", Count: r.Held})
 	return out
 }
 

@@ -20,6 +20,8 @@ func TestRoleMatrix(t *testing.T) {
 			att  uuid.UUID
 			item uuid.UUID
 			job  uuid.UUID
+			// withheld is an item whose message has a withheld part.
+			withheld uuid.UUID
 		}
 		// Each call gets things of its own, so that one allowed call
 		// does not change what the next finds.
@@ -30,7 +32,8 @@ func TestRoleMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := e.ticket(acc.Ref)
-			return fixture{ref: acc.Ref, att: d.Messages[0].Attachments[0].ID, item: acc.QuarantineID, job: ids[0]}
+			return fixture{ref: acc.Ref, att: d.Messages[0].Attachments[0].ID, item: acc.QuarantineID, job: ids[0],
+				withheld: e.fileWithheld("My statement").QuarantineID}
 		}
 		type call struct {
 			name   string
@@ -58,11 +61,16 @@ func TestRoleMatrix(t *testing.T) {
 			}},
 			{"Assignees", tk, "", func(a Actor, f fixture) error { _, err := e.d.Assignees(ctx, a); return err }},
 			{"Attachment", tk, ActionAttachmentDownload, func(a Actor, f fixture) error { _, err := e.d.Attachment(ctx, a, f.att); return err }},
-			{"ListQuarantine", pv, "", func(a Actor, f fixture) error { _, err := e.d.ListQuarantine(ctx, a, QuarantineQuery{}); return err }},
-			{"GetQuarantine", pv, "", func(a Actor, f fixture) error { _, err := e.d.GetQuarantine(ctx, a, f.item); return err }},
+			{"ListQuarantine", pv, tickets.ActionQuarantineView, func(a Actor, f fixture) error { _, err := e.d.ListQuarantine(ctx, a, QuarantineQuery{}); return err }},
+			{"GetQuarantine", pv, tickets.ActionQuarantineView, func(a Actor, f fixture) error { _, err := e.d.GetQuarantine(ctx, a, f.item); return err }},
 			{"FetchSealed", pv, tickets.ActionQuarantineFetch, func(a Actor, f fixture) error { _, err := e.d.FetchSealed(ctx, a, f.item); return err }},
 			{"RecordOpen", pv, tickets.ActionQuarantineOpen, func(a Actor, f fixture) error { return e.d.RecordOpen(ctx, a, f.item, true, "") }},
-			{"Release", pv, tickets.ActionQuarantineRelease, func(a Actor, f fixture) error { _, err := e.d.Release(ctx, a, f.item); return err }},
+			{"ReleasePart", pv, tickets.ActionQuarantineRelease, func(a Actor, f fixture) error {
+				_, err := e.d.ReleasePart(ctx, a, f.withheld, PartRelease{Where: "attachment:statement.txt", Filename: "statement.txt",
+					ContentType: "text/plain; charset=utf-8", Content: []byte("Balance: 12.40")})
+				return err
+			}},
+			{"Hold", pv, tickets.ActionQuarantineHold, func(a Actor, f fixture) error { _, err := e.d.SetLegalHold(ctx, a, f.item, true); return err }},
 			{"Purge", pv, tickets.ActionQuarantinePurge, func(a Actor, f fixture) error { _, err := e.d.Purge(ctx, a, f.item); return err }},
 			{"ListOutbox", ad, "", func(a Actor, f fixture) error { _, err := e.d.ListOutbox(ctx, a, OutboxQuery{}); return err }},
 			{"RetryJob", ad, tickets.ActionOutboxRetry, func(a Actor, f fixture) error { _, err := e.d.RetryJob(ctx, a, f.job); return err }},

@@ -175,12 +175,22 @@ func messageView(m tickets.Message) MessageView {
 	}
 	mv.Text = strings.Join(plain, "\n\n")
 	for _, u := range m.Unscannable {
-		if !hasWhere(mv.WithheldParts, u.Where) {
+		if !hasWhere(mv.WithheldParts, u.Where) && !released(m.Parts, u.Where) {
 			mv.Withheld = true
 			mv.WithheldParts = append(mv.WithheldParts, WithheldPart{Where: u.Where, Reason: u.Reason, Why: whyWithheld(u.Reason)})
 		}
 	}
 	return mv
+}
+
+// released: the part at where was withheld and is released now.
+func released(ps []tickets.Part, where string) bool {
+	for _, p := range ps {
+		if p.Where == where && !p.Released.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 func hasWhere(ps []WithheldPart, where string) bool {

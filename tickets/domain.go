@@ -78,6 +78,11 @@ type Part struct {
 	Text        string `json:"text"`               // masked; "" when withheld
 	Withheld    bool   `json:"withheld,omitempty"`
 	Reason      string `json:"reason,omitempty"` // why withheld
+	// ReleasedBy and Released: the part was withheld, and a privacy
+	// officer released it from the sealed original after review (see
+	// ReleasePart); Text is what the scanner made of it again, masked.
+	ReleasedBy string    `json:"released_by,omitempty"` // the audit actor, "user:pat"
+	Released   time.Time `json:"released,omitzero"`
 }
 
 // Attachment is a clean attachment (scanned, nothing found) offered to staff.
@@ -218,6 +223,9 @@ type QuarantineItem struct {
 	SealedSize  int64           `json:"sealed_size"`
 	Created     time.Time       `json:"created"`
 	RetainUntil time.Time       `json:"retain_until"`
+	// LegalHold keeps the item (and its ticket) past RetainUntil: neither
+	// retention nor a purge removes it until the hold is lifted.
+	LegalHold bool `json:"legal_hold"`
 	// Sealed is the age ciphertext; only OpenQuarantine returns it.
 	Sealed []byte `json:"-"`
 }
@@ -252,11 +260,16 @@ const (
 	ActionQuarantineOpenFailed = "quarantine.open_failed"
 	ActionQuarantineRelease    = "quarantine.release"
 	ActionQuarantinePurge      = "quarantine.purge"
-	ActionRetentionPurge       = "retention.purge"
-	ActionTicketPurge          = "ticket.purge"
-	ActionTicketStatus         = "ticket.status"
-	ActionOutboxFail           = "outbox.fail"
-	ActionParticipantAdd       = "ticket.participant_add"
+	// ActionQuarantineView is a look at the quarantine's list or at one
+	// item's metadata (desk/); fetch is the ciphertext.
+	ActionQuarantineView   = "quarantine.view"
+	ActionQuarantineHold   = "quarantine.hold"
+	ActionQuarantineUnhold = "quarantine.unhold"
+	ActionRetentionPurge   = "retention.purge"
+	ActionTicketPurge      = "ticket.purge"
+	ActionTicketStatus     = "ticket.status"
+	ActionOutboxFail       = "outbox.fail"
+	ActionParticipantAdd   = "ticket.participant_add"
 	// Staff actions (see desk/).
 	ActionTicketAssign = "ticket.assign"
 	ActionTicketNote   = "ticket.note"

@@ -10,14 +10,14 @@ import (
 )
 
 const quarantineCols = `q.id, q.ticket_id, t.ref, q.message_id, q.state, q.causes, q.findings, q.unscannable,
-	q.sealed_size, q.created_at, q.retain_until`
+	q.sealed_size, q.created_at, q.retain_until, q.legal_hold`
 
 func scanQuarantine(r row, extra ...any) (QuarantineItem, error) {
 	var it QuarantineItem
 	var id, tid, mid, state, causes, findings, unscannable string
-	var created, retain int64
+	var created, retain, hold int64
 	dest := append([]any{&id, &tid, &it.TicketRef, &mid, &state, &causes, &findings, &unscannable,
-		&it.SealedSize, &created, &retain}, extra...)
+		&it.SealedSize, &created, &retain, &hold}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return it, err
 	}
@@ -26,6 +26,7 @@ func scanQuarantine(r row, extra ...any) (QuarantineItem, error) {
 	it.Findings = fromJSON[[]Finding](findings)
 	it.Unscannable = fromJSON[[]Unscannable](unscannable)
 	it.Created, it.RetainUntil = fromMicros(created), fromMicros(retain)
+	it.LegalHold = hold != 0
 	return it, nil
 }
 
@@ -146,25 +147,6 @@ func (c *core) RecordQuarantineOpen(ctx context.Context, id uuid.UUID, actor str
 	return nil
 }
 
-func (c *core) ReleaseQuarantine(ctx context.Context, id uuid.UUID, actor string) error {
-	err := c.write(ctx, func(q dbtx) error {
-		now := c.now()
-		var tid string
-		if err := one(q.QueryRow(ctx, "SELECT ticket_id FROM quarantine WHERE id = ? AND state = 'held'", id.String()), &tid); err != nil {
-			return err
-		}
-		if _, err := q.Exec(ctx, "UPDATE quarantine SET state = 'released', updated_at = ? WHERE id = ?", micros(now), id.String()); err != nil {
-			return err
-		}
-		_, err := c.appendAudit(ctx, q, AuditEvent{At: now, Actor: actor, Action: ActionQuarantineRelease, TicketID: tid, ItemID: id.String()})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("release quarantine item %s: %w", id, err)
-	}
-	return nil
-}
-
 // purgeItem drops an item's ciphertext and records why. The row stays, so
 // the ticket still shows that something was held and is gone.
 func (c *core) purgeItem(ctx context.Context, q dbtx, id, tid, actor, action string, now time.Time) error {
@@ -178,11 +160,15 @@ func (c *core) purgeItem(ctx context.Context, q dbtx, id, tid, actor, action str
 func (c *core) PurgeQuarantine(ctx context.Context, id uuid.UUID, actor string) error {
 	err := c.write(ctx, func(q dbtx) error {
 		var tid, state string
-		if err := one(q.QueryRow(ctx, "SELECT ticket_id, state FROM quarantine WHERE id = ?", id.String()), &tid, &state); err != nil {
+		var hold int64
+		if err := one(q.QueryRow(ctx, "SELECT ticket_id, state, legal_hold FROM quarantine WHERE id = ?", id.String()), &tid, &state, &hold); err != nil {
 			return err
 		}
 		if state == string(QuarantinePurged) {
 			return nil
+		}
+		if hold != 0 {
+			return fmt.Errorf("%w: the item is under a legal hold", ErrConflict)
 		}
 		return c.purgeItem(ctx, q, id.String(), tid, actor, ActionQuarantinePurge, c.now())
 	})
@@ -216,7 +202,7 @@ func (c *core) PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport
 		n := 0
 		err := c.write(ctx, func(q dbtx) error {
 			n = 0
-			r, err := q.Query(ctx, "SELECT id, ticket_id FROM quarantine WHERE state <> 'purged' AND retain_until <= ? ORDER BY retain_until LIMIT ?", micros(now), purgeBatch)
+			r, err := q.Query(ctx, "SELECT id, ticket_id FROM quarantine WHERE state <> 'purged' AND legal_hold = 0 AND retain_until <= ? ORDER BY retain_until LIMIT ?", micros(now), purgeBatch)
 			if err != nil {
 				return err
 			}
@@ -256,7 +242,9 @@ func (c *core) PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport
 			n := 0
 			err := c.write(ctx, func(q dbtx) error {
 				n = 0
-				r, err := q.Query(ctx, "SELECT id, ref FROM tickets WHERE status = 'closed' AND updated_at <= ? ORDER BY updated_at LIMIT ?", micros(cutoff), purgeBatch)
+				r, err := q.Query(ctx, `SELECT id, ref FROM tickets WHERE status = 'closed' AND updated_at <= ?
+					AND NOT EXISTS (SELECT 1 FROM quarantine h WHERE h.ticket_id = tickets.id AND h.legal_hold <> 0)
+					ORDER BY updated_at LIMIT ?`, micros(cutoff), purgeBatch)
 				if err != nil {
 					return err
 				}

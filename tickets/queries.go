@@ -136,20 +136,23 @@ func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, err
 		return out, nil
 	}
 
-	r, err = c.read.Query(ctx, `SELECT p.message_id, p.location, p.content_type, p.filename, p.html, p.body, p.withheld, p.reason
-		FROM parts p JOIN messages m ON m.id = p.message_id WHERE m.ticket_id = ? ORDER BY p.message_id, p.idx`, ticketID.String())
+	r, err = c.read.Query(ctx, `SELECT p.message_id, p.location, p.content_type, p.filename, p.html, p.body, p.withheld, p.reason,
+		p.released_by, p.released_at FROM parts p JOIN messages m ON m.id = p.message_id WHERE m.ticket_id = ? ORDER BY p.message_id, p.idx`, ticketID.String())
 	if err != nil {
 		return nil, fmt.Errorf("read parts: %w", err)
 	}
 	for r.Next() {
 		var p Part
 		var mid string
-		var html, withheld int64
-		if err := r.Scan(&mid, &p.Where, &p.ContentType, &p.Filename, &html, &p.Text, &withheld, &p.Reason); err != nil {
+		var html, withheld, released int64
+		if err := r.Scan(&mid, &p.Where, &p.ContentType, &p.Filename, &html, &p.Text, &withheld, &p.Reason, &p.ReleasedBy, &released); err != nil {
 			r.Close()
 			return nil, fmt.Errorf("read parts: %w", err)
 		}
 		p.HTML, p.Withheld = html != 0, withheld != 0
+		if released != 0 {
+			p.Released = fromMicros(released)
+		}
 		if i, ok := byID[mid]; ok {
 			out[i].Parts = append(out[i].Parts, p)
 		}

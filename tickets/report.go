@@ -28,9 +28,13 @@ type ReportFacts struct {
 	Accesses []AccessFact
 	// Purges is every quarantine purge, by a person or by retention.
 	Purges []PurgeFact
-	// Overdue counts items not purged whose deadline passed more than
-	// PurgeGrace before Until (now, for a period that has not ended).
+	// Overdue counts items not purged, not under a legal hold, whose
+	// deadline passed more than PurgeGrace before Until (now, for a
+	// period that has not ended).
 	Overdue int
+	// Held counts the items under a legal hold now (kept past their
+	// deadline on purpose).
+	Held int
 }
 
 // PurgeGrace is how long after its deadline a purge still counts as on
@@ -118,9 +122,13 @@ func (c *core) ReportFacts(ctx context.Context, since, until time.Time) (ReportF
 	if now := c.now(); now.Before(cut) {
 		cut = now
 	}
-	if err := one(c.read.QueryRow(ctx, "SELECT COUNT(*) FROM quarantine WHERE state <> 'purged' AND retain_until < ?", micros(cut.Add(-PurgeGrace))), &overdue); err != nil {
+	if err := one(c.read.QueryRow(ctx, "SELECT COUNT(*) FROM quarantine WHERE state <> 'purged' AND legal_hold = 0 AND retain_until < ?", micros(cut.Add(-PurgeGrace))), &overdue); err != nil {
 		return f, fmt.Errorf("report facts: count overdue items: %w", err)
 	}
-	f.Overdue = int(overdue)
+	var held int64
+	if err := one(c.read.QueryRow(ctx, "SELECT COUNT(*) FROM quarantine WHERE state <> 'purged' AND legal_hold = 1"), &held); err != nil {
+		return f, fmt.Errorf("report facts: count held items: %w", err)
+	}
+	f.Overdue, f.Held = int(overdue), int(held)
 	return f, nil
 }

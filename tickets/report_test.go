@@ -66,7 +66,7 @@ func TestReportFacts(t *testing.T) {
 		// long past and never purged: overdue at the period's end.
 		late := sample(4, []byte("sealed"))
 		late.ReceivedAt = start.Add(-40 * 24 * time.Hour)
-		mustAccept(t, h.s, late)
+		lateAcc := mustAccept(t, h.s, late)
 		end := h.clock.Now().Add(time.Minute)
 
 		f, err := h.s.ReportFacts(ctx, start, end)
@@ -122,8 +122,15 @@ func TestReportFacts(t *testing.T) {
 			// (the clock jumped 32 days past 30-day deadlines).
 			t.Errorf("%d purges on time, want 1", onTime)
 		}
-		if f.Overdue != 1 {
-			t.Errorf("overdue %d, want 1", f.Overdue)
+		if f.Overdue != 1 || f.Held != 0 {
+			t.Errorf("overdue %d, held %d; want 1, 0", f.Overdue, f.Held)
+		}
+		// Under a legal hold it is kept on purpose: held, not overdue.
+		if err := h.s.SetLegalHold(ctx, lateAcc.QuarantineID, true, "user:olga"); err != nil {
+			t.Fatal(err)
+		}
+		if f, err = h.s.ReportFacts(ctx, start, end); err != nil || f.Overdue != 0 || f.Held != 1 {
+			t.Errorf("with the hold: overdue %d, held %d (%v); want 0, 1", f.Overdue, f.Held, err)
 		}
 
 		// A period after all this reads none of it.

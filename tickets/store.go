@@ -200,10 +200,19 @@ type Quarantine interface {
 	// token such as "no_identity_matched" (lower-case letters, digits and
 	// _.:- only, so that it can hold no content; anything else is refused).
 	RecordQuarantineOpen(ctx context.Context, id uuid.UUID, actor string, opened bool, reason string) error
-	ReleaseQuarantine(ctx context.Context, id uuid.UUID, actor string) error
-	// PurgeQuarantine deletes the ciphertext now (secure_delete on SQLite).
+	// ReleasePart joins what a privacy officer released from an item's
+	// sealed original to its message, in place of the withheld part at
+	// r.Where, audited (quarantine.release); see Release.
+	ReleasePart(ctx context.Context, r Release) error
+	// SetLegalHold puts an item under a legal hold or lifts it, audited
+	// (quarantine.hold, quarantine.unhold); setting what already is
+	// changes and audits nothing. A purged item is ErrConflict.
+	SetLegalHold(ctx context.Context, id uuid.UUID, hold bool, actor string) error
+	// PurgeQuarantine deletes the ciphertext now (secure_delete on SQLite);
+	// an item under a legal hold is ErrConflict.
 	PurgeQuarantine(ctx context.Context, id uuid.UUID, actor string) error
-	// PurgeExpired applies retention; each purge is an audit event.
+	// PurgeExpired applies retention; each purge is an audit event. An
+	// item under a legal hold, and a ticket that has one, are kept.
 	PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport, error)
 }
 

@@ -82,8 +82,11 @@ const maxJSONBytes = 1 << 20
 
 // decodeJSON reads the request body into v: one JSON object, no unknown
 // fields, at most maxJSONBytes. Anything else is a 400.
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxJSONBytes))
+func decodeJSON(r *http.Request, v any) error { return decodeJSONMax(r, v, maxJSONBytes) }
+
+// decodeJSONMax is decodeJSON for a call that takes up to max bytes.
+func decodeJSONMax(r *http.Request, v any, max int64) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, max))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return &desk.Error{Status: http.StatusBadRequest, Code: desk.CodeBadRequest, Message: "the body is not the JSON object this call takes: " + jsonProblem(err)}

@@ -18,7 +18,11 @@ import (
 //	GET    /api/v1/quarantine?state=&limit=    → {"items":[QuarantineItem...],"next":null}
 //	GET    /api/v1/quarantine/ID               → QuarantineItem
 //	GET    /api/v1/quarantine/ID/sealed        → the age ciphertext (audited: quarantine.fetch)
-//	POST   /api/v1/quarantine/ID/release       → QuarantineItem
+//	POST   /api/v1/quarantine/ID/open {"opened":bool,"reason":CODE} → 204 (audited: quarantine.open / open_failed)
+//	POST   /api/v1/quarantine/ID/release {"where","filename","content_type","content":BASE64}
+//	                                           → {"item","ref","where","parts":[masked],"files","findings"}
+//	PUT    /api/v1/quarantine/ID/hold          → QuarantineItem, under a legal hold
+//	DELETE /api/v1/quarantine/ID/hold          → QuarantineItem, the hold lifted
 //	DELETE /api/v1/quarantine/ID               → QuarantineItem, purged
 //	GET    /api/v1/audit?actor=&action=&ref=&since=&until=&limit=&cursor= → {"events":[...],"next":CURSOR|null}
 //	GET    /api/v1/audit/verify                → {"ok","events","problems",...}: the chain walked
@@ -82,12 +86,49 @@ func (s *Server) apiFetchSealed(r *http.Request, c *Call) (int, any, error) {
 	return http.StatusOK, sealedAnswer{it}, nil
 }
 
+// maxReleaseJSON bounds a release: the part, base64, and its names.
+const maxReleaseJSON = 48 << 20
+
 func (s *Server) apiRelease(r *http.Request, c *Call) (int, any, error) {
 	id, err := itemID(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	it, err := s.desk.Release(r.Context(), c.Actor, id)
+	var p desk.PartRelease
+	if err := decodeJSONMax(r, &p, maxReleaseJSON); err != nil {
+		return 0, nil, err
+	}
+	rel, err := s.desk.ReleasePart(r.Context(), c.Actor, id, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, rel, nil
+}
+
+func (s *Server) apiRecordOpen(r *http.Request, c *Call) (int, any, error) {
+	id, err := itemID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var body struct {
+		Opened bool   `json:"opened"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return 0, nil, err
+	}
+	if err := s.desk.RecordOpen(r.Context(), c.Actor, id, body.Opened, body.Reason); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) apiHold(r *http.Request, c *Call) (int, any, error) {
+	id, err := itemID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	it, err := s.desk.SetLegalHold(r.Context(), c.Actor, id, r.Method == http.MethodPut)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -39,15 +39,26 @@ func TestAPIQuarantineAndAudit(t *testing.T) {
 	if st != 200 || body != "age-encryption.org/v1 sealed stand-in" {
 		t.Fatalf("sealed: %d %q", st, body)
 	}
-	st, out, _ = e.api("POST", "/api/v1/quarantine/"+item+"/release", pat, nil)
-	if st != 200 || out["state"] != "released" {
-		t.Fatalf("release: %d %v", st, out)
+	st, out, hdr := e.api("POST", "/api/v1/quarantine/"+item+"/release", pat, map[string]any{"where": "body", "content_type": "text/plain", "content": []byte("card 1111")})
+	checkAPIError(t, "release of a part that is not withheld", st, out, hdr, 422, "invalid")
+	st, out, _ = e.api("PUT", "/api/v1/quarantine/"+item+"/hold", pat, nil)
+	if st != 200 || out["legal_hold"] != true {
+		t.Fatalf("hold: %d %v", st, out)
+	}
+	st, out, hdr = e.api("DELETE", "/api/v1/quarantine/"+item, pat, nil)
+	checkAPIError(t, "purge under a legal hold", st, out, hdr, 409, "conflict")
+	st, out, _ = e.api("DELETE", "/api/v1/quarantine/"+item+"/hold", pat, nil)
+	if st != 200 || out["legal_hold"] != false {
+		t.Fatalf("unhold: %d %v", st, out)
+	}
+	if st, out, _ = e.api("POST", "/api/v1/quarantine/"+item+"/open", pat, map[string]any{"opened": false, "reason": "no_identity_matched"}); st != 204 {
+		t.Fatalf("report a failed open: %d %v", st, out)
 	}
 	st, out, _ = e.api("DELETE", "/api/v1/quarantine/"+item, pat, nil)
 	if st != 200 || out["state"] != "purged" {
 		t.Fatalf("purge: %d %v", st, out)
 	}
-	st, out, hdr := e.api("GET", "/api/v1/quarantine/"+item+"/sealed", pat, nil)
+	st, out, hdr = e.api("GET", "/api/v1/quarantine/"+item+"/sealed", pat, nil)
 	checkAPIError(t, "sealed after purge", st, out, hdr, 404, "not_found")
 	st, out, hdr = e.api("GET", "/api/v1/quarantine?state=lost", pat, nil)
 	checkAPIError(t, "a bad state", st, out, hdr, 400, "bad_request")
@@ -58,7 +69,7 @@ func TestAPIQuarantineAndAudit(t *testing.T) {
 	for _, ev := range out["events"].([]any) {
 		actions = append(actions, ev.(map[string]any)["action"].(string))
 	}
-	if st != 200 || !strings.HasPrefix(strings.Join(actions, ","), "quarantine.purge,quarantine.release,quarantine.fetch") {
+	if st != 200 || !strings.HasPrefix(strings.Join(actions, ","), "quarantine.purge,quarantine.open_failed,quarantine.unhold,quarantine.hold,quarantine.fetch,quarantine.view") {
 		t.Errorf("audit of pat: %d %v", st, actions)
 	}
 	st, out, _ = e.api("GET", "/api/v1/audit?limit=2", root, nil)

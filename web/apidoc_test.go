@@ -67,7 +67,8 @@ func TestAPIDocExamples(t *testing.T) {
 	att := e.detail(refs["withheld"]).Messages[0].Attachments[0].ID.String()
 	item := e.detail(refs["sensitive"]).Messages[0].QuarantineID.String()
 	env := append(os.Environ(), "INTAKE="+e.ts.URL, "TOKEN="+e.token("ann"), "ADMIN_TOKEN="+e.token("root"),
-		"PRIVACY_TOKEN="+e.token("pat"), "ATTACHMENT="+att, "ITEM="+item)
+		"PRIVACY_TOKEN="+e.token("pat"), "ATTACHMENT="+att, "ITEM="+item,
+		"WITHHELD_ITEM="+e.detail(refs["withheld"]).Messages[0].QuarantineID.String())
 	next := ""
 	ran := 0
 	for _, ex := range readDocExamples(t) {

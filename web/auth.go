@@ -105,6 +105,14 @@ const maxFormBytes = 1 << 20
 // (none given: any staff role) gets 403; a state-changing one must carry
 // the session's form token.
 func (s *Server) page(h pageFunc, roles ...tickets.Role) http.Handler {
+	return s.pageMax(h, maxFormBytes, roles...)
+}
+
+// pageMax is page for a form of up to max bytes (a released quarantine
+// part). Such a form is form-encoded, never multipart: multipart parsing
+// spills large files to temporary files, and a released part may hold a
+// number until it is masked.
+func (s *Server) pageMax(h pageFunc, max int64, roles ...tickets.Role) http.Handler {
 	if len(roles) == 0 {
 		roles = []tickets.Role{tickets.RoleAgent, tickets.RolePrivacy, tickets.RoleAdmin}
 	}
@@ -129,7 +137,11 @@ func (s *Server) page(h pageFunc, roles ...tickets.Role) http.Handler {
 			return
 		}
 		if !safeMethod(r.Method) {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+			if max > maxFormBytes && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+				s.fail(w, r, p, &desk.Error{Status: http.StatusUnsupportedMediaType, Code: desk.CodeBadRequest, Message: "this form is sent form-encoded"})
+				return
+			}
 			if err := parseForm(r); err != nil {
 				s.fail(w, r, p, &desk.Error{Status: http.StatusBadRequest, Code: desk.CodeBadRequest, Message: "the form could not be read"})
 				return

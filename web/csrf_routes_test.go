@@ -18,7 +18,7 @@ import (
 // (logout, password: TestCrossOriginPostRefused).
 var routesOutsideTable = map[string]bool{
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
-	"GET /static/{file}": true, "GET /favicon.ico": true, "POST /logout": true, "POST /account": true,
+	"GET /static/{file...}": true, "GET /favicon.ico": true, "POST /logout": true, "POST /account": true,
 	"/": true, "/api/": true,
 }
 

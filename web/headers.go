@@ -9,7 +9,9 @@ import (
 // script or style (so html/template's escaping is not the only wall
 // between member text and script), no plugins, no framing, no <base>,
 // forms only to us. img-src has no data: (nothing of ours needs it, and
-// member text never becomes an image).
+// member text never becomes an image). The quarantine page's script (and
+// the age module it imports, static/age/) is ours too and needs no
+// WebAssembly or eval, so script-src stays 'self' alone.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"font-src 'self'; connect-src 'self'; object-src 'none'; frame-src 'none'; " +
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"

@@ -102,6 +102,10 @@ func loadPages() (*pages, error) {
 		"where":         whereWords,
 		"findingWords":  findingWords,
 		"deliveryWords": deliveryWords,
+		"causeWords":    causeWords,
+		"staffName":     staffName,
+		"itemState":     itemStateWords,
+		"bytes":         byteSize,
 		// The report's charts place shapes by arithmetic on floats.
 		"add":        func(a, b float64) float64 { return a + b },
 		"sub":        func(a, b float64) float64 { return a - b },

@@ -23,6 +23,7 @@ type mail struct {
 	auth                          tickets.AuthVerdicts
 	inReplyTo                     string // a Message-ID this answers
 	subjectRef                    string // a ref named in the subject
+	sealed                        []byte // the sealed original; nil: a stand-in when one is needed
 }
 
 // file files m as a new message and returns what the store answered.
@@ -55,6 +56,9 @@ func (e *testEnv) file(m mail) tickets.Accepted {
 	}
 	if len(m.findings) > 0 || len(m.withheld) > 0 {
 		in.Sealed = []byte("age-encryption.org/v1 sealed stand-in")
+	}
+	if m.sealed != nil {
+		in.Sealed = m.sealed
 	}
 	in.DedupKey = tickets.DedupKey(in.Queue, in.Envelope.MailFrom, in.MessageID, []byte(in.MessageID))
 	acc, err := e.store.Accept(context.Background(), in)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/intake-mail/intake/desk"
+	"github.com/intake-mail/intake/tickets"
 )
 
 // How the pages say the store's codes in words.
@@ -108,4 +109,43 @@ func addrBreaks(a string) template.HTML {
 		}
 	}
 	return template.HTML(b.String())
+}
+
+// causeWords says why an item was quarantined.
+func causeWords(c tickets.Cause) string {
+	switch {
+	case c == tickets.CauseSSN:
+		return "SSN or ITIN"
+	case c == tickets.CausePAN:
+		return "card number"
+	case strings.HasPrefix(string(c), "unscannable:"):
+		return "could not be checked (" + strings.ReplaceAll(strings.TrimPrefix(string(c), "unscannable:"), "_", " ") + ")"
+	}
+	return string(c)
+}
+
+// staffName is an audit actor as staff say it: "pat" for "user:pat",
+// "pat (command line)" for "cli:pat".
+func staffName(actor string) string {
+	if n, ok := strings.CutPrefix(actor, "user:"); ok {
+		return n
+	}
+	if n, ok := strings.CutPrefix(actor, "cli:"); ok {
+		return n + " (command line)"
+	}
+	return actor
+}
+
+// itemStateWords says where a quarantine item stands ("held" is not a
+// legal hold: it is waiting for review).
+func itemStateWords(st tickets.QuarantineState) string {
+	switch st {
+	case tickets.QuarantineHeld:
+		return "awaiting review"
+	case tickets.QuarantineReleased:
+		return "reviewed, released"
+	case tickets.QuarantinePurged:
+		return "purged"
+	}
+	return string(st)
 }

@@ -64,6 +64,18 @@ func (a *app) runners() []runner {
 	}
 }
 
+// scanLimits are the [scan] section's limits, for inbound mail and for
+// what a privacy officer releases from the quarantine alike.
+func scanLimits(cfg config.Config) scan.Limits {
+	lim := scan.DefaultLimits()
+	lim.MaxTime = cfg.Scan.MaxTime.D()
+	lim.Images = scan.ImagePolicy(cfg.Scan.Images)
+	// One memory budget for every message scanned at once, inbound and
+	// outbound alike.
+	lim.Shared = scan.NewSharedBudget(int64(cfg.Scan.MemoryLimitMiB) << 20)
+	return lim
+}
+
 // newApp builds every part from cfg. Nothing listens yet; close releases
 // what it opened.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
@@ -101,13 +113,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 
-	lim := scan.DefaultLimits()
-	lim.MaxTime = cfg.Scan.MaxTime.D()
-	lim.Images = scan.ImagePolicy(cfg.Scan.Images)
-	// One memory budget for every message scanned at once, inbound and
-	// outbound alike.
-	lim.Shared = scan.NewSharedBudget(int64(cfg.Scan.MemoryLimitMiB) << 20)
-	a.scanner = scan.New(lim)
+	a.scanner = scan.New(scanLimits(cfg))
 	images, why := a.scanner.Images()
 	log.Info("image policy", "images", string(images), "detail", why)
 	a.resolver = gateway.NewResolver(cfg.DNS.Resolver)
@@ -151,7 +157,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 
 	if cfg.Web.Listen != "" {
-		if a.web, err = newWeb(cfg, a.store, a.replies, log); err != nil {
+		if a.web, err = newWeb(cfg, a.store, a.replies, a.scanner, log); err != nil {
 			return nil, err
 		}
 	}
@@ -317,8 +323,8 @@ func (a *app) notifier(cfg config.Config) *reply.Notifier {
 // newWeb builds the staff interface over a desk that composes staff
 // replies with replies (nil: replies are refused with a 503, as when
 // [reply] cannot make one).
-func newWeb(cfg config.Config, store tickets.Store, replies *reply.Responder, log *slog.Logger) (*web.Server, error) {
-	o := desk.Options{Store: store, Logger: log, NotifyDomains: cfg.Web.NotifyDomains}
+func newWeb(cfg config.Config, store tickets.Store, replies *reply.Responder, sc *scan.Scanner, log *slog.Logger) (*web.Server, error) {
+	o := desk.Options{Store: store, Logger: log, Scanner: sc, NotifyDomains: cfg.Web.NotifyDomains} // a released quarantine part is read as inbound mail is
 	if replies != nil {
 		o.Replier = replies // never a typed nil: desk tells "no replier" by a nil interface
 	}

@@ -22,7 +22,7 @@ func TestStoreCommandsExit2WithoutAStore(t *testing.T) {
 	const item = "01a24a35-e3e0-7d92-823a-fd706786c270"
 	cmds := [][]string{
 		{"tickets", "list"}, {"tickets", "show", "T-AAAAAA"}, {"tickets", "note", "T-AAAAAA", "hello"},
-		{"quarantine", "list"}, {"quarantine", "release", item}, {"quarantine", "purge", item},
+		{"quarantine", "list"}, {"quarantine", "hold", item}, {"quarantine", "purge", item},
 		{"outbox", "list"}, {"outbox", "retry", item}, {"outbox", "drop", item},
 		{"user", "list"}, {"token", "list"}, {"audit", "verify"},
 	}

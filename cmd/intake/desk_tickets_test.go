@@ -201,12 +201,12 @@ func TestTicketsNoteRefusesNumbers(t *testing.T) {
 	}
 }
 
-// quarantine release and purge twice: the same answer, audited once.
+// quarantine hold and purge twice: the same answer, audited once.
 func TestQuarantineTwice(t *testing.T) {
 	f := tkSetup(t, 4)
 	for i := 0; i < 2; i++ {
-		if code, out, errOut := tkRun(t, "quarantine", "release", f.items[0], "--config", f.cfg); code != 0 || !strings.Contains(out, "released") {
-			t.Fatalf("release %d: exit %d %s", i, code, errOut)
+		if code, out, errOut := tkRun(t, "quarantine", "hold", f.items[0], "--config", f.cfg); code != 0 || !strings.Contains(out, "under a legal hold") {
+			t.Fatalf("hold %d: exit %d %s", i, code, errOut)
 		}
 		if code, out, errOut := tkRun(t, "quarantine", "purge", f.items[1], "--config", f.cfg); code != 0 || !strings.Contains(out, "purged") {
 			t.Fatalf("purge %d: exit %d %s", i, code, errOut)
@@ -216,10 +216,16 @@ func TestQuarantineTwice(t *testing.T) {
 	for _, e := range tkAudit(t, f) {
 		n[e.Action]++
 	}
-	if n[tickets.ActionQuarantineRelease] != 1 || n[tickets.ActionQuarantinePurge] != 1 {
+	if n[tickets.ActionQuarantineHold] != 1 || n[tickets.ActionQuarantinePurge] != 1 {
 		t.Fatalf("audit counts %v", n)
 	}
-	if code, _, _ := tkRun(t, "quarantine", "release", f.items[1], "--config", f.cfg); code != 1 {
-		t.Fatalf("release of a purged item: exit %d, want 1", code)
+	if code, _, _ := tkRun(t, "quarantine", "hold", f.items[1], "--config", f.cfg); code != 1 {
+		t.Fatalf("hold of a purged item: exit %d, want 1", code)
+	}
+	if code, _, errOut := tkRun(t, "quarantine", "purge", f.items[0], "--config", f.cfg); code != 1 || !strings.Contains(errOut, "legal hold") {
+		t.Fatalf("purge of a held item: exit %d %s", code, errOut)
+	}
+	if code, out, _ := tkRun(t, "quarantine", "unhold", f.items[0], "--config", f.cfg); code != 0 || !strings.Contains(out, "not under a legal hold") {
+		t.Fatalf("unhold: exit %d %s", code, out)
 	}
 }

@@ -26,7 +26,7 @@ func commands() []command {
 		{"check-config", "check-config [--config FILE]   validate the configuration and print it, secrets hidden", runCheckConfig},
 		{"scan", "scan [--json] [--ocr] [--max-time D] FILE|DIR|- ...   scan messages for SSNs and card numbers", runScan},
 		{"tickets", "tickets list [--json] [--view V] [--status S] [--queue Q] [--assignee U] [--search Q] [--limit N] | show REF [--json] | note REF TEXT|- | reply REF TEXT|- | assign REF USER|me|--unassign | status REF STATUS  [--as USER] [--config FILE]", runTickets},
-		{"quarantine", "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM | purge ITEM  [--as USER] [--config FILE]", runQuarantine},
+		{"quarantine", "quarantine list [--json] [--state S] | open ITEM --identity FILE --out FILE|- | release ITEM --part WHERE --identity FILE | hold ITEM | unhold ITEM | purge ITEM  [--as USER] [--config FILE]", runQuarantine},
 		{"outbox", "outbox list [--json] [--state S] | retry ID | drop ID [--reason R]  [--as USER] [--config FILE]", runOutbox},
 		{"user", "user add NAME --role agent|privacy|admin [--password-stdin] | list [--json] | disable|enable NAME | roles NAME --role R | passwd NAME [--password-stdin]  [--config FILE]", runUser},
 		{"token", "token create USER [--label L] | list [--json] | revoke ID  [--config FILE]", runToken},

@@ -180,7 +180,7 @@ func TestServeNotifications(t *testing.T) {
 		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 			var j struct {
 				Kind, Recipient, State string
-				LastError          string `json:"last_error"`
+				LastError              string `json:"last_error"`
 			}
 			if json.Unmarshal([]byte(line), &j) == nil && j.Kind == tickets.KindNotifyNewTicket && strings.HasSuffix(j.Recipient, "@outside.test") {
 				catJob.State, catJob.LastError = j.State, j.LastError

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,20 +13,26 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/intake-mail/intake/config"
+	"github.com/intake-mail/intake/desk"
+	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
 
-// intake quarantine list|open|release|purge: the privacy officer's tools
-// for sealed originals. Reading the ciphertext is audited before it is
-// read (quarantine.fetch), and decrypting needs the identity file, which
-// lives offline; whether it opened is audited after (quarantine.open, or
-// quarantine.open_failed with a reason code).
+// intake quarantine list|open|release|hold|unhold|purge: the privacy
+// officer's tools for sealed originals. Reading the ciphertext is audited
+// before it is read (quarantine.fetch), and decrypting needs the identity
+// file, which lives offline; whether it opened is audited after
+// (quarantine.open, or quarantine.open_failed with a reason code). The
+// web's quarantine pages do the same in the officer's browser, where the
+// identity never reaches the server.
 
 func runQuarantine(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: intake quarantine list [--json] [--state held|released|purged] [--config FILE]")
 		fmt.Fprintln(stderr, "       intake quarantine open ITEM --identity FILE --out FILE|- [--config FILE]")
-		fmt.Fprintln(stderr, "       intake quarantine release ITEM | purge ITEM [--config FILE]")
+		fmt.Fprintln(stderr, "       intake quarantine release ITEM --part WHERE --identity FILE [--config FILE]")
+		fmt.Fprintln(stderr, "       intake quarantine hold ITEM | unhold ITEM | purge ITEM [--config FILE]")
 		return 2
 	}
 	sub := args[0]
@@ -34,7 +41,8 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "TOML configuration file (default: the embedded defaults)")
 	asJSON := fs.Bool("json", false, "list: one JSON object per item and line")
 	state := fs.String("state", "", "list: only items in this state (held, released, purged)")
-	identity := fs.String("identity", "", "open: age identity file (AGE-SECRET-KEY-...)")
+	identity := fs.String("identity", "", "open, release: age identity file (AGE-SECRET-KEY-...)")
+	part := fs.String("part", "", "release: the withheld part, as tickets show names it (body, attachment:NAME)")
 	out := fs.String("out", "", "open: write the original here (created 0600, never overwritten), or - for stdout")
 	as := fs.String("as", "", asUsage)
 	pos, err := parseInterspersed(fs, args[1:])
@@ -55,7 +63,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "intake quarantine list: unknown state %q (want held, released or purged)\n", *state)
 			return 2
 		}
-	case "open", "release", "purge":
+	case "open", "release", "hold", "unhold", "purge":
 		if len(pos) != 1 {
 			fmt.Fprintf(stderr, "intake quarantine %s: want exactly one ITEM id\n", sub)
 			return 2
@@ -63,6 +71,16 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		if id, err = uuid.Parse(pos[0]); err != nil {
 			fmt.Fprintf(stderr, "intake quarantine %s: %q is not an item id (see intake quarantine list)\n", sub, pos[0])
 			return 2
+		}
+		if sub == "release" && (*identity == "" || *part == "") {
+			fmt.Fprintln(stderr, "intake quarantine release: --part WHERE and --identity FILE are required (the part is read from the opened original)")
+			return 2
+		}
+		if sub == "release" {
+			if _, err := os.Stat(*identity); err != nil {
+				fmt.Fprintf(stderr, "intake quarantine release: identity file: %v\n", err)
+				return 2
+			}
 		}
 		if sub == "open" {
 			if *identity == "" || *out == "" {
@@ -82,7 +100,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	default:
-		fmt.Fprintf(stderr, "intake quarantine: unknown subcommand %q (want list, open, release or purge)\n", sub)
+		fmt.Fprintf(stderr, "intake quarantine: unknown subcommand %q (want list, open, release, hold, unhold or purge)\n", sub)
 		return 2
 	}
 
@@ -122,28 +140,9 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		return 0
 
 	case "open":
-		// The download is audited (quarantine.fetch) before the
-		// ciphertext leaves the store; then whether this identity opened
-		// it is audited too, and a failure says why in a code, no content.
-		it, err := dk.FetchSealed(ctx, who, id)
-		if err != nil {
-			return deskExit(stderr, "intake quarantine open", err)
-		}
-		raw, err := tickets.OpenSealed(it.Sealed, *identity)
-		if err != nil {
-			reason := tickets.OpenFailureReason(err)
-			if rerr := dk.RecordOpen(ctx, who, id, false, reason); rerr != nil {
-				fmt.Fprintf(stderr, "intake quarantine open: %v; and recording the failure: %v\n", err, rerr)
-				return 2
-			}
-			fmt.Fprintf(stderr, "intake quarantine open: %v (audited as %s, %s)\n", err, tickets.ActionQuarantineOpenFailed, reason)
-			return 1
-		}
-		// No look without its record: if the open cannot be audited, the
-		// plaintext is dropped unseen.
-		if err := dk.RecordOpen(ctx, who, id, true, ""); err != nil {
-			fmt.Fprintf(stderr, "intake quarantine open: opened, but the open could not be audited, so nothing is written: %v\n", err)
-			return 2
+		raw, it, code := openOriginal(ctx, dk, who, id, *identity, stderr)
+		if raw == nil {
+			return code
 		}
 		if *out == "-" {
 			if _, err := stdout.Write(raw); err != nil {
@@ -160,10 +159,39 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		return 0
 
 	case "release":
-		if _, err := dk.Release(ctx, who, id); err != nil {
+		cfg, err := config.Load(*cfgPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "intake quarantine release: %v\n", err)
+			return 2
+		}
+		// The part is read again as the gateway reads inbound mail, with
+		// the configured limits and image policy.
+		if dk, err = desk.New(desk.Options{Store: store, Scanner: scan.New(scanLimits(cfg))}); err != nil {
+			fmt.Fprintf(stderr, "intake quarantine release: %v\n", err)
+			return 2
+		}
+		raw, _, code := openOriginal(ctx, dk, who, id, *identity, stderr)
+		if raw == nil {
+			return code
+		}
+		rel, err := dk.ReleaseFromOriginal(ctx, who, id, raw, *part)
+		if err != nil {
 			return deskExit(stderr, "intake quarantine release", err)
 		}
-		fmt.Fprintf(stdout, "released %s\n", id)
+		fmt.Fprintf(stdout, "released %s of %s to ticket %s: %d part(s) of masked text, %d file(s), %d number(s) masked\n",
+			rel.Where, id, rel.Ref, len(rel.Parts), rel.Files, len(rel.Findings))
+		return 0
+
+	case "hold", "unhold":
+		it, err := dk.SetLegalHold(ctx, who, id, sub == "hold")
+		if err != nil {
+			return deskExit(stderr, "intake quarantine "+sub, err)
+		}
+		if it.LegalHold {
+			fmt.Fprintf(stdout, "%s is under a legal hold: retention keeps it (and ticket %s) past %s until it is lifted\n", id, it.TicketRef, it.RetainUntil.Format(time.RFC3339))
+		} else {
+			fmt.Fprintf(stdout, "%s is not under a legal hold: retention removes it after %s\n", id, it.RetainUntil.Format(time.RFC3339))
+		}
 		return 0
 
 	default: // purge
@@ -173,6 +201,35 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "purged %s\n", id)
 		return 0
 	}
+}
+
+// openOriginal fetches item id's ciphertext (audited before it leaves the
+// store: quarantine.fetch) and opens it with the identity file, auditing
+// whether it opened (quarantine.open, or quarantine.open_failed with a
+// reason code, never the error's words). On failure raw is nil and code
+// the exit status, stderr told why.
+func openOriginal(ctx context.Context, dk *desk.Desk, who desk.Actor, id uuid.UUID, identity string, stderr io.Writer) (raw []byte, it *tickets.QuarantineItem, code int) {
+	it, err := dk.FetchSealed(ctx, who, id)
+	if err != nil {
+		return nil, nil, deskExit(stderr, "intake quarantine open", err)
+	}
+	raw, err = tickets.OpenSealed(it.Sealed, identity)
+	if err != nil {
+		reason := tickets.OpenFailureReason(err)
+		if rerr := dk.RecordOpen(ctx, who, id, false, reason); rerr != nil {
+			fmt.Fprintf(stderr, "intake quarantine open: %v; and recording the failure: %v\n", err, rerr)
+			return nil, nil, 2
+		}
+		fmt.Fprintf(stderr, "intake quarantine open: %v (audited as %s, %s)\n", err, tickets.ActionQuarantineOpenFailed, reason)
+		return nil, nil, 1
+	}
+	// No look without its record: if the open cannot be audited, the
+	// plaintext is dropped unseen.
+	if err := dk.RecordOpen(ctx, who, id, true, ""); err != nil {
+		fmt.Fprintf(stderr, "intake quarantine open: opened, but the open could not be audited, so nothing is used: %v\n", err)
+		return nil, nil, 2
+	}
+	return raw, it, 0
 }
 
 // exitForStoreErr: 1 for "no such thing", 2 for everything else.

@@ -122,4 +122,5 @@ func printReport(w io.Writer, r *desk.Report) {
 		}
 	}
 	fmt.Fprintf(w, "\nquarantine items past their deadline (by more than %d h) at the end: %d\n", r.PurgeGraceHours, r.Overdue)
+	fmt.Fprintf(w, "quarantine items under a legal hold now: %d\n", r.Held)
 }

@@ -240,14 +240,22 @@ func printTicket(w io.Writer, d *desk.TicketView) {
 				fmt.Fprintf(w, "[%s withheld: %s]\n", p.Where, p.Reason)
 				continue
 			}
-			fmt.Fprintf(w, "[%s %s]\n%s\n", p.Where, p.ContentType, strings.TrimRight(p.Text, "\n"))
+			released := ""
+			if !p.Released.IsZero() {
+				released = ", released from the quarantine by " + p.ReleasedBy + " " + p.Released.Format(time.RFC3339)
+			}
+			fmt.Fprintf(w, "[%s %s%s]\n%s\n", p.Where, p.ContentType, released, strings.TrimRight(p.Text, "\n"))
 		}
 		for _, a := range m.Attachments {
 			fmt.Fprintf(w, "[attachment %s %s, %d bytes, id %s]\n", oneLine(a.Name, 80), a.ContentType, a.Size, a.ID)
 		}
 	}
 	for _, q := range d.Quarantine {
-		fmt.Fprintf(w, "\nQuarantine item %s: %s, causes %s, kept until %s\n", q.ID, q.State, joinCauses(q.Causes), q.RetainUntil.Format(time.RFC3339))
+		hold := ""
+		if q.LegalHold {
+			hold = ", under a legal hold"
+		}
+		fmt.Fprintf(w, "\nQuarantine item %s: %s, causes %s, kept until %s%s\n", q.ID, q.State, joinCauses(q.Causes), q.RetainUntil.Format(time.RFC3339), hold)
 	}
 }
 

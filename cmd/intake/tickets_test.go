@@ -296,8 +296,11 @@ func TestQuarantineCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, it.ID.String()) {
 		t.Fatalf("list purged: exit %d\n%s", code, out)
 	}
-	if code, _, _ := tkRun(t, "quarantine", "release", f.items[1], "--config", f.cfg); code != 0 {
-		t.Fatalf("release: exit %d", code)
+	if code, _, _ := tkRun(t, "quarantine", "hold", f.items[1], "--config", f.cfg); code != 0 {
+		t.Fatalf("hold: exit %d", code)
+	}
+	if code, _, errOut := tkRun(t, "quarantine", "release", f.items[1], "--config", f.cfg); code != 2 || !strings.Contains(errOut, "--part") {
+		t.Fatalf("release without --part: exit %d %s", code, errOut)
 	}
 	if code, _, _ := tkRun(t, "quarantine", "purge", "not-an-id", "--config", f.cfg); code != 2 {
 		t.Fatalf("purge of a malformed id: exit %d", code)

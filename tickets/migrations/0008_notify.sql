@@ -1,6 +1,6 @@
 -- Version 8: notifications and the compliance report (see notify.go and
--- report.go). Versions 6 and 7 are other branches' and may come later:
--- migrations apply in number order and a gap is no matter.
+-- report.go). No migration took number 7: migrations apply in number
+-- order and a gap is no matter.
 --
 -- notify_settings: one row per staff account that chose notifications.
 -- email is where they go (desk checks it against [web] notify_domains
