@@ -24,13 +24,17 @@ var routesOutsideTable = map[string]bool{
 
 var routePatternRe = regexp.MustCompile(`mux\.Handle(?:Func)?\("([^"]+)"`)
 
-// TestRouteTableCoversEveryRoute reads routes.go: every route it
-// registers is in the route × role table (or tested apart, above), so a
-// new route cannot skip the matrix and the CSRF test.
+// TestRouteTableCoversEveryRoute reads routes.go and routes_admin.go:
+// every route they register is in the route × role table (or tested
+// apart, above), so a new route cannot skip the matrix and the CSRF test.
 func TestRouteTableCoversEveryRoute(t *testing.T) {
-	src, err := os.ReadFile("routes.go")
-	if err != nil {
-		t.Fatal(err)
+	var src []byte
+	for _, f := range []string{"routes.go", "routes_admin.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	for _, m := range routePatternRe.FindAllStringSubmatch(string(src), -1) {
 		pattern := m[1]

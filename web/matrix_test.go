@@ -91,6 +91,28 @@ var routeTable = []route{
 	{method: "POST", path: "/api/v1/tokens", api: true, body: `{"user":"agent"}`, allowed: []who{whoAdmin}},
 	{method: "DELETE", path: "/api/v1/tokens/01234567-89ab-7def-8123-456789abcdef", api: true, allowed: []who{whoAdmin}},
 	{method: "GET", path: "/api/v1/nothing", api: true, allowed: staff},
+	// The admin's pages, the report, one's notifications (routes_admin.go).
+	{method: "GET", path: "/admin", allowed: []who{whoAdmin}},
+	{method: "GET", path: "/admin/users", allowed: []who{whoAdmin}},
+	{method: "POST", path: "/admin/users", body: "name=new2&role=agent", allowed: []who{whoAdmin}},
+	{method: "POST", path: "/admin/users/new2/roles", body: "role=agent&role=privacy", allowed: []who{whoAdmin}},
+	{method: "POST", path: "/admin/users/new2/reset", allowed: []who{whoAdmin}},
+	{method: "POST", path: "/admin/users/new2/disable", allowed: []who{whoAdmin}},
+	{method: "POST", path: "/admin/users/new2/enable", allowed: []who{whoAdmin}},
+	{method: "GET", path: "/admin/tokens", allowed: []who{whoAdmin}},
+	{method: "POST", path: "/admin/tokens", body: "user=agent&label=matrix", allowed: []who{whoAdmin}},
+	{method: "POST", path: "/admin/tokens/01234567-89ab-7def-8123-456789abcdef/revoke", allowed: []who{whoAdmin}},
+	{method: "GET", path: "/admin/audit", allowed: []who{whoAdmin}},
+	{method: "GET", path: "/admin/audit?action=user.login&since=2026-01-01", allowed: []who{whoAdmin}},
+	{method: "GET", path: "/admin/audit/verify", allowed: []who{whoAdmin}},
+	{method: "GET", path: "/admin/config", allowed: []who{whoAdmin}},
+	{method: "GET", path: "/report", allowed: []who{whoPrivacy, whoAdmin}},
+	{method: "GET", path: "/report.csv?since=2026-01-01&until=2026-04-01", allowed: []who{whoPrivacy, whoAdmin}},
+	{method: "GET", path: "/settings", allowed: workers},
+	{method: "POST", path: "/settings", body: "queues=support", allowed: workers},
+	{method: "GET", path: "/api/v1/report?since=2026-01-01&until=2026-04-01&period=week", api: true, allowed: []who{whoPrivacy, whoAdmin}},
+	{method: "GET", path: "/api/v1/me/notifications", api: true, allowed: workers},
+	{method: "PUT", path: "/api/v1/me/notifications", api: true, body: `{"queues":["support"]}`, allowed: workers},
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
