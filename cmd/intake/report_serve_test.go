@@ -60,7 +60,8 @@ func TestServeReportCountsCorpus(t *testing.T) {
 	s.mailRaw(t, "ada@member.test", sevenZip("ada@member.test"))
 	want := map[string]int{"messages_received": 8, "messages_sensitive": 4, "messages_with_ssn": 3, "messages_with_card": 2,
 		"messages_withheld": 1, "withheld_by_reason unsupported": 1, "purged_on_time": 1, "purged_late": 0,
-		"quarantine_access user:pia quarantine.fetch": 2, "quarantine_access cli:" + osUserName() + " quarantine.purge": 1}
+		"quarantine_access user:pia quarantine.fetch": 2, "quarantine_access cli:" + osUserName() + " quarantine.purge": 1,
+		"quarantine_access user:pia quarantine.view": 1} // her listing of the items, below
 
 	// The privacy officer fetches two originals; the operator purges one.
 	tok := s.token(t, "pia")
