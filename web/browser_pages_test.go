@@ -11,15 +11,7 @@ import (
 )
 
 // loginIn logs the browser in through the form.
-func loginIn(b *browsertest.Browser, base, name string) {
-	b.Do("log in as "+name,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.ID("username")),
-		chromedp.SendKeys(chromedp.ID("username"), name),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".who-name")))
-}
+func loginIn(b *browsertest.Browser, base, name string) { b.LogIn(base, name, testPassword) }
 
 // TestBrowserPagesLook renders the queue and two tickets of a working
 // day's queue in light and dark, and saves screenshots for a person to

@@ -17,16 +17,9 @@ import (
 )
 
 // browserLogin logs the browser in through the form as name.
-func browserLogin(b *browsertest.Browser, base, name string) {
-	b.Do("log in as "+name,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.ID("username")),
-		chromedp.SendKeys(chromedp.ID("username"), name),
-		chromedp.SendKeys(chromedp.ID("password"), staffPassword+"\r"),
-		chromedp.WaitVisible(chromedp.CSS(".who-name")))
-}
+func browserLogin(b *browsertest.Browser, base, name string) { b.LogIn(base, name, staffPassword) }
 
-// userRoles reads name's roles and state as `intake user list --json`
+// userState reads name's roles and state as `intake user list --json`
 // prints them.
 func (s *staffServe) userState(t *testing.T, name string) (roles string, disabled bool) {
 	t.Helper()

@@ -133,6 +133,19 @@ func (b *Browser) Do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// LogIn logs the tab in through intake's login form at base as name, and
+// waits for a page that names who is logged in.
+func (b *Browser) LogIn(base, name, password string) {
+	b.t.Helper()
+	b.Do("log in as "+name,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), name),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".who-name")))
+}
+
 // Eval evaluates a JavaScript expression in the page and returns its value
 // decoded into T (with chromedp.EvalAwaitPromise, the value a promise
 // settles to).
