@@ -162,3 +162,40 @@ func TestReportQuickRanges(t *testing.T) {
 		}
 	}
 }
+
+// The audit page's filters: by ticket, by action, by time; a time it
+// cannot read is said, not ignored.
+func TestAdminAuditFilters(t *testing.T) {
+	e := newEnv(t)
+	e.user("ada", tickets.RoleAdmin)
+	one := e.file(mail{subject: "First", body: "hello"})
+	e.clock.Advance(time.Hour)
+	two := e.file(mail{subject: "Second", body: "hello again"})
+	b := e.browser()
+	b.login("ada", testPassword)
+	rows := func(path string) string {
+		t.Helper()
+		a := b.get(path)
+		if a.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, a.StatusCode)
+		}
+		var out []string
+		for _, m := range regexp.MustCompile(`<td class="a-action"><code>([a-z_.]+)</code></td>\s*<td>(?:<a class="ref" href="/t/[^"]+">([^<]+)</a>)?`).FindAllStringSubmatch(a.body, -1) {
+			out = append(out, m[1]+" "+m[2])
+		}
+		return strings.Join(out, "; ")
+	}
+	if got := rows("/admin/audit?ref=" + two.Ref); got != "ticket.create "+two.Ref {
+		t.Errorf("the events of %s: %s", two.Ref, got)
+	}
+	if got := rows("/admin/audit?action=ticket.create"); got != "ticket.create "+two.Ref+"; ticket.create "+one.Ref {
+		t.Errorf("ticket.create events: %s", got)
+	}
+	until := e.clock.Now().Add(-30 * time.Minute).UTC().Format("2006-01-02T15:04")
+	if got := rows("/admin/audit?action=ticket.create&until=" + url.QueryEscape(until)); got != "ticket.create "+one.Ref {
+		t.Errorf("ticket.create events until %s: %s", until, got)
+	}
+	if a := b.get("/admin/audit?since=yesterday"); a.StatusCode != http.StatusBadRequest || !strings.Contains(a.body, "From must be a date") {
+		t.Errorf("an unreadable time: %d", a.StatusCode)
+	}
+}
