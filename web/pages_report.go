@@ -211,7 +211,7 @@ func safeName(s string) string {
 
 const (
 	chartW, chartH      = 520, 220
-	chartLeft, chartTop = 44, 12
+	chartLeft, chartTop = 44, 22
 	chartBottom         = 40 // room for the period labels
 )
 
@@ -225,6 +225,9 @@ type chartBar struct {
 	Series     int // which colour: the legend's index
 	Value      int
 	Title      string // "Mar 2026, with an SSN: 3"
+	// Label: the count is written above the bar (when it is not zero and
+	// the bar is wide enough to carry it).
+	Label bool
 }
 
 type chartTick struct {
@@ -285,7 +288,7 @@ func newChart(id, title string, labels []string, series ...chartSeries) chart {
 				h = plotH * float64(v) / float64(top)
 			}
 			c.Bars = append(c.Bars, chartBar{X: x0 + barW*float64(si), Y: c.Base - h, W: barW * 0.92, H: h, Series: si % 6,
-				Value: v, Title: fmt.Sprintf("%s, %s: %d", label, s.Name, v)})
+				Value: v, Title: fmt.Sprintf("%s, %s: %d", label, s.Name, v), Label: v > 0 && barW >= 16})
 		}
 	}
 	return c

@@ -109,6 +109,7 @@ func loadPages() (*pages, error) {
 		// The report's charts place shapes by arithmetic on floats.
 		"add":        func(a, b float64) float64 { return a + b },
 		"sub":        func(a, b float64) float64 { return a - b },
+		"half":       func(a float64) float64 { return a / 2 },
 		"sortedKeys": desk.SortedKeys[int],
 	}
 	base := template.New("layout.html").Funcs(funcs)
