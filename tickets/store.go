@@ -61,6 +61,11 @@ type Inbound struct {
 	// Outbox jobs queued in the same transaction (not for a duplicate).
 	// TicketID is filled in: the worker reads the ticket when it sends.
 	Outbox []OutboxJob
+	// ReplyDecision is what the gateway decided about answering: ReplyQueued,
+	// or the word of the reason there is no reply (see reply/reasons.go).
+	// The store keeps it on the message, replacing ReplyQueued with
+	// ReplyRateLimitedAtCommit when its own rate check drops every job.
+	ReplyDecision string
 
 	// ReceivedAt defaults to the store's clock.
 	ReceivedAt time.Time
