@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/intake-mail/intake/guard"
+	"github.com/intake-mail/intake/reply"
 	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
@@ -46,6 +47,9 @@ type MessageView struct {
 	To       string    `json:"to,omitempty"`
 	Notice   string    `json:"notice,omitempty"`
 	Delivery *Delivery `json:"delivery,omitempty"`
+	// ReplyWhy says the inbound message's ReplyDecision in words ("" when
+	// none was kept).
+	ReplyWhy string `json:"reply_why,omitempty"`
 }
 
 // WithheldPart is a part staff cannot read, and why.
@@ -148,7 +152,7 @@ func viewOf(t *tickets.TicketDetail, jobs []tickets.OutboxJob, render autoRender
 }
 
 func messageView(m tickets.Message) MessageView {
-	mv := MessageView{Message: m, At: m.Created, Findings: m.Findings}
+	mv := MessageView{Message: m, At: m.Created, Findings: m.Findings, ReplyWhy: reply.DecisionWords(m.ReplyDecision)}
 	if mv.Findings == nil {
 		mv.Findings = []tickets.Finding{}
 	}

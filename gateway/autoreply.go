@@ -15,6 +15,7 @@ import (
 // Everything the policy sees is masked.
 func (s *Server) queueReply(ctx context.Context, t *transaction, in *tickets.Inbound, header map[string][]string, res *scan.Result, auth *AuthResult) reply.Decision {
 	if s.opts.Replies == nil {
+		in.ReplyDecision = reply.ReasonDisabled
 		return reply.Decision{}
 	}
 	d, job := s.opts.Replies.Intent(ctx, reply.Inbound{
@@ -26,8 +27,12 @@ func (s *Server) queueReply(ctx context.Context, t *transaction, in *tickets.Inb
 		// a number): a reply must never go to it.
 		SenderMasked: in.Envelope.MailFrom != t.from,
 	})
+	// Kept on the message for staff; the store writes its own word if
+	// its rate check drops the job.
+	in.ReplyDecision = d.Reason
 	if job != nil {
 		in.Outbox = append(in.Outbox, *job)
+		in.ReplyDecision = tickets.ReplyQueued
 	}
 	return d
 }
@@ -54,7 +59,7 @@ func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc ti
 		// The store checks the rate limits in the accept's own
 		// transaction (exact across nodes and concurrent messages), and
 		// one was spent.
-		reason = "rate_limited_at_commit"
+		reason = reply.ReasonRateLimitedAtCommit
 	default:
 		return "queued"
 	}
@@ -75,11 +80,11 @@ func (s *Server) logReply(t *transaction, queue string, d reply.Decision, acc ti
 // noReplyHint says what an admin may want to know about the reasons that
 // surprise.
 var noReplyHint = map[string]string{
-	reply.ReasonNotAuthenticated: "[reply] require_sender_auth: the envelope sender passed neither SPF for its own domain nor DMARC as the From address",
-	reply.ReasonMaskedSender:     "the sender's address held a number and was masked",
-	reply.ReasonInvalidSender:    "the envelope sender is not an address mail can go to (no domain with a dot, a literal, a route)",
-	reply.ReasonRateSensitive:    "this mailbox was already told today ([reply] sensitive_per_day)",
-	reply.ReasonRateHourly:       "[reply] replies_per_hour reached for this mailbox",
-	reply.ReasonRateDomain:       "the hourly cap for the sender's organisational domain is reached",
-	"rate_limited_at_commit":     "a [reply] rate limit for this mailbox or its domain was spent (checked as the ticket was committed)",
+	reply.ReasonNotAuthenticated:    "[reply] require_sender_auth: the envelope sender passed neither SPF for its own domain nor DMARC as the From address",
+	reply.ReasonMaskedSender:        "the sender's address held a number and was masked",
+	reply.ReasonInvalidSender:       "the envelope sender is not an address mail can go to (no domain with a dot, a literal, a route)",
+	reply.ReasonRateSensitive:       "this mailbox was already told today ([reply] sensitive_per_day)",
+	reply.ReasonRateHourly:          "[reply] replies_per_hour reached for this mailbox",
+	reply.ReasonRateDomain:          "the hourly cap for the sender's organisational domain is reached",
+	reply.ReasonRateLimitedAtCommit: "a [reply] rate limit for this mailbox or its domain was spent (checked as the ticket was committed)",
 }

@@ -154,7 +154,7 @@ func (c *core) Accept(ctx context.Context, in *Inbound) (Accepted, error) {
 	if err != nil {
 		return Accepted{}, fmt.Errorf("accept: %w", err)
 	}
-	if len(acc.Jobs) > 0 {
+	if len(acc.Jobs)+len(acc.Notifications) > 0 {
 		c.signal()
 	}
 	if !acc.Duplicate {
@@ -270,12 +270,12 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 	// take them in one round trip with the next statement that does.
 	if err := q.Defer(ctx, "insert message", `INSERT INTO messages (id, ticket_id, kind, message_id, in_reply_to, refs, from_addr, from_name,
 		subject, envelope, headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at,
-		repaired, sender_verified, not_participant)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		repaired, sender_verified, not_participant, reply_decision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.msgID.String(), tid, string(KindInbound), p.messageID, p.inReplyTo, p.refs, p.sender, in.FromName,
 		in.Subject, p.envelope, p.headers, in.AuthResults, in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC,
 		p.findings, p.unscannable, idText(p.qID), in.Size, micros(p.now),
-		p.repaired, b2i(in.SenderVerified), b2i(target.notParticipant)); err != nil {
+		p.repaired, b2i(in.SenderVerified), b2i(target.notParticipant), in.ReplyDecision); err != nil {
 		return acc, err
 	}
 	for i, part := range in.Parts {
@@ -325,6 +325,10 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		}
 		acc.Jobs = append(acc.Jobs, id)
 	}
+	if err := c.recordLimited(ctx, q, p.msgID, in, acc); err != nil {
+		return acc, err
+	}
+	// After recordLimited, which reads acc.Jobs as the auto-reply's.
 	if err := c.queueNotifications(ctx, q, &acc, in.Queue, p.now); err != nil {
 		return acc, err
 	}
@@ -353,6 +357,17 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		}
 	}
 	return acc, nil
+}
+
+// recordLimited corrects the message's reply decision when the rate check
+// above dropped every reply the gateway meant to send: staff then read the
+// word the gateway logs, not "queued".
+func (c *core) recordLimited(ctx context.Context, q dbtx, msgID uuid.UUID, in *Inbound, acc Accepted) error {
+	if len(in.Outbox) == 0 || len(acc.Jobs) > 0 || in.ReplyDecision != ReplyQueued {
+		return nil
+	}
+	return q.Defer(ctx, "record reply limited", `UPDATE messages SET reply_decision = ? WHERE id = ?`,
+		ReplyRateLimitedAtCommit, msgID.String())
 }
 
 // withheldText makes sure a withheld part keeps no text, whatever the

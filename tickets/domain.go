@@ -179,7 +179,19 @@ type Message struct {
 	Repaired []string `json:"repaired,omitempty"`
 	// OutboxID is the job delivering a staff reply (KindReply).
 	OutboxID uuid.UUID `json:"outbox_id,omitzero"`
+	// ReplyDecision, on an inbound message, is ReplyQueued or why no
+	// auto-reply went with it ("" when filed before it was kept).
+	ReplyDecision string `json:"reply_decision,omitempty"`
 }
+
+// What Inbound.ReplyDecision holds besides the reply package's reasons:
+// the two words the store itself may write.
+const (
+	ReplyQueued = "queued"
+	// ReplyRateLimitedAtCommit: a reply was decided, but a rate limit was
+	// spent when the store charged it in the accept's transaction.
+	ReplyRateLimitedAtCommit = "rate_limited_at_commit"
+)
 
 // TicketDetail is a ticket with everything staff may see of it.
 type TicketDetail struct {

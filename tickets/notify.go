@@ -232,14 +232,14 @@ func (c *core) queueNotifications(ctx context.Context, q dbtx, acc *Accepted, qu
 			return err
 		}
 		if !ok {
-			acc.JobsLimited++
+			acc.NotificationsLimited++
 			continue
 		}
 		id, err := c.insertJob(ctx, q, j, now)
 		if err != nil {
 			return err
 		}
-		acc.Jobs = append(acc.Jobs, id)
+		acc.Notifications = append(acc.Notifications, id)
 	}
 	return nil
 }

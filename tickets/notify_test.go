@@ -67,8 +67,8 @@ func TestNotificationsQueuedWithAccept(t *testing.T) {
 		if got := recipients(); !mapsEqual(got, want) {
 			t.Fatalf("new ticket notified %v, want %v", got, want)
 		}
-		if len(acc.Jobs) != 2 {
-			t.Fatalf("accepted lists %d jobs, want 2", len(acc.Jobs))
+		if len(acc.Notifications) != 2 || len(acc.Jobs) != 0 {
+			t.Fatalf("accepted lists %d notifications and %d jobs, want 2 and none (Jobs are the gateway's)", len(acc.Notifications), len(acc.Jobs))
 		}
 
 		// A follow-up on an unassigned ticket tells nobody; once bob has

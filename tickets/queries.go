@@ -94,7 +94,7 @@ func (c *core) getTicket(ctx context.Context, where string, arg any) (*TicketDet
 func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, error) {
 	r, err := c.read.Query(ctx, `SELECT id, kind, message_id, in_reply_to, refs, from_addr, from_name, subject, envelope,
 		headers, auth_results, spf, dkim, dmarc, findings, unscannable, quarantine_id, size, created_at,
-		repaired, sender_verified, not_participant, outbox_id
+		repaired, sender_verified, not_participant, outbox_id, reply_decision
 		FROM messages WHERE ticket_id = ? ORDER BY created_at, id`, ticketID.String())
 	if err != nil {
 		return nil, fmt.Errorf("read messages: %w", err)
@@ -107,7 +107,7 @@ func (c *core) messages(ctx context.Context, ticketID uuid.UUID) ([]Message, err
 		var created, verified, notParticipant int64
 		if err := r.Scan(&id, &kind, &m.MessageID, &m.InReplyTo, &refs, &m.From, &m.FromName, &m.Subject, &env,
 			&headers, &m.AuthResults, &m.Auth.SPF, &m.Auth.DKIM, &m.Auth.DMARC, &findings, &unscannable, &qid, &m.Size, &created,
-			&repaired, &verified, &notParticipant, &outboxID); err != nil {
+			&repaired, &verified, &notParticipant, &outboxID, &m.ReplyDecision); err != nil {
 			r.Close()
 			return nil, fmt.Errorf("read messages: %w", err)
 		}

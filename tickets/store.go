@@ -61,6 +61,11 @@ type Inbound struct {
 	// Outbox jobs queued in the same transaction (not for a duplicate).
 	// TicketID is filled in: the worker reads the ticket when it sends.
 	Outbox []OutboxJob
+	// ReplyDecision is what the gateway decided about answering: ReplyQueued,
+	// or the word of the reason there is no reply (see reply/reasons.go).
+	// The store keeps it on the message, replacing ReplyQueued with
+	// ReplyRateLimitedAtCommit when its own rate check drops every job.
+	ReplyDecision string
 
 	// ReceivedAt defaults to the store's clock.
 	ReceivedAt time.Time
@@ -87,6 +92,12 @@ type Accepted struct {
 	ThreadedBy   ThreadedBy
 	Jobs         []uuid.UUID // outbox jobs queued
 	JobsLimited  int         // jobs dropped because a Limit was spent
+	// Notifications are the staff notification jobs queued with the
+	// message (notify.go), kept apart from Jobs, which are the gateway's
+	// (its auto-reply); NotificationsLimited, those an account's hourly
+	// bound dropped.
+	Notifications        []uuid.UUID
+	NotificationsLimited int
 }
 
 // TicketFilter selects tickets; zero values mean "any". Limit 0 means all.

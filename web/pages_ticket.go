@@ -49,6 +49,9 @@ type messageData struct {
 	Extracted []tickets.Part
 	// RepairedWhere says where bytes that were not text were replaced.
 	RepairedWhere []string
+	// NoReply: the gateway kept why no auto-reply went with this message
+	// (ReplyWhy says it; a queued one shows as its own entry).
+	NoReply bool
 }
 
 type download struct {
@@ -112,6 +115,7 @@ func (s *Server) ticketData(r *http.Request, p *Page) (*ticketData, error) {
 
 func messageOf(m desk.MessageView) messageData {
 	md := messageData{MessageView: m, Anchor: "m-" + m.ID.String(), RepairedWhere: repairedWords(m)}
+	md.NoReply = m.ReplyDecision != "" && m.ReplyDecision != tickets.ReplyQueued
 	switch m.Kind {
 	case tickets.KindInbound:
 		md.Label, md.Class = "Member", "inbound"

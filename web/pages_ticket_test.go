@@ -113,6 +113,27 @@ func TestTicketPageSaysWhyWithheld(t *testing.T) {
 	}
 }
 
+// Why no auto-reply went is a muted line in the member's message, in
+// words, the word in its title; a message filed before decisions were
+// kept, or one whose reply was queued, shows no such line.
+func TestTicketPageSaysWhyNoReply(t *testing.T) {
+	e, b := staffEnv(t)
+	limited := e.file(mail{subject: "Third today", body: "hello", replyDecision: "rate_hourly"}).Ref
+	a := b.get("/t/" + limited)
+	mustContain(t, "the ticket whose reply was limited", a.body,
+		`data-reply="rate_hourly"`,
+		`<p class="msg-note-line msg-noreply" title="Auto-reply decision: rate_hourly">No auto-reply: this address reached the hourly limit of auto-replies.</p>`)
+	for _, m := range []mail{{subject: "Filed long ago", body: "hello"}, {subject: "Answered", body: "hello", replyDecision: tickets.ReplyQueued}} {
+		a := b.get("/t/" + e.file(m).Ref)
+		if strings.Contains(a.body, "No auto-reply") || strings.Contains(a.body, "msg-noreply") {
+			t.Errorf("%q (decision %q) says there was no auto-reply", m.subject, m.replyDecision)
+		}
+		if has := strings.Contains(a.body, "data-reply="); has != (m.replyDecision != "") {
+			t.Errorf("%q (decision %q): data-reply on the page is %v", m.subject, m.replyDecision, has)
+		}
+	}
+}
+
 // Bytes that were not text are named for staff.
 func TestTicketPageNamesRepairedBytes(t *testing.T) {
 	e, b := staffEnv(t)

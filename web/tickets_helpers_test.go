@@ -24,6 +24,7 @@ type mail struct {
 	inReplyTo                     string // a Message-ID this answers
 	subjectRef                    string // a ref named in the subject
 	sealed                        []byte // the sealed original; nil: a stand-in when one is needed
+	replyDecision                 string // what the gateway decided about the auto-reply
 }
 
 // file files m as a new message and returns what the store answered.
@@ -45,6 +46,7 @@ func (e *testEnv) file(m mail) tickets.Accepted {
 		Findings:       m.findings,
 		Auth:           m.auth,
 		SenderVerified: m.verified,
+		ReplyDecision:  m.replyDecision,
 	}
 	if m.subjectRef != "" {
 		in.Subject += " [" + m.subjectRef + "]"

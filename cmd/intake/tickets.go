@@ -25,10 +25,10 @@ import (
 // "auth", "messages" and "updated". `show --json` prints one object: the
 // ticket's fields plus "messages" (each with masked "parts", attachment
 // metadata, findings as type/last4/where, "sender_verified", and when set
-// "not_participant" and "repaired") and "quarantine" (metadata only); a
-// ticket opened by a message that named another ticket it could not be
-// trusted to join has "related_ref" and "related" ("possible follow-up of
-// T-...").
+// "not_participant", "repaired", and "reply_decision" with "reply_why")
+// and "quarantine" (metadata only); a ticket opened by a message that
+// named another ticket it could not be trusted to join has "related_ref"
+// and "related" ("possible follow-up of T-...").
 
 // parseInterspersed parses flags that may come before or after the
 // positional arguments, and returns the positional ones.
@@ -225,6 +225,13 @@ func printTicket(w io.Writer, d *desk.TicketView) {
 		fmt.Fprintf(w, "Subject: %s\n", oneLine(m.Subject, 200))
 		if m.Kind == tickets.KindInbound && !m.SenderVerified {
 			fmt.Fprintln(w, "Note: the From address was not verified (no aligned DMARC pass, no SPF pass for it)")
+		}
+		switch m.ReplyDecision {
+		case "":
+		case tickets.ReplyQueued:
+			fmt.Fprintln(w, "Auto-reply: queued")
+		default:
+			fmt.Fprintf(w, "Auto-reply: none (%s): %s\n", m.ReplyDecision, m.ReplyWhy)
 		}
 		if m.NotParticipant {
 			fmt.Fprintln(w, "Note: the sender is not the requester or a participant (joined by our reply token)")

@@ -1,4 +1,4 @@
--- Version 8: notifications and the compliance report (see notify.go and
+-- Version 9: notifications and the compliance report (see notify.go and
 -- report.go). No migration took number 7: migrations apply in number
 -- order and a gap is no matter.
 --
