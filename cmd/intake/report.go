@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -89,9 +90,9 @@ func printReport(w io.Writer, r *desk.Report) {
 	fmt.Fprintf(w, "compliance report %s to %s, per %s (counts only)\n\n", r.Since.Format(time.DateOnly), r.Until.Format(time.DateOnly), r.Period)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "PERIOD\tRECEIVED\tWITH SSN\tWITH CARD\tWITHHELD\tSENT\tPURGED ON TIME\tPURGED LATE\tQUARANTINE ACCESS\t")
-	for _, p := range append(r.Periods, r.Total) {
+	for i, p := range append(slices.Clone(r.Periods), r.Total) {
 		label := p.Start.Format(time.DateOnly)
-		if p.Start.Equal(r.Since) && p.End.Equal(r.Until) && len(r.Periods) > 1 {
+		if i == len(r.Periods) {
 			label = "total"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", label, p.Received, p.WithSSN, p.WithCard, p.Withheld,
