@@ -152,7 +152,8 @@ type VerifyReport struct {
 type Store interface {
 	// Accept files one inbound message in ONE transaction: ticket (new or
 	// threaded), message, clean attachments, quarantine item, audit event,
-	// outbox jobs, dedup key. On return without error it is durable. Any
+	// outbox jobs, the staff notifications it calls for (notify.go), dedup
+	// key. On return without error it is durable. Any
 	// error means nothing was written; see IsInvalid for the one kind that is
 	// the sender's doing, every other error is ours (SMTP 451).
 	Accept(ctx context.Context, in *Inbound) (Accepted, error)
