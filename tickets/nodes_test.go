@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,4 +91,71 @@ func TestRetentionOnEveryNodeAtOnce(t *testing.T) {
 			t.Fatalf("verify = %+v, %v", rep, err)
 		}
 	})
+}
+
+// TestPostgresGroupCommit runs one group of accepts by hand: a member
+// that fails in its own statements and one whose deferred statement
+// fails only when it is sent are each rolled back alone; the others
+// commit together, once, and the audit chain holds.
+func TestPostgresGroupCommit(t *testing.T) {
+	h := newHarness(t, "postgres", Options{})
+	s := h.s.(*pgStore)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	var batch []*pgGroupReq
+	var refs []string
+	for i := 0; i < 6; i++ {
+		p, err := s.prepare(sample(i, []byte("sealed")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, p.ref)
+		fn := func(q dbtx) error {
+			if _, err := s.accept(ctx, q, p); err != nil {
+				return err
+			}
+			switch i {
+			case 2:
+				return boom
+			case 4:
+				return q.Defer(ctx, "bad statement", "INSERT INTO no_such_table VALUES (1)")
+			}
+			return nil
+		}
+		batch = append(batch, &pgGroupReq{ctx: ctx, fn: fn, err: make(chan error, 1)})
+	}
+	groups := s.groups.Load()
+	s.commitGroup(batch)
+	for i, r := range batch {
+		err := <-r.err
+		switch i {
+		case 2:
+			if !errors.Is(err, boom) {
+				t.Errorf("member 2: %v", err)
+			}
+		case 4:
+			if err == nil || !strings.Contains(err.Error(), "no_such_table") {
+				t.Errorf("member 4: %v", err)
+			}
+		default:
+			if err != nil {
+				t.Errorf("member %d: %v", i, err)
+			}
+		}
+	}
+	if s.groups.Load() != groups+1 {
+		t.Errorf("%d groups for one batch", s.groups.Load()-groups)
+	}
+	for i, ref := range refs {
+		_, err := h.s.GetTicket(ctx, ref)
+		if (i == 2 || i == 4) != errors.Is(err, ErrNotFound) {
+			t.Errorf("ticket of member %d: %v", i, err)
+		}
+	}
+	if n := h.count("quarantine"); n != 4 {
+		t.Errorf("%d quarantine items, want 4", n)
+	}
+	if rep, err := h.s.VerifyAudit(ctx); err != nil || !rep.OK || rep.Tickets != 4 {
+		t.Fatalf("verify = %+v, %v", rep, err)
+	}
 }
