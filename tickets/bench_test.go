@@ -34,15 +34,24 @@ func BenchmarkAccept(b *testing.B) {
 		name    string
 		backend string
 		noGroup bool
+		nodes   int // stores on one database, each with its own pool: gateway nodes
 	}{
-		{"sqlite/group", "sqlite", false},
-		{"sqlite/nogroup", "sqlite", true},
-		{"postgres/group", "postgres", false},
-		{"postgres/nogroup", "postgres", true},
+		{"sqlite/group", "sqlite", false, 1},
+		{"sqlite/nogroup", "sqlite", true, 1},
+		{"postgres/group", "postgres", false, 1},
+		{"postgres/nogroup", "postgres", true, 1},
+		{"postgres/group/nodes=2", "postgres", false, 2},
 	} {
 		for _, writers := range []int{1, 8, 32} {
 			b.Run(fmt.Sprintf("%s/writers=%d", cfg.name, writers), func(b *testing.B) {
-				h := newHarness(b, cfg.backend, Options{NoGroupCommit: cfg.noGroup, Now: time.Now})
+				o := Options{NoGroupCommit: cfg.noGroup, Now: time.Now}
+				h := newHarness(b, cfg.backend, o)
+				stores := []Store{h.s}
+				for len(stores) < cfg.nodes {
+					st := h.open(o)
+					defer st.Close()
+					stores = append(stores, st)
+				}
 				ctx := context.Background()
 				var next atomic.Int64
 				var failed atomic.Int64
@@ -53,6 +62,7 @@ func BenchmarkAccept(b *testing.B) {
 				var wg sync.WaitGroup
 				for w := 0; w < writers; w++ {
 					wg.Add(1)
+					st := stores[w%len(stores)]
 					go func() {
 						defer wg.Done()
 						for {
@@ -64,7 +74,7 @@ func BenchmarkAccept(b *testing.B) {
 							in.Parts = in.Parts[:1]
 							in.Parts[0].Text = body
 							in.Findings, in.Unscannable, in.Attachments = nil, nil, nil
-							if _, err := h.s.Accept(ctx, in); err != nil {
+							if _, err := st.Accept(ctx, in); err != nil {
 								failed.Add(1)
 							}
 						}
@@ -80,8 +90,14 @@ func BenchmarkAccept(b *testing.B) {
 				// CPU per accept (whole process: writer, callers, GC) does not
 				// depend on what else the machine is running, unlike accepts/s.
 				b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/accept")
-				if s, ok := h.s.(*pgStore); ok && s.groups.Load() > 0 {
-					b.ReportMetric(float64(s.grouped.Load())/float64(s.groups.Load()), "writes/commit")
+				var groups, grouped int64
+				for _, st := range stores {
+					if s, ok := st.(*pgStore); ok {
+						groups, grouped = groups+s.groups.Load(), grouped+s.grouped.Load()
+					}
+				}
+				if groups > 0 {
+					b.ReportMetric(float64(grouped)/float64(groups), "writes/commit")
 				}
 				if s, ok := h.s.(*sqliteStore); ok && s.commits.Load() > 0 {
 					b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/commit")
