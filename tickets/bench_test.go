@@ -6,19 +6,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// cpuTime is this process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/intake-mail/intake/internal/cputime"
+)
 
 // Accepts per second for distinct 4 KiB messages, with fsync (SQLite
 // synchronous=FULL; PostgreSQL as configured), at 1, 8 and 32 concurrent
@@ -58,7 +50,7 @@ func BenchmarkAccept(b *testing.B) {
 				b.SetBytes(benchBody)
 				b.ReportAllocs()
 				b.ResetTimer()
-				start, cpu0 := time.Now(), cpuTime()
+				start, cpu0 := time.Now(), cputime.Self()
 				var wg sync.WaitGroup
 				for w := 0; w < writers; w++ {
 					wg.Add(1)
@@ -81,7 +73,7 @@ func BenchmarkAccept(b *testing.B) {
 					}()
 				}
 				wg.Wait()
-				elapsed, cpu := time.Since(start), cpuTime()-cpu0
+				elapsed, cpu := time.Since(start), cputime.Self()-cpu0
 				b.StopTimer()
 				if failed.Load() > 0 {
 					b.Fatalf("%d accepts failed", failed.Load())
