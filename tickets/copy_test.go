@@ -218,6 +218,15 @@ func TestCopyStore(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Not back: SQLite's audit check reads a gap in seq as a deleted
+		// event, and PostgreSQL's sequence leaves gaps.
+		if dst.backend == "postgres" {
+			back := newHarness(t, "sqlite", Options{})
+			if _, err := CopyStore(ctx, dst.s, back.s, CopyOptions{}); err == nil || !strings.Contains(err.Error(), "PostgreSQL to SQLite") {
+				t.Fatalf("copy back: %v", err)
+			}
+		}
+
 		// A target that holds anything is refused, and nothing is written.
 		if _, err := CopyStore(ctx, src.s, dst.s, CopyOptions{}); err == nil || !strings.Contains(err.Error(), "not empty") {
 			t.Fatalf("copy into a filled store: %v", err)
