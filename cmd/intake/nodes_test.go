@@ -552,8 +552,22 @@ retry_max = "2s"
 	if len(takenOver) != len(uniq(heldAtKill)) {
 		t.Errorf("the victim held %v at its death; delivered by others: %v", heldAtKill, takenOver)
 	}
-	t.Logf("%d messages (%d to two nodes), %d failed over from the killed node; %d replies, %d held by the killed node and taken over (%v); at-least-once window cases: %d",
-		len(all), len(twice), failovers, len(got), len(uniq(heldAtKill)), takenOver, windowCases)
+	// The survivors said so: each took over the jobs whose lease the
+	// victim left to run out.
+	takeovers := 0
+	for _, n := range nodes[:2] {
+		for _, l := range n.logLines("outbox job taken over") {
+			if !strings.Contains(l, `"from":"`) {
+				t.Errorf("%s: %s", n.name, l)
+			}
+			takeovers++
+		}
+	}
+	if takeovers < len(uniq(heldAtKill)) {
+		t.Errorf("%d takeovers logged, the victim held %d jobs in delivery", takeovers, len(uniq(heldAtKill)))
+	}
+	t.Logf("%d messages (%d to two nodes), %d failed over from the killed node; %d replies, %d held by the killed node in delivery, %d jobs taken over after its lease ran out (%v); at-least-once window cases: %d",
+		len(all), len(twice), failovers, len(got), len(uniq(heldAtKill)), takeovers, takenOver, windowCases)
 
 	verify := func(when string) {
 		out, err := exec.Command(bin, "audit", "verify", "--config", nodes[0].cfg).CombinedOutput()
