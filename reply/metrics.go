@@ -20,6 +20,8 @@ var (
 )
 
 // Collectors returns this package's metrics for a registry.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{decisions, attempts, takeovers} }
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{decisions, attempts, takeovers}
+}
 
 func countDecision(d Decision) { decisions.WithLabelValues(d.Reason).Inc() }

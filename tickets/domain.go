@@ -297,9 +297,9 @@ type OutboxJob struct {
 	// TakenOverFrom, set by Claim only, is the worker whose lease on the
 	// job ran out before it settled the job (a node that died, or hung):
 	// this claim takes the job over.
-	TakenOverFrom string `json:"-"`
-	Created     time.Time   `json:"created"`
-	Updated     time.Time   `json:"updated"`
+	TakenOverFrom string    `json:"-"`
+	Created       time.Time `json:"created"`
+	Updated       time.Time `json:"updated"`
 	// Limits, on input only: the job is queued only if every limit allows
 	// it, checked and counted in the accept's own transaction, so two nodes
 	// cannot both spend the last reply of an address.
