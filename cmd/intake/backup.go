@@ -42,7 +42,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	if cfg.Store.Driver == "postgres" {
 		fmt.Fprintln(stderr, "intake backup: the store is PostgreSQL: back it up with PostgreSQL's own tools, "+
 			"pg_dump --format=custom for a copy or base backups with WAL archiving for point-in-time recovery "+
-			"(see docs/SCALING.md), and keep the key files (store.thread_key_file, store.audit_key_file) apart from it")
+			"(see \"Backup and restore\" in docs/operations.md), and keep the key files (store.thread_key_file, store.audit_key_file) apart from it")
 		return 2
 	}
 	src := sqlitePath(cfg)
