@@ -31,6 +31,8 @@ func commands() []command {
 		{"user", "user add NAME --role agent|privacy|admin [--password-stdin] | list [--json] | disable|enable NAME | roles NAME --role R | passwd NAME [--password-stdin]  [--config FILE]", runUser},
 		{"token", "token create USER [--label L] | list [--json] | revoke ID  [--config FILE]", runToken},
 		{"audit", "audit verify [--anchor FILE|-]... [--config FILE]", runAudit},
+		{"store", "store copy --from CONFIG --to CONFIG   copy every table to a new, empty store (SQLite to PostgreSQL); resumable", runStore},
+		{"backup", "backup --out FILE [--config FILE]   copy a live SQLite store consistently (PostgreSQL: pg_dump)", runBackup},
 		{"keygen", "keygen dkim --domain D --selector S [--algo ed25519|rsa] [--out FILE]", runKeygen},
 	}
 }
