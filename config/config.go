@@ -123,10 +123,18 @@ type Reply struct {
 	DKIMDomain        string `toml:"dkim_domain"` // "" means the domain of From
 
 	// Delivery and rate limits (RFC 3834 asks responders to limit).
-	RetryMin        Duration `toml:"retry_min"`         // first retry after a 4xx; doubles each time
-	RetryMax        Duration `toml:"retry_max"`         // the delay stops doubling here
-	GiveUpAuto      Duration `toml:"give_up_auto"`      // an auto-reply this late helps nobody
-	GiveUpStaff     Duration `toml:"give_up_staff"`     // staff replies are worth more patience
+	RetryMin    Duration `toml:"retry_min"`     // first retry after a 4xx; doubles each time
+	RetryMax    Duration `toml:"retry_max"`     // the delay stops doubling here
+	GiveUpAuto  Duration `toml:"give_up_auto"`  // an auto-reply this late helps nobody
+	GiveUpStaff Duration `toml:"give_up_staff"` // staff replies are worth more patience
+	// OutboxLease is how long a node holds a claimed job: the longest one
+	// attempt may take, and how long a crashed node's jobs wait before
+	// another node takes them over. 0 means 10 minutes.
+	OutboxLease Duration `toml:"outbox_lease"`
+	// OutboxPoll is how often the worker looks for due jobs besides the
+	// wake-up its own accepts give it: with several nodes, how soon one
+	// finds another's retries and expired leases. 0 means 15 seconds.
+	OutboxPoll      Duration `toml:"outbox_poll"`
 	SensitivePerDay int      `toml:"sensitive_per_day"` // sensitive-data replies per address per 24 h
 	RepliesPerHour  int      `toml:"replies_per_hour"`  // replies of any kind per address per hour
 	// Other replies (withheld notes, acknowledgements) an hour to one

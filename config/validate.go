@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -192,6 +193,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Reply.RetryMin <= 0 || c.Reply.RetryMax < c.Reply.RetryMin {
 		bad("reply.retry_min", "must be positive and at most reply.retry_max")
+	}
+	if l := c.Reply.OutboxLease.D(); l != 0 && l < 2*time.Second {
+		bad("reply.outbox_lease", "must be at least 2s (0: 10 minutes): one delivery attempt must fit in it")
+	}
+	if c.Reply.OutboxPoll < 0 {
+		bad("reply.outbox_poll", "must not be negative (0: 15 seconds)")
 	}
 	if c.Reply.GiveUpAuto <= 0 || c.Reply.GiveUpStaff <= 0 {
 		bad("reply.give_up_auto", "give_up_auto and give_up_staff must be positive")

@@ -205,6 +205,12 @@ func (w *Worker) claim(ctx context.Context, p *pool, n int) (int, error) {
 		return 0, fmt.Errorf("claim outbox jobs: %w", err)
 	}
 	for _, j := range jobs {
+		if j.TakenOverFrom != "" {
+			// Delivery is at least once: the old owner may have handed the
+			// reply over and died before settling it.
+			takeovers.Inc()
+			w.o.Logger.Info("outbox job taken over", "job", j.ID, "from", j.TakenOverFrom, "attempt", j.Attempts)
+		}
 		p.add(j)
 	}
 	return len(jobs), nil

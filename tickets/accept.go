@@ -209,10 +209,41 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		acc.TicketID, acc.Ref = p.ticketID, p.ref
 	}
 
-	n, err := q.Exec(ctx, "INSERT INTO dedup (key, ticket_id, message_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		in.DedupKey, acc.TicketID.String(), p.msgID.String(), micros(p.now))
-	if err != nil {
-		return acc, fmt.Errorf("insert dedup key: %w", err)
+	sensitive, withheld := len(in.Findings) > 0, hasWithheld(in)
+	tid := acc.TicketID.String()
+	ticketArgs := func() []any {
+		return []any{tid, acc.Ref, string(StatusNew), in.Queue, p.sender, in.FromName, in.Subject,
+			b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now), target.related, micros(p.now)}
+	}
+	dedupArgs := []any{in.DedupKey, tid, p.msgID.String(), micros(p.now)}
+	var n int64
+	ticketDone := false
+	if c.d.name == "postgres" && !acc.Threaded {
+		// One round trip for both: the ticket is inserted only if the
+		// dedup key was (see pgDedupTicket).
+		n, err = q.Exec(ctx, pgDedupTicket, append(dedupArgs, ticketArgs()...)...)
+		if err != nil {
+			return acc, fmt.Errorf("insert dedup key and ticket: %w", err)
+		}
+		if ticketDone = n == 1; !ticketDone {
+			// The key was taken, or the ref: only the key's row says.
+			var mid string
+			switch err := one(q.QueryRow(ctx, "SELECT message_id FROM dedup WHERE key = ?", in.DedupKey), &mid); {
+			case err == nil && mid == p.msgID.String():
+				n = 1 // ours; the ref was taken, and the loop below picks another
+				p.ref = NewRef()
+				acc.Ref = p.ref
+			case err == nil || errors.Is(err, ErrNotFound):
+				n = 0
+			default:
+				return acc, fmt.Errorf("look up dedup key: %w", err)
+			}
+		}
+	} else {
+		n, err = q.Exec(ctx, "INSERT INTO dedup (key, ticket_id, message_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", dedupArgs...)
+		if err != nil {
+			return acc, fmt.Errorf("insert dedup key: %w", err)
+		}
 	}
 	if n == 0 {
 		// A redelivery. Nothing is written yet; the first delivery's row is
@@ -229,8 +260,6 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 		return dup, nil
 	}
 
-	sensitive, withheld := len(in.Findings) > 0, hasWithheld(in)
-	tid := acc.TicketID.String()
 	if acc.Threaded {
 		// A reply reopens a ticket staff thought done; spam stays spam.
 		if err := q.Defer(ctx, "update ticket", `UPDATE tickets SET
@@ -241,16 +270,13 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 			b2i(sensitive), b2i(withheld), micros(p.now), micros(p.now), tid); err != nil {
 			return acc, err
 		}
-	} else {
+	} else if !ticketDone {
 		// A ref already taken (rare: 32^6 refs) inserts nothing, and
 		// another is tried. The unique index does the looking; on
 		// PostgreSQL it also settles two nodes picking one ref at once.
 		for try := 0; ; try++ {
-			n, err := q.Exec(ctx, `INSERT INTO tickets (id, ref, status, queue, requester, requester_name, assignee, subject,
-				sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref, activity_at)
-				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING`,
-				tid, acc.Ref, string(StatusNew), in.Queue, p.sender, in.FromName, in.Subject,
-				b2i(sensitive), b2i(withheld), in.Auth.SPF, in.Auth.DKIM, in.Auth.DMARC, micros(p.now), micros(p.now), target.related, micros(p.now))
+			n, err := q.Exec(ctx, `INSERT INTO tickets (`+ticketInsertCols+`)
+				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING`, ticketArgs()...)
 			if err != nil {
 				return acc, fmt.Errorf("insert ticket: %w", err)
 			}
@@ -369,6 +395,20 @@ func (c *core) recordLimited(ctx context.Context, q dbtx, msgID uuid.UUID, in *I
 	return q.Defer(ctx, "record reply limited", `UPDATE messages SET reply_decision = ? WHERE id = ?`,
 		ReplyRateLimitedAtCommit, msgID.String())
 }
+
+const ticketInsertCols = `id, ref, status, queue, requester, requester_name, assignee, subject,
+	sensitive, withheld, spf, dkim, dmarc, messages, created_at, updated_at, related_ref, activity_at`
+
+// pgDedupTicket inserts the dedup key and, only if that inserted a row,
+// the new ticket: one statement where SQLite's writer runs two. It
+// affects one row when both went in; none when the key was taken (a
+// redelivery: nothing written) or the ref was (the key is then ours).
+// The parameters are typed: a SELECT list gives them no column to take
+// a type from.
+const pgDedupTicket = `WITH d AS (INSERT INTO dedup (key, ticket_id, message_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1)
+	INSERT INTO tickets (` + ticketInsertCols + `)
+	SELECT ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, '', ?::text, ?::bigint, ?::bigint, ?::text, ?::text, ?::text, 1, ?::bigint, ?::bigint, ?::text, ?::bigint FROM d
+	ON CONFLICT (ref) DO NOTHING`
 
 // withheldText makes sure a withheld part keeps no text, whatever the
 // caller put there.

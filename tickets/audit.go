@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -202,8 +203,8 @@ func (c *core) appendAuditPG(ctx context.Context, q pgDB, e AuditEvent) (AuditEv
 		if err := c.lockChain(ctx, q, &seq); err != nil {
 			return e, err
 		}
-	} else if err := one(q.QueryRow(ctx, "SELECT nextval('audit_seq')"), &seq); err != nil {
-		return e, fmt.Errorf("next audit seq: %w", err)
+	} else if err := nextSeqPG(ctx, q, &seq); err != nil {
+		return e, err
 	}
 	if st.head.keySeq == 0 {
 		// Once per chain in the life of a database.
@@ -212,12 +213,40 @@ func (c *core) appendAuditPG(ctx context.Context, q pgDB, e AuditEvent) (AuditEv
 		if _, err := c.deferAppendPG(ctx, q, k, seq); err != nil {
 			return e, err
 		}
-		if err := one(q.QueryRow(ctx, "SELECT nextval('audit_seq')"), &seq); err != nil {
-			return e, fmt.Errorf("next audit seq: %w", err)
+		if err := nextSeqPG(ctx, q, &seq); err != nil {
+			return e, err
 		}
 	}
 	e.Chain = st.chain
 	return c.deferAppendPG(ctx, q, e, seq)
+}
+
+// nextSeqPG draws the next seq for q's transaction. A group commit
+// (postgres_batch.go) draws them a block at a time, in one round trip,
+// rather than one per event; what it leaves unused is a gap in seq,
+// which orders events but was never dense (chains share it).
+func nextSeqPG(ctx context.Context, q pgDB, seq *int64) error {
+	st := q.st
+	if len(st.seqs) == 0 {
+		// One row either way, so the statements held go with it.
+		var err error
+		if st.seqBlock <= 1 {
+			err = one(q.QueryRow(ctx, "SELECT nextval('audit_seq')"), seq)
+			if err == nil {
+				return nil
+			}
+		} else {
+			err = one(q.QueryRow(ctx, "SELECT array_agg(v ORDER BY v) FROM (SELECT nextval('audit_seq') AS v FROM generate_series(1, ?::int)) s", st.seqBlock), &st.seqs)
+		}
+		if err != nil {
+			return fmt.Errorf("next audit seq: %w", err)
+		}
+		if len(st.seqs) == 0 {
+			return errors.New("next audit seq: none drawn")
+		}
+	}
+	*seq, st.seqs = st.seqs[0], st.seqs[1:]
+	return nil
 }
 
 // deferAppendPG links e at seq after the transaction's chain head and
@@ -226,13 +255,13 @@ func (c *core) appendAuditPG(ctx context.Context, q pgDB, e AuditEvent) (AuditEv
 func (c *core) deferAppendPG(ctx context.Context, q pgDB, e AuditEvent, seq int64) (AuditEvent, error) {
 	st := q.st
 	e, head := st.head.next(c.o.AuditKey, e, seq)
-	if err := q.Defer(ctx, "append audit event", `WITH e AS (INSERT INTO audit (`+auditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
-		UPDATE audit_head SET seq = ?, hash = ?, events = ?, key_seq = ? WHERE id = ?`,
-		e.Seq, micros(e.At), e.Actor, e.Action, e.TicketID, e.ItemID, jsonText(e.Detail), e.PrevHash, e.Hash, e.Chain,
-		head.seq, head.hash, head.events, head.keySeq, e.Chain); err != nil {
+	if err := q.Defer(ctx, "append audit event", `INSERT INTO audit (`+auditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, micros(e.At), e.Actor, e.Action, e.TicketID, e.ItemID, jsonText(e.Detail), e.PrevHash, e.Hash, e.Chain); err != nil {
 		return e, err
 	}
-	st.head = head
+	// The head moves once, at the commit (pgDB.finish): the transaction
+	// holds its row locked until then.
+	st.head, st.headDirty = head, true
 	return e, nil
 }
 
@@ -359,6 +388,9 @@ func (c *core) keyChainsPG(ctx context.Context, q pgDB) error {
 		k.Chain = id
 		q.st.chain, q.st.head = id, heads[i]
 		if _, err := c.deferAppendPG(ctx, q, k, seq); err != nil {
+			return err
+		}
+		if err := q.deferHead(ctx); err != nil {
 			return err
 		}
 	}

@@ -475,7 +475,7 @@ func TestOutboxLeases(t *testing.T) {
 		// first can no longer settle it.
 		ids, _ := h.s.Enqueue(ctx, OutboxJob{Kind: "reply.sensitive", Recipient: "x@example.org"})
 		a, _ := h.s.Claim(ctx, "a", time.Minute, 10)
-		if len(a) != 1 || a[0].ID != ids[0] {
+		if len(a) != 1 || a[0].ID != ids[0] || a[0].TakenOverFrom != "" {
 			t.Fatalf("claim a = %+v", a)
 		}
 		if b, _ := h.s.Claim(ctx, "b", time.Minute, 10); len(b) != 0 {
@@ -483,7 +483,7 @@ func TestOutboxLeases(t *testing.T) {
 		}
 		h.clock.Advance(61 * time.Second)
 		b, _ := h.s.Claim(ctx, "b", time.Minute, 10)
-		if len(b) != 1 || b[0].Attempts != 2 {
+		if len(b) != 1 || b[0].Attempts != 2 || b[0].TakenOverFrom != "a" {
 			t.Fatalf("claim after expiry = %+v", b)
 		}
 		if err := h.s.Ack(ctx, ids[0], "a"); !errors.Is(err, ErrLeaseLost) {

@@ -89,3 +89,19 @@ func one(r row, dest ...any) error {
 	}
 	return err
 }
+
+// handOff gives req to a group-commit loop (SQLite's writer, PostgreSQL's
+// committers) and waits for its outcome on errc. Once handed over it
+// waits even if ctx ends: the write may be committing, and a caller told
+// "failed" about a committed ticket would answer 4xx for mail that is
+// kept.
+func handOff[R any](ctx context.Context, reqs chan<- R, stop <-chan struct{}, req R, errc <-chan error) error {
+	select {
+	case reqs <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-stop:
+		return ErrClosed
+	}
+	return <-errc
+}

@@ -319,8 +319,12 @@ type OutboxJob struct {
 	LeaseOwner  string      `json:"lease_owner,omitempty"`
 	LeaseUntil  time.Time   `json:"lease_until"`
 	LastError   string      `json:"last_error,omitempty"`
-	Created     time.Time   `json:"created"`
-	Updated     time.Time   `json:"updated"`
+	// TakenOverFrom, set by Claim only, is the worker whose lease on the
+	// job ran out before it settled the job (a node that died, or hung):
+	// this claim takes the job over.
+	TakenOverFrom string    `json:"-"`
+	Created       time.Time `json:"created"`
+	Updated       time.Time `json:"updated"`
 	// Limits, on input only: the job is queued only if every limit allows
 	// it, checked and counted in the accept's own transaction, so two nodes
 	// cannot both spend the last reply of an address.

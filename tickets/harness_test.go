@@ -171,11 +171,8 @@ func (h *harness) count(table string) int {
 }
 
 func coreOf(s Store) *core {
-	switch s := s.(type) {
-	case *sqliteStore:
-		return s.core
-	case *pgStore:
-		return s.core
+	if c := coreOfStore(s); c != nil {
+		return c
 	}
 	panic(fmt.Sprintf("unknown store %T", s))
 }

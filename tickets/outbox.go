@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,11 +95,31 @@ func (c *core) Claim(ctx context.Context, owner string, lease time.Duration, max
 	err := c.write(ctx, func(q dbtx) error {
 		jobs = jobs[:0]
 		now := c.now()
-		r, err := q.Query(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-			WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt <= ? AND lease_until <= ?
-				ORDER BY next_attempt LIMIT ?`+c.d.skipLocked+`)
-			RETURNING `+outboxCols,
-			owner, micros(now.Add(lease)), micros(now), micros(now), micros(now), max)
+		// Every settlement clears lease_owner: a due job that still names
+		// one is one whose lease ran out, and is taken over here.
+		r, err := q.Query(ctx, `SELECT id, lease_owner FROM outbox WHERE state = 'pending' AND next_attempt <= ? AND lease_until <= ?
+			ORDER BY next_attempt LIMIT ?`+c.d.skipLocked, micros(now), micros(now), max)
+		if err != nil {
+			return err
+		}
+		var ids []any
+		was := map[string]string{}
+		for r.Next() {
+			var id, prev string
+			if err := r.Scan(&id, &prev); err != nil {
+				r.Close()
+				return err
+			}
+			ids, was[id] = append(ids, id), prev
+		}
+		err = r.Err()
+		r.Close()
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		r, err = q.Query(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+			WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) RETURNING `+outboxCols,
+			append([]any{owner, micros(now.Add(lease)), micros(now)}, ids...)...)
 		if err != nil {
 			return err
 		}
@@ -107,10 +129,13 @@ func (c *core) Claim(ctx context.Context, owner string, lease time.Duration, max
 			if err != nil {
 				return err
 			}
+			j.TakenOverFrom = was[j.ID.String()]
 			jobs = append(jobs, j)
 		}
 		return r.Err()
 	})
+	// RETURNING comes in no set order; the claim's was by due time.
+	slices.SortStableFunc(jobs, func(a, b OutboxJob) int { return a.NextAttempt.Compare(b.NextAttempt) })
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +23,13 @@ import (
 type pgStore struct {
 	*core
 	pool *pgxpool.Pool
+
+	// Group commit (postgres_batch.go).
+	reqs       chan *pgGroupReq
+	stop       chan struct{}
+	committers sync.WaitGroup
+	// groups and grouped count group commits and the writes they carried.
+	groups, grouped atomic.Int64
 }
 
 // migrationLock is an arbitrary constant naming intake's migration lock.
@@ -68,12 +77,21 @@ func openPostgres(ctx context.Context, o Options) (*pgStore, error) {
 	s.core.write = s.write
 	s.core.snapshot = s.snapshot
 	s.core.ping = func(ctx context.Context) error { return pool.Ping(ctx) }
-	s.core.close = func() error { pool.Close(); return nil }
+	s.core.writeRerunnable = s.writeGrouped
+	s.core.close = func() error {
+		close(s.stop)
+		s.committers.Wait()
+		pool.Close()
+		return nil
+	}
 	translate := func(sql string) string { return strings.ReplaceAll(sql, "BLOB", "BYTEA") }
 	if err := migrate(ctx, "postgres", s.write, migrationLock, translate); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
+	// Half the pool commits groups; the rest is for reads, the outbox and
+	// writes that run alone.
+	s.startCommitters(max(2, int(cfg.MaxConns)/2))
 	return s, nil
 }
 
@@ -113,7 +131,7 @@ func (s *pgStore) writeOnce(ctx context.Context, fn func(q dbtx) error) error {
 	q := pgDB{q: tx, st: &pgTxState{}}
 	err = runGuarded(fn, q)
 	if err == nil {
-		err = q.flush(ctx)
+		err = q.finish(ctx)
 	}
 	if err != nil {
 		// If the server went away the rollback fails too; the transaction
@@ -137,6 +155,16 @@ type pgQuerier interface {
 type pgDB struct {
 	q  pgQuerier
 	st *pgTxState // nil outside a write transaction
+	// fixed, when set, replaces the callers' contexts: in a group commit
+	// one caller's cancellation must not abort the others' transaction.
+	fixed context.Context
+}
+
+func (d pgDB) ctx(ctx context.Context) context.Context {
+	if d.fixed != nil {
+		return d.fixed
+	}
+	return ctx
 }
 
 // pgTxState is what a write transaction remembers between statements:
@@ -146,6 +174,13 @@ type pgTxState struct {
 	chain int64
 	head  chainHead
 	queue []deferred
+	// seqs are audit seqs drawn and not used yet; seqBlock is how many to
+	// draw at once (see nextSeqPG).
+	seqs     []int64
+	seqBlock int
+	// headDirty: events were appended; the chain's head row is written
+	// by finish.
+	headDirty bool
 }
 
 // deferred is a statement held by Defer.
@@ -166,6 +201,7 @@ func (s *pgStore) snapshot(ctx context.Context, fn func(q dbtx) error) error {
 }
 
 func (d pgDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	ctx = d.ctx(ctx)
 	if d.pending() {
 		br, err := d.sendWith(ctx, q, args)
 		if err != nil {
@@ -188,6 +224,7 @@ func (d pgDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 }
 
 func (d pgDB) Query(ctx context.Context, q string, args ...any) (rows, error) {
+	ctx = d.ctx(ctx)
 	// Rows stream; send what is held first rather than interleave.
 	if err := d.flush(ctx); err != nil {
 		return nil, err
@@ -200,6 +237,7 @@ func (d pgDB) Query(ctx context.Context, q string, args ...any) (rows, error) {
 }
 
 func (d pgDB) QueryRow(ctx context.Context, q string, args ...any) row {
+	ctx = d.ctx(ctx)
 	if d.pending() {
 		br, err := d.sendWith(ctx, q, args)
 		if err != nil {
@@ -211,6 +249,7 @@ func (d pgDB) QueryRow(ctx context.Context, q string, args ...any) row {
 }
 
 func (d pgDB) Defer(ctx context.Context, what string, q string, args ...any) error {
+	ctx = d.ctx(ctx)
 	if d.st == nil {
 		if _, err := d.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
@@ -232,6 +271,7 @@ type pgBatcher interface {
 // ones' results are read here; q's are left in the returned results, which
 // the caller closes.
 func (d pgDB) sendWith(ctx context.Context, q string, args []any) (pgx.BatchResults, error) {
+	ctx = d.ctx(ctx)
 	sb, ok := d.q.(pgBatcher)
 	if !ok {
 		return nil, fmt.Errorf("deferred statements outside a transaction")
@@ -255,8 +295,31 @@ func (d pgDB) sendWith(ctx context.Context, q string, args []any) (pgx.BatchResu
 	return br, nil
 }
 
+// finish moves the chain head this transaction appended to and sends
+// every statement held: what runs just before the commit.
+func (d pgDB) finish(ctx context.Context) error {
+	if err := d.deferHead(ctx); err != nil {
+		return err
+	}
+	return d.flush(ctx)
+}
+
+// deferHead queues the move of the chain head the transaction appended
+// to, if it did.
+func (d pgDB) deferHead(ctx context.Context) error {
+	st := d.st
+	if st == nil || !st.headDirty {
+		return nil
+	}
+	h := st.head
+	st.headDirty = false
+	return d.Defer(ctx, "advance audit head", "UPDATE audit_head SET seq = ?, hash = ?, events = ?, key_seq = ? WHERE id = ?",
+		h.seq, h.hash, h.events, h.keySeq, st.chain)
+}
+
 // flush sends the held statements, if any.
 func (d pgDB) flush(ctx context.Context) error {
+	ctx = d.ctx(ctx)
 	if !d.pending() {
 		return nil
 	}

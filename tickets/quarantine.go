@@ -149,19 +149,25 @@ func (c *core) RecordQuarantineOpen(ctx context.Context, id uuid.UUID, actor str
 
 // purgeItem drops an item's ciphertext and records why. The row stays, so
 // the ticket still shows that something was held and is gone.
-func (c *core) purgeItem(ctx context.Context, q dbtx, id, tid, actor, action string, now time.Time) error {
-	if _, err := q.Exec(ctx, "UPDATE quarantine SET state = 'purged', sealed = NULL, updated_at = ? WHERE id = ?", micros(now), id); err != nil {
-		return fmt.Errorf("purge quarantine item: %w", err)
+func (c *core) purgeItem(ctx context.Context, q dbtx, id, tid, actor, action string, now time.Time) (purged bool, err error) {
+	// Another node's purge may have won the row since it was read: then
+	// that node audits it, and this one writes nothing.
+	n, err := q.Exec(ctx, "UPDATE quarantine SET state = 'purged', sealed = NULL, updated_at = ? WHERE id = ? AND state <> 'purged'", micros(now), id)
+	if err != nil {
+		return false, fmt.Errorf("purge quarantine item: %w", err)
 	}
-	_, err := c.appendAudit(ctx, q, AuditEvent{At: now, Actor: actor, Action: action, TicketID: tid, ItemID: id})
-	return err
+	if n == 0 {
+		return false, nil
+	}
+	_, err = c.appendAudit(ctx, q, AuditEvent{At: now, Actor: actor, Action: action, TicketID: tid, ItemID: id})
+	return err == nil, err
 }
 
 func (c *core) PurgeQuarantine(ctx context.Context, id uuid.UUID, actor string) error {
 	err := c.write(ctx, func(q dbtx) error {
 		var tid, state string
 		var hold int64
-		if err := one(q.QueryRow(ctx, "SELECT ticket_id, state, legal_hold FROM quarantine WHERE id = ?", id.String()), &tid, &state, &hold); err != nil {
+		if err := one(q.QueryRow(ctx, "SELECT ticket_id, state, legal_hold FROM quarantine WHERE id = ?"+c.d.forUpdate, id.String()), &tid, &state, &hold); err != nil {
 			return err
 		}
 		if state == string(QuarantinePurged) {
@@ -170,7 +176,8 @@ func (c *core) PurgeQuarantine(ctx context.Context, id uuid.UUID, actor string) 
 		if hold != 0 {
 			return fmt.Errorf("%w: the item is under a legal hold", ErrConflict)
 		}
-		return c.purgeItem(ctx, q, id.String(), tid, actor, ActionQuarantinePurge, c.now())
+		_, err := c.purgeItem(ctx, q, id.String(), tid, actor, ActionQuarantinePurge, c.now())
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("purge quarantine item %s: %w", id, err)
@@ -199,10 +206,13 @@ func (c *core) PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport
 		now = c.now()
 	}
 	for {
-		n := 0
+		// found bounds the loop, purged is the report: with SKIP LOCKED and
+		// the conditional update, another node may purge some of what this
+		// one found, and audits those itself.
+		found, purged := 0, 0
 		err := c.write(ctx, func(q dbtx) error {
-			n = 0
-			r, err := q.Query(ctx, "SELECT id, ticket_id FROM quarantine WHERE state <> 'purged' AND legal_hold = 0 AND retain_until <= ? ORDER BY retain_until LIMIT ?", micros(now), purgeBatch)
+			found, purged = 0, 0
+			r, err := q.Query(ctx, "SELECT id, ticket_id FROM quarantine WHERE state <> 'purged' AND legal_hold = 0 AND retain_until <= ? ORDER BY retain_until LIMIT ?"+c.d.skipLocked, micros(now), purgeBatch)
 			if err != nil {
 				return err
 			}
@@ -221,18 +231,22 @@ func (c *core) PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport
 				return err
 			}
 			for _, it := range ids {
-				if err := c.purgeItem(ctx, q, it[0], it[1], "retention", ActionRetentionPurge, now); err != nil {
+				ok, err := c.purgeItem(ctx, q, it[0], it[1], "retention", ActionRetentionPurge, now)
+				if err != nil {
 					return err
 				}
+				if ok {
+					purged++
+				}
 			}
-			n = len(ids)
+			found = len(ids)
 			return nil
 		})
 		if err != nil {
 			return rep, fmt.Errorf("retention: purge quarantine: %w", err)
 		}
-		rep.QuarantineItems += n
-		if n < purgeBatch {
+		rep.QuarantineItems += purged
+		if found < purgeBatch {
 			break
 		}
 	}
@@ -244,7 +258,7 @@ func (c *core) PurgeExpired(ctx context.Context, p RetentionPolicy) (PurgeReport
 				n = 0
 				r, err := q.Query(ctx, `SELECT id, ref FROM tickets WHERE status = 'closed' AND updated_at <= ?
 					AND NOT EXISTS (SELECT 1 FROM quarantine h WHERE h.ticket_id = tickets.id AND h.legal_hold <> 0)
-					ORDER BY updated_at LIMIT ?`, micros(cutoff), purgeBatch)
+					ORDER BY updated_at LIMIT ?`+c.d.skipLocked, micros(cutoff), purgeBatch)
 				if err != nil {
 					return err
 				}

@@ -183,14 +183,7 @@ func (s *sqliteStore) writeRerunnable(ctx context.Context, fn func(q dbtx) error
 }
 
 func (s *sqliteStore) send(ctx context.Context, req *writeReq) error {
-	select {
-	case s.reqs <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.stop:
-		return ErrClosed
-	}
-	return <-req.err
+	return handOff(ctx, s.reqs, s.stop, req, req.err)
 }
 
 func (s *sqliteStore) doWALCheckpoint(ctx context.Context) error {
@@ -217,15 +210,7 @@ func (s *sqliteStore) doWALCheckpoint(ctx context.Context) error {
 
 // onWriter runs fn on the writer's connection, outside any batch.
 func (s *sqliteStore) onWriter(ctx context.Context, fn func(c *sql.Conn) error) error {
-	req := &writeReq{ctx: ctx, onConn: fn, err: make(chan error, 1)}
-	select {
-	case s.reqs <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.stop:
-		return ErrClosed
-	}
-	return <-req.err
+	return s.send(ctx, &writeReq{ctx: ctx, onConn: fn, err: make(chan error, 1)})
 }
 
 func (s *sqliteStore) writer() {

@@ -303,6 +303,8 @@ func newWorker(cfg config.Config, store tickets.Store, replies *reply.Responder,
 		Scanner:   sc,
 		RetryMin:  r.RetryMin.D(),
 		RetryMax:  r.RetryMax.D(),
+		Lease:     r.OutboxLease.D(),
+		Poll:      r.OutboxPoll.D(),
 		Logger:    log.With("part", "outbox"),
 	})
 }

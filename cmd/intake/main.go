@@ -32,6 +32,8 @@ func commands() []command {
 		{"token", "token create USER [--label L] | list [--json] | revoke ID  [--config FILE]", runToken},
 		{"audit", "audit verify [--anchor FILE|-]... | list [--json] [--actor A] [--action X] [--ref REF] [--since T] [--until T]  [--config FILE]", runAudit},
 		{"report", "report --since T --until T [--period week|month] [--json|--csv]  the compliance report: counts only", runReport},
+		{"store", "store copy --from CONFIG --to CONFIG   copy every table to a new, empty store (SQLite to PostgreSQL); resumable", runStore},
+		{"backup", "backup --out FILE [--config FILE]   copy a live SQLite store consistently (PostgreSQL: pg_dump)", runBackup},
 		{"keygen", "keygen dkim --domain D --selector S [--algo ed25519|rsa] [--out FILE]", runKeygen},
 	}
 }

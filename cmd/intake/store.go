@@ -37,34 +37,41 @@ func cliStore(cfgPath, what string, timeout time.Duration, stderr io.Writer) (ct
 // to create an SQLite database where none is: an operator's typo in
 // --config must not look like an empty outbox.
 func openConfiguredStore(ctx context.Context, cfgPath string) (tickets.Store, error) {
+	st, _, err := openStoreFor(ctx, cfgPath, false)
+	return st, err
+}
+
+// openStoreFor opens the store cfgPath names, creating an SQLite one only
+// when create is set, and returns it with the keys it was opened with.
+func openStoreFor(ctx context.Context, cfgPath string, create bool) (tickets.Store, secrets, error) {
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
-		return nil, err
+		return nil, secrets{}, err
 	}
-	if (cfg.Store.Driver == "" || cfg.Store.Driver == "sqlite") && cfg.Store.DSN == "" {
+	if (cfg.Store.Driver == "" || cfg.Store.Driver == "sqlite") && cfg.Store.DSN == "" && !create {
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, tickets.DBFile)); err != nil {
 			if errors.Is(err, fs.ErrPermission) {
-				return nil, permissionDenied(cfg.DataDir, err)
+				return nil, secrets{}, permissionDenied(cfg.DataDir, err)
 			}
-			return nil, fmt.Errorf("no store in %s (is --config right?): %w", cfg.DataDir, err)
+			return nil, secrets{}, fmt.Errorf("no store in %s (is --config right?): %w", cfg.DataDir, err)
 		}
 	}
 	// The same keys as serve (keys.go); nothing to say when one is made.
 	keys, err := loadSecrets(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return nil, permissionDenied(cfg.DataDir, err)
+			return nil, secrets{}, permissionDenied(cfg.DataDir, err)
 		}
-		return nil, err
+		return nil, secrets{}, err
 	}
 	st, err := tickets.Open(ctx, tickets.Options{
 		Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir,
 		Secret: keys.thread, AuditKey: keys.audit, RetentionDays: cfg.Quarantine.RetentionDays,
 	})
 	if err != nil && errors.Is(err, fs.ErrPermission) {
-		return nil, permissionDenied(cfg.DataDir, err)
+		return nil, secrets{}, permissionDenied(cfg.DataDir, err)
 	}
-	return st, err
+	return st, keys, err
 }
 
 // permissionDenied: the store is there, but not for this user. The
