@@ -104,6 +104,12 @@ func (w *walker) message(raw []byte, where string, depth int) {
 		w.notMessage(raw, where, depth)
 		return
 	}
+	w.messageHeader(h, where)
+	w.entity(h, body, where, depth)
+}
+
+// messageHeader scans the header fields of a message a person sees.
+func (w *walker) messageHeader(h textproto.Header, where string) {
 	subject := w.header(h.Get("Subject"), orDefault(where, "subject"))
 	if where == "" {
 		w.res.Subject = subject
@@ -113,7 +119,6 @@ func (w *walker) message(raw []byte, where string, depth int) {
 			w.header(v, orDefault(where, "header:"+strings.ToLower(k)))
 		}
 	}
-	w.entity(h, body, where, depth)
 }
 
 // notMessage reads input that has no message header (a file given to

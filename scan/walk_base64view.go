@@ -101,18 +101,56 @@ func mostlyText(b []byte) bool {
 	return total > 0 && ok*10 >= total*9
 }
 
-// hasBase64Run is the cheap test before base64View.
+// hasBase64Run is the cheap test before base64View: is there a run of
+// minBase64Run base64 characters, with only padding and line breaks among
+// them? It reads most text a few bytes in every minBase64Run: a run that
+// long cannot hold the last byte that breaks one in the window ahead, so
+// the search jumps past that byte.
 func hasBase64Run(text []byte) bool {
-	run := 0
-	for _, c := range text {
-		if isBase64Char(c) {
-			run++
-			if run >= minBase64Run {
-				return true
-			}
-		} else if c != '=' && c != '\n' && c != '\r' {
-			run = 0
+	i := 0 // always 0 or just past a byte that breaks a run
+	for i+minBase64Run <= len(text) {
+		j := i + minBase64Run - 1
+		for j >= i && base64Class[text[j]] != b64Breaks {
+			j--
 		}
+		if j >= i {
+			i = j + 1
+			continue
+		}
+		run := 0
+		k := i
+		for ; k < len(text); k++ {
+			switch base64Class[text[k]] {
+			case b64Char:
+				if run++; run >= minBase64Run {
+					return true
+				}
+			case b64Breaks:
+				goto next
+			}
+		}
+		return false
+	next:
+		i = k + 1
 	}
 	return false
 }
+
+// What a byte is to hasBase64Run.
+const (
+	b64Breaks = iota // ends a run
+	b64Char          // counts
+	b64Passes        // '=', CR, LF: neither
+)
+
+var base64Class = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case isBase64Char(byte(c)):
+			t[c] = b64Char
+		case c == '=' || c == '\n' || c == '\r':
+			t[c] = b64Passes
+		}
+	}
+	return t
+}()
