@@ -143,3 +143,26 @@ func BenchmarkScanSmallMessage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanReader is `intake scan` on a 64 MiB single-part message,
+// read through the window (ScanReader) with findings only.
+func BenchmarkScanReader(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"prose-64MiB", corpus.Message(corpus.Prose(64<<20, 9))},
+		{"csv-64MiB", corpus.Message(corpus.CSV(64<<20, 9))},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			sc := New(DefaultLimits()).WithoutText()
+			b.SetBytes(int64(len(c.raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := sc.ScanReader(context.Background(), "m.eml", bytes.NewReader(c.raw)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -49,6 +49,19 @@ func (k *keywordIndex) near(text []byte, start, end int) bool {
 		from = k.searched
 	}
 	for p := from; p < hi; p++ {
+		// keywordAt's own first tests, inline: most bytes are neither
+		// 's', 'i' nor 't' nor a wide script's, and most of those that
+		// are follow a letter of the same word.
+		if c := text[p]; c < 0xE0 {
+			if l := c | 0x20; l != 's' && l != 'i' && l != 't' {
+				continue
+			}
+			if p > 0 {
+				if b := text[p-1] | 0x20; b >= 'a' && b <= 'z' {
+					continue
+				}
+			}
+		}
 		if keywordAt(text, p) {
 			k.hits = append(k.hits, p)
 		}

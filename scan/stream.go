@@ -57,12 +57,26 @@ func (s *Scanner) ScanReader(ctx context.Context, name string, f io.ReadSeeker) 
 	return s.scanWhole(ctx, name, f)
 }
 
-func (s *Scanner) scanWhole(ctx context.Context, name string, f io.Reader) (*Result, error) {
-	data, err := io.ReadAll(f)
+// scanWhole reads f from where it is to its end into one buffer of the
+// right size, and scans it.
+func (s *Scanner) scanWhole(ctx context.Context, name string, f io.ReadSeeker) (*Result, error) {
+	at, err := f.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return nil, err
 	}
-	return s.ScanFile(ctx, name, data)
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(at, io.SeekStart); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(int(end-at) + bytes.MinRead) // ReadFrom reads until it sees EOF
+	if _, err := b.ReadFrom(f); err != nil {
+		return nil, err
+	}
+	return s.ScanFile(ctx, name, b.Bytes())
 }
 
 // scanStreamed scans the message that starts with head and goes on in

@@ -2,6 +2,8 @@ package scan
 
 import (
 	"encoding/base64"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/intake-mail/intake/scan/internal/charset"
@@ -74,7 +76,7 @@ func decodeBase64Text(run []byte) []byte {
 			break
 		}
 	}
-	if len(dec) == 0 {
+	if len(dec) == 0 || controlBytes(dec) {
 		return nil
 	}
 	text, _, problem := charset.Decode(dec, "")
@@ -82,6 +84,29 @@ func decodeBase64Text(run []byte) []byte {
 		return nil
 	}
 	return text
+}
+
+// controlBytes is mostlyText's verdict, before any decoding, on bytes
+// holding more than one control character in ten: binary data, which is
+// most base64. Each is a character that is not text in every charset the
+// decoder may read them in, and there are no more characters than bytes.
+// Bytes the decoder may read otherwise are left to it: a NUL may be
+// UTF-16's, a byte-order mark starts UTF-16 or UTF-8, and ISO-2022's
+// escapes and shifts are no characters.
+func controlBytes(b []byte) bool {
+	if len(b) > 0 && (b[0] == 0xef || b[0] == 0xfe || b[0] == 0xff) {
+		return false
+	}
+	n := 0
+	for _, c := range b {
+		switch {
+		case c == 0 || c == 0x1b:
+			return false
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f:
+			n++
+		}
+	}
+	return n*10 > len(b)
 }
 
 // mostlyText: nine in ten characters printable or white space.
@@ -109,6 +134,10 @@ func mostlyText(b []byte) bool {
 func hasBase64Run(text []byte) bool {
 	i := 0 // always 0 or just past a byte that breaks a run
 	for i+minBase64Run <= len(text) {
+		if j := lastSpace(text[i : i+minBase64Run]); j >= 0 {
+			i += j + 1 // prose: a space breaks a run, eight bytes at a look
+			continue
+		}
 		j := i + minBase64Run - 1
 		for j >= i && base64Class[text[j]] != b64Breaks {
 			j--
@@ -134,6 +163,19 @@ func hasBase64Run(text []byte) bool {
 		i = k + 1
 	}
 	return false
+}
+
+// lastSpace is the offset of the last ' ' in w (32 bytes), or -1.
+func lastSpace(w []byte) int {
+	for k := minBase64Run - 8; k >= 0; k -= 8 {
+		v := binary.LittleEndian.Uint64(w[k:]) ^ 0x2020202020202020
+		// The high bit of each byte of v that is zero, exactly.
+		const low7 = 0x7f7f7f7f7f7f7f7f
+		if m := ^((v&low7 + low7) | v | low7); m != 0 {
+			return k + (63-bits.LeadingZeros64(m))/8
+		}
+	}
+	return -1
 }
 
 // What a byte is to hasBase64Run.

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/intake-mail/intake/scan/internal/charset"
 )
 
 // hasBase64RunByByte is hasBase64Run read one byte at a time, as it was
@@ -40,6 +42,31 @@ func TestHasBase64RunSkips(t *testing.T) {
 		text := []byte(b.String())
 		if got, want := hasBase64Run(text), hasBase64RunByByte(text); got != want {
 			t.Fatalf("hasBase64Run(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// TestControlBytesAgreesWithMostlyText: bytes controlBytes refuses are
+// bytes mostlyText refuses once decoded, whatever they are.
+func TestControlBytesAgreesWithMostlyText(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 3))
+	for i := 0; i < 300000; i++ {
+		b := make([]byte, 1+r.IntN(40))
+		for k := range b {
+			switch r.IntN(4) {
+			case 0:
+				b[k] = byte(r.IntN(0x20))
+			case 1:
+				b[k] = byte(0x80 + r.IntN(0x80))
+			default:
+				b[k] = byte(0x20 + r.IntN(0x60))
+			}
+		}
+		if !controlBytes(b) {
+			continue
+		}
+		if text, _, problem := charset.Decode(b, ""); problem == "" && mostlyText(text) {
+			t.Fatalf("controlBytes refused %q, which reads as text", b)
 		}
 	}
 }
