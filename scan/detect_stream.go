@@ -1,6 +1,9 @@
 package scan
 
-import "sort"
+import (
+	"io"
+	"sort"
+)
 
 // streamDetector runs the detector's own loop (detect) over a text that
 // arrives in pieces, holding a bounded window of it: what it finds is
@@ -36,6 +39,28 @@ func newStreamDetector() *streamDetector {
 // Write adds the next piece of the text and reads what it can decide.
 func (s *streamDetector) Write(p []byte) {
 	s.buf = append(s.buf, p...)
+	s.advance()
+}
+
+// fill reads the next piece of the text from r straight into the window,
+// at most n bytes (io.ReadFull's error), and returns it, for the caller
+// to look at before advance reads it: the one copy of the text is the
+// read's.
+func (s *streamDetector) fill(r io.Reader, n int) ([]byte, error) {
+	if cap(s.buf)-len(s.buf) < n {
+		grown := make([]byte, len(s.buf), 2*len(s.buf)+n)
+		copy(grown, s.buf)
+		s.buf = grown
+	}
+	k, err := io.ReadFull(r, s.buf[len(s.buf):len(s.buf)+n])
+	p := s.buf[len(s.buf) : len(s.buf)+k]
+	s.buf = s.buf[:len(s.buf)+k]
+	return p, err
+}
+
+// advance reads what the window now decides, and drops what it no longer
+// needs.
+func (s *streamDetector) advance() {
 	s.run(false)
 	s.compact()
 }

@@ -107,12 +107,22 @@ func (s *Scanner) scanStreamed(ctx context.Context, name string, head []byte, re
 	}
 	bs := newBodyStream()
 	total := int64(len(body))
-	bs.write(body)
-	buf := make([]byte, streamPiece)
+	bs.check(body)
+	bs.det.Write(body)
+	checked := make(chan struct{})
 	for !bs.failed {
-		n, rerr := io.ReadFull(rest, buf)
-		total += int64(n)
-		bs.write(buf[:n])
+		p, rerr := bs.det.fill(rest, streamPiece)
+		total += int64(len(p))
+		// The checks and the detector read the piece at once, on two
+		// cores where there are two: run only reads the window, and
+		// compact, which moves text in it, waits for the checks.
+		go func() {
+			bs.check(p)
+			checked <- struct{}{}
+		}()
+		bs.det.run(false)
+		<-checked
+		bs.det.compact()
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			break
 		}
@@ -177,9 +187,15 @@ type bodyStream struct {
 	failed bool
 }
 
-func newBodyStream() *bodyStream { return &bodyStream{det: newStreamDetector()} }
+func newBodyStream() *bodyStream {
+	det := newStreamDetector()
+	det.buf = make([]byte, 0, 2*streamPiece+4*streamContext)
+	return &bodyStream{det: det}
+}
 
-func (bs *bodyStream) write(p []byte) {
+// check looks at the next piece of the body for what only the whole walk
+// reads, and fails the stream if it finds any.
+func (bs *bodyStream) check(p []byte) {
 	if bs.failed || len(p) == 0 {
 		return
 	}
@@ -187,9 +203,7 @@ func (bs *bodyStream) write(p []byte) {
 	if bytes.IndexByte(p, '%') >= 0 || bytes.IndexByte(p, '\\') >= 0 || bytes.IndexByte(p, '&') >= 0 ||
 		bytes.IndexByte(p, 0x1b) >= 0 || !bs.validUTF8(p) || bs.base64Run(p) {
 		bs.failed = true
-		return
 	}
-	bs.det.Write(p)
 }
 
 // close returns what the detector found; the body has failed if it ends
