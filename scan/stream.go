@@ -21,8 +21,9 @@ import (
 // the whole text), is read whole by the walk, from the start again. Either
 // way the result is ScanFile's.
 
-// streamPiece is how much of a file is read at a time.
-const streamPiece = 1 << 20
+// streamPiece is how much of a file is read at a time (a variable for the
+// fuzz test, which cuts messages into many small pieces).
+var streamPiece = 1 << 20
 
 // streamMinBody is the least body the first piece must hold for its
 // sniffing (classify reads 8 KiB, the charset sniff 4 KiB) to see what
@@ -38,7 +39,7 @@ func (s *Scanner) ScanReader(ctx context.Context, name string, f io.ReadSeeker) 
 	if s.keepText {
 		return s.scanWhole(ctx, name, f)
 	}
-	head := make([]byte, streamPiece)
+	head := make([]byte, max(streamPiece, 4*streamMinBody))
 	n, err := io.ReadFull(f, head)
 	head = head[:n]
 	switch {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/intake-mail/intake/scan/internal/corpus"
 )
@@ -59,7 +60,7 @@ func scanBoth(t *testing.T, raw []byte) (*Result, bool) {
 // exactly what the whole walk finds, numbers cut by every kind of piece
 // boundary included, and reads plain bodies to the end through it.
 func TestScanReaderSameAsWhole(t *testing.T) {
-	const n = 3*streamPiece + 12345
+	n := 3*streamPiece + 12345
 	card, ssn := "card 4111 1111 1111 1111 thanks ", "SSN 489-36-8350 "
 	cases := []struct {
 		name     string
@@ -105,7 +106,7 @@ func TestScanReaderSameAsWhole(t *testing.T) {
 // of its bytes, and an SSN word at each distance around the window's
 // reach, give the whole walk's answer.
 func TestScanReaderEveryCut(t *testing.T) {
-	const n = 2*streamPiece + 999
+	n := 2*streamPiece + 999
 	card := "my card 4111 1111 1111 1111 12/27 thanks "
 	for cut := -2; cut <= len(card)+2; cut++ {
 		if _, streamed := scanBoth(t, bigMessage("", n, straddle(1, cut, card))); !streamed {
@@ -116,4 +117,45 @@ func TestScanReaderEveryCut(t *testing.T) {
 		scanBoth(t, bigMessage("", n, straddle(1, 3, " 489368350"), straddle(1, -d, " SSN ")))
 		scanBoth(t, bigMessage("", n, straddle(1, d+12, "SSN "+strings.Repeat(" ", 0)), straddle(1, 3, " 489368350 ")))
 	}
+}
+
+// FuzzScanReader: a message whose plain body holds the fuzzer's bytes,
+// cut into pieces of a few KiB, is found through the window exactly as
+// the whole walk finds it, or read whole: never otherwise.
+func FuzzScanReader(f *testing.F) {
+	for _, s := range []string{"card 4111 1111 1111 1111", "SSN\n489\t36\t8350\n", "my ssn 489368350", "\xe3\x82\xab 4111 1111", "a%20b", "4111 1111 1111 111"} {
+		f.Add([]byte(s), uint16(700), uint16(5000))
+	}
+	old := streamPiece
+	defer func() { streamPiece = old }()
+	streamPiece = 4096
+	pad := corpus.Prose(8*streamContext, 8)
+	sc := New(policyLimits(ImagesWithhold, "")).WithoutText()
+	f.Fuzz(func(t *testing.T, body []byte, at, piece uint16) {
+		if len(body) > 4096 {
+			return
+		}
+		streamPiece = 1024 + int(piece)%8192
+		k := int(at) % len(pad)
+		raw := []byte("From: a@example.org\r\nSubject: s\r\nContent-Type: text/plain\r\n\r\n")
+		raw = append(append(append(raw, pad[:k]...), body...), pad[k:]...)
+		whole, err := sc.ScanFile(context.Background(), "m.eml", raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.ScanReader(context.Background(), "m.eml", bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, whole) {
+			t.Fatalf("streamed %s, whole %s", summary(got), summary(whole))
+		}
+		if bytes.ContainsAny(body, "%&\\\x1b") || !utf8.Valid(raw) || hasBase64Run(raw) {
+			return // read whole, as it must be
+		}
+		head := min(len(raw), max(streamPiece, 4*streamMinBody))
+		if _, streamed, _ := sc.scanStreamed(context.Background(), "m.eml", raw[:head], bytes.NewReader(raw[head:])); !streamed {
+			t.Fatal("a plain body was not read through the window")
+		}
+	})
 }
