@@ -116,6 +116,25 @@ func TestStreamDetectorSameAsWhole(t *testing.T) {
 	}
 }
 
+// TestStreamDetectorEveryPieceSize: every piece size from one byte to
+// 700, and then every 97th to past the window, on a text with a number
+// every few hundred bytes.
+func TestStreamDetectorEveryPieceSize(t *testing.T) {
+	text := straddlingText(streamContext+streamContext/2, 7)
+	want := Detect(text)
+	if len(want) < 20 {
+		t.Fatalf("%d numbers: too few to prove anything", len(want))
+	}
+	for size := 1; size < 3*streamContext; size++ {
+		if size > 700 {
+			size += 96
+		}
+		if diff := sameMatches(streamed(text, size), want); diff != "" {
+			t.Fatalf("pieces of %d: %s", size, diff)
+		}
+	}
+}
+
 // TestStreamDetectorEveryCut: a number cut at every byte offset by the
 // first piece boundary, with the window limit at every offset too.
 func TestStreamDetectorEveryCut(t *testing.T) {
