@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"math/bits"
@@ -55,31 +56,42 @@ func isBase64Char(c byte) bool {
 
 // decodeBase64Text decodes a run in either alphabet, padded or not, and
 // keeps it only when the bytes read as text in some charset: binary data
-// that happens to be base64 is somebody's attachment, not a message.
+// that happens to be base64 is somebody's attachment, not a message. Most
+// runs are binary (a CSV's digits across its lines are a run): they are
+// refused from buffers on the stack, before anything is allocated.
 func decodeBase64Text(run []byte) []byte {
-	compact := make([]byte, 0, len(run))
+	var cbuf [512]byte
+	compact := cbuf[:0]
+	if len(run) > len(cbuf) {
+		compact = make([]byte, 0, len(run))
+	}
 	for _, c := range run {
 		if isBase64Char(c) {
 			compact = append(compact, c)
 		}
 	}
+	// A trailing partial quantum is ignored rather than refused: the run
+	// may end in a character that only looked like base64.
+	n := len(compact) - len(compact)%4
+	if len(compact)%4 >= 2 {
+		n = len(compact)
+	}
+	var dbuf [384]byte
 	var dec []byte
 	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
-		// A trailing partial quantum is ignored rather than refused: the
-		// run may end in a character that only looked like base64.
-		n := len(compact) - len(compact)%4
-		if len(compact)%4 >= 2 {
-			n = len(compact)
+		dst := dbuf[:]
+		if need := enc.DecodedLen(n); need > len(dst) {
+			dst = make([]byte, need)
 		}
-		if d, err := enc.DecodeString(string(compact[:n])); err == nil {
-			dec = d
+		if k, err := enc.Decode(dst, compact[:n]); err == nil {
+			dec = dst[:k]
 			break
 		}
 	}
 	if len(dec) == 0 || controlBytes(dec) {
 		return nil
 	}
-	text, _, problem := charset.Decode(dec, "")
+	text, _, problem := charset.Decode(bytes.Clone(dec), "")
 	if problem != "" || !mostlyText(text) {
 		return nil
 	}
