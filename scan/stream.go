@@ -110,7 +110,7 @@ func (s *Scanner) scanStreamed(ctx context.Context, name string, head []byte, re
 	total := int64(len(body))
 	bs.check(body)
 	bs.det.Write(body)
-	checked := make(chan struct{})
+	checked := make(chan struct{}, 1) // buffered: a panic in run leaves no goroutine behind
 	for !bs.failed {
 		p, rerr := bs.det.fill(rest, streamPiece)
 		total += int64(len(p))
