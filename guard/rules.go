@@ -25,7 +25,8 @@ import (
 //     whose separators are all alike (white space of any length and kind,
 //     tabs too, is one space; a line break is like anything):
 //     "4111 1111 1111 1111" and "4111-1111-\n1111-1111", not
-//     "2024-03-15 10:22:31".
+//     "2024-03-15 10:22:31". One exception: an SSN's 3-2-4 groups
+//     joined by a space and a dash ("589 93-7059"), alone in its chain.
 //  5. A window that goes on, with its own separator, into more digits is
 //     part of something longer: for a card, a group of two or more before
 //     it or of four or more after it (a CVV or an expiry may follow); for
@@ -307,7 +308,58 @@ func (f *finder) windows(a, b int) {
 				f.hits = append(f.hits, Hit{Rule: RuleSSN, Kind: "ssn", Offset: f.g[i].src})
 			}
 		}
+		f.mixedSSN(i, a, b)
 	}
+}
+
+// mixedSSN takes groups i, i+1, i+2 of chain [a, b] as an SSN when they
+// are 3, 2 and 4 digits joined by a space and a dash, in either order
+// ("589 93-7059", "589-93 7059"): a person reads an SSN, and so does the
+// precise scanner (rule 4's one exception). So loose a shape counts only
+// standing alone in its chain (or cut from it by line breaks) and, like
+// every SSN, near an SSN word.
+func (f *finder) mixedSSN(i, a, b int) {
+	if i+2 > b || f.g[i].n != 3 || f.g[i+1].n != 2 || f.g[i+2].n != 4 {
+		return
+	}
+	k1, k2 := f.g[i].next, f.g[i+1].next
+	if k1 == k2 || !spaceOrDash(k1) || !spaceOrDash(k2) {
+		return
+	}
+	if (i > a && f.g[i-1].next != 0) || (i+2 < b && f.g[i+2].next != 0) {
+		return // goes on into more digits, not across a line break
+	}
+	var d []byte
+	for j := i; j <= i+2; j++ {
+		for _, c := range f.t[f.g[j].s:f.g[j].e] {
+			if isDigit(c) {
+				d = append(d, c)
+			}
+		}
+	}
+	if validSSN(d) && !f.continued(i, i+2, a, b, 0, 1, 1) && f.keywordNear(f.g[i].s, f.g[i+2].e) {
+		f.hits = append(f.hits, Hit{Rule: RuleSSN, Kind: "ssn", Offset: f.g[i].src})
+	}
+}
+
+// spaceOrDash reports whether key k is a blank, or a dash with or without
+// blanks around it. A Unicode dash (U+2010-U+2015, the minus U+2212)
+// is normalised to a byte of 0x90-0x95 (see classify).
+func spaceOrDash(k uint32) bool {
+	if k == key([]byte(" ")) {
+		return true
+	}
+	var mark byte
+	for k &= 0xffffff; k != 0; k >>= 8 {
+		switch c := byte(k); {
+		case c == ' ':
+		case mark == 0 && (c == '-' || c >= 0x90 && c <= 0x95):
+			mark = c
+		default:
+			return false
+		}
+	}
+	return mark != 0
 }
 
 var dot = key([]byte("."))

@@ -143,3 +143,60 @@ func BenchmarkScanSmallMessage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanReader is `intake scan` on a 64 MiB single-part message,
+// read through the window (ScanReader) with findings only.
+func BenchmarkScanReader(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"prose-64MiB", corpus.Message(corpus.Prose(64<<20, 9))},
+		{"csv-64MiB", corpus.Message(corpus.CSV(64<<20, 9))},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			sc := New(DefaultLimits()).WithoutText()
+			b.SetBytes(int64(len(c.raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := sc.ScanReader(context.Background(), "m.eml", bytes.NewReader(c.raw)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeBase64 is the transfer decoder on 8 MiB of base64 in 76
+// character lines: well formed, and malformed as senders get it wrong
+// (each line padded on its own, a stray character every few lines).
+func BenchmarkDecodeBase64(b *testing.B) {
+	data := corpus.CSV(6<<20, 5)
+	var good, perLine, junk bytes.Buffer
+	enc := base64.StdEncoding.EncodeToString(data)
+	for i := 0; i < len(enc); i += 76 {
+		good.WriteString(enc[i:min(i+76, len(enc))] + "\r\n")
+	}
+	for i := 0; i < len(data); i += 57 {
+		perLine.WriteString(base64.StdEncoding.EncodeToString(data[i:min(i+58, len(data))]) + "\r\n")
+	}
+	for i := 0; i < len(enc); i += 76 {
+		junk.WriteString(enc[i:min(i+76, len(enc))])
+		if i%(76*5) == 0 {
+			junk.WriteByte('!')
+		}
+		junk.WriteString("\r\n")
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"well-formed", good.Bytes()}, {"padded-lines", perLine.Bytes()}, {"junk", junk.Bytes()}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				decodeBase64(c.body)
+			}
+		})
+	}
+}

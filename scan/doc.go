@@ -30,8 +30,15 @@
 //
 //	internal/pdf      PDF text, forms and annotations; the images pages draw
 //	internal/office   DOCX, XLSX, PPTX, OpenDocument; embedded objects
+//	internal/rtf      RTF as Word writes it: run groups, escapes, pictures
+//	internal/tnef     winmail.dat: its bodies and files, walked as an archive
 //	internal/archive  zip and gzip, whose entries are walked as parts
 //	internal/ocr      tesseract, the headers of pictures, what OCR printed
+//
+// Stream, for `intake scan` over large files: stream.go reads a message
+// whose one body is plain text through a bounded window, and
+// detect_stream.go runs the detector's loop over it, finding exactly what
+// it finds in the whole text.
 //
 // The image policy (image*.go) decides for every image, wherever it sits,
 // whether it is under the size floor, read by OCR or withheld.

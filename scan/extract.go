@@ -25,6 +25,7 @@ var documentReaders = map[format]documentReader{
 	formatXLSX: func(b *account, data []byte) (string, error) { return officeText(b, formatXLSX, data) },
 	formatPPTX: func(b *account, data []byte) (string, error) { return officeText(b, formatPPTX, data) },
 	formatODF:  func(b *account, data []byte) (string, error) { return officeText(b, formatODF, data) },
+	formatRTF:  rtfText,
 }
 
 // format is what a part's bytes are, decided from its bytes first and its
@@ -42,6 +43,8 @@ const (
 	formatXLSX                          // Office Open XML spreadsheet
 	formatPPTX                          // Office Open XML presentation
 	formatODF                           // OpenDocument text, spreadsheet, presentation
+	formatRTF                           // Rich Text Format, as Word, WordPad and Outlook write it
+	formatTNEF                          // winmail.dat, application/ms-tnef: walked as an archive
 	formatZip                           // any other zip
 	formatGzip                          // gzip
 	formatImage                         // image/*: the image policy (image.go)
@@ -70,6 +73,10 @@ func (f format) String() string {
 		return "pptx"
 	case formatODF:
 		return "odf"
+	case formatRTF:
+		return "rtf"
+	case formatTNEF:
+		return "tnef"
 	case formatZip:
 		return "zip"
 	case formatGzip:

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/intake-mail/intake/scan/internal/archive"
+	"github.com/intake-mail/intake/scan/internal/rtf"
+	"github.com/intake-mail/intake/scan/internal/tnef"
 )
 
 // classify decides the format of a part. The bytes are looked at first:
@@ -145,6 +147,12 @@ func sniff(data []byte, mediaType, ext string) (format, bool) {
 		return formatUnsupported, true // legacy .doc, .xls, .ppt, .msg
 	case sniffImage(data):
 		return formatImage, true
+	case tnef.IsTNEF(data):
+		return formatTNEF, true
+	case rtf.IsRTF(data):
+		// Whatever the label: read as plain text, Word's run groups hide
+		// a number from the detector.
+		return formatRTF, true
 	case bytes.HasPrefix(data, magicRAR), bytes.HasPrefix(data, magic7z),
 		bytes.HasPrefix(data, magicXZ), bytes.HasPrefix(data, magicZstd),
 		bytes.HasPrefix(data, magicCAB), sniffTar(data),

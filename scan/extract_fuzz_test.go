@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/intake-mail/intake/scan/internal/rtf"
 	"github.com/intake-mail/intake/scan/internal/testdoc"
+	"github.com/intake-mail/intake/scan/internal/tnef"
 )
 
 // fuzzLimits are small, so one input cannot take the fuzzer's memory or
@@ -57,6 +59,81 @@ func FuzzExtractOffice(f *testing.F) {
 	})
 }
 
+func rtfSeeds() [][]byte {
+	return [][]byte{
+		rtf.WordDoc{Title: "t", Paragraphs: []rtf.Para{{{Text: "SSN 489-36-8350", Split: 2, Digits: rtf.EscapeUnicode}}}}.Bytes(),
+		[]byte(`{\rtf1\ansi\ansicpg932{\fonttbl{\f1\fcharset128 M;}}\f1 \'82\'50{\pict\pngblip\picw40\pich8 89504e470d0a1a0a}\par}`),
+		[]byte(`{\rtf1{\object{\*\objdata 00}{\result 4111}}{\*\themedata 41111111}`),
+	}
+}
+
+// FuzzExtractRTF: the walk's RTF reader stays within the message's
+// budget, and a document it passes (no error) is one the reader read
+// without a problem: what it could not read is never clean.
+func FuzzExtractRTF(f *testing.F) {
+	for _, s := range rtfSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		watchdog := time.AfterFunc(20*time.Second, func() { panic("rtfText hung past its time budget") })
+		defer watchdog.Stop()
+		b := newAccount(context.Background(), fuzzLimits())
+		text, err := rtfText(b, data)
+		checkBudget(t, b, len(text))
+		if err != nil {
+			return
+		}
+		res, _ := rtf.Extract(data, rtf.Limits{})
+		if len(res.Problems) > 0 {
+			t.Fatalf("passed a document with problems: %v", res.Problems)
+		}
+	})
+}
+
+func tnefSeeds() [][]byte {
+	inner := tnef.BuildMessage{Body: "SSN 489-36-8350", Attachments: []tnef.BuildAttachment{{Name: "i.txt", Data: []byte("4111 1111 1111 1111")}}}
+	return [][]byte{
+		tnef.Build(tnef.BuildMessage{Subject: "s", Body: "b", RTF: rtfSeeds()[0], HTML: []byte("<p>4111<b>1111</b>"),
+			Attachments: []tnef.BuildAttachment{{Name: "a.txt", MediaType: "text/plain", Data: []byte("d")}, {Name: "m", Message: &inner}}}),
+		tnef.Build(tnef.BuildMessage{CodePage: 932, LegacyBody: "\u30ab", RTF: rtfSeeds()[1], RTFStored: true,
+			Attachments: []tnef.BuildAttachment{{Name: "z.zip", Data: []byte("PK\x05\x06" + strings.Repeat("\x00", 18))}}}),
+	}
+}
+
+// FuzzWalkTNEF: a winmail.dat walked as a part stays within the message's
+// budgets, and is kept for staff only when the reader read all of it and
+// everything inside is clean.
+func FuzzWalkTNEF(f *testing.F) {
+	for _, s := range tnefSeeds() {
+		f.Add(s)
+	}
+	recoverPanics = false
+	lim := fuzzLimits()
+	lim.Images = ImagesWithhold
+	sc := New(lim)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang must crash the worker, so the fuzzer keeps the input.
+		watchdog := time.AfterFunc(20*time.Second, func() { panic("Scan hung past its time budget") })
+		defer watchdog.Stop()
+		raw := winmail(data)
+		res, err := sc.Scan(context.Background(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := containerPart(res)
+		if c == nil || c.Withheld || !tnef.IsTNEF(data) {
+			return // not TNEF: read by what it is
+		}
+		if len(res.Findings) > 0 || len(res.Unscannable) > 0 {
+			t.Fatalf("winmail.dat kept with %s", summary(res))
+		}
+		m, err := tnef.Read(data, tnef.Limits{})
+		if err == nil && len(m.AllProblems()) > 0 {
+			t.Fatalf("winmail.dat kept with reader problems %v", m.AllProblems())
+		}
+	})
+}
+
 // TestWriteFuzzSeeds regenerates the committed seed corpus under
 // testdata/fuzz when INTAKE_WRITE_FUZZ_SEEDS is set; the seeds are also
 // added in code, the files let `go test` replay them without the fixtures'
@@ -77,5 +154,11 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	for i, s := range officeSeeds(t) {
 		write("FuzzExtractOffice", i, fmt.Sprintf("byte(%q)", rune(i)), fmt.Sprintf("[]byte(%q)", s))
+	}
+	for i, s := range rtfSeeds() {
+		write("FuzzExtractRTF", i, fmt.Sprintf("[]byte(%q)", s))
+	}
+	for i, s := range tnefSeeds() {
+		write("FuzzWalkTNEF", i, fmt.Sprintf("[]byte(%q)", s))
 	}
 }

@@ -103,8 +103,8 @@ func (e officeEnv) Embedded(out *strings.Builder, name string, data []byte, dept
 			}
 		}
 		return nil
-	case formatPDF:
-		text, err := pdfText(b, data)
+	case formatPDF, formatRTF:
+		text, err := documentReaders[f](b, data)
 		out.WriteString(text)
 		out.WriteByte('\n')
 		return err

@@ -242,3 +242,41 @@ func BenchmarkGuard4KiB(b *testing.B) {
 		guard.Bytes(msg)
 	}
 }
+
+// TestGuardAgreesOnMixedSSNs: the second check takes an SSN whose groups
+// are joined by a space and a dash exactly where the scanner does: fresh
+// numbers in that spelling (with an SSN word) are found by both, and the
+// look-alikes (the same shape without a word, phone numbers and dates
+// mixing the two separators) by neither.
+func TestGuardAgreesOnMixedSSNs(t *testing.T) {
+	const n = 1000
+	g := mailgen.New(13)
+	for i := 0; i < n; i++ {
+		p, sentence, _ := g.Spelled("ssn-mixed-separators")
+		s := string(sentence)
+		scanned := false
+		for _, m := range scan.Detect([]byte(s)) {
+			scanned = scanned || (m.Kind == scan.KindSSN && m.Last4 == p.Last4)
+		}
+		guarded := false
+		for _, h := range guard.Text(s) {
+			guarded = guarded || h.Kind == "ssn"
+		}
+		if !scanned || !guarded {
+			t.Fatalf("SSN ...%s in %v: scanner found it %v, guard %v", p.Last4, sentence, scanned, guarded) // a Secret prints masked
+		}
+	}
+	for _, kind := range []string{"ssn-mixed-no-keyword", "phone-date-mixed"} {
+		for i := 0; i < n; i++ {
+			_, sentence, _ := g.HardNegative(kind)
+			for _, v := range []string{string(sentence), "SSN: " + string(sentence)} {
+				if kind == "ssn-mixed-no-keyword" && v != string(sentence) {
+					continue // with a word it is an SSN
+				}
+				if len(scan.Detect([]byte(v))) > 0 || len(guard.Text(v)) > 0 {
+					t.Fatalf("%s flagged (scanner %d, guard %d): %v", kind, len(scan.Detect([]byte(v))), len(guard.Text(v)), sentence)
+				}
+			}
+		}
+	}
+}

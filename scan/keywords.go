@@ -1,5 +1,10 @@
 package scan
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // SSN keywords, as in Microsoft Purview's Keyword_ssn list and Presidio's
 // context words. Nine bare digits are an SSN only with one of these within
 // keywordWindow bytes; a formatted 3-2-4 number needs none.
@@ -48,9 +53,17 @@ func (k *keywordIndex) near(text []byte, start, end int) bool {
 	if k.searched > from {
 		from = k.searched
 	}
-	for p := from; p < hi; p++ {
-		if keywordAt(text, p) {
-			k.hits = append(k.hits, p)
+	p := from
+	// Eight bytes at a look: most are neither 's', 'i' nor 't' nor a
+	// wide script's lead byte, which keywordAt would refuse at once.
+	for ; p+8 <= hi; p += 8 {
+		for m := mayStartKeyword(binary.LittleEndian.Uint64(text[p:])); m != 0; m &= m - 1 {
+			k.check(text, p+bits.TrailingZeros64(m)/8)
+		}
+	}
+	for ; p < hi; p++ {
+		if c := text[p]; c >= 0xE0 || c|0x20 == 's' || c|0x20 == 'i' || c|0x20 == 't' {
+			k.check(text, p)
 		}
 	}
 	if hi > k.searched {
@@ -68,6 +81,30 @@ func (k *keywordIndex) near(text []byte, start, end int) bool {
 	return false
 }
 
+// check notes a keyword starting at p, which mayStartKeyword let through:
+// most such letters follow a letter of the same word, which keywordAt
+// would refuse after decoding it.
+func (k *keywordIndex) check(text []byte, p int) {
+	if text[p] < 0x80 && p > 0 {
+		if b := text[p-1] | 0x20; b >= 'a' && b <= 'z' {
+			return
+		}
+	}
+	if keywordAt(text, p) {
+		k.hits = append(k.hits, p)
+	}
+}
+
+// mayStartKeyword marks (the high bit of) each byte of x, eight bytes of
+// text, that keywordAt might take: 's', 'i' or 't' in either case, or a
+// lead byte of 0xE0 or above (the wide keywords).
+func mayStartKeyword(x uint64) uint64 {
+	const low7, high = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	zero := func(v uint64) uint64 { return ^((v&low7 + low7) | v | low7) } // exactly the zero bytes
+	y := x | 0x2020202020202020
+	return zero(y^0x7373737373737373) | zero(y^0x6969696969696969) | zero(y^0x7474747474747474) | x&(x<<1)&(x<<2)&high
+}
+
 // keywordAt reports whether a keyword starts at p on a word boundary. A
 // letter of a script written without spaces is a boundary ("我的SSN是…").
 func keywordAt(text []byte, p int) bool {
@@ -77,6 +114,24 @@ func keywordAt(text []byte, p int) bool {
 	c := text[p] | 0x20
 	if c != 's' && c != 'i' && c != 't' {
 		return false
+	}
+	// The second letter, as equalFoldASCII compares it, of the keywords
+	// with this first one: most words that start so are none of them.
+	if p+1 < len(text) {
+		switch n := text[p+1] | 0x20; c {
+		case 's':
+			if n != 's' && n != '.' && n != 'o' {
+				return false
+			}
+		case 'i':
+			if n != 't' {
+				return false
+			}
+		case 't':
+			if n != 'i' && n != 'a' {
+				return false
+			}
+		}
 	}
 	if p > 0 && wordLetter(runeBefore(text, p)) {
 		return false

@@ -84,45 +84,92 @@ func hexVal(c byte) (byte, bool) {
 // own, padding included: a chunk after padding is decoded as a new one.
 func decodeBase64(body []byte) ([]byte, string) {
 	// Well-formed base64 (line breaks ignored) goes through the standard
-	// decoder at full speed; anything it refuses takes the careful path.
+	// decoder at full speed; anything it refuses takes the careful path,
+	// which copies runs of the alphabet at once and decodes them a block
+	// at a time, so a malformed body costs a few times a well-formed one.
 	out := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
 	if n, err := base64.StdEncoding.Decode(out, body); err == nil {
 		return out[:n], ""
 	}
 	out = out[:0]
-	chunk := make([]byte, 0, len(body))
+	var blk [4096]byte // characters of the current chunk not decoded yet
+	nb := 0
 	problem := ""
-	padded := false
-	flush := func() {
-		if len(chunk)%4 == 1 {
-			chunk = chunk[:len(chunk)-1]
-			problem = ReasonTruncated
+	decode := func(chars []byte) {
+		if need := len(out) + base64.RawStdEncoding.DecodedLen(len(chars)); need > cap(out) {
+			out = append(make([]byte, 0, max(need, 2*cap(out))), out...)
 		}
-		if need := len(out) + base64.RawStdEncoding.DecodedLen(len(chunk)); need > cap(out) {
-			out = append(make([]byte, 0, need), out...)
-		}
-		n, err := base64.RawStdEncoding.Decode(out[len(out):cap(out)], chunk)
+		n, err := base64.RawStdEncoding.Decode(out[len(out):cap(out)], chars)
 		if err != nil && problem == "" {
 			problem = ReasonBadEncoding
 		}
 		out = out[:len(out)+n]
-		chunk = chunk[:0]
 	}
-	for _, c := range body {
-		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-		case c == '=':
-			padded = true
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+	// whole decodes the whole quanta gathered so far.
+	whole := func() {
+		q := nb &^ 3
+		decode(blk[:q])
+		nb = copy(blk[:], blk[q:nb])
+	}
+	// flush ends a chunk: its whole quanta, then what is left of it.
+	flush := func() {
+		whole()
+		if nb == 1 {
+			nb = 0
+			problem = ReasonTruncated
+		}
+		decode(blk[:nb])
+		nb = 0
+	}
+	padded := false
+	for i := 0; i < len(body); {
+		switch base64Alphabet[body[i]] {
+		case b64Letter:
 			if padded {
 				flush()
 				padded = false
 			}
-			chunk = append(chunk, c)
-		default:
+			j := i + 1
+			for j < len(body) && base64Alphabet[body[j]] == b64Letter {
+				j++
+			}
+			for i < j {
+				k := copy(blk[nb:], body[i:j])
+				nb, i = nb+k, i+k
+				if nb == len(blk) {
+					whole()
+				}
+			}
+			continue
+		case b64Pad:
+			padded = true
+		case b64Other:
 			problem = ReasonBadEncoding
 		}
+		i++
 	}
 	flush()
 	return out, problem
 }
+
+// What a byte is to decodeBase64.
+const (
+	b64Other  = iota // outside the alphabet: bad_encoding, skipped
+	b64Letter        // A-Z a-z 0-9 + /
+	b64Space         // white space, skipped
+	b64Pad           // '=': the chunk ends
+)
+
+var base64Alphabet = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+			t[c] = b64Letter
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			t[c] = b64Space
+		case c == '=':
+			t[c] = b64Pad
+		}
+	}
+	return t
+}()

@@ -104,6 +104,12 @@ func (w *walker) message(raw []byte, where string, depth int) {
 		w.notMessage(raw, where, depth)
 		return
 	}
+	w.messageHeader(h, where)
+	w.entity(h, body, where, depth)
+}
+
+// messageHeader scans the header fields of a message a person sees.
+func (w *walker) messageHeader(h textproto.Header, where string) {
 	subject := w.header(h.Get("Subject"), orDefault(where, "subject"))
 	if where == "" {
 		w.res.Subject = subject
@@ -113,7 +119,6 @@ func (w *walker) message(raw []byte, where string, depth int) {
 			w.header(v, orDefault(where, "header:"+strings.ToLower(k)))
 		}
 	}
-	w.entity(h, body, where, depth)
 }
 
 // notMessage reads input that has no message header (a file given to
@@ -305,12 +310,14 @@ func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth i
 			inner = "attachment:" + w.maskName(name, "message/rfc822")
 		}
 		w.message(data, inner, depth+1)
-	case formatPDF, formatDOCX, formatXLSX, formatPPTX, formatODF:
+	case formatPDF, formatDOCX, formatXLSX, formatPPTX, formatODF, formatRTF:
 		before := len(w.b.images)
 		text, err := documentReaders[f](w.b, data)
 		w.document(data, text, err, ctype, name, loc, w.b.takeImages(before))
 	case formatZip, formatGzip:
 		w.archive(f, data, ctype, name, loc, depth)
+	case formatTNEF:
+		w.tnefPart(data, ctype, name, loc, depth)
 	case formatImage:
 		w.imagePart(data, m, loc)
 	case formatEncryptedOffice:
@@ -331,7 +338,8 @@ func (w *walker) dispatch(f format, m partMeta, data []byte, loc string, depth i
 // policy withholds, it is withheld (we cannot mask inside a PDF) and its
 // masked text shown.
 func (w *walker) document(data []byte, text string, err error, ctype, name, loc string, images []imageNote) {
-	p := Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: true}
+	// An RTF body (text/rtf) is a document too, and still a body.
+	p := Part{Where: loc, ContentType: ctype, Filename: w.maskName(name, ""), Attachment: loc != "body"}
 	if err != nil {
 		p.Withheld, p.Reason = true, reasonOf(err)
 		w.unscannable(loc, p.Reason)

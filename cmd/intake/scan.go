@@ -92,8 +92,7 @@ func (s *scanRun) arg(arg string) {
 		return
 	}
 	if !st.IsDir() {
-		data, err := os.ReadFile(arg)
-		s.one(arg, data, err)
+		s.file(arg)
 		return
 	}
 	err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
@@ -104,8 +103,7 @@ func (s *scanRun) arg(arg string) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		data, err := os.ReadFile(p)
-		s.one(p, data, err)
+		s.file(p)
 		return nil
 	})
 	if err != nil {
@@ -113,23 +111,41 @@ func (s *scanRun) arg(arg string) {
 	}
 }
 
-func (s *scanRun) one(name string, data []byte, readErr error) {
-	// A file name can hold a number too.
-	rep := scanReport{File: scan.MaskString(name), Unscannable: []scan.Unscannable{}, Findings: []scan.Finding{}}
-	if readErr != nil {
-		s.failed = true
-		rep.Error = scan.MaskString(readErr.Error())
-		s.emit(&rep)
+// file scans one file, streamed: a large plain message is read through
+// a window of a few MiB, not into memory (scan.ScanReader).
+func (s *scanRun) file(name string) {
+	f, err := os.Open(name)
+	if err != nil {
+		s.one(name, nil, err)
 		return
 	}
+	defer f.Close()
+	s.report(name, func(ctx context.Context, base string) (*scan.Result, error) {
+		return s.sc.ScanReader(ctx, base, f)
+	})
+}
+
+func (s *scanRun) one(name string, data []byte, readErr error) {
+	if readErr != nil {
+		s.report(name, func(context.Context, string) (*scan.Result, error) { return nil, readErr })
+		return
+	}
+	s.report(name, func(ctx context.Context, base string) (*scan.Result, error) {
+		return s.sc.ScanFile(ctx, base, data)
+	})
+}
+
+// report scans one input with do and prints what it found.
+func (s *scanRun) report(name string, do func(ctx context.Context, base string) (*scan.Result, error)) {
+	// A file name can hold a number too.
+	rep := scanReport{File: scan.MaskString(name), Unscannable: []scan.Unscannable{}, Findings: []scan.Finding{}}
 	// A file that is not a message is read by what it is (a PDF, an
 	// archive, an image...) and located by its base name.
 	base := ""
 	if name != "-" {
 		base = filepath.Base(name)
 	}
-	ctx := context.Background()
-	res, err := s.sc.ScanFile(ctx, base, data)
+	res, err := do(context.Background(), base)
 	if err != nil {
 		s.failed = true
 		rep.Error = scan.MaskString(err.Error())

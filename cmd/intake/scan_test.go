@@ -238,3 +238,37 @@ func runScanStdin(t *testing.T, data []byte, out *bytes.Buffer) int {
 	var errOut bytes.Buffer
 	return dispatch([]string{"scan", "--json", "-"}, out, &errOut)
 }
+
+// TestScanCommandStreamsLargeMessage: a 3 MiB plain message, which intake
+// scan reads through its window, gives the card written near the first
+// piece's end, and the winmail.dat fixture the card in the file inside it;
+// neither output holds a number.
+func TestScanCommandStreamsLargeMessage(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	b.WriteString("From: m@example.org\r\nSubject: export\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+	line := "The account statement for the member, order shipped yesterday.\r\n"
+	for b.Len() < 3<<20 {
+		if b.Len() >= 1<<20-10 && b.Len() < 1<<20+len(line) {
+			b.WriteString("card 4539 1488 0343 6467\r\n") // near the first piece's end
+		}
+		b.WriteString(line)
+	}
+	big := writeFile(t, dir, "big.eml", b.String())
+	for _, tc := range []struct{ file, where string }{{big, "body"}, {"../../testdata/tnef/winmail-files.eml", "attachment:winmail.dat/card.txt"}} {
+		var out, errOut bytes.Buffer
+		if code := runScan([]string{"--json", tc.file}, &out, &errOut); code != scanSensitive {
+			t.Fatalf("%s: exit %d (%s), want %d", filepath.Base(tc.file), code, errOut.String(), scanSensitive)
+		}
+		var rep scanReport
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Findings) != 1 || rep.Findings[0].Where != tc.where || rep.Findings[0].Type != "pan" {
+			t.Errorf("%s: findings %+v, want one card at %s", filepath.Base(tc.file), rep.Findings, tc.where)
+		}
+		if leaks(out.Bytes()) {
+			t.Errorf("%s: the output holds a full number", filepath.Base(tc.file))
+		}
+	}
+}

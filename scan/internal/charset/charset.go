@@ -300,3 +300,15 @@ func lookupCharset(cs string) encoding.Encoding {
 	}
 	return nil
 }
+
+// PlainUTF8 reports whether Decode reads a text labelled label, starting
+// with head (its first 4 KiB or more), as the bytes themselves, provided
+// the whole text is valid UTF-8 and holds no ESC: no byte-order mark, no
+// UTF-16 or UTF-32 pattern, and a label that asks for no conversion. A
+// caller that reads the text in pieces checks those two itself.
+func PlainUTF8(label string, head []byte) bool {
+	if f, _ := bomForm(head); f != formNone {
+		return false
+	}
+	return isNoneLabel(NormLabel(label)) && sniffUnicode(head) == formNone
+}

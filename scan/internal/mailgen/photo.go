@@ -90,23 +90,7 @@ func (g *Generator) PhotoDocument(kind string) Message {
 	att := b.binaryPart(ctype, name, doc)
 	att.desc = "attachment " + kind
 	top := g.multipart("mixed", []part{body, att})
-	var raw strings.Builder
-	for _, h := range []string{
-		"From: Member <" + addresses[g.r.IntN(len(addresses))] + ">",
-		"To: Support <help@support.localhost>",
-		"Subject: " + g.pick("My form", "Documents", "Re: your request"),
-		"Date: " + g.date(),
-		fmt.Sprintf("Message-ID: <%s.%s@example.org>", g.stamp(), g.messageIDDigits()),
-		"MIME-Version: 1.0",
-	} {
-		raw.WriteString(h + "\r\n")
-	}
-	for _, h := range top.header {
-		raw.WriteString(h + "\r\n")
-	}
-	raw.WriteString("\r\n")
-	raw.Write(top.body)
-	b.msg.Raw = []byte(raw.String())
+	b.msg.Raw = g.wrap(top, g.pick("My form", "Documents", "Re: your request"))
 	b.msg.Shape = "photo " + kind + " (" + look + "); " + top.desc
 	b.msg.Keywords = true
 	return b.msg
