@@ -480,11 +480,11 @@ func (a *Accounts) UseSetupLink(ctx context.Context, raw, name, password string)
 }
 
 // FirstRunLink makes a first-admin setup link when the store has no
-// user, and returns its secret; ok is false when users exist.
+// enabled admin, and returns its secret; ok is false when one exists.
 func (a *Accounts) FirstRunLink(ctx context.Context) (raw string, ok bool, err error) {
-	n, err := a.Store.CountUsers(ctx)
+	n, err := a.Store.CountAdmins(ctx)
 	if err != nil {
-		return "", false, ourErr(err, "count users")
+		return "", false, ourErr(err, "count admins")
 	}
 	if n > 0 {
 		return "", false, nil

@@ -58,7 +58,7 @@ func (c *core) GetSetupToken(ctx context.Context, tokenHash string) (*SetupToken
 		return nil, nil, fmt.Errorf("get setup link: %w", err)
 	}
 	if t.UserID == uuid.Nil {
-		n, err := c.CountUsers(ctx)
+		n, err := c.CountAdmins(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("get setup link: %w", err)
 		}
@@ -145,8 +145,8 @@ func (c *core) createFirstAdmin(ctx context.Context, q dbtx, u *User, now time.T
 			return fmt.Errorf("lock first admin: %w", err)
 		}
 	}
-	var n int64
-	if err := one(q.QueryRow(ctx, "SELECT COUNT(*) FROM users"), &n); err != nil {
+	n, err := countAdmins(ctx, q)
+	if err != nil {
 		return err
 	}
 	if n > 0 {

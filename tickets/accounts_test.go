@@ -253,6 +253,43 @@ func TestAPITokens(t *testing.T) {
 	})
 }
 
+// Staff added from the command line before anyone opened the first-admin
+// link (an agent, a privacy officer) do not use it up: it works while no
+// enabled admin exists, and only then.
+func TestFirstAdminLinkWithStaffButNoAdmin(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		exp := h.clock.Now().Add(24 * time.Hour)
+		mustUser(t, h.s, "priya", RolePrivacy)
+		mustUser(t, h.s, "ann", RoleAgent)
+		if n, err := h.s.CountAdmins(ctx); n != 0 || err != nil {
+			t.Fatalf("admins = %d, %v; want 0", n, err)
+		}
+		if err := h.s.CreateSetupToken(ctx, SetupToken{TokenHash: "first", Expires: exp}, "serve"); err != nil {
+			t.Fatal(err)
+		}
+		if _, u, err := h.s.GetSetupToken(ctx, "first"); err != nil || u != nil {
+			t.Fatalf("first-admin link with two non-admins = %+v, %v", u, err)
+		}
+		u, err := h.s.UseSetupToken(ctx, "first", User{Name: "adam", PasswordHash: "$argon2id$x"})
+		if err != nil || !slices.Contains(u.Roles, RoleAdmin) {
+			t.Fatalf("use first-admin link = %+v, %v", u, err)
+		}
+		if n, _ := h.s.CountAdmins(ctx); n != 1 {
+			t.Fatalf("admins = %d, want 1", n)
+		}
+		if err := h.s.CreateSetupToken(ctx, SetupToken{TokenHash: "again", Expires: exp}, "serve"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := h.s.GetSetupToken(ctx, "again"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("first-admin link once an admin exists: %v", err)
+		}
+		if _, err := h.s.UseSetupToken(ctx, "again", User{Name: "eve", PasswordHash: "$argon2id$x"}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("second first admin: %v, want ErrConflict", err)
+		}
+	})
+}
+
 func TestSetupLinks(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()

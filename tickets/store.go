@@ -288,6 +288,7 @@ type Users interface {
 	GetUserByID(ctx context.Context, id uuid.UUID) (*User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	CountUsers(ctx context.Context) (int, error)
+	CountAdmins(ctx context.Context) (int, error)
 	// UpdateUser applies ch, one audit event per field changed. Disabling
 	// a user or changing the password ends every session of theirs.
 	UpdateUser(ctx context.Context, name string, ch UserChange, actor string) (*User, error)

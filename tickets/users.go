@@ -116,6 +116,36 @@ func (c *core) ListUsers(ctx context.Context) ([]User, error) {
 	return out, nil
 }
 
+// CountAdmins counts the enabled accounts holding the admin role: the
+// first-admin link works while there is none, so staff added from the
+// command line before anyone opened the link do not lock the install out.
+func (c *core) CountAdmins(ctx context.Context) (int, error) {
+	n, err := countAdmins(ctx, c.read)
+	if err != nil {
+		return 0, fmt.Errorf("count admins: %w", err)
+	}
+	return n, nil
+}
+
+func countAdmins(ctx context.Context, q dbtx) (int, error) {
+	r, err := q.Query(ctx, "SELECT roles FROM users WHERE disabled = 0")
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for r.Next() {
+		var roles string
+		if err := r.Scan(&roles); err != nil {
+			return 0, err
+		}
+		if slices.Contains(fromJSON[[]Role](roles), RoleAdmin) {
+			n++
+		}
+	}
+	return n, r.Err()
+}
+
 func (c *core) CountUsers(ctx context.Context) (int, error) {
 	var n int64
 	if err := one(c.read.QueryRow(ctx, "SELECT COUNT(*) FROM users"), &n); err != nil {

@@ -126,7 +126,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hup <-chan 
 		if link, ok, err := a.web.FirstRunLink(ctx); err != nil {
 			log.Error("first-run setup link not made", "err", err.Error())
 		} else if ok {
-			log.Warn("no staff account yet: open this one-time link to create the first admin", "url", link)
+			log.Warn("no admin account yet: open this one-time link to create the first admin", "url", link)
 		}
 	}
 
