@@ -123,9 +123,9 @@ func (d *Desk) Report(ctx context.Context, a Actor, q ReportQuery) (*Report, err
 	}
 	for _, s := range f.Sealed {
 		ssn, pan := slices.Contains(s.Causes, string(tickets.CauseSSN)), slices.Contains(s.Causes, string(tickets.CausePAN))
-		var reasons []string
+		reasons := s.Withheld
 		for _, c := range s.Causes {
-			if r, ok := strings.CutPrefix(c, "unscannable:"); ok {
+			if r, ok := strings.CutPrefix(c, "unscannable:"); ok && !slices.Contains(reasons, r) {
 				reasons = append(reasons, r)
 			}
 		}

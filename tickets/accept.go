@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -378,6 +380,9 @@ func (c *core) accept(ctx context.Context, q dbtx, p *prepared) (Accepted, error
 	}
 	if in.Sealed != nil {
 		d := map[string]string{"ref": acc.Ref, "causes": causesText(p.causes), "findings": strconv.Itoa(len(in.Findings))}
+		if w := withheldReasons(in); w != "" {
+			d["withheld"] = w
+		}
 		if _, err := c.appendAudit(ctx, q, AuditEvent{At: p.now, Actor: "gateway", Action: ActionQuarantineSeal, TicketID: tid, ItemID: p.qID.String(), Detail: d}); err != nil {
 			return acc, err
 		}
@@ -429,6 +434,30 @@ func hasWithheld(in *Inbound) bool {
 		}
 	}
 	return false
+}
+
+// withheldReasons names why parts were kept from staff ("sensitive" for a
+// file holding a number, or the scanner's reason it could not be read),
+// each once, for the seal's audit event: the compliance report counts
+// withheld messages from it, the causes alone cannot tell a masked body
+// from a withheld attachment.
+func withheldReasons(in *Inbound) string {
+	var rs []string
+	add := func(r string) {
+		if r != "" && !slices.Contains(rs, r) {
+			rs = append(rs, r)
+		}
+	}
+	for _, p := range in.Parts {
+		if p.Withheld {
+			add(p.Reason)
+		}
+	}
+	for _, u := range in.Unscannable {
+		add(u.Reason)
+	}
+	slices.Sort(rs)
+	return strings.Join(rs, ",")
 }
 
 func causesText(cs []Cause) string {

@@ -45,6 +45,10 @@ const PurgeGrace = 24 * time.Hour
 type SealFact struct {
 	At     time.Time
 	Causes []string
+	// Withheld is why parts were kept from staff ("sensitive", or an
+	// unscannable reason); empty for events written before it was kept,
+	// when the causes' "unscannable:" reasons are all there is.
+	Withheld []string
 }
 
 type SentFact struct {
@@ -94,13 +98,7 @@ func (c *core) ReportFacts(ctx context.Context, since, until time.Time) (ReportF
 				f.Received = append(f.Received, t)
 			}
 		case ActionQuarantineSeal:
-			var causes []string
-			for _, c := range strings.Split(d["causes"], ",") {
-				if c != "" {
-					causes = append(causes, c)
-				}
-			}
-			f.Sealed = append(f.Sealed, SealFact{At: t, Causes: causes})
+			f.Sealed = append(f.Sealed, SealFact{At: t, Causes: splitList(d["causes"]), Withheld: splitList(d["withheld"])})
 		case "outbox.attempt":
 			if d["result"] == "sent" {
 				f.Sent = append(f.Sent, SentFact{At: t, Kind: d["kind"]})
@@ -131,4 +129,14 @@ func (c *core) ReportFacts(ctx context.Context, since, until time.Time) (ReportF
 	}
 	f.Overdue, f.Held = int(overdue), int(held)
 	return f, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -17,7 +17,7 @@ import (
 // The corpus the report test files through the gateway: test numbers
 // only (generated SSNs, the card networks' published test cards).
 var (
-	reportSSNs  = []string{"489-36-8350", "512-43-7786", "371-52-6410"}
+	reportSSNs  = []string{"489-36-8350", "512-43-7786", "371-52-6410", "402-71-9386"}
 	reportCards = []string{"4111 1111 1111 1111", "5555 5555 5555 4444"}
 )
 
@@ -30,6 +30,17 @@ func sevenZip(from string) string {
 	return strings.TrimSuffix(raw, "\n") + "--b1\nContent-Type: text/plain\n\nMy notes are attached.\n--b1\n" +
 		"Content-Type: application/x-7z-compressed; name=\"notes.7z\"\nContent-Disposition: attachment; filename=\"notes.7z\"\n" +
 		"Content-Transfer-Encoding: base64\n\n" + data + "\n--b1--\n"
+}
+
+// statementFile is a mail whose text attachment holds an SSN: the file is
+// withheld from staff (a number in a file is never masked in place), and
+// the report counts it withheld, reason "sensitive".
+func statementFile(from string) string {
+	raw, _ := memberMail(from, "Ada Byron", "Statement attached", "", "MIME-Version: 1.0",
+		`Content-Type: multipart/mixed; boundary="b1"`)
+	return strings.TrimSuffix(raw, "\n") + "--b1\nContent-Type: text/plain\n\nMy statement is attached.\n--b1\n" +
+		"Content-Type: text/plain; name=\"statement.txt\"\nContent-Disposition: attachment; filename=\"statement.txt\"\n\n" +
+		"Statement for March\nSocial Security number: " + reportSSNs[3] + "\n--b1--\n"
 }
 
 // TestServeReportCountsCorpus files a known corpus through serve's SMTP
@@ -58,8 +69,9 @@ func TestServeReportCountsCorpus(t *testing.T) {
 		s.mailRaw(t, m.from, raw)
 	}
 	s.mailRaw(t, "ada@member.test", sevenZip("ada@member.test"))
-	want := map[string]int{"messages_received": 8, "messages_sensitive": 4, "messages_with_ssn": 3, "messages_with_card": 2,
-		"messages_withheld": 1, "withheld_by_reason unsupported": 1, "purged_on_time": 1, "purged_late": 0,
+	s.mailRaw(t, "byron@member.test", statementFile("byron@member.test"))
+	want := map[string]int{"messages_received": 9, "messages_sensitive": 5, "messages_with_ssn": 4, "messages_with_card": 2,
+		"messages_withheld": 2, "withheld_by_reason unsupported": 1, "withheld_by_reason sensitive": 1, "purged_on_time": 1, "purged_late": 0,
 		"quarantine_access user:pia quarantine.fetch": 2, "quarantine_access cli:" + osUserName() + " quarantine.purge": 1,
 		"quarantine_access user:pia quarantine.view": 1} // her listing of the items, below
 
@@ -71,8 +83,8 @@ func TestServeReportCountsCorpus(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"items"`
 	}
-	if code != 200 || json.Unmarshal(body, &items) != nil || len(items.Items) != 5 {
-		t.Fatalf("quarantine list: %d %s (want 5 items: 4 sensitive, 1 withheld)", code, body)
+	if code != 200 || json.Unmarshal(body, &items) != nil || len(items.Items) != 6 {
+		t.Fatalf("quarantine list: %d %s (want 6 items: 5 sensitive, 1 unreadable)", code, body)
 	}
 	for _, it := range items.Items[:2] {
 		if code, _ := apiGet(t, s.web, "/api/v1/quarantine/"+it.ID+"/sealed", tok); code != 200 {
