@@ -389,3 +389,26 @@ func TestFirstRunLink(t *testing.T) {
 		t.Fatalf("a second first-run link once an admin exists: %v %v", ok, err)
 	}
 }
+
+// Staff added from the command line before the first admin: the link still
+// makes the admin, and a name they hold is refused as that, not as "an
+// admin exists", leaving the link usable.
+func TestFirstRunLinkWithStaffBeforeAdmin(t *testing.T) {
+	a, _ := newAccounts(t)
+	ctx := context.Background()
+	if _, _, err := a.AddUser(ctx, cliAdmin, NewUser{Name: "ann", Roles: []tickets.Role{tickets.RoleAgent}, Password: goodPassword}); err != nil {
+		t.Fatal(err)
+	}
+	raw, ok, err := a.FirstRunLink(ctx)
+	if err != nil || !ok {
+		t.Fatalf("first run with an agent and no admin = %v %v", ok, err)
+	}
+	_, err = a.UseSetupLink(ctx, raw, "ann", goodPassword)
+	if status(err) != 409 || !strings.Contains(err.Error(), "choose another name") {
+		t.Fatalf("first admin named as the agent: %v", err)
+	}
+	res, err := a.UseSetupLink(ctx, raw, "adam", goodPassword)
+	if err != nil || !res.Actor.Has(tickets.RoleAdmin) {
+		t.Fatalf("first admin after the refused name = %+v, %v", res, err)
+	}
+}

@@ -472,6 +472,12 @@ func (a *Accounts) UseSetupLink(ctx context.Context, raw, name, password string)
 	case errors.Is(err, tickets.ErrNotFound):
 		return nil, errBadLink
 	case errors.Is(err, tickets.ErrConflict):
+		// The first-admin link works while no admin exists, so staff may
+		// hold the name chosen; the link is still good then (the refused
+		// transaction kept it).
+		if n, cerr := a.Store.CountAdmins(ctx); cerr == nil && n == 0 && info.User == nil {
+			return nil, userErrf(409, CodeConflict, "a user named %s exists already; choose another name", name)
+		}
 		return nil, userErrf(409, CodeConflict, "an admin exists already; log in, or ask an admin for a link")
 	case err != nil:
 		return nil, ourErr(err, "use setup link")
