@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"bytes"
+	"encoding/base64"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -67,6 +69,33 @@ func TestControlBytesAgreesWithMostlyText(t *testing.T) {
 		}
 		if text, _, problem := charset.Decode(b, ""); problem == "" && mostlyText(text) {
 			t.Fatalf("controlBytes refused %q, which reads as text", b)
+		}
+	}
+}
+
+// A column of numbers across its lines is a run of base64 characters
+// without a letter: it is not decoded (it could not spell a number), while
+// the same length of real base64 still is.
+func TestBase64ViewSkipsLetterlessRuns(t *testing.T) {
+	digits := []byte(strings.Repeat("20261206093512\n88172365501234\n", 8))
+	if !hasBase64Run(digits) {
+		t.Fatal("the column is a base64-looking run; the test reads nothing")
+	}
+	if v := base64View(digits); v != nil {
+		t.Fatalf("a letterless run was decoded to %d bytes", len(v))
+	}
+	enc := []byte(base64.StdEncoding.EncodeToString([]byte("please update my account, the card ends 1111 thanks")))
+	if v := base64View(enc); !bytes.Contains(v, []byte("ends 1111")) {
+		t.Fatalf("real base64 no longer decoded: %q", v)
+	}
+	// Every non-letter quantum: no two ASCII digits side by side.
+	for _, q := range []string{"0000", "9999", "5+/9", "4444", "8/+0", "____", "7-7-"} {
+		dec, err := base64.URLEncoding.DecodeString(strings.NewReplacer("+", "-", "/", "_").Replace(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec[0] < 0xd0 || dec[1] < 0x4d {
+			t.Errorf("%s decodes to % x: the first two bytes should be 0xd0+ and 0x4d+", q, dec)
 		}
 	}
 }
