@@ -225,18 +225,18 @@ func joinable(res *scan.Result, where string) (tickets.Release, error) {
 				kindsOf(p.Findings) + " and is a " + formatWords(p.ContentType) + ", in which a number cannot be masked in place: it cannot join the ticket, and stays sealed. Ask the member for a copy without the number"}
 		}
 		if p.Withheld {
-			return rel, invalid("%s still cannot be released: %s. It stays withheld", capital(whereWords(p.Where)), whyWithheld(p.Reason))
+			return rel, invalid("%s still cannot be released: %s. It stays withheld", capital(whereWords(p.Where)), WhyWithheld(p.Reason))
 		}
 	}
 	for _, u := range res.Unscannable {
-		return rel, invalid("%s still cannot be released: %s. It stays withheld", capital(whereWords(u.Where)), whyWithheld(u.Reason))
+		return rel, invalid("%s still cannot be released: %s. It stays withheld", capital(whereWords(u.Where)), WhyWithheld(u.Reason))
 	}
 	for _, p := range res.Parts {
 		// The second check reads what is about to be kept, as at the
 		// gateway: a hit keeps the part withheld.
 		if len(guard.Text(p.Text))+len(guard.Text(p.Where))+len(guard.Text(p.Filename))+len(guard.Text(p.ContentType)) > 0 ||
 			(p.Content != nil && len(guard.Bytes(p.Content)) > 0) {
-			return rel, invalid("%s still cannot be released: %s. It stays withheld", capital(whereWords(p.Where)), whyWithheld("second_check"))
+			return rel, invalid("%s still cannot be released: %s. It stays withheld", capital(whereWords(p.Where)), WhyWithheld("second_check"))
 		}
 		rel.Parts = append(rel.Parts, tickets.Part{Where: p.Where, ContentType: p.ContentType, Filename: p.Filename, HTML: p.HTML, Text: p.Text})
 		if p.Attachment && !p.Withheld && len(p.Findings) == 0 && p.Content != nil {

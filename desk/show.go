@@ -160,7 +160,7 @@ func messageView(m tickets.Message) MessageView {
 	for _, p := range m.Parts {
 		if p.Withheld {
 			mv.Withheld = true
-			mv.WithheldParts = append(mv.WithheldParts, WithheldPart{Where: p.Where, Reason: p.Reason, Why: whyWithheld(p.Reason)})
+			mv.WithheldParts = append(mv.WithheldParts, WithheldPart{Where: p.Where, Reason: p.Reason, Why: WhyWithheld(p.Reason)})
 			continue
 		}
 		if p.Where != "body" || p.Text == "" {
@@ -181,7 +181,7 @@ func messageView(m tickets.Message) MessageView {
 	for _, u := range m.Unscannable {
 		if !hasWhere(mv.WithheldParts, u.Where) && !released(m.Parts, u.Where) {
 			mv.Withheld = true
-			mv.WithheldParts = append(mv.WithheldParts, WithheldPart{Where: u.Where, Reason: u.Reason, Why: whyWithheld(u.Reason)})
+			mv.WithheldParts = append(mv.WithheldParts, WithheldPart{Where: u.Where, Reason: u.Reason, Why: WhyWithheld(u.Reason)})
 		}
 	}
 	return mv
@@ -206,8 +206,8 @@ func hasWhere(ps []WithheldPart, where string) bool {
 	return false
 }
 
-// whyWithheld says a scanner reason in plain words.
-func whyWithheld(reason string) string {
+// WhyWithheld says a scanner reason in plain words.
+func WhyWithheld(reason string) string {
 	switch reason {
 	case "sensitive":
 		return "it held a Social Security or card number that could not be masked in place"

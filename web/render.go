@@ -103,6 +103,7 @@ func loadPages() (*pages, error) {
 		"findingWords":  findingWords,
 		"deliveryWords": deliveryWords,
 		"causeWords":    causeWords,
+		"withheldWhy":   desk.WhyWithheld,
 		"staffName":     staffName,
 		"itemState":     itemStateWords,
 		"bytes":         byteSize,
