@@ -61,7 +61,7 @@ func TestBrowserFirstAdminLoginLogout(t *testing.T) {
 	b.Do("log in through the form",
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(whoIs))
+		chromedp.WaitVisible(whoIs), browsertest.Loaded())
 	if loc := b.Location(); loc != e.ts.URL+"/" {
 		t.Fatalf("after login at %s", loc)
 	}
