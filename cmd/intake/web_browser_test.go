@@ -214,7 +214,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	}
 	// The page moves the focus there itself (autofocus), at its next
 	// rendering after it shows.
-	if !browsertest.Until(b, `document.activeElement.id === "reply-text"`) {
+	if !browsertest.Until(b, `document.activeElement.id === "reply-text"`, 30*time.Second) {
 		t.Errorf("after the refusal the focus is on %q, want the reply box", browsertest.Eval[string](b, `document.activeElement.id`))
 	}
 	b.Screenshot("reply-refused")

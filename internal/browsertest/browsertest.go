@@ -156,7 +156,7 @@ func (b *Browser) LogIn(base, name, password string) {
 		chromedp.SendKeys(chromedp.ID("username"), name),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".who-name")))
+		chromedp.WaitVisible(chromedp.CSS(".who-name")), Loaded())
 }
 
 // Loaded waits until the page in the tab has loaded: parsed to its end,
@@ -171,15 +171,14 @@ func Loaded() chromedp.Action[chromedp.Void] {
 }
 
 // Until waits for the JavaScript expression expr to be true in the page,
-// checking at every frame, and says whether it became so within 30
-// seconds. It is for what the page does on its own a moment after it
+// checking at every frame, and says whether it became so within timeout. It is for what the page does on its own a moment after it
 // shows, such as moving the focus to an autofocus field, which browsers
 // do at the next rendering of the page, not as they parse it.
-func Until(b *Browser, expr string) bool {
+func Until(b *Browser, expr string, timeout time.Duration) bool {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, 35*time.Second)
+	ctx, cancel := context.WithTimeout(b.Ctx, timeout+5*time.Second)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout)))
 	if errors.Is(err, chromedp.ErrPollingTimeout) {
 		return false
 	}
