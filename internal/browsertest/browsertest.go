@@ -171,9 +171,11 @@ func Loaded() chromedp.Action[chromedp.Void] {
 }
 
 // Until waits for the JavaScript expression expr to be true in the page,
-// checking at every frame, and says whether it became so within timeout. It is for what the page does on its own a moment after it
+// checking at every frame, and says whether it became so within
+// timeout. It is for what the page does on its own a moment after it
 // shows, such as moving the focus to an autofocus field, which browsers
-// do at the next rendering of the page, not as they parse it.
+// do at the next rendering of the page (after an animation frame, by
+// the HTML standard), not as they parse it.
 func Until(b *Browser, expr string, timeout time.Duration) bool {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.Ctx, timeout+5*time.Second)
