@@ -90,7 +90,7 @@ func TestBrowserQuarantineOriginalInert(t *testing.T) {
 	b.Do("log in", chromedp.Navigate(e.ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "pat"),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword+"\r"),
-		chromedp.WaitVisible(chromedp.CSS(".who-name")))
+		chromedp.WaitVisible(chromedp.CSS(".who-name")), browsertest.Loaded())
 	b.Do("open the item", chromedp.Navigate(e.ts.URL+"/quarantine/"+acc.QuarantineID.String()), chromedp.WaitVisible(chromedp.ID("identity-paste")),
 		chromedp.SendKeys(chromedp.ID("identity-paste"), "# a comment\n"+id.Secret+"\n"),
 		chromedp.Click(chromedp.ID("open-button")), chromedp.WaitVisible(chromedp.CSS("#original .part")),

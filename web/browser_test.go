@@ -33,7 +33,7 @@ func TestBrowserFirstAdminLoginLogout(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.SendKeys(chromedp.ID("password2"), testPassword),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(whoIs))
+		chromedp.WaitVisible(whoIs), browsertest.Loaded())
 	if who := browsertest.Eval[string](b, `document.querySelector(".who-name").textContent`); who != "admin" {
 		t.Fatalf("after setup the queue names %q", who)
 	}
@@ -44,7 +44,7 @@ func TestBrowserFirstAdminLoginLogout(t *testing.T) {
 
 	b.Do("log out",
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
-		chromedp.WaitVisible(chromedp.ID("password")))
+		chromedp.WaitVisible(chromedp.ID("password")), browsertest.Loaded())
 	if loc := b.Location(); !strings.HasSuffix(loc, "/login") {
 		t.Fatalf("after logout at %s", loc)
 	}
@@ -52,7 +52,7 @@ func TestBrowserFirstAdminLoginLogout(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("username"), "admin"),
 		chromedp.SendKeys(chromedp.ID("password"), "not the password"),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice-problem")))
+		chromedp.WaitVisible(chromedp.CSS(".notice-problem")), browsertest.Loaded())
 	b.Screenshot("2-login-failed")
 	// The name typed stays; the password does not.
 	if v := browsertest.Eval[string](b, `document.getElementById("username").value + "|" + document.getElementById("password").value`); v != "admin|" {
@@ -61,7 +61,7 @@ func TestBrowserFirstAdminLoginLogout(t *testing.T) {
 	b.Do("log in through the form",
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(whoIs))
+		chromedp.WaitVisible(whoIs), browsertest.Loaded())
 	if loc := b.Location(); loc != e.ts.URL+"/" {
 		t.Fatalf("after login at %s", loc)
 	}

@@ -55,12 +55,12 @@ func TestServeAdminInBrowser(t *testing.T) {
 	browserLogin(b, s.web, "root")
 
 	// Users.
-	b.Do("the users page", chromedp.Click(chromedp.CSS(`.main-nav a[href="/admin/users"]`)), chromedp.WaitVisible(chromedp.ID("users")))
+	b.Do("the users page", chromedp.Click(chromedp.CSS(`.main-nav a[href="/admin/users"]`)), chromedp.WaitVisible(chromedp.ID("users")), browsertest.Loaded())
 	b.Do("add carol, an agent",
 		chromedp.SendKeys(chromedp.ID("new-name"), "carol"),
 		chromedp.Click(chromedp.CSS(`#add-user input[value="agent"]`)),
 		chromedp.Click(chromedp.CSS(`#add-user button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("setup-link")))
+		chromedp.WaitVisible(chromedp.ID("setup-link")), browsertest.Loaded())
 	b.Screenshot("1-user-added")
 	link := browsertest.Eval[string](b, `document.getElementById("setup-link").value`)
 	if !strings.HasPrefix(link, s.web+"/setup?token=") {
@@ -73,20 +73,20 @@ func TestServeAdminInBrowser(t *testing.T) {
 		chromedp.Navigate(s.web+"/admin/users"), chromedp.WaitVisible(chromedp.ID("users")),
 		chromedp.Click(chromedp.CSS(`tr[data-user="carol"] input[value="privacy"]`)),
 		chromedp.Click(chromedp.CSS(`tr[data-user="carol"] .roles-form button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice-done")))
+		chromedp.WaitVisible(chromedp.CSS(".notice-done")), browsertest.Loaded())
 	if roles, _ := s.userState(t, "carol"); roles != "agent,privacy" {
 		t.Fatalf("carol's roles after the change: %q", roles)
 	}
 	b.Do("a new password link for carol",
 		chromedp.Click(chromedp.CSS(`tr[data-user="carol"] button.reset-link`)),
-		chromedp.WaitVisible(chromedp.ID("setup-link")))
+		chromedp.WaitVisible(chromedp.ID("setup-link")), browsertest.Loaded())
 	if again := browsertest.Eval[string](b, `document.getElementById("setup-link").value`); again == link || !strings.HasPrefix(again, s.web+"/setup?token=") {
 		t.Fatalf("the reset link %q (the first was %q)", again, link)
 	}
 	b.Do("disable carol",
 		chromedp.Navigate(s.web+"/admin/users"), chromedp.WaitVisible(chromedp.ID("users")),
 		chromedp.Click(chromedp.CSS(`tr[data-user="carol"] button.disable`)),
-		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="carol"] button.enable`)))
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="carol"] button.enable`)), browsertest.Loaded())
 	if _, disabled := s.userState(t, "carol"); !disabled {
 		t.Fatal("carol is not disabled")
 	}
@@ -97,7 +97,7 @@ func TestServeAdminInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`tr[data-user="root"] input[value="admin"]`)),
 		chromedp.Click(chromedp.CSS(`tr[data-user="root"] input[value="agent"]`)),
 		chromedp.Click(chromedp.CSS(`tr[data-user="root"] .roles-form button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice-problem")))
+		chromedp.WaitVisible(chromedp.CSS(".notice-problem")), browsertest.Loaded())
 	if p := browsertest.Eval[string](b, `document.querySelector(".notice-problem").innerText`); !strings.Contains(p, "last enabled admin") {
 		t.Fatalf("the refusal says %q", p)
 	}
@@ -108,7 +108,7 @@ func TestServeAdminInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("token-user"), "ann"),
 		chromedp.SendKeys(chromedp.ID("token-label"), "nightly export"),
 		chromedp.Click(chromedp.CSS(`#make-token button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("new-token")))
+		chromedp.WaitVisible(chromedp.ID("new-token")), browsertest.Loaded())
 	tok := browsertest.Eval[string](b, `document.getElementById("new-token").value`)
 	if !strings.HasPrefix(tok, "intake_") {
 		t.Fatalf("the token shown is %q", tok)
@@ -123,7 +123,7 @@ func TestServeAdminInBrowser(t *testing.T) {
 	}
 	b.Do("revoke it",
 		chromedp.Click(chromedp.CSS(`#tokens button.revoke`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice-done")))
+		chromedp.WaitVisible(chromedp.CSS(".notice-done")), browsertest.Loaded())
 	if code, _ := apiGet(t, s.web, "/api/v1/me", tok); code != http.StatusUnauthorized {
 		t.Fatalf("the revoked token answers %d", code)
 	}
@@ -134,7 +134,7 @@ func TestServeAdminInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("a-actor"), "user:root"),
 		chromedp.SendKeys(chromedp.ID("a-action"), "user.roles"),
 		chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("filtered")))
+		chromedp.WaitVisible(chromedp.ID("filtered")), browsertest.Loaded())
 	rows := browsertest.Eval[[]string](b, `[...document.querySelectorAll("#audit tbody tr")].map(r => r.querySelector(".a-actor").innerText + " " + r.querySelector(".a-action").innerText + " " + r.querySelector(".a-detail").innerText)`)
 	if len(rows) != 1 || rows[0] != "user:root user.roles from=agent to=agent,privacy user=carol" {
 		t.Fatalf("root's user.roles events: %q", rows)
@@ -148,7 +148,7 @@ func TestServeAdminInBrowser(t *testing.T) {
 	}
 
 	// Verify: intact, with the count the CLI gives.
-	b.Do("verify", chromedp.Click(chromedp.ID("verify-link")), chromedp.WaitVisible(chromedp.ID("verify")))
+	b.Do("verify", chromedp.Click(chromedp.ID("verify-link")), chromedp.WaitVisible(chromedp.ID("verify")), browsertest.Loaded())
 	b.Screenshot("5-verify-intact")
 	if h := browsertest.Eval[string](b, `document.getElementById("verify-title").innerText`); h != "The audit chain is intact" {
 		t.Fatalf("verify says %q", h)
@@ -166,7 +166,7 @@ func TestServeAdminInBrowser(t *testing.T) {
 	}
 
 	// An agent: no admin link, 403 on every admin page.
-	b.Do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("username")))
+	b.Do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("username")), browsertest.Loaded())
 	browserLogin(b, s.web, "ann")
 	if n := browsertest.Eval[int](b, `document.querySelectorAll('a[href^="/admin"], a[href="/report"]').length`); n != 0 {
 		t.Fatalf("the agent sees %d admin or report links", n)

@@ -114,11 +114,11 @@ func TestQuarantineReviewInBrowser(t *testing.T) {
 		b.Do("log in as "+name, chromedp.Navigate(web+"/login"), chromedp.WaitVisible(chromedp.ID("username")),
 			chromedp.SendKeys(chromedp.ID("username"), name),
 			chromedp.SendKeys(chromedp.ID("password"), staffPassword+"\r"),
-			chromedp.WaitVisible(chromedp.CSS(".who-name")))
+			chromedp.WaitVisible(chromedp.CSS(".who-name")), browsertest.Loaded())
 	}
 	logout := func() {
 		t.Helper()
-		b.Do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("password")))
+		b.Do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("password")), browsertest.Loaded())
 	}
 	// onScreen is what a person sees and what the page holds.
 	onScreen := func() []byte {
@@ -139,7 +139,7 @@ func TestQuarantineReviewInBrowser(t *testing.T) {
 	ssn.Check(t, "the quarantine list", onScreen())
 	b.Screenshot("1-quarantine-list")
 
-	b.Do("the item", chromedp.Click(chromedp.CSS("table.quarantine a.row-link")), chromedp.WaitVisible(chromedp.ID("open-button")))
+	b.Do("the item", chromedp.Click(chromedp.CSS("table.quarantine a.row-link")), chromedp.WaitVisible(chromedp.ID("open-button")), browsertest.Loaded())
 	side := browsertest.Eval[string](b, `document.querySelector("aside.side").innerText`)
 	for _, want := range []string{"Kept until", "attachment statement.txt", "ending 8350", "Put under a legal hold"} {
 		if !strings.Contains(side, want) {
@@ -186,13 +186,13 @@ func TestQuarantineReviewInBrowser(t *testing.T) {
 	b.Screenshot("3-released")
 
 	b.Do("hold", chromedp.Navigate(web+"/quarantine/"+item.ID.String()), chromedp.WaitVisible(chromedp.ID("hold-button")),
-		chromedp.Click(chromedp.ID("hold-button")), chromedp.WaitVisible(chromedp.ID("unhold-button")))
+		chromedp.Click(chromedp.ID("hold-button")), chromedp.WaitVisible(chromedp.ID("unhold-button")), browsertest.Loaded())
 	if !browsertest.Eval[bool](b, `document.getElementById("purge-button").disabled`) {
 		t.Error("purge can be pressed while the item is under a legal hold")
 	}
 	b.Screenshot("4-legal-hold")
 	ssn.Check(t, "the item page after opening, reloaded", onScreen())
-	b.Do("lift the hold", chromedp.Click(chromedp.ID("unhold-button")), chromedp.WaitVisible(chromedp.ID("hold-button")))
+	b.Do("lift the hold", chromedp.Click(chromedp.ID("unhold-button")), chromedp.WaitVisible(chromedp.ID("hold-button")), browsertest.Loaded())
 	b.NoConsoleErrors()
 	logout()
 

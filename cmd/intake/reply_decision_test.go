@@ -151,7 +151,7 @@ func TestServeReplyDecisionInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "ann"),
 		chromedp.SendKeys(chromedp.ID("password"), staffPassword+"\r"),
-		chromedp.WaitVisible(chromedp.CSS("table.queue")),
+		chromedp.WaitVisible(chromedp.CSS("table.queue")), browsertest.Loaded(),
 		chromedp.Navigate(s.web+"/t/"+ref),
 		chromedp.WaitVisible(chromedp.CSS(".msg-noreply")))
 	line := browsertest.Eval[string](b, `document.querySelector("article.msg-inbound .msg-noreply").innerText`)

@@ -274,8 +274,13 @@ listen = %q
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 100 && !strings.Contains(logs.String(), "shutting down"); i++ {
-		time.Sleep(20 * time.Millisecond)
+	// The second half goes only once serve has taken the signal, however
+	// long a loaded machine takes to deliver it: sent earlier, the message
+	// would be finished before the shutdown and prove nothing.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), "shutting down"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not log its shutdown within 30s of SIGTERM\n%s", logs.String())
+		}
 	}
 	io.WriteString(w, "second half\r\n")
 	resp, err := w.CloseWithResponse()

@@ -38,7 +38,7 @@ func TestServeFirstRunInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), staffPassword),
 		chromedp.SendKeys(chromedp.ID("password2"), staffPassword),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("table.queue")))
+		chromedp.WaitVisible(chromedp.CSS("table.queue")), browsertest.Loaded())
 	if loc := b.Location(); loc != s.web+"/" {
 		t.Fatalf("after setup at %s, want the queue", loc)
 	}
@@ -97,7 +97,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "ann"),
 		chromedp.SendKeys(chromedp.ID("password"), staffPassword+"\r"),
-		chromedp.WaitVisible(chromedp.CSS("table.queue")))
+		chromedp.WaitVisible(chromedp.CSS("table.queue")), browsertest.Loaded())
 	queue := browsertest.Eval[string](b, `document.querySelector("table.queue tbody").innerText`)
 	if !strings.Contains(queue, ref) || !strings.Contains(queue, "sensitive number removed") {
 		t.Fatalf("the queue does not show %s with its badge: %q", ref, queue)
@@ -120,12 +120,12 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	if a := active(); a == "/t/"+ref+"|solid" || !strings.HasPrefix(a, "/t/T-") {
 		t.Fatalf("j on the last row moved the focus to %q", a)
 	}
-	b.Do("k o", browsertest.Press("k"), browsertest.Press("o"), chromedp.WaitVisible(chromedp.ID("reply-text")))
+	b.Do("k o", browsertest.Press("k"), browsertest.Press("o"), chromedp.WaitVisible(chromedp.ID("reply-text")), browsertest.Loaded())
 	if loc := b.Location(); loc != s.web+"/t/"+ref {
 		t.Fatalf("o opened %s, want /t/%s", loc, ref)
 	}
-	b.Do("u back, j, Enter", browsertest.Press("u"), chromedp.WaitVisible(chromedp.CSS("table.queue")),
-		browsertest.Press("j"), browsertest.Press("\r"), chromedp.WaitVisible(chromedp.ID("reply-text")))
+	b.Do("u back, j, Enter", browsertest.Press("u"), chromedp.WaitVisible(chromedp.CSS("table.queue")), browsertest.Loaded(),
+		browsertest.Press("j"), browsertest.Press("\r"), chromedp.WaitVisible(chromedp.ID("reply-text")), browsertest.Loaded())
 	if loc := b.Location(); loc != s.web+"/t/"+ref {
 		t.Fatalf("Enter opened %s", loc)
 	}
@@ -159,7 +159,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	}
 	b.Do("write a note", chromedp.KeyEvent("Called her back; she will log in again."),
 		chromedp.Click(chromedp.CSS(`form[action$="/note"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".msg-note")), chromedp.WaitVisible(chromedp.CSS(".notice-done")))
+		chromedp.WaitVisible(chromedp.CSS(".msg-note")), chromedp.WaitVisible(chromedp.CSS(".notice-done")), browsertest.Loaded())
 	if note := browsertest.Eval[string](b, `[...document.querySelectorAll(".msg-note .msg-text")].map(e => e.innerText).join("|")`); note != "Called her back; she will log in again." {
 		t.Fatalf("the note shows %q", note)
 	}
@@ -204,7 +204,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	typed := "Your card 4111 1111 1111 1111 is unblocked."
 	b.Do("a reply with a card number", browsertest.Press("r"), chromedp.KeyEvent(typed),
 		chromedp.Click(chromedp.CSS(`form[action$="/reply"] button`)),
-		chromedp.WaitVisible(chromedp.ID("reply-problem")))
+		chromedp.WaitVisible(chromedp.ID("reply-problem")), browsertest.Loaded())
 	problem := browsertest.Eval[string](b, `document.getElementById("reply-problem").innerText`)
 	if !strings.Contains(problem, "payment card number") || regexp.MustCompile(`\d{4}`).MatchString(problem) {
 		t.Errorf("the refusal says %q: want the kind and where, no digits of the number", problem)
@@ -212,8 +212,10 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	if v := browsertest.Eval[string](b, `document.getElementById("reply-text").value`); v != typed {
 		t.Errorf("after the refusal the box holds %d characters, not what was typed", len(v))
 	}
-	if id := browsertest.Eval[string](b, `document.activeElement.id`); id != "reply-text" {
-		t.Errorf("after the refusal the focus is on %q, want the reply box", id)
+	// The page moves the focus there itself (autofocus), at its next
+	// rendering after it shows.
+	if !browsertest.Until(b, `document.activeElement.id === "reply-text"`, 30*time.Second) {
+		t.Errorf("after the refusal the focus is on %q, want the reply box", browsertest.Eval[string](b, `document.activeElement.id`))
 	}
 	b.Screenshot("reply-refused")
 	if n := len(s.relay.received()); n > 2 {
@@ -224,7 +226,7 @@ func TestServeStaffWorkInBrowser(t *testing.T) {
 	b.Do("set pending", chromedp.Navigate(s.web+"/t/"+ref), chromedp.WaitVisible(chromedp.ID("status")),
 		chromedp.SetValue(chromedp.ID("status"), "pending"),
 		chromedp.Click(chromedp.CSS(`form[action$="/status"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice-done")))
+		chromedp.WaitVisible(chromedp.CSS(".notice-done")), browsertest.Loaded())
 	if st := browsertest.Eval[string](b, `document.querySelector(".ticket-flags .status").innerText`); !strings.EqualFold(st, "pending") {
 		t.Fatalf("status shows %q", st)
 	}

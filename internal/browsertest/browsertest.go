@@ -34,7 +34,13 @@ type Browser struct {
 	mu       sync.Mutex
 	console  []chromedp.ConsoleMessage
 	requests []string // every URL the tab asked for, in order
+	marks    int
+	marked   chan string // the console marks NoConsoleErrors waits for
 }
+
+// consoleMark prefixes the console.debug line NoConsoleErrors writes to
+// know that the console has caught up; it is kept out of Console().
+const consoleMark = "browsertest: console caught up "
 
 // ExecPath finds Chromium: $INTAKE_CHROMIUM, else chromium or
 // chromium-browser on PATH; "" when there is none.
@@ -85,7 +91,7 @@ func Start(t testing.TB) *Browser {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	b := &Browser{Ctx: ctx, t: t}
+	b := &Browser{Ctx: ctx, t: t, marked: make(chan string, 16)}
 	t.Cleanup(func() {
 		cancel()
 		cancelAlloc()
@@ -110,6 +116,13 @@ func Start(t testing.TB) *Browser {
 		for m, err := range messages {
 			if err != nil {
 				return
+			}
+			if m.Type == chromedp.ConsoleDebug && strings.HasPrefix(m.Text, consoleMark) {
+				select {
+				case b.marked <- m.Text:
+				default:
+				}
+				continue
 			}
 			b.mu.Lock()
 			b.console = append(b.console, m)
@@ -143,7 +156,38 @@ func (b *Browser) LogIn(base, name, password string) {
 		chromedp.SendKeys(chromedp.ID("username"), name),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".who-name")))
+		chromedp.WaitVisible(chromedp.CSS(".who-name")), Loaded())
+}
+
+// Loaded waits until the page in the tab has loaded: parsed to its end,
+// its deferred scripts (app.js and its shortcut keys) run. WaitVisible
+// alone returns as soon as one element shows, which a page does while
+// the rest of it is still arriving and before its scripts run. Use it
+// after a WaitVisible for something only the new page has: started
+// while the old page is still shown, it would find that one loaded.
+// (Navigate waits for the load itself.)
+func Loaded() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`document.readyState === "complete"`)
+}
+
+// Until waits for the JavaScript expression expr to be true in the page,
+// checking at every frame, and says whether it became so within
+// timeout. It is for what the page does on its own a moment after it
+// shows, such as moving the focus to an autofocus field, which browsers
+// do at the next rendering of the page (after an animation frame, by
+// the HTML standard), not as they parse it.
+func Until(b *Browser, expr string, timeout time.Duration) bool {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, timeout+5*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout)))
+	if errors.Is(err, chromedp.ErrPollingTimeout) {
+		return false
+	}
+	if err != nil {
+		b.t.Fatalf("wait for %q: %v", expr, err)
+	}
+	return true
 }
 
 // Eval evaluates a JavaScript expression in the page and returns its value
@@ -190,8 +234,7 @@ func (b *Browser) Requests() []string {
 // test made fail on purpose ("status of 401").
 func (b *Browser) NoConsoleErrors(expected ...*regexp.Regexp) {
 	b.t.Helper()
-	// Console messages arrive asynchronously; give the last ones a moment.
-	time.Sleep(200 * time.Millisecond)
+	b.consoleCaughtUp()
 next:
 	for _, m := range b.Console() {
 		if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleWarning && !m.IsException() {
@@ -203,6 +246,31 @@ next:
 			}
 		}
 		b.t.Errorf("browser console: %s (%s)", m, m.URL)
+	}
+}
+
+// consoleCaughtUp returns once every console message the page wrote
+// before now has reached b.console. The page's messages come over one
+// DevTools session in the order the page wrote them, so a mark written
+// now arrives after them all; waiting a fixed time instead lets a loaded
+// machine deliver the last error after the test has looked.
+func (b *Browser) consoleCaughtUp() {
+	b.t.Helper()
+	b.mu.Lock()
+	b.marks++
+	mark := fmt.Sprintf("%s%d", consoleMark, b.marks)
+	b.mu.Unlock()
+	Eval[any](b, fmt.Sprintf("console.debug(%q)", mark))
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case got := <-b.marked:
+			if got == mark {
+				return
+			}
+		case <-timeout:
+			b.t.Fatalf("the browser's console did not deliver %q within 30s", mark)
+		}
 	}
 }
 
