@@ -55,10 +55,10 @@ type NotifyStore interface {
 // Notifier renders notification jobs for the worker.
 type Notifier struct {
 	Store   NotifyStore
-	From    string   // [reply] from
-	OrgName string   // [reply] org_name
+	From    string        // [reply] from
+	OrgName string        // [reply] org_name
 	BaseURL func() string // how staff reach the web interface, for the link
-	Domains []string // [web] notify_domains
+	Domains []string      // [web] notify_domains
 }
 
 // errNotWanted ends a notification that must not go: the worker fails it
