@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/intake-mail/intake/internal/leakcheck"
+	"github.com/intake-mail/intake/scan"
 	"github.com/intake-mail/intake/tickets"
 )
 
@@ -272,4 +273,55 @@ func docx(t *testing.T, body string) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// blindScanner is the real scanner with its detection switched off: it
+// reads the part as the gateway would, then forgets every finding and
+// gives back the text unmasked, as a scanner rule that stopped firing
+// would.
+type blindScanner struct{ plain string }
+
+func (b blindScanner) Scan(ctx context.Context, raw []byte) (*scan.Result, error) {
+	res, err := scan.New(scan.DefaultLimits()).Scan(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = nil
+	for i := range res.Parts {
+		p := &res.Parts[i]
+		p.Findings, p.Withheld, p.Reason = nil, false, ""
+		if p.Attachment {
+			p.Text = b.plain
+		}
+	}
+	return res, nil
+}
+
+// With the scanner blind, the second check (guard/) still reads what a
+// release would keep and refuses it: the number never reaches the ticket.
+func TestReleaseSecondCheckWithScannerBlind(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		text := "Statement for March\nSocial Security number: " + testSSN + "\n"
+		blind, err := New(Options{Store: e.st, Scanner: blindScanner{plain: text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc := e.fileWithheld("My statement")
+		_, err = blind.ReleasePart(ctx, privacy, acc.QuarantineID, statementPart(text))
+		if code(err) != "422 invalid" || !strings.Contains(AsError(err).Message, "second check") {
+			t.Fatalf("release past a blind scanner: %s %v, want 422 naming the second check", code(err), err)
+		}
+		ssn := leakcheck.New(leakcheck.Digits(testSSN))
+		ssn.Check(t, "the refusal", []byte(err.Error()))
+		d := e.ticket(acc.Ref)
+		b, _ := json.Marshal(d)
+		ssn.Check(t, "the ticket after the refusal", b)
+		if !d.Messages[0].Parts[1].Withheld {
+			t.Errorf("the part is no longer withheld: %+v", d.Messages[0].Parts[1])
+		}
+		if evs := e.events(tickets.ActionQuarantineRelease); len(evs) != 0 {
+			t.Errorf("a refused release was audited as one: %v", evs)
+		}
+	})
 }
